@@ -1,0 +1,16 @@
+# One image for web, worker, beat and flower (see docker-compose.yml).
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 DJANGO_SETTINGS_MODULE=evosync.settings
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends pkg-config libmariadb-dev gcc \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+COPY . .
+RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+    && useradd --create-home evosync && mkdir -p /app/var /app/media && chown -R evosync /app/var /app/media
+USER evosync
+EXPOSE 8000 5555
+CMD ["gunicorn", "evosync.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -1,0 +1,44 @@
+# EvoSync: `make run` (the demo on SQLite) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= evosync.settings
+
+.PHONY: run test lint format venv migrate bench bench-web clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	DEBUG=$${DEBUG:-true} $(PY) manage.py demo --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrate: $(STAMP)
+	$(PY) manage.py migrate
+
+bench: $(STAMP)
+	DEBUG=$${DEBUG:-true} $(PY) manage.py bench $(BENCH_ARGS)
+
+bench-web: $(STAMP)
+	DEBUG=$${DEBUG:-true} $(PY) manage.py bench_web $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var db.sqlite3 staticfiles

@@ -1,0 +1,14 @@
+"""Fixtures shared by every app's tests."""
+
+import pytest
+from django.conf import settings
+
+
+@pytest.fixture
+def redis_client():
+    """A Redis client on REDIS_URL; the test is skipped when no Redis is configured."""
+    if not settings.REDIS_URL:
+        pytest.skip("REDIS_URL is not set")
+    import redis
+
+    return redis.Redis.from_url(settings.REDIS_URL)

@@ -1,0 +1,45 @@
+"""Periodic tasks, declared here and written to django-celery-beat's tables.
+
+`install_periodic_tasks()` is idempotent: it creates what is missing and leaves alone
+what exists, so an interval or an on/off switch edited in the admin survives every deploy.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+
+@dataclass(frozen=True)
+class PeriodicTaskSpec:
+    name: str
+    task: str
+    every_seconds: int
+    description: str = ""
+
+
+def declared_tasks() -> list[PeriodicTaskSpec]:
+    return [
+        PeriodicTaskSpec(
+            name="Clear expired sessions",
+            task="evosync.clear_expired_sessions",
+            every_seconds=24 * 3600,
+            description="Removes expired login sessions from the database.",
+        ),
+    ]
+
+
+@transaction.atomic
+def install_periodic_tasks() -> list[str]:
+    """Write the declared tasks to the beat tables; return the names of those created."""
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    created = []
+    for spec in declared_tasks():
+        if PeriodicTask.objects.filter(name=spec.name).exists():
+            continue
+        interval, _ = IntervalSchedule.objects.get_or_create(every=spec.every_seconds, period=IntervalSchedule.SECONDS)
+        PeriodicTask.objects.create(
+            name=spec.name, task=spec.task, interval=interval, description=spec.description, enabled=True
+        )
+        created.append(spec.name)
+    return created
