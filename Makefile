@@ -5,7 +5,6 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-export DJANGO_SETTINGS_MODULE ?= evosync.settings
 
 .PHONY: run test lint format venv migrate bench bench-web clean
 
@@ -21,7 +20,7 @@ run: $(STAMP)
 	DEBUG=$${DEBUG:-true} $(PY) manage.py demo --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=evosync.test_settings $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,7 +1,9 @@
-"""Fixtures shared by every app's tests."""
+"""Fixtures shared by every app's tests. Emulator fixtures live with the emulators."""
 
 import pytest
 from django.conf import settings
+
+pytest_plugins = ["emulators.evotor.fixtures", "emulators.vk.fixtures"]
 
 
 @pytest.fixture

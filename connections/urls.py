@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
-urlpatterns = []
+from connections import views
+
+urlpatterns = [
+    path("connections", views.connections_page, name="connections"),
+    path("connections/evotor", include("connections.urls_evotor")),
+    path("connections/vk", include("connections.urls_vk")),
+]

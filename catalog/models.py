@@ -1,0 +1,85 @@
+"""The cached Evotor catalog: stores, product groups (nested) and products, per merchant."""
+
+from django.conf import settings
+from django.db import models
+
+from accounts.ownership import OwnedManager
+
+
+class CatalogObject(models.Model):
+    merchant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    evotor_id = models.CharField("id в Эвоторе", max_length=64)
+    name = models.CharField("название", max_length=255)
+    evotor_updated_at = models.DateTimeField(null=True, blank=True)
+    # Vanished from Evotor on the last complete refresh: kept so the VK side can hide it.
+    removed = models.BooleanField("удалён в Эвоторе", default=False)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField("обновлён", null=True, blank=True)
+
+    objects = OwnedManager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.name
+
+
+class Store(CatalogObject):
+    address = models.CharField("адрес", max_length=500, blank=True)
+    sync_enabled = models.BooleanField("публиковать в VK", default=False)
+
+    class Meta:
+        verbose_name = "магазин"
+        verbose_name_plural = "магазины"
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["merchant", "evotor_id"], name="store_unique_per_merchant")]
+
+
+class ProductGroup(CatalogObject):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="groups")
+    parent_evotor_id = models.CharField(max_length=64, null=True, blank=True)
+    # A group is published when its store is, it is, and every group above it is.
+    sync_enabled = models.BooleanField("публиковать в VK", default=True)
+
+    class Meta:
+        verbose_name = "группа товаров"
+        verbose_name_plural = "группы товаров"
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["merchant", "evotor_id"], name="group_unique_per_merchant")]
+        indexes = [models.Index(fields=["store", "parent_evotor_id"])]
+
+
+class Product(CatalogObject):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="products")
+    group = models.ForeignKey(ProductGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="products")
+    parent_evotor_id = models.CharField("id группы в Эвоторе", max_length=64, null=True, blank=True)
+    type = models.CharField("тип", max_length=32, default="NORMAL")
+    code = models.CharField("код", max_length=64, blank=True)
+    barcodes = models.JSONField("штрихкоды", default=list, blank=True)
+    price = models.DecimalField("цена", max_digits=12, decimal_places=2, default=0)
+    cost_price = models.DecimalField("закупочная цена", max_digits=12, decimal_places=2, default=0)
+    quantity = models.DecimalField("остаток", max_digits=15, decimal_places=3, default=0)
+    measure_name = models.CharField("единица", max_length=16, blank=True)
+    tax = models.CharField("НДС", max_length=32, blank=True)
+    allow_to_sell = models.BooleanField("можно продавать", default=True)
+    description = models.TextField("описание", blank=True)
+    article_number = models.CharField("артикул", max_length=255, blank=True)
+    extra = models.JSONField("прочие поля", default=dict, blank=True)
+    # Hash of the fields above as last read from Evotor: tells a refresh what changed.
+    content_hash = models.CharField(max_length=64, blank=True)
+    # Images: fetched only for products selected for VK, and again only when content_hash moves.
+    image_url = models.URLField("картинка", max_length=1000, blank=True)
+    image_hash = models.CharField(max_length=64, blank=True)
+    image_checked_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "товар"
+        verbose_name_plural = "товары"
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["merchant", "evotor_id"], name="product_unique_per_merchant")]
+        indexes = [
+            models.Index(fields=["store", "name"]),
+            models.Index(fields=["store", "group"]),
+            models.Index(fields=["store", "code"]),
+        ]

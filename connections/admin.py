@@ -1,0 +1,21 @@
+from django.contrib import admin
+
+from connections.models import EvotorConnection, VkConnection
+
+
+@admin.register(EvotorConnection)
+class EvotorConnectionAdmin(admin.ModelAdmin):
+    list_display = ["merchant", "status", "source", "installed", "connected_at", "last_checked_at"]
+    list_filter = ["status", "source", "installed"]
+    search_fields = ["merchant__email", "evotor_user_id"]
+    exclude = ["token"]
+    readonly_fields = ["connected_at", "last_checked_at"]
+
+
+@admin.register(VkConnection)
+class VkConnectionAdmin(admin.ModelAdmin):
+    list_display = ["merchant", "status", "source", "group_name", "group_id", "connected_at", "last_checked_at"]
+    list_filter = ["status", "source"]
+    search_fields = ["merchant__email", "group_name", "group_screen_name"]
+    exclude = ["access_token", "refresh_token", "device_id"]
+    readonly_fields = ["connected_at", "last_checked_at", "token_expires_at"]

@@ -1,0 +1,84 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from accounts.ownership import OwnedManager
+from connections.fields import EncryptedTextField
+
+
+class Connection(models.Model):
+    """What every merchant connection shares: its state and its last error in words."""
+
+    class Status(models.TextChoices):
+        UNCHECKED = "unchecked", "Не проверено"
+        OK = "ok", "Работает"
+        BROKEN = "broken", "Ошибка"
+
+    status = models.CharField("состояние", max_length=16, choices=Status.choices, default=Status.UNCHECKED)
+    connected_at = models.DateTimeField("подключено", default=timezone.now)
+    last_checked_at = models.DateTimeField("последняя проверка", null=True, blank=True)
+    last_error = models.TextField("последняя ошибка", blank=True)
+
+    objects = OwnedManager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status != self.Status.BROKEN
+
+
+class EvotorConnection(Connection):
+    """The merchant's Evotor account: Evotor's user id and the cloud token for the API."""
+
+    class Source(models.TextChoices):
+        WEBHOOK = "webhook", "Эвотор (вебхук)"
+        MANUAL = "manual", "Вручную"
+
+    merchant = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="evotor_connection"
+    )
+    evotor_user_id = models.CharField("пользователь Эвотор", max_length=64, null=True, blank=True, unique=True)
+    token = EncryptedTextField("токен облака Эвотор", blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
+    installed = models.BooleanField("приложение установлено", default=True)
+
+    class Meta:
+        verbose_name = "подключение Эвотор"
+        verbose_name_plural = "подключения Эвотор"
+
+    def __str__(self):
+        return f"Эвотор: {self.merchant}"
+
+
+class VkConnection(Connection):
+    """The merchant's VK user token (pasted or from VK ID OAuth) and the community whose shop we fill."""
+
+    class Source(models.TextChoices):
+        OAUTH = "oauth", "VK ID"
+        MANUAL = "manual", "Вручную"
+
+    merchant = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="vk_connection")
+    access_token = EncryptedTextField("токен доступа", blank=True)
+    refresh_token = EncryptedTextField("токен обновления", blank=True)
+    token_expires_at = models.DateTimeField("токен истекает", null=True, blank=True)
+    device_id = models.CharField(max_length=255, blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
+    vk_user_id = models.BigIntegerField("пользователь VK", null=True, blank=True)
+    vk_user_name = models.CharField(max_length=255, blank=True)
+    group_id = models.BigIntegerField("сообщество (id)", null=True, blank=True)
+    group_name = models.CharField("сообщество", max_length=255, blank=True)
+    group_screen_name = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "подключение VK"
+        verbose_name_plural = "подключения VK"
+
+    def __str__(self):
+        return f"VK: {self.merchant} → {self.group_name or self.group_id}"
+
+    @property
+    def owner_id(self) -> int:
+        """VK addresses a community's shop as owner_id = -group_id."""
+        return -int(self.group_id)

@@ -1,0 +1,1 @@
+"""pytest fixtures that start this emulator on loopback for a test."""

@@ -1,0 +1,65 @@
+"""The cached VK shop (albums and items of the merchant's community)."""
+
+from django.conf import settings
+from django.db import models
+
+from accounts.ownership import OwnedManager
+
+
+class VkAlbum(models.Model):
+    merchant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    group_id = models.BigIntegerField("сообщество")
+    vk_id = models.BigIntegerField("id в VK")
+    title = models.CharField("название", max_length=255)
+    count = models.IntegerField("товаров", default=0)
+    is_main = models.BooleanField(default=False)
+    is_hidden = models.BooleanField(default=False)
+    updated_time = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OwnedManager()
+
+    class Meta:
+        verbose_name = "подборка VK"
+        verbose_name_plural = "подборки VK"
+        ordering = ["title"]
+        constraints = [models.UniqueConstraint(fields=["group_id", "vk_id"], name="vkalbum_unique_per_community")]
+
+    def __str__(self):
+        return self.title
+
+
+class VkItem(models.Model):
+    class Availability(models.IntegerChoices):
+        AVAILABLE = 0, "В наличии"
+        REMOVED = 1, "Удалён"
+        UNAVAILABLE = 2, "Недоступен"
+
+    merchant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    group_id = models.BigIntegerField("сообщество")
+    vk_id = models.BigIntegerField("id в VK")
+    title = models.CharField("название", max_length=255)
+    description = models.TextField("описание", blank=True)
+    price = models.DecimalField("цена, ₽", max_digits=14, decimal_places=2, default=0)
+    old_price = models.DecimalField("старая цена, ₽", max_digits=14, decimal_places=2, null=True, blank=True)
+    sku = models.CharField("артикул (sku)", max_length=64, blank=True, db_index=True)
+    availability = models.IntegerField("доступность", choices=Availability.choices, default=0)
+    category_id = models.IntegerField(null=True, blank=True)
+    stock_amount = models.IntegerField(null=True, blank=True)
+    album_ids = models.JSONField("подборки", default=list, blank=True)
+    photo_ids = models.JSONField("фото", default=list, blank=True)
+    thumb_photo = models.URLField(max_length=1000, blank=True)
+    date = models.DateTimeField("изменён в VK", null=True, blank=True)
+    reject_info = models.JSONField("отклонён модерацией", null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OwnedManager()
+
+    class Meta:
+        verbose_name = "товар VK"
+        verbose_name_plural = "товары VK"
+        ordering = ["title"]
+        constraints = [models.UniqueConstraint(fields=["group_id", "vk_id"], name="vkitem_unique_per_community")]
+
+    def __str__(self):
+        return self.title
