@@ -1,0 +1,72 @@
+"""allauth, fitted to EvoSync: status-gated login, links on BASE_URL, mails in the reader's language."""
+
+import posixpath
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.stagekit import clear_login
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils import translation
+
+from accounts import roles, services
+from accounts.models import User
+
+MAIL_LANGUAGES = {"ru", "en"}
+
+
+def mail_language() -> str:
+    """The active language (the browser's, or the one a caller overrode) if we have mails in it."""
+    language = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    return language if language in MAIL_LANGUAGES else settings.LANGUAGE_CODE
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "email_taken": "Аккаунт с этим email уже есть. Войдите или восстановите пароль.",
+    }
+
+    def save_user(self, request, user, form, commit=True):
+        user = super().save_user(request, user, form, commit=False)
+        user.status = User.Status.PENDING
+        user.language = mail_language()
+        if commit:
+            user.save()
+            services.set_role(user=user, role=roles.USER)
+        return user
+
+    def pre_login(self, request, user, **kwargs):
+        """Pending accounts are sent the confirmation mail (on sign-up) or offered to resend it."""
+        if user.status == User.Status.PENDING:
+            clear_login(request)
+            if kwargs.get("signup"):
+                address = EmailAddress.objects.get_for_user(user, user.email)
+                address.send_confirmation(request, signup=True)
+                return redirect("account_email_verification_sent")
+            return render(request, "account/pending.html", {"pending_email": user.email}, status=403)
+        return super().pre_login(request, user, **kwargs)
+
+    def respond_user_inactive(self, request, user):
+        return render(request, "account/account_inactive.html", {"inactive_user": user}, status=403)
+
+    def get_email_confirmation_url(self, request, emailconfirmation):
+        return settings.BASE_URL + reverse("account_confirm_email", args=[emailconfirmation.key])
+
+    def get_reset_password_from_key_url(self, key):
+        path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+        return settings.BASE_URL + path.replace("UID-KEY", key)
+
+    def render_mail(self, template_prefix, email, context, headers=None):
+        """Use `<dir>/<language>/<name>` templates when they exist (ru, en); allauth's own otherwise."""
+        folder, name = posixpath.split(template_prefix)
+        localized = posixpath.join(folder, mail_language(), name)
+        try:
+            get_template(f"{localized}_subject.txt")
+            template_prefix = localized
+        except TemplateDoesNotExist:
+            pass
+        return super().render_mail(template_prefix, email, context, headers=headers)
