@@ -16,6 +16,8 @@ from accounts import roles, services
 from accounts.models import User
 
 MAIL_LANGUAGES = {"ru", "en"}
+# Set at sign-up: the browser that signed up is logged in when it opens the confirmation link.
+SIGNUP_SESSION_KEY = "accounts_signup_user_id"
 
 
 def mail_language() -> str:
@@ -46,9 +48,20 @@ class AccountAdapter(DefaultAccountAdapter):
             if kwargs.get("signup"):
                 address = EmailAddress.objects.get_for_user(user, user.email)
                 address.send_confirmation(request, signup=True)
+                request.session[SIGNUP_SESSION_KEY] = user.pk
                 return redirect("account_email_verification_sent")
             return render(request, "account/pending.html", {"pending_email": user.email}, status=403)
         return super().pre_login(request, user, **kwargs)
+
+    def confirm_email(self, request, email_address):
+        """Confirming activates the account (signal); the browser that signed up is logged in too."""
+        confirmed = super().confirm_email(request, email_address)
+        user = email_address.user
+        user.refresh_from_db(fields=["status", "is_active"])
+        if confirmed and user.is_active and request.session.get(SIGNUP_SESSION_KEY) == user.pk:
+            del request.session[SIGNUP_SESSION_KEY]
+            self.login(request, user)
+        return confirmed
 
     def respond_user_inactive(self, request, user):
         return render(request, "account/account_inactive.html", {"inactive_user": user}, status=403)

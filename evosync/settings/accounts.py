@@ -31,7 +31,8 @@ ACCOUNT_UNIQUE_EMAIL = True
 # A taken email is a clear form error on /register (the issue asks for it), not a silent mail.
 ACCOUNT_PREVENT_ENUMERATION = False
 ACCOUNT_CONFIRM_EMAIL_ON_GET = True
-ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# Pending accounts never reach allauth's login stages, so AccountAdapter.confirm_email logs in instead.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[EvoSync] "
 ACCOUNT_LOGOUT_REDIRECT_URL = "/login"
