@@ -1,10 +1,13 @@
 """allauth, fitted to EvoSync: status-gated login, links on BASE_URL, mails in the reader's language."""
 
 import posixpath
+from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.stagekit import clear_login
 from allauth.account.models import EmailAddress
+from allauth.core import context as allauth_context
 from django.conf import settings
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
@@ -72,6 +75,12 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_reset_password_from_key_url(self, key):
         path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
         return settings.BASE_URL + path.replace("UID-KEY", key)
+
+    def send_mail(self, template_prefix, email, context):
+        """allauth's send_mail, minus its need for a request: invites also go out from tasks and commands."""
+        site = SimpleNamespace(name="EvoSync", domain=urlsplit(settings.BASE_URL).netloc)
+        ctx = {"request": allauth_context.request, "email": email, "current_site": site, **context}
+        self.render_mail(template_prefix, email, ctx).send()
 
     def render_mail(self, template_prefix, email, context, headers=None):
         """Use `<dir>/<language>/<name>` templates when they exist (ru, en); allauth's own otherwise."""
