@@ -22,6 +22,10 @@ def has_sync_runs() -> bool:
 class RoleFormMixin(forms.Form):
     role = forms.ChoiceField(label="Роль", choices=roles.ROLE_CHOICES, initial=roles.USER)
 
+    def clean_email(self):
+        # Stored lower-case (User.save); checking uniqueness on the same form catches "Shop@" vs "shop@".
+        return self.cleaned_data["email"].strip().lower()
+
 
 class UserCreateForm(RoleFormMixin, AdminUserCreationForm):
     class Meta:
