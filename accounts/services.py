@@ -129,7 +129,7 @@ def issue_invite(*, invite: Invite, created_by: User | None) -> Invite:
         Invite.objects.open().filter(email=invite.email).update(expires_at=now)
         invite.save()
     context = {
-        "invite_url": settings.BASE_URL + reverse("invite", args=[token]),
+        "invite_url": settings.BASE_URL + reverse("invite_link", args=[token]),
         "expire_hours": settings.INVITE_EXPIRE_HOURS,
         "invite": invite,
     }

@@ -38,10 +38,20 @@ def resend_confirmation(request):
     return render(request, "accounts/resend_confirmation.html", {"form": form})
 
 
+INVITE_SESSION_KEY = "accounts_invite_token"
+
+
+def invite_link(request, token):
+    """The link from the mail: keep the token in the session and move to /invite, so it stays out of
+    Referer headers and of anything that logs later requests."""
+    request.session[INVITE_SESSION_KEY] = token
+    return redirect("invite")
+
+
 @require_http_methods(["GET", "POST"])
-def invite_accept(request, token):
-    """The link from a staff invite: set a name and a password, once, before it expires."""
-    invite = Invite.objects.by_token(token)
+def invite_accept(request):
+    """Finish a staff invite: set a name and a password, once, before the link expires."""
+    invite = Invite.objects.by_token(request.session.get(INVITE_SESSION_KEY, ""))
     if invite is None:
         return _invite_unusable(request, "unknown", status=404)
     if invite.is_used:

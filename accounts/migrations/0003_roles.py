@@ -22,12 +22,17 @@ def create_roles(apps, schema_editor):
     Permission = apps.get_model("auth", "Permission")
     system, _ = Group.objects.get_or_create(name="system")
     admin, _ = Group.objects.get_or_create(name="admin")
-    Group.objects.get_or_create(name="user")  # merchants: no admin rights; they reach only what they own
+    user, _ = Group.objects.get_or_create(name="user")  # merchants: no admin rights; they own their objects
     system.permissions.add(*Permission.objects.all())
     admin.permissions.add(
         *Permission.objects.filter(content_type__app_label__in=SERVICE_APPS),
         *Permission.objects.filter(content_type__app_label__in=ADMIN_VIEW_ONLY, codename__startswith="view_"),
     )
+    # Accounts made before roles existed get the role their flags already say.
+    User = apps.get_model("accounts", "User")
+    roleless = User.objects.exclude(groups__name__in=["system", "admin", "user"])
+    for account in roleless:
+        account.groups.add(system if account.is_superuser else admin if account.is_staff else user)
 
 
 def remove_roles(apps, schema_editor):

@@ -285,7 +285,7 @@ def test_invite_added_in_admin_is_mailed_with_its_link(system_client, mailoutbox
     invite = Invite.objects.get()
     assert (invite.email, invite.created_by, invite.language) == ("guest@example.com", system_client.staff, "en")
     assert mailoutbox[0].subject == "[EvoSync] Your invitation to EvoSync"
-    assert system_client.get(link_in(mailoutbox[0])).status_code == 200
+    assert system_client.get(link_in(mailoutbox[0]), follow=True).status_code == 200
     assert "действует" in system_client.get(INVITES).content.decode()
 
 
@@ -297,5 +297,5 @@ def test_invite_send_again_action_issues_a_new_link(system_client, mailoutbox, d
 
     assert len(mailoutbox) == 2
     assert link_in(mailoutbox[0]) != link_in(mailoutbox[1])
-    assert system_client.get(link_in(mailoutbox[0])).status_code == 410
-    assert system_client.get(link_in(mailoutbox[1])).status_code == 200
+    assert system_client.get(link_in(mailoutbox[0]), follow=True).status_code == 410
+    assert system_client.get(link_in(mailoutbox[1]), follow=True).status_code == 200

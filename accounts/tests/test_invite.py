@@ -15,9 +15,15 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "Invited-Merchant-58"
 
 
-def accept(client, path, **fields):
+def open_invite(client, token):
+    """Follow the mailed link: it parks the token in the session and lands on /invite."""
+    return client.get(f"/invite/{token}", follow=True)
+
+
+def accept(client, token, **fields):
+    open_invite(client, token)
     data = {"full_name": "Ольга Иванова", "phone": "+7 900 555-44-33", "password1": PASSWORD, "password2": PASSWORD}
-    return client.post(path, data | fields)
+    return client.post("/invite", data | fields)
 
 
 def test_invite_service_mails_a_link_that_expires_in_the_configured_hours(
@@ -57,11 +63,12 @@ def test_a_new_invite_retires_the_older_open_one(django_capture_on_commit_callba
     assert not second.is_expired
 
 
-def test_invite_page_shows_the_form(client):
+def test_invite_link_moves_the_token_out_of_the_url_and_shows_the_form(client):
     invite = InviteFactory(email="new@example.com")
 
-    response = client.get(f"/invite/{invite.token}")
+    response = open_invite(client, invite.token)
 
+    assert response.redirect_chain == [("/invite", 302)]
     assert response.status_code == 200
     page = response.content.decode()
     assert "new@example.com" in page
@@ -71,7 +78,7 @@ def test_invite_page_shows_the_form(client):
 def test_accepting_creates_an_active_merchant_logged_in(client):
     invite = InviteFactory(email="new@example.com")
 
-    response = accept(client, f"/invite/{invite.token}")
+    response = accept(client, invite.token)
 
     assert response["Location"] == "/profile"
     user = User.objects.get(email="new@example.com")
@@ -90,8 +97,8 @@ def test_accepting_finishes_a_pending_account_staff_created(client):
     existing = UserFactory(email="new@example.com", status=User.Status.PENDING, full_name="Ольга")
     invite = InviteFactory(email="new@example.com")
 
-    assert 'value="Ольга"' in client.get(f"/invite/{invite.token}").content.decode()
-    accept(client, f"/invite/{invite.token}")
+    assert 'value="Ольга"' in open_invite(client, invite.token).content.decode()
+    accept(client, invite.token)
 
     existing.refresh_from_db()
     assert existing.status == User.Status.ACTIVE
@@ -101,11 +108,11 @@ def test_accepting_finishes_a_pending_account_staff_created(client):
 
 def test_invite_works_only_once(client):
     invite = InviteFactory()
-    accept(client, f"/invite/{invite.token}")
+    accept(client, invite.token)
     client.logout()
 
-    again = client.get(f"/invite/{invite.token}")
-    again_post = accept(client, f"/invite/{invite.token}", password1="Other-Pass-99", password2="Other-Pass-99")
+    again = open_invite(client, invite.token)
+    again_post = accept(client, invite.token, password1="Other-Pass-99", password2="Other-Pass-99")
 
     assert again.status_code == 410
     assert "Это приглашение уже использовано" in again.content.decode()
@@ -116,8 +123,8 @@ def test_invite_works_only_once(client):
 def test_expired_invite_shows_a_clear_page_and_creates_nothing(client):
     invite = InviteFactory(expires_at=timezone.now() - timedelta(minutes=1))
 
-    page = client.get(f"/invite/{invite.token}")
-    post = accept(client, f"/invite/{invite.token}")
+    page = open_invite(client, invite.token)
+    post = accept(client, invite.token)
 
     assert page.status_code == 410
     assert "Срок действия приглашения истёк" in page.content.decode()
@@ -126,7 +133,7 @@ def test_expired_invite_shows_a_clear_page_and_creates_nothing(client):
 
 
 def test_unknown_token_is_404_with_an_explanation(client):
-    response = client.get("/invite/no-such-token")
+    response = open_invite(client, "no-such-token")
 
     assert response.status_code == 404
     assert "Ссылка приглашения неверна" in response.content.decode()
@@ -136,7 +143,7 @@ def test_invite_for_an_existing_active_account_sends_to_login(client):
     UserFactory(email="shop@example.com")
     invite = InviteFactory(email="shop@example.com")
 
-    response = accept(client, f"/invite/{invite.token}")
+    response = accept(client, invite.token)
 
     assert response.status_code == 410
     assert "Аккаунт с этим email уже есть" in response.content.decode()
@@ -146,7 +153,7 @@ def test_invite_for_an_existing_active_account_sends_to_login(client):
 def test_invite_form_errors_keep_the_invite_open(client):
     invite = InviteFactory()
 
-    response = accept(client, f"/invite/{invite.token}", password2="different-Pass-1", full_name="")
+    response = accept(client, invite.token, password2="different-Pass-1", full_name="")
 
     assert response.status_code == 200
     errors = response.context["form"].errors
@@ -158,7 +165,7 @@ def test_invite_form_errors_keep_the_invite_open(client):
 def test_invite_refuses_a_weak_password(client):
     invite = InviteFactory()
 
-    response = accept(client, f"/invite/{invite.token}", password1="12345678", password2="12345678")
+    response = accept(client, invite.token, password1="12345678", password2="12345678")
 
     assert "password1" in response.context["form"].errors
     assert not Invite.objects.get(pk=invite.pk).is_used
@@ -170,3 +177,10 @@ def test_accept_invite_service_refuses_a_second_use():
 
     with pytest.raises(services.InviteUnusable):
         services.accept_invite(invite=invite, full_name="B", phone="", password=PASSWORD)
+
+
+def test_invite_page_without_a_link_explains(client):
+    response = client.get("/invite")
+
+    assert response.status_code == 404
+    assert "Ссылка приглашения неверна" in response.content.decode()

@@ -108,3 +108,13 @@ def test_createsuperuser_makes_a_system_user():
 
     assert user.role == roles.SYSTEM
     assert user.status == User.Status.ACTIVE
+
+
+def test_migration_gives_accounts_without_a_role_the_one_their_flags_say():
+    root = UserFactory(is_staff=True, is_superuser=True)
+    staff = UserFactory(is_staff=True)
+    merchant = UserFactory()
+
+    roles_migration.create_roles(global_apps, SimpleNamespace(connection=connection))
+
+    assert [User.objects.get(pk=u.pk).role for u in (root, staff, merchant)] == [roles.SYSTEM, roles.ADMIN, roles.USER]
