@@ -8,6 +8,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.stagekit import clear_login
 from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
+from axes import utils as axes_utils
 from django.conf import settings
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
@@ -46,6 +47,8 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def pre_login(self, request, user, **kwargs):
         """Pending accounts are sent the confirmation mail (on sign-up) or offered to resend it."""
+        if not user.is_active:
+            forgive_failed_login(request, user)
         if user.status == User.Status.PENDING:
             clear_login(request)
             if kwargs.get("signup"):
@@ -92,3 +95,10 @@ class AccountAdapter(DefaultAccountAdapter):
         except TemplateDoesNotExist:
             pass
         return super().render_mail(template_prefix, email, context, headers=headers)
+
+
+def forgive_failed_login(request, user):
+    """Django reports a right password for an inactive account as a failed login, and axes counts it.
+    The person knows the password, so it isn't a guess: don't let it lock them out."""
+    axes_utils.reset(username=user.email)
+    request.axes_locked_out = False

@@ -137,6 +137,15 @@ def test_unconfirmed_user_login_explains_and_offers_resend(client):
     assert "_auth_user_id" not in client.session
 
 
+def test_unconfirmed_user_retrying_with_the_right_password_is_never_locked_out(client, settings):
+    UserFactory(email="shop@example.com", status=User.Status.PENDING)
+
+    responses = [log_in(client, "shop@example.com") for _ in range(settings.AXES_FAILURE_LIMIT + 1)]
+
+    assert [r.status_code for r in responses] == [403] * (settings.AXES_FAILURE_LIMIT + 1)
+    assert "Email ещё не подтверждён" in responses[-1].content.decode()
+
+
 def test_unconfirmed_user_with_wrong_password_gets_the_plain_error(client):
     register(client)
 
