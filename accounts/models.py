@@ -1,6 +1,11 @@
-from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+import hashlib
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Group, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+
+from accounts import roles
 
 
 class UserManager(BaseUserManager):
@@ -21,7 +26,10 @@ class UserManager(BaseUserManager):
 
     def create_superuser(self, email, password=None, **fields):
         fields.update(is_staff=True, is_superuser=True, status=User.Status.ACTIVE)
-        return self._create(email, password, **fields)
+        user = self._create(email, password, **fields)
+        # `createsuperuser` makes a `system` user; the group exists once migrations have run.
+        user.groups.add(*Group.objects.filter(name=roles.SYSTEM))
+        return user
 
     def get_by_natural_key(self, username):
         return self.get(email__iexact=username)
@@ -43,6 +51,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Kept equal to `status == active` by save(): Django, allauth and axes all read it.
     is_active = models.BooleanField("может входить", default=False, editable=False)
     date_joined = models.DateTimeField("дата регистрации", default=timezone.now)
+    # The language of the merchant's mails sent outside a request (from the admin, by tasks).
+    language = models.CharField("язык писем", max_length=8, choices=settings.LANGUAGES, default="ru")
 
     objects = UserManager()
 
@@ -66,8 +76,72 @@ class User(AbstractBaseUser, PermissionsMixin):
             kwargs["update_fields"] = {*update_fields, "is_active"}
         super().save(*args, **kwargs)
 
+    @property
+    def role(self) -> str | None:
+        """The user's role (`system`, `admin`, `user`): the role group they belong to."""
+        names = {group.name for group in self.groups.all()}
+        return next((role for role in roles.ROLES if role in names), None)
+
     def get_full_name(self):
         return self.full_name or self.email
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+def hash_token(token: str) -> str:
+    """Invite tokens are stored as their SHA-256: a leaked table opens no invite."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InviteQuerySet(models.QuerySet):
+    def by_token(self, token: str):
+        return self.filter(token_hash=hash_token(token)).first()
+
+    def open(self):
+        return self.filter(used_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Invite(models.Model):
+    """A staff invitation: the emailed `/invite/<token>` link lets the person set a password, once."""
+
+    email = models.EmailField("email")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    language = models.CharField("язык письма", max_length=8, choices=settings.LANGUAGES, default="ru")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="пригласил",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField("создано", default=timezone.now, editable=False)
+    expires_at = models.DateTimeField("действует до", editable=False)
+    used_at = models.DateTimeField("использовано", null=True, blank=True, editable=False)
+
+    objects = InviteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "приглашение"
+        verbose_name_plural = "приглашения"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["email"])]
+
+    def __str__(self):
+        return self.email
+
+    @property
+    def is_used(self) -> bool:
+        return self.used_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return not self.is_used and self.expires_at <= timezone.now()
+
+    @property
+    def state(self) -> str:
+        if self.is_used:
+            return "использовано"
+        return "истекло" if self.is_expired else "действует"

@@ -1,16 +1,115 @@
+"""Merchant pages that allauth doesn't have: resend confirmation, invites, the profile."""
+
 from allauth.account import views as allauth_views
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
-
-def home(request):
-    return redirect("profile" if request.user.is_authenticated else "login")
-
+from accounts import services
+from accounts.forms import InviteAcceptForm, PasswordConfirmForm, ProfileForm, ResendConfirmationForm
+from accounts.models import Invite, User
 
 login = allauth_views.LoginView.as_view()
 logout = allauth_views.LogoutView.as_view()
 
 
+def home(request):
+    return redirect("profile" if request.user.is_authenticated else "account_login")
+
+
+@require_http_methods(["GET", "POST"])
+def resend_confirmation(request):
+    """Send the confirmation mail again; the answer doesn't tell whether the address is registered."""
+    form = ResendConfirmationForm(request.POST or None, initial={"email": request.GET.get("email", "")})
+    if request.method == "POST" and form.is_valid():
+        outcome = services.resend_confirmation(request=request, email=form.cleaned_data["email"])
+        if outcome == services.RESEND_THROTTLED:
+            messages.error(request, "Письмо уже отправлено недавно. Подождите несколько минут и попробуйте снова.")
+        else:
+            messages.success(
+                request,
+                "Если аккаунт с этим email ждёт подтверждения, мы отправили письмо ещё раз. "
+                "Уже подтверждали адрес? Просто войдите.",
+            )
+        return redirect("resend_confirmation")
+    return render(request, "accounts/resend_confirmation.html", {"form": form})
+
+
+INVITE_SESSION_KEY = "accounts_invite_token"
+
+
+def invite_link(request, token):
+    """The link from the mail: keep the token in the session and move to /invite, so it stays out of
+    Referer headers and of anything that logs later requests."""
+    request.session[INVITE_SESSION_KEY] = token
+    return redirect("invite")
+
+
+@require_http_methods(["GET", "POST"])
+def invite_accept(request):
+    """Finish a staff invite: set a name and a password, once, before the link expires."""
+    invite = Invite.objects.by_token(request.session.get(INVITE_SESSION_KEY, ""))
+    if invite is None:
+        return _invite_unusable(request, "unknown", status=404)
+    if invite.is_used:
+        return _invite_unusable(request, "used")
+    if invite.is_expired:
+        return _invite_unusable(request, "expired")
+    existing = User.objects.filter(email__iexact=invite.email).first()
+    if existing is not None and existing.status != User.Status.PENDING:
+        return _invite_unusable(request, "exists")
+    initial = {"full_name": existing.full_name, "phone": existing.phone} if existing else {}
+    form = InviteAcceptForm(request.POST or None, email=invite.email, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.accept_invite(
+                invite=invite,
+                full_name=form.cleaned_data["full_name"],
+                phone=form.cleaned_data["phone"],
+                password=form.cleaned_data["password1"],
+            )
+        except services.InviteUnusable:
+            return _invite_unusable(request, "used")
+        auth_login(request, user, backend="accounts.backends.EmailStatusBackend")
+        messages.success(request, "Добро пожаловать в EvoSync! Аккаунт готов.")
+        return redirect("profile")
+    return render(request, "accounts/invite.html", {"form": form, "invite": invite})
+
+
+def _invite_unusable(request, reason, status=410):
+    return render(request, "accounts/invite_unusable.html", {"reason": reason}, status=status)
+
+
 @login_required
 def profile(request):
     return render(request, "accounts/profile.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.update_profile(user=request.user, **{name: form.cleaned_data[name] for name in form.Meta.fields})
+        messages.success(request, "Профиль сохранён.")
+        return redirect("profile")
+    return render(request, "accounts/profile_edit.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_delete(request):
+    """Delete the merchant's account after the password; staff are deleted by staff, in the admin."""
+    user = request.user
+    if user.is_staff:
+        return render(request, "accounts/profile_delete.html", {"staff": True}, status=403)
+    form = PasswordConfirmForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        services.delete_account(user=user)
+        auth_logout(request)
+        messages.success(request, "Аккаунт удалён вместе с подключениями и каталогом.")
+        return redirect("account_login")
+    return render(request, "accounts/profile_delete.html", {"form": form})

@@ -1,5 +1,12 @@
+from datetime import timedelta
+
 import factory
+from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from accounts.models import Invite, hash_token
 
 DEFAULT_PASSWORD = "correct-horse-battery-9"
 
@@ -20,7 +27,32 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             self.save(update_fields=["password"])
 
+    @factory.post_generation
+    def email_address(self, create, extracted, **kwargs):
+        """allauth's row for the email: verified unless the account still waits for confirmation."""
+        if create:
+            verified = self.status != "pending"
+            EmailAddress.objects.create(user=self, email=self.email, primary=True, verified=verified)
+
 
 class StaffFactory(UserFactory):
     email = factory.Sequence(lambda n: f"staff{n}@evosync.local")
     is_staff = True
+
+
+class InviteFactory(factory.django.DjangoModelFactory):
+    """An open invite; its plain token is `invite.token` (only tests ever see it)."""
+
+    class Meta:
+        model = Invite
+
+    token = factory.Sequence(lambda n: f"invite-token-{n}-abcdefghijklmnop")
+    email = factory.Sequence(lambda n: f"invited{n}@example.com")
+    created_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=settings.INVITE_EXPIRE_HOURS))
+
+    @classmethod
+    def _create(cls, model_class, *args, token, **kwargs):
+        invite = super()._create(model_class, *args, token_hash=hash_token(token), **kwargs)
+        invite.token = token
+        return invite

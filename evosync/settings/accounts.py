@@ -18,18 +18,38 @@ else:
 SMS_PROVIDER = env.str("SMS_PROVIDER", default="console")
 JIVOSITE_WIDGET_ID = env.str("JIVOSITE_WIDGET_ID", default="")
 
-# django-allauth: email is the login.
+# django-allauth: email is the login. The user's `status` is the gate (pending until the
+# email is confirmed); allauth sends the mails, checks the links and keeps EmailAddress rows.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.signup_form.SignupExtraForm"
+ACCOUNT_FORMS = {"reset_password": "accounts.forms.ResetPasswordForm"}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
+# A taken email is a clear form error on /register (the issue asks for it), not a silent mail.
+ACCOUNT_PREVENT_ENUMERATION = False
+ACCOUNT_CONFIRM_EMAIL_ON_GET = True
+# Pending accounts never reach allauth's login stages, so AccountAdapter.confirm_email logs in instead.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[EvoSync] "
+ACCOUNT_LOGOUT_REDIRECT_URL = "/login"
+ACCOUNT_EMAIL_CONFIRMATION_ANONYMOUS_REDIRECT_URL = "/login"
+ACCOUNT_EMAIL_CONFIRMATION_AUTHENTICATED_REDIRECT_URL = "/profile"
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+# Failed logins are limited by django-axes (below); allauth's other limits (signup, resend, reset) stay.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
 
 # django-axes: failed logins are limited per account and address.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "login"
+# allauth authenticates with `email=`, the admin with `username=`: one callable reads both.
+AXES_USERNAME_CALLABLE = "accounts.axes.attempted_login"
+AXES_LOCKOUT_CALLABLE = "accounts.axes.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
