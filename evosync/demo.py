@@ -2,9 +2,12 @@
 
 from django.contrib.auth import get_user_model
 
+from accounts import roles
+from accounts.services import activate, set_role
+
 DEMO_ACCOUNTS = [
-    ("staff", "admin@evosync.local", "admin-demo-2026", {"is_staff": True, "is_superuser": True}),
-    ("merchant", "merchant@evosync.local", "merchant-demo-2026", {}),
+    ("staff", "admin@evosync.local", "admin-demo-2026", roles.SYSTEM),
+    ("merchant", "merchant@evosync.local", "merchant-demo-2026", roles.USER),
 ]
 
 
@@ -12,19 +15,12 @@ def ensure_demo_accounts():
     """Create the demo accounts if missing; return (role, email, password) for the banner."""
     User = get_user_model()
     shown = []
-    for role, email, password, flags in DEMO_ACCOUNTS:
-        user, created = User.objects.get_or_create(
-            email=email, defaults={"full_name": f"Demo {role}", "status": User.Status.ACTIVE, **flags}
-        )
+    for label, email, password, role in DEMO_ACCOUNTS:
+        user, created = User.objects.get_or_create(email=email, defaults={"full_name": f"Demo {label}"})
         if created:
             user.set_password(password)
-            user.save()
-            _mark_email_verified(user)
-        shown.append((role, email, password))
+            user.save(update_fields=["password"])
+            activate(user=user)
+            set_role(user=user, role=role)
+        shown.append((label, email, password))
     return shown
-
-
-def _mark_email_verified(user):
-    from allauth.account.models import EmailAddress
-
-    EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
