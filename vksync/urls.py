@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from vksync import views_catalog
+
+urlpatterns = [
+    path("vk-catalog/albums", views_catalog.albums, name="vk_albums"),
+    path("vk-catalog/albums/<int:album_id>/products", views_catalog.album_products, name="vk_album_products"),
+]
