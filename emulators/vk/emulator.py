@@ -196,7 +196,7 @@ class VkEmulator:
         arrived = time.time()
         with self._lock:
             http_status = self._http_faults.popleft() if self._http_faults else None
-            delay = self._delays.popleft() if self._delays else 0.0
+            delay = self._delays.popleft() if self._delays and not http_status else 0.0
         if delay:
             time.sleep(delay)
         if self.latency:
