@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict, deque
+from decimal import Decimal
 from urllib.parse import parse_qsl
 
 from PIL import Image, UnidentifiedImageError
@@ -23,7 +24,7 @@ from emulators.vk import oauth, schema, vkscript
 from emulators.vk.http import json_response, parse_multipart, raw_response, read_body, request_params
 from emulators.vk.methods import HANDLERS, Caller, upload_signature
 from emulators.vk.schema import VkFault
-from emulators.vk.shop import Community
+from emulators.vk.shop import Album, Community, Item
 
 MIN_PHOTO_SIDE = 400
 MAX_PHOTO_SIDES_SUM = 14000
@@ -104,6 +105,27 @@ class VkEmulator:
             )
             self.communities[group_id] = community
             return community
+
+    def add_album(self, group_id: int, title: str, **fields) -> int:
+        """Set-up shortcut (no API call, not logged): an album made in VK's interface."""
+        with self._lock:
+            shop = self.communities[group_id].shop
+            album = Album(id=shop.next_album_id, group_id=group_id, title=title, **fields)
+            shop.next_album_id += 1
+            shop.albums[album.id] = album
+            return album.id
+
+    def add_item(self, group_id: int, title: str, *, price="100", album_ids=(), **fields) -> int:
+        """Set-up shortcut (no API call, not logged): an item made in VK's interface."""
+        with self._lock:
+            shop = self.communities[group_id].shop
+            fields.setdefault("description", f"{title}: описание товара")
+            fields.setdefault("category_id", 101)
+            item = Item(id=shop.next_item_id, group_id=group_id, title=title, price=Decimal(str(price)), **fields)
+            item.album_ids = list(album_ids)
+            shop.next_item_id += 1
+            shop.items[item.id] = item
+            return item.id
 
     def add_community_token(self, token: str, group_id: int) -> None:
         """A community (group) token: VK refuses it for market methods (error 27)."""
