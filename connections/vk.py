@@ -198,8 +198,7 @@ class VkClient:
         """Upload an image for the community's items; return the photo_id for market.add/edit."""
         server = self.call("market.getProductPhotoUploadServer", group_id=group_id)
         content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-        files = {"file": (filename, image_bytes, content_type)}
-        answer = self._send(server["upload_url"], "upload", files=files)
+        answer = self._upload(server["upload_url"], {"file": (filename, image_bytes, content_type)})
         try:
             body = answer.json()
         except ValueError:
@@ -208,6 +207,17 @@ class VkClient:
             raise VkApiError(100, f"upload server refused the photo: {body['error']}", "upload")
         saved = self.call("market.saveProductPhoto", upload_response=answer.text)
         return int(saved["photo_id"])
+
+    def _upload(self, url: str, files: dict) -> requests.Response:
+        """POST the file to VK's upload server, retrying network trouble and HTTP 5xx (bounded)."""
+        for attempt in range(self.max_retries + 1):
+            try:
+                return self._send(url, "upload", files=files)
+            except VkTransientError:
+                if attempt == self.max_retries:
+                    raise
+                time.sleep(min(self.backoff * 2**attempt, 60.0))
+        raise VkTransientError("upload: no attempt made")
 
     def _request(self, method: str, params: dict) -> dict:
         """POST one API request (rate-limited, retried while transient); VK's JSON envelope."""

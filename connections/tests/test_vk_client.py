@@ -168,3 +168,9 @@ def test_the_token_never_reaches_the_logs(client, vk_emulator, caplog):
         client.call("users.get")
     assert TEST_TOKEN not in caplog.text
     assert TEST_TOKEN not in str(caught.value) and TEST_TOKEN not in repr(client)
+
+
+def test_upload_server_trouble_is_retried(client, vk_emulator):
+    vk_emulator.upload_error_next(503)
+    photo_id = client.upload_product_photo(TEST_GROUP_ID, jpeg(), "tea.jpg")
+    assert photo_id in vk_emulator.photos and vk_emulator.upload_count == 2

@@ -106,3 +106,11 @@ def test_connection_test_with_a_revoked_token_marks_it_broken(client, merchant, 
 def test_connection_test_without_a_connection_is_404(client, merchant):
     VkConnectionFactory()  # someone else's
     assert client.post("/connections/vk/test").status_code == 404
+
+
+def test_a_community_the_user_cannot_edit_is_saved_but_flagged(client, merchant, vk_emulator):
+    vk_emulator.add_community(group_id=9002, name="Чужой магазин", screen_name="notmine", admins=[7])
+    response = client.post("/connections/vk", {"access_token": TEST_TOKEN, "community": "notmine"}, follow=True)
+    connection = VkConnection.objects.get(merchant=merchant)
+    assert connection.status == "broken" and "не администратор" in connection.last_error
+    assert "нельзя" in response.content.decode()

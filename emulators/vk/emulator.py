@@ -72,6 +72,7 @@ class VkEmulator:
         self.rate_limited_count = 0
         self._faults: dict[str, deque] = defaultdict(deque)
         self._http_faults: deque = deque()
+        self._upload_faults: deque = deque()
         self._delays: deque = deque()
         self._windows: dict[str, deque] = defaultdict(deque)
         self._lock = threading.RLock()
@@ -155,6 +156,11 @@ class VkEmulator:
     def http_error_next(self, status: int = 502, times: int = 1) -> None:
         with self._lock:
             self._http_faults.extend([status] * times)
+
+    def upload_error_next(self, status: int = 502, times: int = 1) -> None:
+        """The next photo uploads to the upload server answer HTTP `status`."""
+        with self._lock:
+            self._upload_faults.extend([status] * times)
 
     def delay_next(self, seconds: float, times: int = 1) -> None:
         """The next requests wait `seconds` before answering (the client's timeout trips)."""
@@ -289,7 +295,8 @@ class VkEmulator:
 
     def call_method(self, method: str, params: dict, caller: Caller, entry: dict):
         """Run one API method (top level or inside execute) and return its `response`."""
-        self.counts[method] += 1
+        with self._lock:
+            self.counts[method] += 1
         self._injected_fault(method)
         values, unknown = schema.validate(method, params)
         if unknown:
@@ -305,7 +312,8 @@ class VkEmulator:
             return handler(self, caller, values)
 
     def _execute(self, caller: Caller, params: dict, entry: dict) -> dict:
-        self.counts["execute"] += 1
+        with self._lock:
+            self.counts["execute"] += 1
         self._injected_fault("execute")
         calls, as_list = vkscript.parse(params.get("code", ""))
         entry["inner"] = [{"method": m, "params": {k: vkscript.as_param(v) for k, v in a.items()}} for m, a in calls]
@@ -343,6 +351,9 @@ class VkEmulator:
     def _upload(self, environ, start_response):
         with self._lock:
             self.upload_count += 1
+            failure = self._upload_faults.popleft() if self._upload_faults else None
+        if failure:
+            return raw_response(start_response, f"{failure} Server Error", b"<html>Upload server error</html>")
         query = dict(parse_qsl(environ.get("QUERY_STRING", "")))
         try:
             group_id, user_id = int(query.get("gid", "")), int(query.get("uid", ""))
