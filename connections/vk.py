@@ -9,6 +9,7 @@ processes; transient failures are retried with a bounded backoff. Tokens never r
 import json
 import logging
 import mimetypes
+import secrets
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -283,8 +284,13 @@ class VkIdClient:
         }
         return self._token(form, device_id)
 
-    def refresh(self, *, refresh_token: str, device_id: str, state: str = "") -> VkTokens:
-        form = {"grant_type": "refresh_token", "refresh_token": refresh_token, "device_id": device_id, "state": state}
+    def refresh(self, *, refresh_token: str, device_id: str) -> VkTokens:
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "device_id": device_id,
+            "state": secrets.token_urlsafe(24),
+        }
         return self._token(form, device_id)
 
     def _token(self, form: dict, device_id: str) -> VkTokens:

@@ -28,6 +28,7 @@ from emulators.vk.shop import Album, Community, Item
 
 MIN_PHOTO_SIDE = 400
 MAX_PHOTO_SIDES_SUM = 14000
+MAX_PHOTO_BYTES = 50 * 1024 * 1024
 
 
 class VkEmulator:
@@ -37,6 +38,7 @@ class VkEmulator:
         latency: float = 0.0,
         *,
         execute_limit: int = 25,
+        execute_response_limit_bytes: int | None = None,
         max_items: int = 15000,
         max_albums: int = 100,
         max_items_per_album: int = 15000,
@@ -46,6 +48,7 @@ class VkEmulator:
         self.rate_limit_per_second = rate_limit_per_second
         self.latency = latency
         self.execute_limit = execute_limit
+        self.execute_response_limit_bytes = execute_response_limit_bytes
         self.max_items = max_items
         self.max_albums = max_albums
         self.max_items_per_album = max_items_per_album
@@ -327,6 +330,9 @@ class VkEmulator:
                 inner["error_code"] = fault.code
                 results.append(False)
                 errors.append({"method": inner["method"], "error_code": fault.code, "error_msg": fault.message})
+        limit = self.execute_response_limit_bytes
+        if limit and len(json.dumps(results, ensure_ascii=False).encode()) > limit:
+            raise VkFault(13, "response size is too big")
         payload = {"response": results if as_list else results[0]}
         if errors:
             payload["execute_errors"] = errors
@@ -366,6 +372,8 @@ class VkEmulator:
         if "file" not in fields:
             return json_response(start_response, {"error": "ERR_UPLOAD_FILE_NOT_FOUND: field 'file' is required"})
         content = fields["file"][1]
+        if len(content) > MAX_PHOTO_BYTES:
+            return json_response(start_response, {"error": "ERR_UPLOAD_FILE_TOO_BIG: at most 50 MB"})
         try:
             with Image.open(io.BytesIO(content)) as image:
                 width, height, kind = image.width, image.height, image.format

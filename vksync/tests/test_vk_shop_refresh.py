@@ -124,3 +124,13 @@ def test_command_explains_a_broken_connection(vk_emulator):
     vk_emulator.revoke_token(connection.access_token)
     with pytest.raises(CommandError, match="токен"):
         call_command("refresh_vk_catalog", "--user", connection.merchant.email)
+
+
+def test_pages_are_read_one_per_execute_when_vk_finds_the_answer_too_big(vk_emulator):
+    fill_shop(vk_emulator, 700)
+    vk_emulator.execute_response_limit_bytes = 150_000  # more than one page of 200 items, less than two
+    connection = VkConnectionFactory()
+    result = services.refresh_vk_shop(merchant=connection.merchant)
+    assert result.items == 700
+    assert 13 in vk_emulator.error_codes_seen()
+    assert VkItem.objects.filter(merchant=connection.merchant).count() == 700
