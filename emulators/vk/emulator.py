@@ -228,33 +228,42 @@ class VkEmulator:
         with self._lock:
             http_status = self._http_faults.popleft() if self._http_faults else None
             delay = self._delays.popleft() if self._delays and not http_status else 0.0
-        if delay:
-            time.sleep(delay)
-        if self.latency:
-            time.sleep(self.latency)
         entry = {"method": method, "time": arrived, "params": {}, "error_code": None}
         if http_status:
             entry["http_status"] = http_status
             self._log(entry)
             return raw_response(start_response, f"{http_status} Server Error", b"<html>Server error</html>")
         params, problem = request_params(environ)
+        paused = False
         try:
             if params is None:
                 raise VkFault(8, problem)
             entry["params"] = {k: v for k, v in params.items() if k != "access_token"}
-            payload = self._answer(environ, method, params, entry, arrived)
+            caller = self._admit(environ, params, arrived)  # checked as the request arrives, like VK
+            entry["user_id"] = caller.user_id
+            self._pause(delay)
+            paused = True
+            payload = self._answer(method, params, caller, entry)
         except VkFault as fault:
             entry["error_code"] = fault.code
             payload = {"error": self._error_body(fault, method, params or {})}
+        if not paused:
+            self._pause(delay)
         self._log(entry)
         return json_response(start_response, payload)
 
-    def _answer(self, environ, method: str, params: dict, entry: dict, arrived: float) -> dict:
+    def _pause(self, delay: float) -> None:
+        if delay + self.latency > 0:
+            time.sleep(delay + self.latency)
+
+    def _admit(self, environ, params: dict, arrived: float) -> Caller:
         if not params.get("v"):
             raise VkFault(8, "v (version) is required")
         caller = self._caller(environ, params)
-        entry["user_id"] = caller.user_id
         self._check_rate(caller.token, arrived)
+        return caller
+
+    def _answer(self, method: str, params: dict, caller: Caller, entry: dict) -> dict:
         self._injected_fault("*")
         if method == "execute":
             return self._execute(caller, params, entry)
