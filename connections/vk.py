@@ -19,7 +19,7 @@ from typing import Any
 import requests
 from django.conf import settings
 
-from connections.ratelimit import RateLimiter, RateLimitWaitTooLong, default_rate_limiter, token_key
+from connections.ratelimit import RateLimiter, RateLimiterError, default_rate_limiter, token_key
 
 logger = logging.getLogger(__name__)
 
@@ -226,7 +226,7 @@ class VkClient:
         for attempt in range(self.max_retries + 1):
             try:
                 self.rate_limiter.acquire(self._key)
-            except RateLimitWaitTooLong as exc:
+            except RateLimiterError as exc:
                 raise VkTransientError(str(exc))
             self.request_count += 1
             try:

@@ -75,3 +75,13 @@ def test_acquire_waits_for_a_slot(tmp_path, limit):
     limiter = FileRateLimiter(tmp_path, limit=limit, window=0.2)
     waits = [limiter.acquire("k") for _ in range(limit + 1)]
     assert waits[:limit] == [0.0] * limit and waits[limit] > 0
+
+
+def test_a_redis_outage_is_a_transient_vk_error(vk_emulator):
+    from connections.vk import VkClient, VkTransientError
+
+    limiter = RedisRateLimiter("redis://127.0.0.1:1/0", limit=3, window=1.1)
+    client = VkClient(TEST_TOKEN, rate_limiter=limiter)
+    with pytest.raises(VkTransientError, match="rate limiter"):
+        client.call("users.get")
+    assert vk_emulator.request_count == 0
