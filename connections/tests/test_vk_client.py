@@ -174,3 +174,10 @@ def test_upload_server_trouble_is_retried(client, vk_emulator):
     vk_emulator.upload_error_next(503)
     photo_id = client.upload_product_photo(TEST_GROUP_ID, jpeg(), "tea.jpg")
     assert photo_id in vk_emulator.photos and vk_emulator.upload_count == 2
+
+
+def test_text_with_quotes_newlines_and_emoji_survives_execute(client, vk_emulator):
+    description = 'Чай «Беседа» "крупнолистовой"\nсбор 2024 — 100 г \\ 🍵'
+    [result] = client.batch([new_item(1, description=description, sku="a'b")])
+    item = vk_emulator.shop(TEST_GROUP_ID).items[result.response["market_item_id"]]
+    assert (item.description, item.sku) == (description, "a'b")
