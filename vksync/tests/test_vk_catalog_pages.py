@@ -102,3 +102,12 @@ def test_without_a_vk_connection_the_pages_say_so(client):
 
 def test_pages_need_login(client):
     assert client.get("/vk-catalog/albums").status_code == 302
+
+
+def test_refresh_now_rereads_the_shop(client, merchant, vk_emulator):
+    from emulators.vk.fixtures import TEST_GROUP_ID
+
+    vk_emulator.add_item(TEST_GROUP_ID, "Чай зелёный")
+    response = client.post("/vk-catalog/refresh", follow=True)
+    assert "перечитывается" in response.content.decode()
+    assert [item.title for item, _ in client.get("/vk-catalog/albums/0/products").context["rows"]] == ["Чай зелёный"]
