@@ -6,6 +6,7 @@ what exists, so an interval or an on/off switch edited in the admin survives eve
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 
 
@@ -24,6 +25,18 @@ def declared_tasks() -> list[PeriodicTaskSpec]:
             task="evosync.clear_expired_sessions",
             every_seconds=24 * 3600,
             description="Removes expired login sessions from the database.",
+        ),
+        PeriodicTaskSpec(
+            name="Refresh every VK shop",
+            task="vksync.refresh_all_vk_shops",
+            every_seconds=settings.CATALOG_REFRESH_INTERVAL_SECONDS,
+            description="Re-reads albums and items of every connected VK community into the VK shop cache.",
+        ),
+        PeriodicTaskSpec(
+            name="Refresh expiring VK tokens",
+            task="vksync.refresh_vk_tokens",
+            every_seconds=max(60, settings.VK_TOKEN_REFRESH_MARGIN_SECONDS // 2),
+            description="Renews VK ID access tokens before they expire, with their refresh tokens.",
         ),
     ]
 

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from vksync import views_catalog
+
+urlpatterns = [
+    path("vk-catalog/albums", views_catalog.albums, name="vk_albums"),
+    path("vk-catalog/refresh", views_catalog.refresh_now, name="vk_refresh"),
+    path("vk-catalog/albums/<int:album_id>/products", views_catalog.album_products, name="vk_album_products"),
+]
