@@ -6,6 +6,7 @@ what exists, so an interval or an on/off switch edited in the admin survives eve
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 
 
@@ -24,6 +25,12 @@ def declared_tasks() -> list[PeriodicTaskSpec]:
             task="evosync.clear_expired_sessions",
             every_seconds=24 * 3600,
             description="Removes expired login sessions from the database.",
+        ),
+        PeriodicTaskSpec(
+            name="Refresh every Evotor catalog",
+            task="catalog.refresh_all_catalogs",
+            every_seconds=settings.CATALOG_REFRESH_INTERVAL_SECONDS,
+            description="Reads every connected merchant's Evotor catalog into EvoSync's cache.",
         ),
     ]
 
