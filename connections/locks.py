@@ -11,12 +11,15 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 
 logger = logging.getLogger(__name__)
 
 
 def _key(name: str, merchant_id) -> str:
-    return f"evosync:lock:{name}:{merchant_id}"
+    # Merchant ids are per database: name it, so databases sharing one Redis never share locks.
+    database = connection.settings_dict["NAME"]
+    return f"evosync:lock:{database}:{name}:{merchant_id}"
 
 
 @contextlib.contextmanager
