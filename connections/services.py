@@ -62,3 +62,43 @@ def evotor_set_installed(*, evotor_user_id: str, installed: bool) -> EvotorConne
             connection.last_error = ""
         connection.save(update_fields=["installed", "last_error"])
     return connection
+
+
+class EvotorLinkConflict(Exception):
+    """The Evotor user and the EvoSync account are each linked to someone else."""
+
+    def __init__(self, which: str):
+        super().__init__(which)
+        self.which = which  # "evotor_user" (that Evotor user belongs to another account) or "account"
+
+
+def evotor_link_user(*, merchant, evotor_user_id: str) -> EvotorConnection:
+    """Tie an Evotor user to the merchant's account (idempotent); raises EvotorLinkConflict otherwise."""
+    with transaction.atomic():
+        owner = EvotorConnection.objects.select_for_update().filter(evotor_user_id=evotor_user_id).first()
+        if owner is not None:
+            if owner.merchant_id != merchant.pk:
+                raise EvotorLinkConflict("evotor_user")
+            return owner
+        connection, _created = EvotorConnection.objects.select_for_update().get_or_create(
+            merchant=merchant, defaults={"source": EvotorConnection.Source.WEBHOOK}
+        )
+        if connection.evotor_user_id and connection.evotor_user_id != evotor_user_id:
+            raise EvotorLinkConflict("account")
+        connection.evotor_user_id = evotor_user_id
+        connection.save(update_fields=["evotor_user_id"])
+    logger.info("evotor user linked", extra={"merchant_id": merchant.pk})
+    return connection
+
+
+def evotor_queue_refresh(*, merchant_id: int) -> None:
+    """Queue a catalog refresh once the current transaction commits (by task name: no import of catalog)."""
+    transaction.on_commit(lambda: _task("catalog.refresh_catalog").delay(merchant_id))
+
+
+def _task(name: str):
+    from celery import current_app
+
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()  # a web process has not imported the tasks modules yet
+    return current_app.tasks[name]
