@@ -243,3 +243,21 @@ def test_removed_products_are_not_published(evotor_emulator, connection):
     evotor_emulator.remove_product("tok-1", ids["products"][ids["stores"][0]][0])
     refresh_catalog(merchant=connection.merchant)
     assert published_products(merchant=connection.merchant).count() == 9
+
+
+def test_refresh_keeps_the_merchants_switches_and_image_state(evotor_emulator, connection, catalog):
+    refresh_catalog(merchant=connection.merchant)
+    store = Store.objects.get(evotor_id=catalog["stores"][0])
+    group = ProductGroup.objects.filter(store=store).first()
+    Store.objects.filter(pk=store.pk).update(sync_enabled=True)
+    ProductGroup.objects.filter(pk=group.pk).update(sync_enabled=False)
+    product_id = catalog["products"][store.evotor_id][0]
+    Product.objects.filter(evotor_id=product_id).update(image_url="http://x/p.png", image_hash="h" * 64)
+    evotor_emulator.update_product("tok-1", product_id, name="Переименован")
+    refresh_catalog(merchant=connection.merchant)
+    store.refresh_from_db()
+    group.refresh_from_db()
+    product = Product.objects.get(evotor_id=product_id)
+    assert store.sync_enabled is True and group.sync_enabled is False
+    assert product.name == "Переименован"
+    assert product.image_hash == "h" * 64 or product.image_checked_hash == product.content_hash
