@@ -27,10 +27,23 @@ def evotor_save_token(*, merchant, token: str, source: str = EvotorConnection.So
 
 
 def evotor_disconnect(*, merchant) -> bool:
-    """Forget the merchant's Evotor connection (the token with it); syncing stops. True if there was one."""
-    deleted, _ = EvotorConnection.objects.filter(merchant=merchant).delete()
+    """Forget the merchant's Evotor token; syncing stops. True if there was a connection.
+
+    The link to the Evotor user (set by Evotor's webhooks) is kept, so a reinstall or a new
+    token from Evotor finds this account again instead of making a second one.
+    """
+    connection = EvotorConnection.objects.filter(merchant=merchant).first()
+    if connection is None:
+        return False
+    if connection.evotor_user_id:
+        connection.token = ""
+        connection.status = EvotorConnection.Status.UNCHECKED
+        connection.last_error = ""
+        connection.save(update_fields=["token", "status", "last_error"])
+    else:
+        connection.delete()
     logger.info("evotor disconnected", extra={"merchant_id": merchant.pk})
-    return bool(deleted)
+    return True
 
 
 def evotor_mark_ok(*, connection: EvotorConnection) -> None:

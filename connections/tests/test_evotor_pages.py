@@ -63,13 +63,25 @@ def test_bad_token_input_is_refused_with_a_message(client, merchant, token):
     assert list(response.context["messages"])
 
 
-def test_disconnect_removes_the_connection(client, merchant):
-    EvotorConnectionFactory(merchant=merchant)
-    other = EvotorConnectionFactory()
+def test_disconnect_forgets_the_token_and_keeps_the_evotor_user_link(client, merchant, evotor_emulator):
+    evotor_emulator.add_merchant(token="tok-1", stores=1, groups=1, products=1)
+    EvotorConnectionFactory(merchant=merchant, evotor_user_id="01-5", token="tok-1")
+    other = EvotorConnectionFactory(token="tok-1")
     response = client.post("/connections/evotor/disconnect")
     assert response.status_code == 302
+    connection = EvotorConnection.objects.get(merchant=merchant)
+    assert (connection.token, connection.evotor_user_id) == ("", "01-5")
+    assert EvotorConnection.objects.get(pk=other.pk).token == "tok-1"
+    from catalog.services import refresh_all_catalogs
+
+    assert [r.merchant_id for r in refresh_all_catalogs()] == [other.merchant_id]  # syncing stopped
+    assert "Не подключено" in client.get("/connections").content.decode()
+
+
+def test_disconnect_of_a_hand_made_connection_deletes_it(client, merchant):
+    EvotorConnectionFactory(merchant=merchant, evotor_user_id=None, source="manual")
+    client.post("/connections/evotor/disconnect")
     assert not EvotorConnection.objects.filter(merchant=merchant).exists()
-    assert EvotorConnection.objects.filter(pk=other.pk).exists()
 
 
 def test_test_reports_how_many_stores_the_token_sees(client, merchant, evotor_emulator):
