@@ -3,6 +3,7 @@
 import pytest
 
 from accounts.tests.factories import UserFactory
+from catalog.services import refresh_all_catalogs
 from connections.models import EvotorConnection
 from connections.tests.factories import EvotorConnectionFactory
 
@@ -72,8 +73,6 @@ def test_disconnect_forgets_the_token_and_keeps_the_evotor_user_link(client, mer
     connection = EvotorConnection.objects.get(merchant=merchant)
     assert (connection.token, connection.evotor_user_id) == ("", "01-5")
     assert EvotorConnection.objects.get(pk=other.pk).token == "tok-1"
-    from catalog.services import refresh_all_catalogs
-
     assert [r.merchant_id for r in refresh_all_catalogs()] == [other.merchant_id]  # syncing stopped
     assert "Не подключено" in client.get("/connections").content.decode()
 

@@ -7,6 +7,7 @@ from django.db import connection as db_connection
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from catalog.models import Product
+from catalog.services import refresh_all_catalogs
 from connections.models import EvotorConnection
 from connections.tests.factories import EvotorConnectionFactory
 from webhooks.models import EvotorSubscription, WebhookEvent
@@ -273,8 +274,6 @@ def test_uninstall_stops_the_merchant_sync(client, evotor_emulator):
     connection.refresh_from_db()
     assert connection.installed is False
     assert "удалено" in connection.last_error
-    from catalog.services import refresh_all_catalogs
-
     assert refresh_all_catalogs() == []
     assert evotor_emulator.request_count == 0
 
