@@ -369,7 +369,7 @@ class EvotorEmulator:
         start = 0
         if query.get("cursor"):
             try:
-                after = base64.urlsafe_b64decode(query["cursor"][0].encode()).decode()
+                after = base64.b64decode(query["cursor"][0].encode(), altchars=b"-_", validate=True).decode()
             except (ValueError, UnicodeDecodeError):
                 return 400, "Invalid cursor"
             start = bisect.bisect_right(ids, after)
