@@ -104,9 +104,11 @@ def evotor_link_user(*, merchant, evotor_user_id: str) -> EvotorConnection:
     return connection
 
 
-def evotor_queue_refresh(*, merchant_id: int) -> None:
+def evotor_queue_refresh(*, merchant_id: int, countdown: float = 0) -> None:
     """Queue a catalog refresh once the current transaction commits (by task name: no import of catalog)."""
-    transaction.on_commit(lambda: _task("catalog.refresh_catalog").delay(merchant_id))
+    transaction.on_commit(
+        lambda: _task("catalog.refresh_catalog").apply_async(args=[merchant_id], countdown=countdown or None)
+    )
 
 
 def _task(name: str):

@@ -1,5 +1,6 @@
 """What Evotor's webhook calls do: link users, store cloud tokens, record and apply events."""
 
+import base64
 import hashlib
 import hmac
 import logging
@@ -7,8 +8,10 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
+from connections.locks import merchant_key
 from connections.models import EvotorConnection
 from connections.services import (
     EvotorLinkConflict,
@@ -24,9 +27,40 @@ logger = logging.getLogger(__name__)
 
 
 def api_token_for(evotor_user_id: str) -> str:
-    """Our api token for an Evotor user: the same on every resend (HMAC of the id), 64 characters."""
+    """Our api token for an Evotor user: `<userId>.<HMAC>`, the same on every resend, at most 108 characters.
+
+    The userId in front lets a call that carries the token (Evotor's legacy product push) find its user.
+    """
     key = f"evosync-evotor-user-token:{settings.SECRET_KEY}".encode()
-    return hmac.new(key, evotor_user_id.encode(), hashlib.sha256).hexdigest()
+    digest = hmac.new(key, evotor_user_id.encode(), hashlib.sha256).digest()
+    return f"{evotor_user_id}.{base64.urlsafe_b64encode(digest).decode().rstrip('=')}"
+
+
+def connection_for_api_token(token: str) -> EvotorConnection | None:
+    """The Evotor connection whose user we issued `token` to (checked in constant time), else None."""
+    evotor_user_id, _, _ = token.rpartition(".")
+    if not evotor_user_id or not hmac.compare_digest(token.encode(), api_token_for(evotor_user_id).encode()):
+        return None
+    return EvotorConnection.objects.filter(evotor_user_id=evotor_user_id).first()
+
+
+def push_refresh_key(merchant_id: int) -> str:
+    return merchant_key("evotor-push-refresh", merchant_id)
+
+
+def product_pushed(*, connection: EvotorConnection) -> bool:
+    """Evotor pushed a product made on a terminal: re-read the catalog soon (one refresh per quiet period).
+
+    The push itself is not trusted as data: late, repeated or out-of-order pushes all end in the
+    same refresh from the API. Returns True when a refresh was queued.
+    """
+    if not connection.token or not connection.installed:
+        return False
+    delay = settings.EVOTOR_PUSH_REFRESH_DELAY_SECONDS
+    if not cache.add(push_refresh_key(connection.merchant_id), 1, timeout=delay):
+        return False  # a refresh is already on its way and will see this product too
+    evotor_queue_refresh(merchant_id=connection.merchant_id, countdown=delay)
+    return True
 
 
 def placeholder_email(evotor_user_id: str) -> str:

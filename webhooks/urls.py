@@ -8,4 +8,9 @@ urlpatterns = [
     path("user/token", views.user_token, name="evotor-user-token"),
     path("subscription/event", views.subscription_event, name="evotor-subscription-event"),
     path("installation/event", views.installation_event, name="evotor-installation-event"),
+    path(
+        "api/v1/inventories/stores/<str:store_uuid>/products",
+        views.legacy_product_push,
+        name="evotor-legacy-product-push",
+    ),
 ]

@@ -134,3 +134,16 @@ def installation_event(request, body):
     _text(data, "userId")
     services.record_installation_event(body=body)
     return HttpResponse(status=200)
+
+
+@csrf_exempt
+@require_POST
+def legacy_product_push(request, store_uuid):
+    """Evotor's old push of a product made on a terminal, with `Authorization: Bearer <our api token>`."""
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    connection = services.connection_for_api_token(token) if token else None
+    if connection is None:
+        return errors.WebhookError(401, errors.BAD_USER_TOKEN, "bad user token").response()
+    services.product_pushed(connection=connection)
+    return HttpResponse(status=200)
