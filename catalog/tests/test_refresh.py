@@ -69,10 +69,16 @@ def test_second_refresh_writes_only_what_changed(evotor_emulator, connection, ca
 def test_refresh_costs_a_handful_of_queries_per_page(evotor_emulator, connection, django_assert_max_num_queries):
     evotor_emulator.page_size = 100
     evotor_emulator.add_merchant(token="tok-1", stores=1, groups=5, products=1000)
-    # 10 pages of new products: a few queries per page, none per product.
-    with django_assert_max_num_queries(40):
+    # 10 pages of new products: one upsert per page plus a constant few, none per product.
+    with django_assert_max_num_queries(10 + 15):
         result = refresh_catalog(merchant=connection.merchant)
     assert result.created == 1000
+    evotor_emulator.update_product(
+        "tok-1", evotor_emulator.products("tok-1", evotor_emulator.stores("tok-1")[0]["id"])[0]["id"], price=1
+    )
+    with django_assert_max_num_queries(1 + 15):  # only the page with the change writes
+        result = refresh_catalog(merchant=connection.merchant)
+    assert (result.created, result.changed) == (0, 1)
 
 
 def test_vanished_products_are_marked_removed_and_come_back(evotor_emulator, connection, catalog):
