@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 BATCH = 1000
 STORE_UPDATE_FIELDS = ["name", "address", "evotor_updated_at", "removed", "removed_at", "refreshed_at"]
 GROUP_UPDATE_FIELDS = [
-    "store",
+    "store_id",
     "name",
     "parent_evotor_id",
     "evotor_updated_at",
