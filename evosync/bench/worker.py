@@ -1,0 +1,34 @@
+"""A worker process: `python -m evosync.bench.worker JOB.json RESULT.json`.
+
+Sets Django up (settings from the environment the orchestrator prepared), runs one job from `jobs`
+inside `measure.measured` and writes {"out": ..., figures...} as JSON. Running each phase in a fresh
+process keeps its CPU time, peak memory and queries its own, and away from the emulators' threads.
+"""
+
+import json
+import sys
+import traceback
+
+
+def main(job_path: str, result_path: str) -> int:
+    import django
+
+    django.setup()
+    from evosync.bench import jobs
+    from evosync.bench.measure import measured
+
+    with open(job_path, encoding="utf-8") as handle:
+        job = json.load(handle)
+    result: dict = {}
+    try:
+        with measured(result):
+            result["out"] = jobs.JOBS[job["name"]](**job.get("args", {}))
+    except Exception:  # noqa: BLE001 - reported to the orchestrator, which shows it and stops
+        result["error"] = traceback.format_exc()
+    with open(result_path, "w", encoding="utf-8") as handle:
+        json.dump(result, handle, default=str)
+    return 1 if "error" in result else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2]))
