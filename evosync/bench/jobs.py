@@ -170,3 +170,11 @@ JOBS = {
     "page_ids": page_ids,
     "page_queries": page_queries,
 }
+
+
+def collectstatic() -> dict:
+    call_command("collectstatic", interactive=False, verbosity=0)
+    return {}
+
+
+JOBS["collectstatic"] = collectstatic

@@ -174,11 +174,11 @@ def results_block(*, rows, checks, scenario: dict, host: dict, notes: list[str],
     return "\n".join(parts)
 
 
-def write_docs(path: Path, block: str) -> None:
+def write_docs(path: Path, block: str, *, start: str = START, end: str = END) -> None:
     """Replace the results between the markers of docs/benchmarks.md (the rest is written by hand)."""
-    text = path.read_text(encoding="utf-8") if path.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
-    if START not in text:
-        text += f"\n{START}\n{END}\n"
-    head, rest = text.split(START, 1)
-    tail = rest.split(END, 1)[1] if END in rest else ""
-    path.write_text(f"{head}{START}\n{block}\n{END}{tail}", encoding="utf-8")
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    if start not in text:
+        text += f"\n{start}\n{end}\n"
+    head, rest = text.split(start, 1)
+    tail = rest.split(end, 1)[1] if end in rest else ""
+    path.write_text(f"{head}{start}\n{block}\n{end}{tail}", encoding="utf-8")

@@ -91,7 +91,7 @@ class Runner:
             self.vk_phase("two_merchants", ["m2", "m3"], "sync")
 
     def step(self, text: str) -> None:
-        self.say(f"[bench {time.strftime("%H:%M:%S", time.gmtime())}] {text}")
+        self.say(f"[bench {time.strftime('%H:%M:%S', time.gmtime())}] {text}")
 
     # ----- phases -------------------------------------------------------------------------------
     def evotor_phase(self, name: str, key: str) -> dict:

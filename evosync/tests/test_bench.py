@@ -1,0 +1,126 @@
+"""The benchmark harness itself: its arithmetic, its naive replay plan, and a tiny run end to end.
+
+Never about speed: sizes are tiny and nothing here asserts how fast anything is.
+"""
+
+import json
+import math
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from emulators.vk.shop import Album, Item, Photo, Shop
+from evosync.bench import naive, report, vkcost
+from evosync.bench.scenario import bench_database_url
+
+BENCH_FIELDS = set(report.BENCH_FIELDS)
+
+
+def _item(item_id, **fields):
+    return Item(id=item_id, group_id=1, title=f"Товар {item_id}", description="описание товара", category_id=101,
+                price=Decimal("10"), **fields)  # fmt: skip
+
+
+def test_first_sync_minimum_packs_each_stage_and_keeps_saves_apart():
+    before = Shop()
+    after = Shop(
+        albums={1: Album(1, 1, "Чай"), 2: Album(2, 1, "Кофе")},
+        items={i: _item(i, album_ids=[1 if i <= 150 else 2]) for i in range(1, 201)},
+        photos={p: Photo(p, 1, 800, 800) for p in (1, 2, 3)},
+    )
+    stages = vkcost.needed_calls(before, after)
+    assert stages == {
+        "reads": 2, "album_ops": 2, "photo_servers": 3, "photo_saves": 3, "item_ops": 200,
+        "membership": 2 + 1, "album_deletes": 0,
+    }  # fmt: skip
+    # reads 1 + albums 1 + servers 1 + saves 3 + items 8 + membership 1
+    assert vkcost.minimal_requests(stages) == 1 + 1 + 1 + 3 + 8 + 1
+
+
+def test_unchanged_shop_needs_only_its_reads():
+    shop = Shop(albums={1: Album(1, 1, "Чай")}, items={i: _item(i) for i in range(1, 402)})
+    stages = vkcost.needed_calls(shop, shop)
+    assert stages["reads"] == 1 + math.ceil(401 / 200)
+    assert vkcost.minimal_requests(stages) == 1
+
+
+def test_log_figures_count_requests_calls_and_writes():
+    entries = [
+        {"method": "execute", "inner": [{"method": "market.get"}, {"method": "market.getAlbums"}]},
+        {"method": "execute", "inner": [{"method": "market.edit"}, {"method": "market.edit"}]},
+        {"method": "market.saveProductPhoto"},
+        {"method": "execute", "error_code": 6},
+    ]
+    figures = vkcost.log_figures(entries)
+    assert figures["vk_requests"] == 4
+    assert figures["vk_by_method"] == {"execute": 3, "market.saveProductPhoto": 1}
+    assert figures["vk_calls"]["market.edit"] == 2
+    assert figures["write_requests"] == 2
+    assert figures["rate_limited"] == 1
+
+
+def test_naive_steps_unpack_execute_and_add_items_to_albums_one_by_one():
+    entries = [
+        {"method": "market.getProductPhotoUploadServer", "params": {"group_id": "1", "v": "5.199"}},
+        {"method": "market.saveProductPhoto", "params": {"upload_response": "{}", "v": "5.199"}},
+        {"method": "execute", "params": {}, "inner": [
+            {"method": "market.add", "params": {"owner_id": "-1", "name": "Чай"}},
+            {"method": "market.addToAlbum", "params": {"owner_id": "-1", "item_ids": "7,5", "album_ids": "2"}},
+        ]},
+        {"method": "execute", "error_code": 6, "params": {}},
+    ]  # fmt: skip
+    steps = naive.naive_steps(entries)
+    assert [s["kind"] for s in steps] == [naive.PHOTO, "market.add", "market.addToAlbum", "market.addToAlbum"]
+    assert [s["params"]["item_ids"] for s in steps[2:]] == ["5", "7"]
+    assert naive.naive_request_count(steps) == 2 + 1 + 2
+
+
+def test_naive_sample_keeps_small_kinds_whole_and_extrapolates_per_kind():
+    steps = [{"kind": "market.addAlbum", "params": {}}] * 2 + [{"kind": "market.add", "params": {}}] * 100
+    chosen = naive.sample(steps, budget=22)
+    kinds = [s["kind"] for s in chosen]
+    assert kinds.count("market.addAlbum") == 2 and kinds.count("market.add") == 20
+    measured = {"market.addAlbum": {"steps": 2, "requests": 2, "wall_s": 0.2, "errors": 0},
+                "market.add": {"steps": 20, "requests": 20, "wall_s": 2.0, "errors": 0}}  # fmt: skip
+    figures = naive.extrapolate(steps, measured)
+    assert figures["naive_requests"] == 102
+    assert figures["naive_wall_s"] == pytest.approx(0.2 + 2.0 * 100 / 20)
+    assert figures["naive_sampled"] is True and figures["naive_measured_requests"] == 22
+
+
+def test_bench_database_is_never_the_configured_one():
+    assert bench_database_url(explicit="", configured="mysql://root@127.0.0.1:3306/evosync", var_dir=Path("/v")) == (
+        "mysql://root@127.0.0.1:3306/evosync_bench"
+    )
+    assert bench_database_url(explicit="", configured="", var_dir=Path("/v")).endswith("/v/bench.sqlite3")
+
+
+def test_tiny_run_prints_a_complete_bench_line_per_phase(settings, tmp_path, capsys):
+    settings.VAR_DIR = tmp_path
+    docs = tmp_path / "benchmarks.md"
+    call_command(
+        "bench", "--products", "24", "--groups", "2", "--image-share", "0.2", "--vk-rate", "500", "--latency", "0",
+        "--change-share", "0.1", "--naive-budget", "0", "--database-url", f"sqlite:///{tmp_path / 'b.sqlite3'}",
+        "--docs", str(docs),
+    )  # fmt: skip
+    lines = [json.loads(line[6:]) for line in capsys.readouterr().out.splitlines() if line.startswith("BENCH ")]
+    phases = [line["phase"] for line in lines]
+    assert phases[:2] == ["evotor_refresh", "evotor_images"]
+    for line in lines:
+        assert BENCH_FIELDS <= set(line), line["phase"]
+    by = {line["phase"]: line for line in lines}
+    if "first_sync" in by:  # the sync engine is on this branch
+        assert phases == ["evotor_refresh", "evotor_images", "first_sync", "vk_refresh", "noop_resync",
+                          "change_1pct", "remove_10pct", "two_merchants"]  # fmt: skip
+        first = by["first_sync"]
+        assert first["requests_ratio"] == pytest.approx(first["vk_requests"] / first["minimal_requests"], abs=1e-3)
+        assert first["bound_s"] == pytest.approx(first["vk_requests"] / 500, abs=1e-3)
+        assert first["time_ratio"] == pytest.approx(first["wall_s"] / first["bound_s"], rel=1e-2)
+        assert first["naive_requests"] > first["vk_requests"]
+        assert by["noop_resync"]["write_requests"] == 0
+        assert by["first_sync"]["evotor_requests"] >= 1  # the product pictures, downloaded for upload
+    assert by["evotor_refresh"]["evotor_requests"] >= 1 + 2 * 2  # stores, then groups and products per store
+    text = docs.read_text(encoding="utf-8")
+    assert "| evotor_refresh |" in text and "Machine:" in text and report.START in text
