@@ -12,7 +12,8 @@ BENCH_FIELDS = (
     "naive_requests", "naive_wall_s", "evotor_requests", "db_queries", "peak_rss_mb",
 )  # fmt: skip
 EXTRA_FIELDS = (
-    "vk_by_method", "vk_calls", "uploads", "write_requests", "rate_limited", "minimal_stages", "cpu_s", "products",
+    "vk_by_method", "vk_calls", "uploads", "write_requests", "rate_limited", "minimal_stages", "cpu_s",
+    "emulators_cpu_s", "products",
     "db_queries_per_1k", "naive_sampled", "naive_measured_requests", "naive_errors", "naive_requests_ratio",
     "naive_time_ratio", "changed", "writes_target", "removed",
 )  # fmt: skip

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from emulators.server import serve_in_thread
 from evosync.bench import naive, vkcost
+from evosync.bench.measure import cpu_seconds
 from evosync.bench.scenario import Scenario, World, worker_env
 from evosync.bench.workers import Workers
 
@@ -24,7 +25,8 @@ def sync_engine_available() -> bool:
 
 
 class Runner:
-    def __init__(self, scenario: Scenario, *, database_url: str, var_dir: Path, say=print):
+    def __init__(self, scenario: Scenario, *, database_url: str, var_dir: Path, say=print, profile=frozenset()):
+        self.profile = set(profile)
         self.scenario = scenario
         self.database_url = database_url
         self.var_dir = var_dir
@@ -47,7 +49,7 @@ class Runner:
                 evotor_url=evotor_url,
                 vk_url=vk_url,
             )
-            self.workers = Workers(env, self.var_dir / "jobs")
+            self.workers = Workers(env, self.var_dir / "jobs", self.profile)
             self.phases()
         return self.rows
 
@@ -95,9 +97,12 @@ class Runner:
 
     # ----- phases -------------------------------------------------------------------------------
     def evotor_phase(self, name: str, key: str) -> dict:
-        before = self.world.evotor.request_count
+        before, cpu = self.world.evotor.request_count, cpu_seconds()
+        self.workers.phase = name
         result = self.workers.run("evotor_refresh", merchant_id=self.ids[key])
+        self.workers.phase = ""
         row = self.base_row(name, [result], products=self.scenario.products)
+        row["emulators_cpu_s"] = cpu_seconds() - cpu
         row.update(evotor_requests=self.world.evotor.request_count - before, **_zero_vk())
         row["refresh"] = result["out"]
         self.rows.append(row)
@@ -107,10 +112,13 @@ class Runner:
         emu = self.world.vk
         twin = vkcost.twin_of(emu)
         log_start, uploads_start = len(emu.request_log), emu.upload_count
-        evotor_start = self.world.evotor.request_count
+        evotor_start, cpu = self.world.evotor.request_count, cpu_seconds()
+        self.workers.phase = name  # profiled when asked (--profile)
         results = self.workers.run_side_by_side([(job, {"merchant_id": self.ids[key]}) for key in keys])
+        self.workers.phase = ""
         entries = emu.request_log[log_start:]
         row = self.base_row(name, results, products=self.scenario.products * len(keys))
+        row["emulators_cpu_s"] = cpu_seconds() - cpu
         row.update(vkcost.log_figures(entries))
         row["uploads"] = emu.upload_count - uploads_start
         row["evotor_requests"] = self.world.evotor.request_count - evotor_start

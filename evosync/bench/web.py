@@ -35,6 +35,7 @@ class WebOptions:
     requests: int = 3000
     duration: float = 90.0
     gunicorn_workers: int = 2 * (os.cpu_count() or 1) + 1
+    think: float = 0.0  # seconds a client waits between its pages (0: as fast as answers come)
 
 
 def page_urls(ids: dict, *, with_sync: bool) -> list[str]:
@@ -120,6 +121,8 @@ def load(base_url: str, urls: list[str], cookie: tuple[str, str], options: WebOp
             elapsed = (time.perf_counter() - start) * 1000
             with lock:
                 results[url].append((elapsed, status))
+            if options.think:
+                time.sleep(options.think)
 
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(options.clients)]
     for thread in threads:

@@ -20,14 +20,36 @@ def main(job_path: str, result_path: str) -> int:
     with open(job_path, encoding="utf-8") as handle:
         job = json.load(handle)
     result: dict = {}
+    work = jobs.JOBS[job["name"]]
     try:
         with measured(result):
-            result["out"] = jobs.JOBS[job["name"]](**job.get("args", {}))
+            if job.get("profile"):
+                result["out"] = profiled(job["profile"], work, **job.get("args", {}))
+            else:
+                result["out"] = work(**job.get("args", {}))
     except Exception:  # noqa: BLE001 - reported to the orchestrator, which shows it and stops
         result["error"] = traceback.format_exc()
     with open(result_path, "w", encoding="utf-8") as handle:
         json.dump(result, handle, default=str)
     return 1 if "error" in result else 0
+
+
+def profiled(path: str, work, **args):
+    """Run `work` under cProfile; write the top functions (cumulative and own time) to `path`."""
+    import cProfile
+    import io
+    import pstats
+
+    profile = cProfile.Profile()
+    try:
+        return profile.runcall(work, **args)
+    finally:
+        text = io.StringIO()
+        stats = pstats.Stats(profile, stream=text).strip_dirs()
+        stats.sort_stats("cumulative").print_stats(45)
+        stats.sort_stats("tottime").print_stats(30)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text.getvalue())
 
 
 if __name__ == "__main__":

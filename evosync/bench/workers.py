@@ -16,15 +16,21 @@ class JobFailed(RuntimeError):
 
 
 class Workers:
-    def __init__(self, env: dict, directory: Path):
+    def __init__(self, env: dict, directory: Path, profile: set[str] = frozenset()):
         self.env = env
         self.directory = directory
+        self.profile = profile  # phases to run under cProfile
+        self.phase = ""
         self.directory.mkdir(parents=True, exist_ok=True)
 
     def start(self, name: str, **args) -> tuple[subprocess.Popen, Path]:
         job = tempfile.NamedTemporaryFile("w", suffix=".json", dir=self.directory, delete=False, encoding="utf-8")
         with job:
-            json.dump({"name": name, "args": args}, job)
+            spec = {"name": name, "args": args}
+            if self.phase in self.profile and name != "naive":
+                merchant = args.get("merchant_id", "")
+                spec["profile"] = str(self.directory.parent / f"profile-{self.phase}-{merchant}.txt")
+            json.dump(spec, job)
         result = Path(job.name).with_suffix(".result.json")
         command = [sys.executable, "-m", "evosync.bench.worker", job.name, str(result)]
         process = subprocess.Popen(command, env=self.env, cwd=settings.BASE_DIR)  # noqa: S603 - our own module

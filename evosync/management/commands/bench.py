@@ -43,6 +43,8 @@ class Command(BaseCommand):
                             help="the bench database (emptied!); default: DATABASE_URL's server with a *_bench "
                                  "database, else var/bench/bench.sqlite3")  # fmt: skip
         parser.add_argument("--docs", default="docs/benchmarks.md", help="write results here ('' to skip)")
+        parser.add_argument("--profile", action="append", default=[], metavar="PHASE",
+                            help="profile PHASE's worker (var/bench/profile-PHASE-*.txt); repeatable")  # fmt: skip
 
     def scenario(self, options) -> Scenario:
         preset = QUICK if options["quick"] else {}
@@ -65,7 +67,9 @@ class Command(BaseCommand):
         )
         database = reset_database(database_url)
         self.stdout.write(f"bench database: {database} ({_masked(database_url)}); VK {scenario.vk_rate}/s per token")
-        runner = Runner(scenario, database_url=database_url, var_dir=var_dir, say=self.stdout.write)
+        runner = Runner(
+            scenario, database_url=database_url, var_dir=var_dir, say=self.stdout.write, profile=options["profile"]
+        )
         rows = runner.run()
         checks = report.targets(rows)
         self.stdout.write("\n" + report.table(rows) + "\n")

@@ -30,6 +30,8 @@ class Command(BaseCommand):
         parser.add_argument("--requests", type=int, default=options.requests, help="answers to collect, at most")
         parser.add_argument("--duration", type=float, default=options.duration, help="seconds of load, at most")
         parser.add_argument("--gunicorn-workers", type=int, default=options.gunicorn_workers)
+        parser.add_argument("--think", type=float, default=options.think,
+                            help="seconds a client waits between pages (0: closed loop)")  # fmt: skip
         parser.add_argument("--quick", action="store_true", help="1,000 products, 300 requests")
         parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""))
         parser.add_argument("--docs", default="docs/benchmarks.md", help="write results here ('' to skip)")
@@ -37,7 +39,9 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         scenario = Scenario(products=opts["products"], groups=opts["groups"], stores=opts["stores"], vk_rate=1000,
                             latency=0.0, two_merchants=False)  # fmt: skip
-        options = WebOptions(opts["clients"], opts["requests"], opts["duration"], opts["gunicorn_workers"])
+        options = WebOptions(
+            opts["clients"], opts["requests"], opts["duration"], opts["gunicorn_workers"], opts["think"]
+        )
         if opts["quick"]:
             scenario.products, scenario.groups, options.requests = 1000, 10, 300
         var_dir = Path(settings.VAR_DIR) / "bench"
@@ -52,7 +56,8 @@ class Command(BaseCommand):
         rows = outcome["rows"]
         table = web_table(rows)
         summary = (
-            f"{options.clients} clients, {sum(r['requests'] for r in rows)} requests in {outcome['elapsed_s']:.1f} s "
+            f"{options.clients} clients (think {options.think:g} s), {sum(r['requests'] for r in rows)} requests in "
+            f"{outcome['elapsed_s']:.1f} s "
             f"({outcome['throughput']:.0f}/s), gunicorn {options.gunicorn_workers} sync workers; "
             f"{scenario.products} products; targets: ≤ {MAX_QUERIES} queries, p95 ≤ {MAX_P95_MS} ms."
         )
