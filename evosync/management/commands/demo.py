@@ -31,6 +31,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("install_schedules", verbosity=0)
         accounts = ensure_demo_accounts()
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so `finally` stops the children
         env = {**os.environ, "DEBUG": "true"}
         children = []
         try:
