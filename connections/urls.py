@@ -2,8 +2,9 @@ from django.urls import include, path
 
 from connections import views
 
+# The included modules hold full paths: merchants type `/connections/evotor/test`, with no trailing slash.
 urlpatterns = [
     path("connections", views.connections_page, name="connections"),
-    path("connections/evotor", include("connections.urls_evotor")),
-    path("", include("connections.urls_vk")),  # full paths inside: an include prefix without "/" trips urls.W002
+    path("", include("connections.urls_evotor")),
+    path("", include("connections.urls_vk")),
 ]

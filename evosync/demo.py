@@ -24,3 +24,16 @@ def ensure_demo_accounts():
             set_role(user=user, role=role)
         shown.append((label, email, password))
     return shown
+
+
+def connect_demo_merchant() -> str:
+    """Connect the demo merchant to the emulated Evotor and VK and queue the first catalog reads."""
+    from connections.services import evotor_queue_refresh
+    from emulators.evotor import demo as evotor_demo
+    from emulators.vk import demo as vk_demo
+
+    merchant = get_user_model().objects.get(email=DEMO_ACCOUNTS[1][1])
+    evotor_demo.connect_demo_merchant(merchant)
+    vk_demo.connect_demo_merchant(merchant)
+    evotor_queue_refresh(merchant_id=merchant.pk)
+    return f"Demo merchant {merchant.email}: Evotor and VK connected; the first catalog refresh is queued."

@@ -1,11 +1,10 @@
-"""`manage.py run_emulators`: serve the Evotor (and, once it exists, VK) emulator on loopback.
+"""`manage.py run_emulators`: serve the Evotor and VK emulators on loopback.
 
 For the demo and by-hand testing: point EVOTOR_API_URL / VK_API_URL at the printed addresses.
 Stops on Ctrl-C, SIGTERM, or after --duration seconds.
 """
 
 import contextlib
-import importlib
 import signal
 import threading
 
@@ -14,6 +13,8 @@ from django.core.management.base import BaseCommand
 from emulators.evotor import EvotorEmulator
 from emulators.evotor.demo import DEMO_TOKEN, DEMO_USER_ID
 from emulators.server import serve_in_thread
+from emulators.vk import VkEmulator
+from emulators.vk.demo import DEMO_GROUP_ID, DEMO_VK_TOKEN, seed_demo
 
 
 class Command(BaseCommand):
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--products", type=int, default=300, help="products per store")
         parser.add_argument("--image-share", type=float, default=0.2)
         parser.add_argument("--page-size", type=int, default=1000)
+        parser.add_argument("--vk-rate", type=float, default=3, help="VK requests per second per token (0: off)")
         parser.add_argument("--duration", type=float, default=0, help="stop after this many seconds (0: never)")
 
     def handle(self, *args, **options):
@@ -64,17 +66,13 @@ class Command(BaseCommand):
         )
         return emulator
 
-    def serve_vk(self, stack: contextlib.ExitStack, options):
-        """Hook for the VK emulator (`emulators.vk.VkEmulator` with `.wsgi_app`); skipped until it exists."""
-        try:
-            vk_module = importlib.import_module("emulators.vk")
-            emulator = vk_module.VkEmulator()
-        except (ImportError, AttributeError):
-            self.stdout.write("VK emulator: not available yet, skipped.")
-            return None
-        # Seeding the demo VK user and community belongs to the VK emulator (e.g. a `seed_demo()` method).
-        if hasattr(emulator, "seed_demo"):
-            emulator.seed_demo()
+    def serve_vk(self, stack: contextlib.ExitStack, options) -> VkEmulator:
+        rate = options["vk_rate"]
+        emulator = VkEmulator(rate_limit_per_second=rate or None)
+        seed_demo(emulator)
         emulator.base_url = stack.enter_context(serve_in_thread(emulator.wsgi_app, port=options["vk_port"]))
-        self.stdout.write(f"VK emulator: {emulator.base_url} (VK_API_URL).")
+        self.stdout.write(
+            f"VK emulator: {emulator.base_url} (VK_API_URL). Demo user token {DEMO_VK_TOKEN}, "
+            f"community {DEMO_GROUP_ID}, {rate or 'no'} requests/s per token."
+        )
         return emulator

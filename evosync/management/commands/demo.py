@@ -1,47 +1,76 @@
-"""`make run`: migrate, start the worker and beat (and the emulators) beside the web server."""
+"""`make run`: migrate, start the emulators, the worker and beat beside the web server, connect the demo merchant."""
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from evosync.demo import ensure_demo_accounts
+from evosync.demo import connect_demo_merchant, ensure_demo_accounts
+
+EMULATOR_START_SECONDS = 60
 
 
 class Command(BaseCommand):
-    help = "Run EvoSync for a demo: migrations, worker, beat and web server on one machine."
+    help = "Run EvoSync for a demo: emulated Evotor and VK, worker, beat and web server on one machine."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", default="8000")
         parser.add_argument("--no-workers", action="store_true", help="serve the web pages only")
+        parser.add_argument("--no-emulators", action="store_true", help="use EVOTOR_API_URL / VK_API_URL as set")
 
-    def handle(self, *args, host, port, no_workers, **options):
+    def handle(self, *args, host, port, no_workers, no_emulators, **options):
         if not settings.DEBUG:
             raise CommandError("The demo runs with DEBUG=true; use Docker Compose for production.")
         call_command("migrate", interactive=False, verbosity=0)
         call_command("install_schedules", verbosity=0)
         accounts = ensure_demo_accounts()
-        children = [] if no_workers else self.start_children()
-        self.print_banner(host, port, accounts)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so `finally` stops the children
+        env = {**os.environ, "DEBUG": "true"}
+        children = []
         try:
+            if not no_emulators:
+                env.update(self.emulator_settings())
+                children.append(self.start_emulators(env))
+            if not no_workers:
+                children += self.start_workers(env)
+            if not no_emulators:
+                self.stdout.write(connect_demo_merchant())
+            self.print_banner(host, port, accounts)
             call_command("runserver", f"{host}:{port}", use_reloader=False)
         finally:
-            for child in children:
-                child.send_signal(signal.SIGTERM)
-            for child in children:
-                try:
-                    child.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+            stop(children)
 
-    def start_children(self):
+    def emulator_settings(self) -> dict[str, str]:
+        """Point this process and its children at the emulators' ports."""
+        from emulators.vk.demo import vk_id_settings
+
+        values = {"EVOTOR_API_URL": settings.EVOTOR_API_URL, "VK_API_URL": settings.VK_API_URL}
+        values.update(vk_id_settings(settings.VK_API_URL))
+        for name, value in values.items():
+            setattr(settings, name, value)
+        return values
+
+    def start_emulators(self, env) -> subprocess.Popen:
+        evotor_port, vk_port = port_of(settings.EVOTOR_API_URL), port_of(settings.VK_API_URL)
+        command = [sys.executable, "manage.py", "run_emulators", f"--evotor-port={evotor_port}", f"--vk-port={vk_port}"]
+        child = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)  # noqa: S603
+        deadline = time.monotonic() + EMULATOR_START_SECONDS
+        while not (listening(evotor_port) and listening(vk_port)):
+            if child.poll() is not None or time.monotonic() > deadline:
+                stop([child])
+                raise CommandError(f"The emulators did not start on ports {evotor_port} and {vk_port}.")
+            time.sleep(0.2)
+        return child
+
+    def start_workers(self, env) -> list[subprocess.Popen]:
         python = sys.executable
-        env = {**os.environ, "DEBUG": "true"}
         commands = [
             [python, "-m", "celery", "-A", "evosync", "worker", "--loglevel=INFO", "--concurrency=2", "--pool=threads"],
             [python, "-m", "celery", "-A", "evosync", "beat", "--loglevel=INFO"],
@@ -54,3 +83,24 @@ class Command(BaseCommand):
         lines += [f"    {role}: {email} / {password}" for role, email, password in accounts]
         lines += [f"  Staff admin: {url}/admin/", f"  Health: {url}/health", "  Stop with Ctrl-C.", ""]
         self.stdout.write(self.style.SUCCESS("\n".join(lines)))
+
+
+def port_of(url: str) -> int:
+    return int(url.rsplit(":", 1)[1].split("/")[0])
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def stop(children: list[subprocess.Popen]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in children:
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
