@@ -5,6 +5,7 @@ Never about speed: sizes are tiny and nothing here asserts how fast anything is.
 
 import json
 import math
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -97,12 +98,20 @@ def test_bench_database_is_never_the_configured_one():
     assert bench_database_url(explicit="", configured="", var_dir=Path("/v")).endswith("/v/bench.sqlite3")
 
 
+def _bench_database(tmp_path) -> str:
+    """MariaDB when the suite runs on it (a database of the bench's own), else a SQLite file."""
+    configured = os.environ.get("DATABASE_URL", "")
+    if configured.startswith("mysql"):
+        return configured.rsplit("/", 1)[0] + "/evosync_bench_harness_test"
+    return f"sqlite:///{tmp_path / 'b.sqlite3'}"
+
+
 def test_tiny_run_prints_a_complete_bench_line_per_phase(settings, tmp_path, capsys):
     settings.VAR_DIR = tmp_path
     docs = tmp_path / "benchmarks.md"
     call_command(
         "bench", "--products", "24", "--groups", "2", "--image-share", "0.2", "--vk-rate", "500", "--latency", "0",
-        "--change-share", "0.1", "--naive-budget", "0", "--database-url", f"sqlite:///{tmp_path / 'b.sqlite3'}",
+        "--change-share", "0.1", "--naive-budget", "0", "--database-url", _bench_database(tmp_path),
         "--docs", str(docs),
     )  # fmt: skip
     lines = [json.loads(line[6:]) for line in capsys.readouterr().out.splitlines() if line.startswith("BENCH ")]
