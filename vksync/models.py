@@ -63,3 +63,6 @@ class VkItem(models.Model):
 
     def __str__(self):
         return self.title
+
+
+from vksync.sync_models import *  # noqa
