@@ -56,7 +56,8 @@ def test_short_name_is_lengthened_to_vk_minimum():
 
 def test_description_template_fields_and_links_stripped():
     text = rules.render_description(
-        "{description}\nАртикул: {article}; штрихкод {barcode}; {measure}. Заказ на https://shop.example.com/x или www.a.ru",
+        "{description}\nАртикул: {article}; штрихкод {barcode}; {measure}."
+        " Заказ на https://shop.example.com/x или www.a.ru",
         {"description": "Хороший чай, см. tea.ru", "article": "A-1", "barcode": "460", "measure": "шт"},
         name="Чай",
     )
