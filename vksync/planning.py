@@ -201,7 +201,13 @@ def _db_only(op: Operation) -> bool:
 
 
 def _fill(op: Operation, item: DesiredItem) -> None:
-    op.fields, op.hash, op.photo_sha, op.sku, op.album_key = item.fields, item.hash, item.photo_sha, item.sku, None
+    op.fields, op.hash, op.photo_sha, op.sku, op.album_key = (
+        item.fields,
+        item.hash,
+        item.photo_sha,
+        item.sku,
+        item.album_key,
+    )
 
 
 def _present(link: LinkState | None, vk_items: dict) -> int | None:
