@@ -106,7 +106,7 @@ class Applier:
         now = time.monotonic()
         if force or now - self._saved_at >= PROGRESS_EVERY_SECONDS:
             self._saved_at = now
-            SyncRun.objects.filter(pk=self.run.pk).update(progress=self.progress)
+            SyncRun.objects.filter(pk=self.run.pk).update(progress=self.progress, heartbeat_at=timezone.now())
 
     def _set_totals(self, ops: list[p.Operation]) -> None:
         kinds = {

@@ -173,6 +173,8 @@ class SyncRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Touched while the run works: a "running" run whose heartbeat stopped was interrupted (worker killed).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     created = models.PositiveIntegerField("создано", default=0)
     updated = models.PositiveIntegerField("изменено", default=0)
     hidden = models.PositiveIntegerField("скрыто", default=0)

@@ -1,0 +1,27 @@
+"""Celery entry points of the sync engine: thin, they call sync_services."""
+
+from celery import shared_task
+from django.contrib.auth import get_user_model
+
+from vksync import sync_services
+from vksync.sync_models import SyncRun
+
+
+@shared_task(name="vksync.sync_merchant", acks_late=True)
+def sync_merchant(merchant_id: int, run_id: int | None = None, confirmed: bool = False, trigger: str = "manual"):
+    """Run one merchant's sync; when a trigger came during it, queue exactly one more."""
+    merchant = get_user_model().objects.filter(pk=merchant_id).first()
+    if merchant is None:
+        return None
+    run = SyncRun.objects.filter(pk=run_id, merchant=merchant).first() if run_id else None
+    if run_id and (run is None or run.status != SyncRun.Status.QUEUED):
+        return None  # already done (a redelivered message) or deleted
+    result = sync_services.run_sync(merchant=merchant, trigger=trigger, run=run, confirmed=confirmed)
+    sync_services.run_pending(merchant=merchant)
+    return result.pk if result else None
+
+
+@shared_task(name="vksync.sync_all_shops")
+def sync_all_shops():
+    """Beat: sync every VK shop whose sync is on."""
+    return sync_services.sync_all_shops()
