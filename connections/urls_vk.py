@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from connections import views_vk
+
+urlpatterns = [
+    path("", views_vk.save_connection, name="vk_connection_save"),
+    path("/disconnect", views_vk.disconnect, name="vk_disconnect"),
+    path("/test", views_vk.test_connection, name="vk_connection_test"),
+    path("/oauth/start", views_vk.oauth_start, name="vk_oauth_start"),
+    path("/oauth/callback", views_vk.oauth_callback, name="vk_oauth_callback"),
+]

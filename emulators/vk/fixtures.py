@@ -1,1 +1,27 @@
 """pytest fixtures that start this emulator on loopback for a test."""
+
+import pytest
+
+from emulators.server import serve_in_thread
+from emulators.vk.emulator import VkEmulator
+
+TEST_TOKEN = "vk-test-user-token"
+TEST_USER_ID = 501
+TEST_GROUP_ID = 7001
+
+
+@pytest.fixture
+def vk_emulator(settings):
+    """A VK emulator on loopback with one user (token `vk-test-user-token`, id 501) who administers
+    community 7001 (screen name `evoshop`, shop enabled). VK_API_URL and the VK ID endpoints point at it;
+    the rate limit is off (set `emu.rate_limit_per_second` to test it)."""
+    emu = VkEmulator(rate_limit_per_second=None, oauth_client_id="evosync-test")
+    emu.add_user(token=TEST_TOKEN, user_id=TEST_USER_ID, name="Иван Петров")
+    emu.add_community(group_id=TEST_GROUP_ID, name="Чайная лавка", screen_name="evoshop", admins=[TEST_USER_ID])
+    with serve_in_thread(emu.wsgi_app) as base_url:
+        emu.base_url = base_url
+        settings.VK_API_URL = base_url
+        settings.VK_ID_AUTHORIZE_URL = f"{base_url}/authorize"
+        settings.VK_ID_TOKEN_URL = f"{base_url}/oauth2/auth"
+        settings.VK_ID_CLIENT_ID = "evosync-test"
+        yield emu

@@ -7,3 +7,18 @@ env = environ.Env()
 VK_API_URL = env.str("VK_API_URL", default="http://127.0.0.1:8702").rstrip("/")
 VK_API_VERSION = env.str("VK_API_VERSION", default="5.199")
 VK_DEFAULT_PHOTO_PATH = env.str("VK_DEFAULT_PHOTO_PATH", default="static/img/default-product.png")
+VK_REQUEST_TIMEOUT_SECONDS = env.float("VK_REQUEST_TIMEOUT_SECONDS", default=30.0)
+# Requests per second per user token (VK allows 3) and the safety margin added to the 1 s window.
+VK_RATE_LIMIT_PER_SECOND = env.int("VK_RATE_LIMIT_PER_SECOND", default=3)
+VK_RATE_LIMIT_MARGIN_SECONDS = env.float("VK_RATE_LIMIT_MARGIN_SECONDS", default=0.1)
+# Transient errors (6, 9, 10, 36, HTTP 5xx, network) are retried this many times, backoff doubling.
+VK_MAX_RETRIES = env.int("VK_MAX_RETRIES", default=4)
+VK_RETRY_BACKOFF_SECONDS = env.float("VK_RETRY_BACKOFF_SECONDS", default=1.0)
+
+# VK ID (OAuth 2.1 authorization code + PKCE) for "Connect with VK".
+VK_ID_AUTHORIZE_URL = env.str("VK_ID_AUTHORIZE_URL", default="https://id.vk.com/authorize")
+VK_ID_TOKEN_URL = env.str("VK_ID_TOKEN_URL", default="https://id.vk.com/oauth2/auth")
+VK_ID_CLIENT_ID = env.str("VK_ID_CLIENT_ID", default="")
+VK_ID_SCOPE = env.str("VK_ID_SCOPE", default="market groups photos")
+# OAuth tokens are refreshed when they expire within this many seconds.
+VK_TOKEN_REFRESH_MARGIN_SECONDS = env.int("VK_TOKEN_REFRESH_MARGIN_SECONDS", default=600)

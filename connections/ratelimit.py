@@ -1,0 +1,140 @@
+"""Requests per second per VK token, shared by every process that calls VK.
+
+A sliding window: at most `limit` requests in any `window` seconds (VK allows 3 a second per
+user token; the window carries a small safety margin so network jitter never tips us over).
+With Redis (REDIS_URL) the window is a sorted set updated atomically by a Lua script using
+Redis's clock; without Redis a JSON file per token under VAR_DIR, locked with flock, does the
+same for the processes of one machine (the embedded default). Keys are a hash of the token,
+never the token itself.
+"""
+
+import hashlib
+import json
+import threading
+import time
+import uuid
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Linux
+    fcntl = None
+
+MAX_WAIT_SECONDS = 120.0
+
+
+class RateLimitWaitTooLong(Exception):
+    """The limiter would have had to wait longer than MAX_WAIT_SECONDS."""
+
+
+def token_key(token: str) -> str:
+    return hashlib.sha256(f"evosync-vk:{token}".encode()).hexdigest()[:40]
+
+
+class RateLimiter:
+    """Base: `acquire(key)` blocks until one more request for `key` fits in the window."""
+
+    def __init__(self, limit: float, window: float):
+        self.limit = int(limit)
+        self.window = float(window)
+
+    def try_acquire(self, key: str) -> float:
+        """Take a slot and return 0, or return the seconds to wait before trying again."""
+        raise NotImplementedError
+
+    def acquire(self, key: str, *, max_wait: float = MAX_WAIT_SECONDS) -> float:
+        """Wait for a slot; return the seconds waited."""
+        waited = 0.0
+        for _ in range(10_000):
+            delay = self.try_acquire(key)
+            if delay <= 0:
+                return waited
+            if waited + delay > max_wait:
+                raise RateLimitWaitTooLong(f"waited {waited:.1f}s for a VK request slot")
+            time.sleep(delay)
+            waited += delay
+        raise RateLimitWaitTooLong("too many attempts to get a VK request slot")
+
+
+_SLIDING_WINDOW_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1000)
+  return 0
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return math.max(1, tonumber(oldest[2]) + window - now)
+"""
+
+
+class RedisRateLimiter(RateLimiter):
+    def __init__(self, redis_url: str, *, limit: float, window: float, prefix: str = "evosync:vk:rate:"):
+        import redis
+
+        super().__init__(limit, window)
+        self.client = redis.Redis.from_url(redis_url)
+        self.prefix = prefix
+        self._script = self.client.register_script(_SLIDING_WINDOW_LUA)
+
+    def try_acquire(self, key: str) -> float:
+        micros = self._script(
+            keys=[self.prefix + key], args=[self.limit, int(self.window * 1_000_000), uuid.uuid4().hex]
+        )
+        return int(micros) / 1_000_000
+
+
+class FileRateLimiter(RateLimiter):
+    """The same window in a file per key, for processes of one machine without Redis."""
+
+    _thread_lock = threading.Lock()
+
+    def __init__(self, directory: str | Path, *, limit: float, window: float):
+        super().__init__(limit, window)
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+
+    def try_acquire(self, key: str) -> float:
+        path = self.directory / f"{key}.json"
+        with self._thread_lock, open(path, "a+", encoding="utf-8") as handle:
+            if fcntl:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                handle.seek(0)
+                try:
+                    stamps = json.loads(handle.read() or "[]")
+                except json.JSONDecodeError:
+                    stamps = []
+                now = time.time()
+                stamps = [s for s in stamps if s > now - self.window]
+                if len(stamps) >= self.limit:
+                    return max(0.001, min(stamps) + self.window - now)
+                stamps.append(now)
+                handle.seek(0)
+                handle.truncate()
+                handle.write(json.dumps(stamps))
+                handle.flush()
+                return 0.0
+            finally:
+                if fcntl:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def default_rate_limiter() -> RateLimiter:
+    """Redis when REDIS_URL is set, else the file fallback under VAR_DIR."""
+    window = 1.0 + settings.VK_RATE_LIMIT_MARGIN_SECONDS
+    return _limiter(settings.REDIS_URL, str(settings.VAR_DIR), settings.VK_RATE_LIMIT_PER_SECOND, window)
+
+
+@lru_cache(maxsize=8)
+def _limiter(redis_url: str, var_dir: str, limit: float, window: float) -> RateLimiter:
+    if redis_url:
+        return RedisRateLimiter(redis_url, limit=limit, window=window)
+    return FileRateLimiter(Path(var_dir) / "vk-rate", limit=limit, window=window)

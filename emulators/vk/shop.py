@@ -1,0 +1,197 @@
+"""The state behind the VK emulator: communities with their shop (albums, items, photos).
+
+Item states, as VK shows them: `hidden` (added or edited with deleted=1: availability 1, seen
+only with with_disabled=1 by the community's admins), `removed` (market.delete: gone from
+market.get and market.getById until market.restore), and purged (deleted by hand in VK: gone
+for good, every call on it answers 1403). An item with stock_amount 0 is availability 2.
+"""
+
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+CATEGORIES = [
+    {
+        "id": 1,
+        "name": "Продукты питания",
+        "children": [{"id": 101, "name": "Продукты"}, {"id": 102, "name": "Напитки"}, {"id": 103, "name": "Сладости"}],
+    },
+    {
+        "id": 2,
+        "name": "Дом и сад",
+        "children": [{"id": 201, "name": "Посуда"}, {"id": 202, "name": "Бытовая химия"}],
+    },
+    {
+        "id": 3,
+        "name": "Одежда и обувь",
+        "children": [{"id": 301, "name": "Одежда"}, {"id": 302, "name": "Обувь"}],
+    },
+    {"id": 4, "name": "Другое", "children": [{"id": 401, "name": "Разное"}]},
+]
+
+
+def category_index() -> dict[int, dict]:
+    index = {}
+    for section in CATEGORIES:
+        index[section["id"]] = {"id": section["id"], "name": section["name"]}
+        for child in section["children"]:
+            index[child["id"]] = {
+                "id": child["id"],
+                "name": child["name"],
+                "parent": {"id": section["id"], "name": section["name"]},
+            }
+    return index
+
+
+@dataclass
+class Photo:
+    id: int
+    group_id: int
+    width: int
+    height: int
+    date: int = field(default_factory=lambda: int(time.time()))
+
+    def as_vk(self, base_url: str) -> dict:
+        return {
+            "id": self.id,
+            "album_id": -53,
+            "owner_id": -self.group_id,
+            "date": self.date,
+            "text": "",
+            "sizes": [
+                {"type": "x", "url": f"{base_url}/photos/{self.id}.jpg", "width": self.width, "height": self.height}
+            ],
+        }
+
+
+@dataclass
+class Album:
+    id: int
+    group_id: int
+    title: str
+    photo_id: int | None = None
+    is_main: bool = False
+    is_hidden: bool = False
+    updated_time: int = field(default_factory=lambda: int(time.time()))
+
+
+@dataclass
+class Item:
+    id: int
+    group_id: int
+    title: str
+    description: str
+    category_id: int
+    price: Decimal = Decimal(0)
+    old_price: Decimal | None = None
+    hidden: bool = False
+    removed: bool = False
+    main_photo_id: int | None = None
+    photo_ids: list[int] = field(default_factory=list)
+    url: str = ""
+    sku: str = ""
+    stock_amount: int | None = None
+    dimensions: dict | None = None
+    weight: int | None = None
+    album_ids: list[int] = field(default_factory=list)
+    date: int = field(default_factory=lambda: int(time.time()))
+
+    @property
+    def availability(self) -> int:
+        if self.hidden or self.removed:
+            return 1
+        return 2 if self.stock_amount == 0 else 0
+
+
+@dataclass
+class Shop:
+    """One community's market: albums and items, with VK's id counters."""
+
+    albums: dict[int, Album] = field(default_factory=dict)
+    items: dict[int, Item] = field(default_factory=dict)
+    next_album_id: int = 1
+    next_item_id: int = 1
+
+    def album_count(self, album_id: int) -> int:
+        return sum(1 for item in self.items.values() if album_id in item.album_ids and not item.removed)
+
+
+@dataclass
+class Community:
+    group_id: int
+    name: str
+    screen_name: str
+    admins: set[int] = field(default_factory=set)
+    market_enabled: bool = True
+    shop: Shop = field(default_factory=Shop)
+
+
+def rub_text(amount: Decimal) -> str:
+    whole = amount == amount.to_integral_value()
+    text = f"{amount:,.0f}" if whole else f"{amount:,.2f}"
+    return text.replace(",", " ").replace(".", ",") + " ₽"
+
+
+def price_as_vk(price: Decimal, old_price: Decimal | None) -> dict:
+    """VK's price object: amounts are strings in hundredths (kopecks)."""
+    result = {
+        "amount": str(int(price * 100)),
+        "currency": {"id": 643, "name": "RUB", "title": "Rub"},
+        "text": rub_text(price),
+    }
+    if old_price:
+        result["old_amount"] = str(int(old_price * 100))
+        result["old_amount_text"] = rub_text(old_price)
+    return result
+
+
+def item_as_vk(item: Item, photos: dict[int, Photo], base_url: str, *, extended: bool) -> dict:
+    categories = category_index()
+    data = {
+        "id": item.id,
+        "owner_id": -item.group_id,
+        "title": item.title,
+        "description": item.description,
+        "price": price_as_vk(item.price, item.old_price),
+        "category": categories.get(item.category_id, {"id": item.category_id, "name": ""}),
+        "date": item.date,
+        "availability": item.availability,
+        "is_owner": True,
+        "is_adult": False,
+        "sku": item.sku,
+        "thumb_photo": photos[item.main_photo_id].as_vk(base_url)["sizes"][0]["url"]
+        if item.main_photo_id in photos
+        else "",
+    }
+    if item.stock_amount is not None:
+        data["stock_amount"] = item.stock_amount
+    if item.url:
+        data["url"] = item.url
+    if item.dimensions:
+        data["dimensions"] = dict(item.dimensions)
+    if item.weight is not None:
+        data["weight"] = item.weight
+    if extended:
+        photo_ids = ([item.main_photo_id] if item.main_photo_id else []) + item.photo_ids
+        data["albums_ids"] = list(item.album_ids)
+        data["photos"] = [photos[pid].as_vk(base_url) for pid in photo_ids if pid in photos]
+        data["can_comment"] = 1
+        data["can_repost"] = 1
+        data["likes"] = {"user_likes": 0, "count": 0}
+        data["views_count"] = 0
+    return data
+
+
+def album_as_vk(album: Album, shop: Shop, photos: dict[int, Photo], base_url: str) -> dict:
+    data = {
+        "id": album.id,
+        "owner_id": -album.group_id,
+        "title": album.title,
+        "count": shop.album_count(album.id),
+        "updated_time": album.updated_time,
+        "is_main": album.is_main,
+        "is_hidden": album.is_hidden,
+    }
+    if album.photo_id in photos:
+        data["photo"] = photos[album.photo_id].as_vk(base_url)
+    return data
