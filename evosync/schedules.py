@@ -6,6 +6,7 @@ what exists, so an interval or an on/off switch edited in the admin survives eve
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 
 
@@ -24,6 +25,12 @@ def declared_tasks() -> list[PeriodicTaskSpec]:
             task="evosync.clear_expired_sessions",
             every_seconds=24 * 3600,
             description="Removes expired login sessions from the database.",
+        ),
+        PeriodicTaskSpec(
+            name="Sync every VK shop",
+            task="vksync.sync_all_shops",
+            every_seconds=settings.SYNC_INTERVAL_SECONDS,
+            description="Brings every VK shop whose sync is on in step with its Evotor catalog.",
         ),
     ]
 

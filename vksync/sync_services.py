@@ -11,14 +11,14 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
+from catalog.selectors import published_products
+from connections.locks import merchant_lock
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import ProductGroup
-from catalog.selectors import published_products
-from connections.locks import merchant_lock
 from connections.models import EvotorConnection, VkConnection
 from vksync import planning, rules
 from vksync.applying import apply_plan
@@ -408,3 +408,13 @@ def _photo_loader(merchant, sources: dict):
         return client.download(source), name
 
     return load
+
+
+def on_catalog_changed(sender, *, merchant, trigger: str = SyncRun.Trigger.WEBHOOK, **kwargs) -> None:
+    """Receiver of connections.signals.catalog_changed (sent by catalog refreshes and Evotor webhooks)."""
+    if trigger not in SyncRun.Trigger.values:
+        trigger = SyncRun.Trigger.WEBHOOK
+    try:
+        catalog_changed(merchant=merchant, trigger=trigger)
+    except Exception:  # noqa: BLE001 - a sync that cannot be queued must never break the sender
+        log.exception("could not queue a sync after a catalog change", extra={"merchant_id": merchant.pk})

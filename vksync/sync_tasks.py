@@ -14,8 +14,10 @@ def sync_merchant(merchant_id: int, run_id: int | None = None, confirmed: bool =
     if merchant is None:
         return None
     run = SyncRun.objects.filter(pk=run_id, merchant=merchant).first() if run_id else None
-    if run_id and (run is None or run.status != SyncRun.Status.QUEUED):
-        return None  # already done (a redelivered message) or deleted
+    if run_id and (run is None or run.status not in (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING)):
+        return None  # already finished: a message delivered twice
+    if run is not None and run.status == SyncRun.Status.RUNNING:
+        run = None  # redelivered after the worker died mid-run: a new run takes over (the claim closes the old one)
     result = sync_services.run_sync(merchant=merchant, trigger=trigger, run=run, confirmed=confirmed)
     sync_services.run_pending(merchant=merchant)
     return result.pk if result else None

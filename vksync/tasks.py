@@ -1,0 +1,3 @@
+"""Celery tasks of the vksync app (autodiscovered)."""
+
+from vksync.sync_tasks import *  # noqa: F403
