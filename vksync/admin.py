@@ -1,0 +1,1 @@
+from vksync.admin_sync import *  # noqa: F403
