@@ -27,6 +27,12 @@ def declared_tasks() -> list[PeriodicTaskSpec]:
             description="Removes expired login sessions from the database.",
         ),
         PeriodicTaskSpec(
+            name="Refresh every Evotor catalog",
+            task="catalog.refresh_all_catalogs",
+            every_seconds=settings.CATALOG_REFRESH_INTERVAL_SECONDS,
+            description="Reads every connected merchant's Evotor catalog into EvoSync's cache.",
+        ),
+        PeriodicTaskSpec(
             name="Sync every VK shop",
             task="vksync.sync_all_shops",
             every_seconds=settings.SYNC_INTERVAL_SECONDS,

@@ -1,4 +1,8 @@
-"""Evotor cloud API and webhook settings."""
+"""Evotor cloud API and webhook settings.
+
+Marked [guess] in ../shared/reference/evotor-api.md, hence settings: page size, retry
+waits, how long a 429 may hold a worker.
+"""
 
 import environ
 
@@ -8,3 +12,19 @@ EVOTOR_API_URL = env.str("EVOTOR_API_URL", default="http://127.0.0.1:8701").rstr
 EVOTOR_APP_ID = env.str("EVOTOR_APP_ID", default="")
 EVOTOR_WEBHOOK_SECRET = env.str("EVOTOR_WEBHOOK_SECRET", default="")
 CATALOG_REFRESH_INTERVAL_SECONDS = env.int("CATALOG_REFRESH_INTERVAL_SECONDS", default=3600)
+
+# The client: seconds to wait for an answer, retries on 429/5xx/network errors, backoff between
+# them (doubling), and the longest X-RateLimit-Reset worth waiting for inside one request; a longer
+# 429 (one source says ~30 minutes) gives up and leaves the work to the next scheduled refresh.
+EVOTOR_TIMEOUT_SECONDS = env.float("EVOTOR_TIMEOUT_SECONDS", default=30)
+EVOTOR_MAX_RETRIES = env.int("EVOTOR_MAX_RETRIES", default=4)
+EVOTOR_RETRY_BACKOFF_SECONDS = env.float("EVOTOR_RETRY_BACKOFF_SECONDS", default=1.0)
+EVOTOR_MAX_RETRY_WAIT_SECONDS = env.float("EVOTOR_MAX_RETRY_WAIT_SECONDS", default=60)
+# Safety bounds: pages read from one list, bytes of one product picture.
+EVOTOR_MAX_PAGES = env.int("EVOTOR_MAX_PAGES", default=1000)
+EVOTOR_IMAGE_MAX_BYTES = env.int("EVOTOR_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
+
+# Catalog refresh: the per-merchant lock's lifetime and how many product pictures one refresh
+# may check (each costs an Evotor request); the rest wait for the next refresh.
+CATALOG_REFRESH_LOCK_SECONDS = env.int("CATALOG_REFRESH_LOCK_SECONDS", default=1800)
+CATALOG_IMAGE_CHECKS_PER_REFRESH = env.int("CATALOG_IMAGE_CHECKS_PER_REFRESH", default=2000)

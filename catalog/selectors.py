@@ -1,0 +1,66 @@
+"""Reads of the catalog that are more than a one-line query."""
+
+from django.db.models import QuerySet
+
+from catalog.models import Product, ProductGroup, Store
+
+
+def disabled_group_ids(*, merchant, store_ids=None) -> set[int]:
+    """Ids of groups that are off, removed, or under a group that is (the whole tree is walked once)."""
+    groups = ProductGroup.objects.filter(merchant=merchant)
+    if store_ids is not None:
+        groups = groups.filter(store_id__in=store_ids)
+    rows = list(groups.values_list("id", "evotor_id", "parent_evotor_id", "sync_enabled", "removed"))
+    by_evotor_id = {
+        evotor_id: (pk, parent, enabled and not removed) for pk, evotor_id, parent, enabled, removed in rows
+    }
+    memo: dict[str, bool] = {}
+
+    def published(evotor_id: str) -> bool:
+        path, current = [], evotor_id
+        while current in by_evotor_id and current not in memo and len(path) <= len(by_evotor_id):
+            path.append(current)  # bounded: a cycle in bad data cannot loop forever
+            current = by_evotor_id[current][1]
+        verdict = memo.get(current, True)  # above the top (or an unknown parent): published
+        for step in reversed(path):
+            verdict = verdict and by_evotor_id[step][2]
+            memo[step] = verdict
+        return memo[evotor_id]
+
+    return {pk for evotor_id, (pk, _parent, _ok) in by_evotor_id.items() if not published(evotor_id)}
+
+
+def published_products(*, merchant) -> QuerySet[Product]:
+    """Products that belong in VK: store switched on, every group up the tree on, nothing removed.
+
+    Whether an unsellable (`allow_to_sell=False`) or out-of-stock product is shown is the sync's rule.
+    """
+    store_ids = list(
+        Store.objects.filter(merchant=merchant, sync_enabled=True, removed=False).values_list("id", flat=True)
+    )
+    products = Product.objects.filter(merchant=merchant, store_id__in=store_ids, removed=False)
+    disabled = disabled_group_ids(merchant=merchant, store_ids=store_ids)
+    if disabled:
+        products = products.exclude(group_id__in=disabled)
+    return products
+
+
+def group_tree(*, store) -> list[tuple[ProductGroup, int]]:
+    """The store's groups in tree order, each with its depth (0 at the top); orphans go to the top."""
+    groups = list(ProductGroup.objects.filter(store=store).order_by("name"))
+    known = {g.evotor_id for g in groups}
+    children: dict[str | None, list[ProductGroup]] = {}
+    for group in groups:
+        parent = group.parent_evotor_id if group.parent_evotor_id in known else None
+        children.setdefault(parent, []).append(group)
+    ordered: list[tuple[ProductGroup, int]] = []
+    stack = [(g, 0) for g in reversed(children.get(None, []))]
+    seen: set[str] = set()
+    while stack:
+        group, depth = stack.pop()
+        if group.evotor_id in seen:
+            continue
+        seen.add(group.evotor_id)
+        ordered.append((group, depth))
+        stack.extend((child, depth + 1) for child in reversed(children.get(group.evotor_id, [])))
+    return ordered

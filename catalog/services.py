@@ -1,0 +1,307 @@
+"""Catalog writes: the refresh from Evotor (bulk upserts, vanished rows marked removed) and the sync switches."""
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connections, router
+from django.db.models import F
+from django.utils import timezone
+
+from catalog.models import Product, ProductGroup, Store
+from catalog.parsing import content_hash, group_fields, product_fields, store_fields
+from catalog.selectors import published_products
+from connections.evotor import (
+    EvotorAuthError,
+    EvotorClient,
+    EvotorError,
+    EvotorRequestError,
+    EvotorStoreUnavailable,
+    EvotorTransientError,
+)
+from connections.locks import merchant_lock
+from connections.models import EvotorConnection
+from connections.services import evotor_mark_broken, evotor_mark_ok
+
+logger = logging.getLogger(__name__)
+
+BATCH = 1000
+STORE_UPDATE_FIELDS = ["name", "address", "evotor_updated_at", "removed", "removed_at", "refreshed_at"]
+GROUP_UPDATE_FIELDS = [
+    "store",
+    "name",
+    "parent_evotor_id",
+    "evotor_updated_at",
+    "removed",
+    "removed_at",
+    "refreshed_at",
+]
+PRODUCT_UPDATE_FIELDS = [
+    "store", "group", "name", "parent_evotor_id", "type", "code", "barcodes", "price", "cost_price", "quantity",
+    "measure_name", "tax", "allow_to_sell", "description", "article_number", "extra", "evotor_updated_at",
+    "content_hash", "removed", "removed_at", "refreshed_at",
+]  # fmt: skip
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RefreshResult:
+    """What one merchant's refresh did. `status`: ok, skipped, busy, broken (token refused) or failed."""
+
+    merchant_id: int
+    status: str = "ok"
+    error: str = ""
+    stores: int = 0
+    stores_skipped: int = 0
+    groups: int = 0
+    products: int = 0
+    created: int = 0
+    changed: int = 0
+    removed: int = 0
+    restored: int = 0
+    images_checked: int = 0
+    images_downloaded: int = 0
+    requests: int = 0
+    skipped_store_ids: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def transient(self) -> bool:
+        """Failed for a reason that may pass (429, 5xx, network): worth retrying soon."""
+        return self.status == "failed"
+
+    def summary(self) -> str:
+        if self.status != "ok":
+            return f"{self.status}: {self.error}"
+        return (
+            f"магазинов {self.stores} (пропущено {self.stores_skipped}), групп {self.groups}, товаров {self.products}: "
+            f"новых {self.created}, изменено {self.changed}, удалено {self.removed}, вернулось {self.restored}; "
+            f"картинок проверено {self.images_checked}, скачано {self.images_downloaded}; запросов {self.requests}"
+        )
+
+
+def refresh_catalog(*, merchant, progress: Progress | None = None) -> RefreshResult:
+    """Read the merchant's whole Evotor catalog into the cache, under a per-merchant lock."""
+    result = RefreshResult(merchant_id=merchant.pk)
+    connection = EvotorConnection.objects.filter(merchant=merchant).first()
+    if connection is None or not connection.token or not connection.installed:
+        result.status, result.error = "skipped", "Эвотор не подключён или приложение удалено."
+        return result
+    lock_seconds = settings.CATALOG_REFRESH_LOCK_SECONDS
+    with merchant_lock("catalog-refresh", merchant.pk, timeout=lock_seconds) as acquired:
+        if not acquired:
+            result.status, result.error = "busy", "Каталог этого продавца уже обновляется."
+            return result
+        client = EvotorClient(connection.token)
+        try:
+            _refresh_stores(merchant, client, result, progress or _quiet)
+            _refresh_images(merchant, client, result)
+        except EvotorAuthError as exc:
+            evotor_mark_broken(connection=connection, reason=exc.reason)
+            result.status, result.error = "broken", exc.reason
+        except EvotorError as exc:
+            logger.warning("catalog refresh failed", extra={"merchant_id": merchant.pk, "status": exc.status})
+            result.status, result.error = "failed", exc.reason
+        else:
+            evotor_mark_ok(connection=connection)
+        finally:
+            result.requests = client.request_count
+    logger.info("catalog refreshed", extra={"merchant_id": merchant.pk, "result": result.status})
+    return result
+
+
+def refreshable_merchants():
+    """Merchants (not suspended) whose Evotor connection has a token, the app installed, and was not refused."""
+    connected = EvotorConnection.objects.filter(installed=True).exclude(token="").exclude(status="broken")
+    users = get_user_model().objects.filter(pk__in=connected.values("merchant_id"))
+    return users.exclude(status="suspended").order_by("pk")
+
+
+def refresh_all_catalogs(progress: Progress | None = None) -> list[RefreshResult]:
+    """Refresh every connected merchant; one merchant's failure never stops the others."""
+    results = []
+    for merchant in refreshable_merchants().iterator():
+        try:
+            results.append(refresh_catalog(merchant=merchant, progress=progress))
+        except Exception:  # noqa: BLE001 - a bug with one merchant's data must not stop the rest
+            logger.exception("catalog refresh crashed", extra={"merchant_id": merchant.pk})
+            results.append(RefreshResult(merchant_id=merchant.pk, status="failed", error="Внутренняя ошибка."))
+    return results
+
+
+def set_store_sync(*, store: Store, enabled: bool) -> Store:
+    store.sync_enabled = enabled
+    store.save(update_fields=["sync_enabled"])
+    return store
+
+
+def set_group_sync(*, group: ProductGroup, enabled: bool) -> ProductGroup:
+    group.sync_enabled = enabled
+    group.save(update_fields=["sync_enabled"])
+    return group
+
+
+# ----- the refresh, step by step ---------------------------------------------------------------
+
+
+def _quiet(message: str) -> None:
+    pass
+
+
+def _upsert(model, rows: list, update_fields: list[str]) -> None:
+    """INSERT … ON CONFLICT/DUPLICATE KEY UPDATE in batches (MariaDB takes no conflict target)."""
+    if not rows:
+        return
+    features = connections[router.db_for_write(model)].features
+    unique = ["merchant", "evotor_id"] if features.supports_update_conflicts_with_target else None
+    model.objects.bulk_create(
+        rows, batch_size=BATCH, update_conflicts=True, unique_fields=unique, update_fields=update_fields
+    )
+
+
+def _mark_removed(queryset, evotor_ids: list[str], now) -> None:
+    for start in range(0, len(evotor_ids), BATCH):
+        queryset.filter(evotor_id__in=evotor_ids[start : start + BATCH]).update(removed=True, removed_at=now)
+
+
+def _refresh_stores(merchant, client: EvotorClient, result: RefreshResult, progress: Progress) -> None:
+    now = timezone.now()
+    data = [s for s in client.stores() if s.get("id")]
+    rows = [
+        Store(merchant=merchant, evotor_id=s["id"], removed=False, removed_at=None, refreshed_at=now, **store_fields(s))
+        for s in data
+    ]
+    _upsert(Store, rows, STORE_UPDATE_FIELDS)
+    seen = {s["id"] for s in data}
+    known = Store.objects.filter(merchant=merchant, removed=False).values_list("evotor_id", flat=True)
+    _mark_removed(Store.objects.filter(merchant=merchant), [i for i in known if i not in seen], now)
+    for store in Store.objects.filter(merchant=merchant, evotor_id__in=seen).order_by("name"):
+        try:
+            _refresh_store(merchant, client, store, result, now, progress)
+        except EvotorStoreUnavailable:
+            # 402: the app is not paid for / installed on this store's devices. Expected; say it quietly.
+            logger.debug("store skipped (402)", extra={"merchant_id": merchant.pk, "store_id": store.pk})
+            result.stores_skipped += 1
+            result.skipped_store_ids.append(store.evotor_id)
+            progress(f"{store.name}: пропущен (402)")
+            continue
+        result.stores += 1
+
+
+def _refresh_store(merchant, client, store: Store, result: RefreshResult, now, progress: Progress) -> None:
+    group_ids = _refresh_groups(merchant, client, store, result, now)
+    existing = {
+        evotor_id: (digest, removed, group_id)
+        for evotor_id, digest, removed, group_id in Product.objects.filter(merchant=merchant, store=store).values_list(
+            "evotor_id", "content_hash", "removed", "group_id"
+        )
+    }
+    seen: set[str] = set()
+    for page in client.product_pages(store.evotor_id):
+        rows = []
+        for data in page:
+            evotor_id = data.get("id")
+            if not evotor_id or evotor_id in seen:
+                continue
+            seen.add(evotor_id)
+            fields = product_fields(data)
+            digest = content_hash(fields)
+            group_id = group_ids.get(fields["parent_evotor_id"])
+            before = existing.get(evotor_id)
+            if before == (digest, False, group_id):
+                continue  # unchanged: no write at all
+            if before is None:
+                result.created += 1
+            elif before[1]:
+                result.restored += 1
+            else:
+                result.changed += 1
+            rows.append(
+                Product(
+                    merchant=merchant,
+                    store=store,
+                    group_id=group_id,
+                    evotor_id=evotor_id,
+                    content_hash=digest,
+                    removed=False,
+                    removed_at=None,
+                    refreshed_at=now,
+                    **fields,
+                )  # fmt: skip
+            )
+        _upsert(Product, rows, PRODUCT_UPDATE_FIELDS)
+        result.products += len(page)
+        progress(f"{store.name}: товаров прочитано {len(seen)}")
+    vanished = [i for i, (_d, removed, _g) in existing.items() if not removed and i not in seen]
+    _mark_removed(Product.objects.filter(merchant=merchant, store=store), vanished, now)
+    result.removed += len(vanished)
+
+
+def _refresh_groups(merchant, client, store: Store, result: RefreshResult, now) -> dict[str, int]:
+    """Upsert the store's groups; return {evotor group id: our pk} for the groups still there."""
+    data = [g for page in client.product_group_pages(store.evotor_id) for g in page if g.get("id")]
+    rows = [
+        ProductGroup(
+            merchant=merchant,
+            store=store,
+            evotor_id=g["id"],
+            removed=False,
+            removed_at=None,
+            refreshed_at=now,
+            **group_fields(g),
+        )  # fmt: skip
+        for g in data
+    ]
+    _upsert(ProductGroup, rows, GROUP_UPDATE_FIELDS)
+    result.groups += len(rows)
+    seen = {g["id"] for g in data}
+    groups = ProductGroup.objects.filter(merchant=merchant, store=store)
+    current = dict(groups.values_list("evotor_id", "pk"))
+    gone = [i for i, removed in groups.values_list("evotor_id", "removed") if not removed and i not in seen]
+    _mark_removed(groups, gone, now)
+    return {evotor_id: pk for evotor_id, pk in current.items() if evotor_id in seen}
+
+
+def _refresh_images(merchant, client: EvotorClient, result: RefreshResult) -> None:
+    """Pictures cost a request per product: only for products going to VK, and only when they changed."""
+    stale = (
+        published_products(merchant=merchant)
+        .exclude(image_checked_hash=F("content_hash"))
+        .select_related("store")
+        .only("id", "evotor_id", "content_hash", "image_url", "image_hash", "store__evotor_id")
+        .order_by("pk")[: settings.CATALOG_IMAGE_CHECKS_PER_REFRESH]
+    )
+    checked = []
+    try:
+        for product in stale:
+            try:
+                images = client.product_images(product.store.evotor_id, product.evotor_id)
+                _apply_image(client, product, images, result)
+            except EvotorStoreUnavailable:
+                continue
+            except EvotorRequestError:
+                _apply_image(client, product, [], result)  # e.g. 404 (gone since the scan) or too big
+            checked.append(product)
+    except EvotorTransientError:
+        logger.info("image checks paused", extra={"merchant_id": merchant.pk, "checked": len(checked)})
+    finally:
+        Product.objects.bulk_update(checked, ["image_url", "image_hash", "image_checked_hash"], batch_size=500)
+        result.images_checked += len(checked)
+
+
+def _apply_image(client: EvotorClient, product: Product, images: list[dict], result: RefreshResult) -> None:
+    url = next((str(i["url"]) for i in images if isinstance(i, dict) and i.get("url")), "")[:1000]
+    if not url:
+        product.image_url, product.image_hash = "", ""
+    elif url != product.image_url or not product.image_hash:
+        product.image_hash = hashlib.sha256(client.download(url)).hexdigest()
+        product.image_url = url
+        result.images_downloaded += 1
+    product.image_checked_hash = product.content_hash

@@ -1,0 +1,41 @@
+import factory
+
+from accounts.tests.factories import UserFactory
+from catalog.models import Product, ProductGroup, Store
+
+
+class StoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Store
+
+    merchant = factory.SubFactory(UserFactory)
+    evotor_id = factory.Sequence(lambda n: f"20240101-0000-4000-8000-{n:012d}")
+    name = factory.Sequence(lambda n: f"Магазин №{n}")
+    address = "г. Москва, ул. Ленина, д. 1"
+    sync_enabled = True
+
+
+class ProductGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductGroup
+
+    store = factory.SubFactory(StoreFactory)
+    merchant = factory.SelfAttribute("store.merchant")
+    evotor_id = factory.Faker("uuid4")
+    name = factory.Sequence(lambda n: f"Группа {n}")
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    store = factory.SubFactory(StoreFactory)
+    merchant = factory.SelfAttribute("store.merchant")
+    evotor_id = factory.Faker("uuid4")
+    name = factory.Sequence(lambda n: f"Товар {n}")
+    code = factory.Sequence(lambda n: str(n))
+    barcodes = factory.Sequence(lambda n: [f"460{n:010d}"])
+    price = 100
+    quantity = 5
+    measure_name = "шт"
+    content_hash = factory.Sequence(lambda n: f"{n:064x}")

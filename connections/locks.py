@@ -1,0 +1,61 @@
+"""One job per merchant at a time: a lock shared by every worker process.
+
+Redis (REDIS_URL) when configured; otherwise the Django cache's atomic `add`, which is
+enough for the demo's single machine. The lock expires by itself after `timeout` seconds,
+so a crashed worker never blocks a merchant for good.
+"""
+
+import contextlib
+import logging
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+logger = logging.getLogger(__name__)
+
+
+def _key(name: str, merchant_id) -> str:
+    # Merchant ids are per database: name it, so databases sharing one Redis never share locks.
+    database = connection.settings_dict["NAME"]
+    return f"evosync:lock:{database}:{name}:{merchant_id}"
+
+
+@contextlib.contextmanager
+def merchant_lock(name: str, merchant_id, timeout: int = 1800):
+    """Yield True when this process now holds lock `name` for the merchant, False when another does.
+
+    `with merchant_lock("catalog-refresh", merchant.id) as acquired: if not acquired: return`
+    """
+    key = _key(name, merchant_id)
+    if settings.REDIS_URL:
+        with _redis_lock(key, timeout) as acquired:
+            yield acquired
+        return
+    token = uuid.uuid4().hex
+    acquired = cache.add(key, token, timeout)
+    try:
+        yield acquired
+    finally:
+        if acquired and cache.get(key) == token:
+            cache.delete(key)
+
+
+@contextlib.contextmanager
+def _redis_lock(key: str, timeout: int):
+    import redis
+    from redis.exceptions import LockError
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    lock = client.lock(key, timeout=timeout, blocking=False)
+    acquired = lock.acquire()
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            try:
+                lock.release()
+            except LockError:
+                logger.warning("lock expired before release", extra={"lock": key})
+        client.close()
