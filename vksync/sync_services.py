@@ -154,12 +154,20 @@ def run_pending(*, merchant) -> SyncRun | None:
 @contextlib.contextmanager
 def _sync_lock(merchant):
     """The Redis lock when Redis answers; the database claim (`_claim`) guards either way."""
+    manager = merchant_lock("vk-sync", merchant.pk, timeout=settings.SYNC_LOCK_SECONDS)
     try:
-        with merchant_lock("vk-sync", merchant.pk, timeout=settings.SYNC_LOCK_SECONDS) as acquired:
-            yield acquired
+        acquired = manager.__enter__()
     except _redis_errors() as error:
         log.warning("sync lock unavailable, relying on the database", extra={"error": str(error)})
         yield True
+        return
+    try:
+        yield acquired
+    finally:
+        try:
+            manager.__exit__(None, None, None)
+        except _redis_errors() as error:  # Redis restarted during the run: the lock died with it
+            log.warning("sync lock not released", extra={"error": str(error)})
 
 
 def _redis_errors():
