@@ -23,9 +23,9 @@ from connections.evotor import (
     EvotorTransientError,
 )
 from connections.locks import merchant_lock
-from connections.signals import catalog_changed
 from connections.models import EvotorConnection
 from connections.services import evotor_mark_broken, evotor_mark_ok
+from connections.signals import catalog_changed
 
 logger = logging.getLogger(__name__)
 

@@ -38,6 +38,18 @@ def declared_tasks() -> list[PeriodicTaskSpec]:
             every_seconds=settings.SYNC_INTERVAL_SECONDS,
             description="Brings every VK shop whose sync is on in step with its Evotor catalog.",
         ),
+        PeriodicTaskSpec(
+            name="Refresh every VK shop",
+            task="vksync.refresh_all_vk_shops",
+            every_seconds=settings.CATALOG_REFRESH_INTERVAL_SECONDS,
+            description="Re-reads albums and items of every connected VK community into the VK shop cache.",
+        ),
+        PeriodicTaskSpec(
+            name="Refresh expiring VK tokens",
+            task="vksync.refresh_vk_tokens",
+            every_seconds=max(60, settings.VK_TOKEN_REFRESH_MARGIN_SECONDS // 2),
+            description="Renews VK ID access tokens before they expire, with their refresh tokens.",
+        ),
     ]
 
 

@@ -65,4 +65,18 @@ class VkItem(models.Model):
         return self.title
 
 
-from vksync.sync_models import *  # noqa
+class VkItemInAlbum(models.Model):
+    """An item's place in an album (VK albums and items are many-to-many): lets a page list an album's items."""
+
+    item = models.ForeignKey(VkItem, on_delete=models.CASCADE, related_name="in_albums")
+    group_id = models.BigIntegerField("сообщество")
+    album_vk_id = models.BigIntegerField("id подборки в VK")
+
+    class Meta:
+        verbose_name = "товар VK в подборке"
+        verbose_name_plural = "товары VK в подборках"
+        constraints = [models.UniqueConstraint(fields=["item", "album_vk_id"], name="vkiteminalbum_unique")]
+        indexes = [models.Index(fields=["group_id", "album_vk_id"])]
+
+
+from vksync.sync_models import *  # noqa: E402,F403

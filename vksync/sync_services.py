@@ -11,14 +11,14 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
-from catalog.selectors import published_products
-from connections.locks import merchant_lock
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import ProductGroup
+from catalog.selectors import published_products
+from connections.locks import merchant_lock
 from connections.models import EvotorConnection, VkConnection
 from vksync import planning, rules
 from vksync.applying import apply_plan

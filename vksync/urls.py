@@ -1,5 +1,9 @@
 from django.urls import include, path
 
+from vksync import views_catalog
+
 urlpatterns = [
+    path("vk-catalog/albums", views_catalog.albums, name="vk_albums"),
+    path("vk-catalog/albums/<int:album_id>/products", views_catalog.album_products, name="vk_album_products"),
     path("", include("vksync.urls_sync")),
 ]

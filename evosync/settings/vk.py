@@ -22,3 +22,5 @@ VK_ID_CLIENT_ID = env.str("VK_ID_CLIENT_ID", default="")
 VK_ID_SCOPE = env.str("VK_ID_SCOPE", default="market groups photos")
 # OAuth tokens are refreshed when they expire within this many seconds.
 VK_TOKEN_REFRESH_MARGIN_SECONDS = env.int("VK_TOKEN_REFRESH_MARGIN_SECONDS", default=600)
+# Pages of market.get (200 items each) read per `execute` when the VK shop cache is refreshed.
+VK_REFRESH_PAGES_PER_EXECUTE = env.int("VK_REFRESH_PAGES_PER_EXECUTE", default=5)
