@@ -67,9 +67,12 @@ class Counts:
 
 def record_batch(updates: dict[tuple, list[ProductLink]], errors: list[SyncItemError]) -> None:
     """Write one batch's answers: links grouped by the fields they change, and the per-item errors."""
+    now = timezone.now()
     with transaction.atomic():
         for fields, links in updates.items():
-            ProductLink.objects.bulk_update(links, list(fields) + ["updated_at"])
+            for link in links:
+                link.updated_at = now
+            ProductLink.objects.bulk_update(links, [*fields, "updated_at"])
         if errors:
             SyncItemError.objects.bulk_create(errors)
 

@@ -139,7 +139,11 @@ def run_sync(
             SyncSettings.objects.filter(merchant=merchant).update(dirty=True)
             SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.QUEUED).delete()
             return None
-        _execute(run, dry_run=dry_run, confirmed=confirmed)
+        try:
+            _execute(run, dry_run=dry_run, confirmed=confirmed)
+        except Exception:
+            _fail(run, "Внутренняя ошибка EvoSync: синхронизация прервана, следующая продолжит с того же места")
+            raise
     run.refresh_from_db()
     return run
 
@@ -196,16 +200,18 @@ def _claim(run: SyncRun) -> bool:
 
 
 def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool) -> None:
+    from connections.services_vk import run_with_vk
     from connections.vk import VkConnectionBroken, VkError, VkRateLimitReached
 
-    merchant, client = run.merchant, None
-    try:
-        connection = _vk_connection(merchant)
-        client = _vk_client(connection)
-        _refresh_vk_cache(merchant)
+    merchant, used = run.merchant, []
+
+    def work(client) -> None:
+        # Run again from the top after a token refresh: reading, planning and applying are idempotent.
+        used.append(client)
+        _refresh_vk_cache(merchant, client, connection.group_id)
         SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
         sync_settings = settings_for(merchant)
-        plan, photo_sources = build_plan(merchant=merchant, sync_settings=sync_settings, group_id=connection.group_id)
+        plan, sources = build_plan(merchant=merchant, sync_settings=sync_settings, group_id=connection.group_id)
         _finish_plan(
             run,
             plan,
@@ -214,8 +220,12 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool) -> None:
             sync_settings=sync_settings,
             client=client,
             connection=connection,
-            photo_sources=photo_sources,
+            photo_sources=sources,
         )
+
+    try:
+        connection = _vk_connection(merchant)
+        run_with_vk(connection=connection, action=work)
     except SyncNotPossible as error:
         _fail(run, str(error))
     except VkConnectionBroken as error:
@@ -226,7 +236,7 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool) -> None:
     except VkError as error:
         _fail(run, f"VK не ответил: {getattr(error, 'reason', '') or error}")
     finally:
-        _record_requests(run, client)
+        _record_requests(run, used)
 
 
 def _finish_plan(run, plan, *, dry_run, confirmed, sync_settings, client, connection, photo_sources) -> None:
@@ -283,13 +293,14 @@ def _mail(merchant, subject: str, text: str) -> None:
     send_mail(f"EvoSync: {subject}", body, None, [merchant.email], fail_silently=True)
 
 
-def _record_requests(run: SyncRun, client) -> None:
-    if client is None:
-        return
-    by_method = dict(getattr(client, "counts_by_method", None) or getattr(client, "method_counts", None) or {})
-    SyncRun.objects.filter(pk=run.pk).update(
-        requests={"total": getattr(client, "request_count", 0), "by_method": by_method}
-    )
+def _record_requests(run: SyncRun, clients: list) -> None:
+    """VK requests this run sent (HTTP requests, and API calls by method inside them)."""
+    by_method: dict[str, int] = {}
+    for client in clients:
+        for method, count in client.method_counts.items():
+            by_method[method] = by_method.get(method, 0) + count
+    total = sum(client.request_count for client in clients)
+    SyncRun.objects.filter(pk=run.pk).update(requests={"total": total, "by_method": by_method})
 
 
 # --- inputs -----------------------------------------------------------------------------------------------------
@@ -302,17 +313,11 @@ def _vk_connection(merchant) -> VkConnection:
     return connection
 
 
-def _vk_client(connection: VkConnection):
-    from connections.vk import VkClient
-
-    return VkClient(connection.access_token)
-
-
-def _refresh_vk_cache(merchant) -> None:
+def _refresh_vk_cache(merchant, client, group_id: int) -> None:
     """Read the VK shop first: items deleted by hand and items of a crashed run are seen, not guessed."""
-    from vksync.services import refresh_vk_shop
+    from vksync.services import read_vk_shop, store_vk_shop
 
-    refresh_vk_shop(merchant=merchant)
+    store_vk_shop(merchant=merchant, group_id=group_id, pages=read_vk_shop(client, group_id))
 
 
 def build_plan(*, merchant, sync_settings: SyncSettings, group_id: int) -> tuple[planning.Plan, dict]:
