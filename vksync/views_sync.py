@@ -16,6 +16,7 @@ from vksync.sync_forms import SyncSettingsForm
 from vksync.sync_models import ProductLink, SyncRun
 
 log = logging.getLogger(__name__)
+PROGRESS_LABELS = {"albums": "Подборки", "photos": "Фото", "items": "Товары", "membership": "Товары в подборках"}
 LAST_RUNS = 10
 FAILED_ITEMS = 50
 
@@ -38,6 +39,11 @@ def sync_page(request):
         "vk": VkConnection.objects.owned_by(merchant).only("status", "group_name", "last_error").first(),
         "runs": runs,
         "current": current,
+        "current_progress": [
+            (PROGRESS_LABELS.get(kind, kind), entry)
+            for kind, entry in ((current.progress or {}).items() if current else [])
+            if entry.get("total")
+        ],
         "waiting": waiting,
         "failed": failed,
     }
