@@ -195,6 +195,9 @@ def _claim(run: SyncRun) -> bool:
         running.update(
             status=SyncRun.Status.FAILED, finished_at=now, error="Прервано: процесс синхронизации остановился"
         )
+        SyncRun.objects.filter(merchant=run.merchant, status=SyncRun.Status.QUEUED, created_at__lt=stale).exclude(
+            pk=run.pk
+        ).update(status=SyncRun.Status.STOPPED, finished_at=now, error="Не запущено: заменено более новым запуском")
         SyncRun.objects.filter(pk=run.pk).update(status=SyncRun.Status.RUNNING, started_at=now, heartbeat_at=now)
     return True
 

@@ -29,6 +29,8 @@ class Command(BaseCommand):
         for merchant in merchants:
             run = sync_services.run_sync(merchant=merchant, trigger=SyncRun.Trigger.COMMAND, dry_run=dry_run)
             failed += self._report(merchant, run)
+            if not dry_run:
+                sync_services.run_pending(merchant=merchant)  # a trigger that came during this run
         if failed:
             raise CommandError(f"{failed} sync(s) did not finish")
 
