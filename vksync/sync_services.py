@@ -251,11 +251,11 @@ def _finish_plan(run, plan, *, dry_run, confirmed, sync_settings, client, connec
         return _close(run, SyncRun.Status.NEEDS_CONFIRMATION, "Проверьте план первой синхронизации и подтвердите его")
     if not confirmed and plan.brake:
         share = round(float(plan.brake_limit) * 100)
-        return _close(
-            run,
-            SyncRun.Status.NEEDS_CONFIRMATION,
-            f"Синхронизация скрыла бы {plan.leaving} из {plan.shop_size} товаров (больше {share}%): подтвердите",
-        )
+        reason = f"Синхронизация скрыла бы {plan.leaving} из {plan.shop_size} товаров (больше {share}%): подтвердите"
+        previous = SyncRun.objects.filter(merchant=run.merchant, dry_run=False).exclude(pk=run.pk).first()
+        if previous is None or previous.status != SyncRun.Status.NEEDS_CONFIRMATION:  # one mail, not one per trigger
+            _mail(run.merchant, "синхронизация ждёт вашего подтверждения", reason)
+        return _close(run, SyncRun.Status.NEEDS_CONFIRMATION, reason)
     loader = _photo_loader(connection.merchant, photo_sources)
     counts = apply_plan(plan=plan, run=run, client=client, group_id=connection.group_id, load_photo=loader)
     fields = {k: getattr(counts, k) for k in ("created", "updated", "hidden", "deleted", "adopted", "failed")}

@@ -141,6 +141,7 @@ def test_store_switched_off_is_stopped_by_the_brake(shop):
     assert writes(shop) == []
     assert run.plan_summary["hide"] == len(live_items(shop))
     assert "подтвердите" in run.error
+    assert any("подтверждения" in m.subject for m in mail.outbox)
 
     run = sync(shop, confirmed=True)
     assert run.status == SyncRun.Status.DONE
