@@ -32,7 +32,6 @@ class SyncRunAdmin(admin.ModelAdmin):
     list_filter = ["status", "trigger", "dry_run"]
     search_fields = ["merchant__email"]
     list_select_related = ["merchant"]
-    date_hierarchy = "created_at"
     readonly_fields = [f.name for f in SyncRun._meta.fields]
     inlines = [SyncItemErrorInline]
     actions = ["run_sync_now"]

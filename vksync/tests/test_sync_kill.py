@@ -22,7 +22,6 @@ ADDS_BEFORE_KILL = 40
 
 
 def _sync_in_child(merchant_id: int) -> None:
-    connections.close_all()  # never share the parent's database connection
     from django.contrib.auth import get_user_model
 
     run_sync(merchant=get_user_model().objects.get(pk=merchant_id))
@@ -47,6 +46,7 @@ def test_worker_killed_mid_apply_leaves_no_duplicate(evotor_emulator, vk_emulato
     SyncSettings.objects.update_or_create(merchant=merchant, defaults={"enabled": True})
     vk_emulator.latency = 0.02  # slow enough to be caught mid-run
 
+    connections.close_all()  # the child opens its own connection: a shared socket would be closed under us
     child = multiprocessing.get_context("fork").Process(target=_sync_in_child, args=(merchant.pk,))
     child.start()
     deadline = time.monotonic() + 60
