@@ -287,3 +287,28 @@ def test_default_photo_is_uploaded_once_and_reused(shop):
     photo = VkPhoto.objects.get(group_id=shop.group_id, sha256=default_sha)
     users = [i for i in live_items(shop) if i.main_photo_id == photo.photo_id]
     assert len(users) > 10
+
+
+def test_item_deleted_by_hand_during_the_run_is_created_again_on_1403(shop, monkeypatch):
+    from vksync import sync_services
+
+    sync(shop)
+    product = first_product(shop, group__isnull=False)
+    link = ProductLink.objects.get(product=product)
+    old_vk_id = link.vk_item_id
+    shop.evotor.update_product(shop.token, product.evotor_id, price=555)
+    refresh_catalog(merchant=shop.merchant)
+    real = sync_services.build_plan
+
+    def plan_then_delete_by_hand(**kwargs):
+        plan = real(**kwargs)
+        shop.vk.delete_item_by_hand(shop.group_id, link.vk_item_id)  # after VK was read, before the edit
+        return plan
+
+    monkeypatch.setattr(sync_services, "build_plan", plan_then_delete_by_hand)
+    run = sync(shop)
+    assert writes(shop) == ["market.edit", "market.add", "market.addToAlbum"]
+    assert run.created == 1
+    link.refresh_from_db()
+    assert link.vk_item_id != old_vk_id and items_by_sku(shop)[product.evotor_id].id == link.vk_item_id
+    assert_vk_matches_catalog(shop)
