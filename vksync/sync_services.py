@@ -44,6 +44,8 @@ PRODUCT_FIELDS = (
 )
 ALBUM_TITLE_MAX = 128
 ACTIVE = (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING)
+# A run that failed for a reason that passes (VK busy, network): the task tries again later.
+TRANSIENT_FAILURE = "VK временно недоступен"
 
 
 class SyncNotPossible(Exception):
@@ -204,7 +206,7 @@ def _claim(run: SyncRun) -> bool:
 
 def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool) -> None:
     from connections.services_vk import run_with_vk
-    from connections.vk import VkConnectionBroken, VkError, VkRateLimitReached
+    from connections.vk import VkConnectionBroken, VkError, VkRateLimitReached, VkTransientError
 
     merchant, used = run.merchant, []
 
@@ -236,6 +238,8 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool) -> None:
         _fail(run, f"Подключение VK не работает: {error.reason}")
     except VkRateLimitReached:
         _close(run, SyncRun.Status.STOPPED, "VK исчерпал дневной лимит запросов: продолжим позже")
+    except VkTransientError as error:
+        _fail(run, f"{TRANSIENT_FAILURE}: {error}")
     except VkError as error:
         _fail(run, f"VK не ответил: {getattr(error, 'reason', '') or error}")
     finally:

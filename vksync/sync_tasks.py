@@ -7,9 +7,12 @@ from vksync import sync_services
 from vksync.sync_models import SyncRun
 
 
-@shared_task(name="vksync.sync_merchant", acks_late=True)
-def sync_merchant(merchant_id: int, run_id: int | None = None, confirmed: bool = False, trigger: str = "manual"):
-    """Run one merchant's sync; when a trigger came during it, queue exactly one more."""
+@shared_task(name="vksync.sync_merchant", bind=True, acks_late=True, max_retries=3)
+def sync_merchant(self, merchant_id: int, run_id: int | None = None, confirmed: bool = False, trigger: str = "manual"):
+    """Run one merchant's sync; when a trigger came during it, queue exactly one more.
+
+    A run that failed because VK was only temporarily unavailable is tried again with a backoff.
+    """
     merchant = get_user_model().objects.filter(pk=merchant_id).first()
     if merchant is None:
         return None
@@ -20,6 +23,9 @@ def sync_merchant(merchant_id: int, run_id: int | None = None, confirmed: bool =
         run = None  # redelivered after the worker died mid-run: a new run takes over (the claim closes the old one)
     result = sync_services.run_sync(merchant=merchant, trigger=trigger, run=run, confirmed=confirmed)
     sync_services.run_pending(merchant=merchant)
+    if result and result.status == SyncRun.Status.FAILED and result.error.startswith(sync_services.TRANSIENT_FAILURE):
+        retry = {"merchant_id": merchant_id, "run_id": None, "confirmed": confirmed, "trigger": SyncRun.Trigger.RETRY}
+        raise self.retry(kwargs=retry, countdown=60 * 2**self.request.retries)
     return result.pk if result else None
 
 

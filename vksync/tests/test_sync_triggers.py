@@ -128,3 +128,21 @@ def test_command_unknown_user_fails(db):
 
     with pytest.raises(CommandError):
         call_command("sync_vk", "--user", "nobody@example.com")
+
+
+def test_transient_vk_failure_makes_the_task_retry(shop, settings):
+    from celery.exceptions import Retry
+
+    settings.VK_MAX_RETRIES = 0
+    shop.vk.http_error_next(502, times=1)
+    with pytest.raises(Retry):
+        sync_merchant.delay(merchant_id=shop.merchant.pk)
+    run = SyncRun.objects.get(merchant=shop.merchant)
+    assert run.status == SyncRun.Status.FAILED
+    assert run.error.startswith(sync_services.TRANSIENT_FAILURE)
+
+
+def test_permanent_failure_is_not_retried(shop):
+    shop.vk.revoke_token("vk-test-user-token")
+    assert sync_merchant.delay(merchant_id=shop.merchant.pk).get()
+    assert SyncRun.objects.get(merchant=shop.merchant).status == SyncRun.Status.FAILED
