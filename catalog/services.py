@@ -14,6 +14,7 @@ from django.utils import timezone
 from catalog.models import Product, ProductGroup, Store
 from catalog.parsing import content_hash, group_fields, product_fields, store_fields
 from catalog.selectors import published_products
+from catalog.upsert import bulk_upsert
 from connections.evotor import (
     EvotorAuthError,
     EvotorClient,
@@ -32,7 +33,7 @@ logger = logging.getLogger(__name__)
 BATCH = 1000
 STORE_UPDATE_FIELDS = ["name", "address", "evotor_updated_at", "removed", "removed_at", "refreshed_at"]
 GROUP_UPDATE_FIELDS = [
-    "store",
+    "store_id",
     "name",
     "parent_evotor_id",
     "evotor_updated_at",
@@ -41,7 +42,7 @@ GROUP_UPDATE_FIELDS = [
     "refreshed_at",
 ]
 PRODUCT_UPDATE_FIELDS = [
-    "store", "group", "name", "parent_evotor_id", "type", "code", "barcodes", "price", "cost_price", "quantity",
+    "store_id", "group_id", "name", "parent_evotor_id", "type", "code", "barcodes", "price", "cost_price", "quantity",
     "measure_name", "tax", "allow_to_sell", "description", "article_number", "extra", "evotor_updated_at",
     "content_hash", "removed", "removed_at", "refreshed_at",
 ]  # fmt: skip
@@ -158,15 +159,23 @@ def _quiet(message: str) -> None:
     pass
 
 
-def _upsert(model, rows: list, update_fields: list[str]) -> None:
-    """INSERT … ON CONFLICT/DUPLICATE KEY UPDATE in batches (MariaDB takes no conflict target)."""
-    if not rows:
+def _upsert(model, rows: list[dict], update_fields: list[str]) -> None:
+    """INSERT … ON CONFLICT/DUPLICATE KEY UPDATE in batches of BATCH rows."""
+    connection = connections[router.db_for_write(model)]
+    _lift_sqlite_parameter_limit(connection)
+    bulk_upsert(model, rows, unique=["merchant", "evotor_id"], update=update_fields, batch_size=BATCH)
+
+
+def _lift_sqlite_parameter_limit(connection) -> None:
+    """Django 5.2 assumes SQLite's old 999-parameter limit (40 products per INSERT); ask SQLite for the real one."""
+    if connection.vendor != "sqlite" or getattr(connection.features, "_evosync_limit_read", False):
         return
-    features = connections[router.db_for_write(model)].features
-    unique = ["merchant", "evotor_id"] if features.supports_update_conflicts_with_target else None
-    model.objects.bulk_create(
-        rows, batch_size=BATCH, update_conflicts=True, unique_fields=unique, update_fields=update_fields
-    )
+    import sqlite3
+
+    connection.ensure_connection()
+    limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    connection.features.max_query_params = max(connection.features.max_query_params, min(limit, 100_000))
+    connection.features._evosync_limit_read = True
 
 
 def _mark_removed(queryset, evotor_ids: list[str], now) -> None:
@@ -177,10 +186,8 @@ def _mark_removed(queryset, evotor_ids: list[str], now) -> None:
 def _refresh_stores(merchant, client: EvotorClient, result: RefreshResult, progress: Progress) -> None:
     now = timezone.now()
     data = [s for s in client.stores() if s.get("id")]
-    rows = [
-        Store(merchant=merchant, evotor_id=s["id"], removed=False, removed_at=None, refreshed_at=now, **store_fields(s))
-        for s in data
-    ]
+    fresh = {"merchant_id": merchant.pk, "removed": False, "removed_at": None, "refreshed_at": now}
+    rows = [{**fresh, "evotor_id": s["id"], "sync_enabled": False, **store_fields(s)} for s in data]
     _upsert(Store, rows, STORE_UPDATE_FIELDS)
     seen = {s["id"] for s in data}
     known = Store.objects.filter(merchant=merchant, removed=False).values_list("evotor_id", flat=True)
@@ -207,6 +214,10 @@ def _refresh_store(merchant, client, store: Store, result: RefreshResult, now, p
         )
     }
     seen: set[str] = set()
+    fresh = {
+        "merchant_id": merchant.pk, "store_id": store.pk, "removed": False, "removed_at": None, "refreshed_at": now,
+        "image_url": "", "image_hash": "", "image_checked_hash": "",  # set on insert only (not in the update list)
+    }  # fmt: skip
     for page in client.product_pages(store.evotor_id):
         rows = []
         for data in page:
@@ -226,19 +237,7 @@ def _refresh_store(merchant, client, store: Store, result: RefreshResult, now, p
                 result.restored += 1
             else:
                 result.changed += 1
-            rows.append(
-                Product(
-                    merchant=merchant,
-                    store=store,
-                    group_id=group_id,
-                    evotor_id=evotor_id,
-                    content_hash=digest,
-                    removed=False,
-                    removed_at=None,
-                    refreshed_at=now,
-                    **fields,
-                )  # fmt: skip
-            )
+            rows.append({**fresh, "group_id": group_id, "evotor_id": evotor_id, "content_hash": digest, **fields})
         _upsert(Product, rows, PRODUCT_UPDATE_FIELDS)
         result.products += len(page)
         progress(f"{store.name}: товаров прочитано {len(seen)}")
@@ -250,18 +249,14 @@ def _refresh_store(merchant, client, store: Store, result: RefreshResult, now, p
 def _refresh_groups(merchant, client, store: Store, result: RefreshResult, now) -> dict[str, int]:
     """Upsert the store's groups; return {evotor group id: our pk} for the groups still there."""
     data = [g for page in client.product_group_pages(store.evotor_id) for g in page if g.get("id")]
-    rows = [
-        ProductGroup(
-            merchant=merchant,
-            store=store,
-            evotor_id=g["id"],
-            removed=False,
-            removed_at=None,
-            refreshed_at=now,
-            **group_fields(g),
-        )  # fmt: skip
-        for g in data
-    ]
+    fresh = {
+        "merchant_id": merchant.pk,
+        "store_id": store.pk,
+        "removed": False,
+        "removed_at": None,
+        "refreshed_at": now,
+    }
+    rows = [{**fresh, "evotor_id": g["id"], "sync_enabled": True, **group_fields(g)} for g in data]
     _upsert(ProductGroup, rows, GROUP_UPDATE_FIELDS)
     result.groups += len(rows)
     seen = {g["id"] for g in data}

@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 from django.conf import settings
@@ -187,7 +187,7 @@ class EvotorClient:
 
     def _send(self, url: str, *, headers: dict, params: dict | None = None, stream: bool = False):
         """GET with retries on 429/5xx/network errors; raises a typed EvotorError otherwise."""
-        path = url.removeprefix(self.base_url)
+        path = urlsplit(url).path  # never the query: signed picture URLs carry credentials there
         for retry in range(self.max_retries + 1):
             self.request_count += 1
             try:
@@ -232,6 +232,8 @@ class EvotorClient:
                 reset = float(response.headers.get("X-RateLimit-Reset", ""))
             except ValueError:
                 reset = None
+            if reset is not None and reset > 1_000_000_000:  # tolerate an epoch timestamp instead of seconds
+                reset = reset - time.time()
             if reset is not None and reset > 0:
                 return reset
         return self._backoff(retry)

@@ -16,10 +16,11 @@ from django.db import connection
 logger = logging.getLogger(__name__)
 
 
-def _key(name: str, merchant_id) -> str:
-    # Merchant ids are per database: name it, so databases sharing one Redis never share locks.
+def merchant_key(name: str, merchant_id) -> str:
+    """A cache/Redis key for one merchant. Merchant ids are per database: name it, so databases
+    (e.g. parallel test runs) sharing one Redis never share keys."""
     database = connection.settings_dict["NAME"]
-    return f"evosync:lock:{database}:{name}:{merchant_id}"
+    return f"evosync:{database}:{name}:{merchant_id}"
 
 
 @contextlib.contextmanager
@@ -28,7 +29,7 @@ def merchant_lock(name: str, merchant_id, timeout: int = 1800):
 
     `with merchant_lock("catalog-refresh", merchant.id) as acquired: if not acquired: return`
     """
-    key = _key(name, merchant_id)
+    key = merchant_key(f"lock:{name}", merchant_id)
     if settings.REDIS_URL:
         with _redis_lock(key, timeout) as acquired:
             yield acquired

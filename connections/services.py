@@ -27,10 +27,23 @@ def evotor_save_token(*, merchant, token: str, source: str = EvotorConnection.So
 
 
 def evotor_disconnect(*, merchant) -> bool:
-    """Forget the merchant's Evotor connection (the token with it); syncing stops. True if there was one."""
-    deleted, _ = EvotorConnection.objects.filter(merchant=merchant).delete()
+    """Forget the merchant's Evotor token; syncing stops. True if there was a connection.
+
+    The link to the Evotor user (set by Evotor's webhooks) is kept, so a reinstall or a new
+    token from Evotor finds this account again instead of making a second one.
+    """
+    connection = EvotorConnection.objects.filter(merchant=merchant).first()
+    if connection is None:
+        return False
+    if connection.evotor_user_id:
+        connection.token = ""
+        connection.status = EvotorConnection.Status.UNCHECKED
+        connection.last_error = ""
+        connection.save(update_fields=["token", "status", "last_error"])
+    else:
+        connection.delete()
     logger.info("evotor disconnected", extra={"merchant_id": merchant.pk})
-    return bool(deleted)
+    return True
 
 
 def evotor_mark_ok(*, connection: EvotorConnection) -> None:
@@ -62,3 +75,45 @@ def evotor_set_installed(*, evotor_user_id: str, installed: bool) -> EvotorConne
             connection.last_error = ""
         connection.save(update_fields=["installed", "last_error"])
     return connection
+
+
+class EvotorLinkConflict(Exception):
+    """The Evotor user and the EvoSync account are each linked to someone else."""
+
+    def __init__(self, which: str):
+        super().__init__(which)
+        self.which = which  # "evotor_user" (that Evotor user belongs to another account) or "account"
+
+
+def evotor_link_user(*, merchant, evotor_user_id: str) -> EvotorConnection:
+    """Tie an Evotor user to the merchant's account (idempotent); raises EvotorLinkConflict otherwise."""
+    with transaction.atomic():
+        owner = EvotorConnection.objects.select_for_update().filter(evotor_user_id=evotor_user_id).first()
+        if owner is not None:
+            if owner.merchant_id != merchant.pk:
+                raise EvotorLinkConflict("evotor_user")
+            return owner
+        connection, _created = EvotorConnection.objects.select_for_update().get_or_create(
+            merchant=merchant, defaults={"source": EvotorConnection.Source.WEBHOOK}
+        )
+        if connection.evotor_user_id and connection.evotor_user_id != evotor_user_id:
+            raise EvotorLinkConflict("account")
+        connection.evotor_user_id = evotor_user_id
+        connection.save(update_fields=["evotor_user_id"])
+    logger.info("evotor user linked", extra={"merchant_id": merchant.pk})
+    return connection
+
+
+def evotor_queue_refresh(*, merchant_id: int, countdown: float = 0) -> None:
+    """Queue a catalog refresh once the current transaction commits (by task name: no import of catalog)."""
+    transaction.on_commit(
+        lambda: _task("catalog.refresh_catalog").apply_async(args=[merchant_id], countdown=countdown or None)
+    )
+
+
+def _task(name: str):
+    from celery import current_app
+
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()  # a web process has not imported the tasks modules yet
+    return current_app.tasks[name]

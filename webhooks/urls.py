@@ -1,3 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from webhooks import views
+
+urlpatterns = [
+    path("user/create", views.user_create, name="evotor-user-create"),
+    path("user/verify", views.user_verify, name="evotor-user-verify"),
+    path("user/token", views.user_token, name="evotor-user-token"),
+    path("subscription/event", views.subscription_event, name="evotor-subscription-event"),
+    path("installation/event", views.installation_event, name="evotor-installation-event"),
+    path(
+        "api/v1/inventories/stores/<str:store_uuid>/products",
+        views.legacy_product_push,
+        name="evotor-legacy-product-push",
+    ),
+]

@@ -69,10 +69,16 @@ def test_second_refresh_writes_only_what_changed(evotor_emulator, connection, ca
 def test_refresh_costs_a_handful_of_queries_per_page(evotor_emulator, connection, django_assert_max_num_queries):
     evotor_emulator.page_size = 100
     evotor_emulator.add_merchant(token="tok-1", stores=1, groups=5, products=1000)
-    # 10 pages of new products: a few queries per page, none per product.
-    with django_assert_max_num_queries(40):
+    # 10 pages of new products: one upsert per page plus a constant few, none per product.
+    with django_assert_max_num_queries(10 + 15):
         result = refresh_catalog(merchant=connection.merchant)
     assert result.created == 1000
+    evotor_emulator.update_product(
+        "tok-1", evotor_emulator.products("tok-1", evotor_emulator.stores("tok-1")[0]["id"])[0]["id"], price=1
+    )
+    with django_assert_max_num_queries(1 + 15):  # only the page with the change writes
+        result = refresh_catalog(merchant=connection.merchant)
+    assert (result.created, result.changed) == (0, 1)
 
 
 def test_vanished_products_are_marked_removed_and_come_back(evotor_emulator, connection, catalog):
@@ -243,3 +249,22 @@ def test_removed_products_are_not_published(evotor_emulator, connection):
     evotor_emulator.remove_product("tok-1", ids["products"][ids["stores"][0]][0])
     refresh_catalog(merchant=connection.merchant)
     assert published_products(merchant=connection.merchant).count() == 9
+
+
+def test_refresh_keeps_the_merchants_switches_and_image_state(evotor_emulator, connection, catalog):
+    refresh_catalog(merchant=connection.merchant)
+    store = Store.objects.get(evotor_id=catalog["stores"][0])
+    group = ProductGroup.objects.filter(store=store).first()
+    Store.objects.filter(pk=store.pk).update(sync_enabled=True)
+    ProductGroup.objects.filter(pk=group.pk).update(sync_enabled=False)
+    # A product of the other (not published) store: its image is not re-checked, and the upsert must keep it.
+    product_id = catalog["products"][catalog["stores"][1]][0]
+    Product.objects.filter(evotor_id=product_id).update(image_url="http://x/p.png", image_hash="h" * 64)
+    evotor_emulator.update_product("tok-1", product_id, name="Переименован")
+    refresh_catalog(merchant=connection.merchant)
+    store.refresh_from_db()
+    group.refresh_from_db()
+    product = Product.objects.get(evotor_id=product_id)
+    assert store.sync_enabled is True and group.sync_enabled is False
+    assert product.name == "Переименован"
+    assert (product.image_url, product.image_hash) == ("http://x/p.png", "h" * 64)

@@ -1,6 +1,7 @@
 """The Evotor client against the emulator: paging, retries, typed errors, no token in logs."""
 
 import logging
+import time
 
 import pytest
 
@@ -106,3 +107,10 @@ def test_token_never_reaches_the_logs(evotor_emulator, catalog, caplog):
     assert "secret-token-xyz" not in caplog.text
     assert "tok-1" not in caplog.text
     assert "secret-token-xyz" not in repr(EvotorClient("secret-token-xyz"))
+
+
+def test_reset_given_as_an_epoch_timestamp_is_understood(evotor_emulator, catalog):
+    waits = []
+    evotor_emulator.fail_next(429, times=1, reset=int(time.time()) + 5)
+    EvotorClient("tok-1", sleep=waits.append).stores()
+    assert len(waits) == 1 and 0 < waits[0] <= 6

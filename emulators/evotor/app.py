@@ -69,7 +69,7 @@ class EvotorEmulator:
         self._store_status: dict[str, int] = {}  # store_id -> forced HTTP status (402 ...)
         self._faults: deque[_Fault] = deque()
         self._rate_limit_after: tuple[int, int, int] | None = None  # (after, times, reset)
-        self._sorted_ids: dict[tuple[str, str], list[str]] = {}  # paging cache, dropped on writes
+        self._sorted_ids: dict[int, list[str]] = {}  # paging cache, dropped on writes
         self._image_ids: set[str] = set()
         self.request_counts: Counter = Counter()  # "GET /stores/{store_id}/products" -> n
         self.request_log: list[tuple[str, str, int]] = []  # (method, path, status)
@@ -331,7 +331,7 @@ class EvotorEmulator:
     def _dispatch(self, merchant: _Merchant, parts: list[str], query: dict, environ):
         with self._lock:
             if parts == ["stores"]:
-                return 200, self._page(("stores", merchant.user_id), merchant.stores, query)
+                return self._page(merchant.stores, query)
             if len(parts) < 2 or parts[0] != "stores" or parts[1] not in merchant.stores:
                 return 404, "Not found"
             store_id = parts[1]
@@ -339,11 +339,11 @@ class EvotorEmulator:
             if not rest:
                 return 200, merchant.stores[store_id]
             if rest == ["product-groups"]:
-                return 200, self._page(("groups", store_id), merchant.groups[store_id], query)
+                return self._page(merchant.groups[store_id], query)
             if rest[0] == "product-groups" and len(rest) == 2 and rest[1] in merchant.groups[store_id]:
                 return 200, merchant.groups[store_id][rest[1]]
             if rest == ["products"]:
-                return 200, self._page(("products", store_id), merchant.products[store_id], query)
+                return self._page(merchant.products[store_id], query)
             if rest[0] == "products" and len(rest) >= 2 and rest[1] in merchant.products[store_id]:
                 if len(rest) == 2:
                     return 200, merchant.products[store_id][rest[1]]
@@ -360,20 +360,24 @@ class EvotorEmulator:
         host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
         return f"{environ.get('wsgi.url_scheme', 'http')}://{host}"
 
-    def _page(self, key: tuple[str, str], objects: dict, query: dict) -> dict:
+    def _page(self, objects: dict, query: dict) -> tuple[int, dict | str]:
         """One page in id order; the cursor is the last id handed out (opaque to clients)."""
+        key = id(objects)  # one dict per merchant/store and kind; the cache is dropped on every write
         ids = self._sorted_ids.get(key)
         if ids is None:
             ids = self._sorted_ids[key] = sorted(objects)
         start = 0
         if query.get("cursor"):
-            after = base64.urlsafe_b64decode(query["cursor"][0].encode()).decode()
+            try:
+                after = base64.b64decode(query["cursor"][0].encode(), altchars=b"-_", validate=True).decode()
+            except (ValueError, UnicodeDecodeError):
+                return 400, "Invalid cursor"
             start = bisect.bisect_right(ids, after)
         chunk = ids[start : start + self.page_size]
         items = [objects[i] for i in chunk]
         more = start + self.page_size < len(ids)
         paging = {"next_cursor": base64.urlsafe_b64encode(chunk[-1].encode()).decode()} if more and chunk else {}
-        return {"items": items, "paging": paging}
+        return 200, {"items": items, "paging": paging}
 
 
 def _route(parts: list[str]) -> str:

@@ -118,3 +118,15 @@ def test_mutators_change_what_the_api_answers(evotor_emulator):
     assert items[changed]["price"] == 12.5
     evotor_emulator.revoke_token("tok-1")
     assert get(evotor_emulator, "/stores").status_code == 401
+
+
+def test_two_merchants_with_the_same_seed_page_independently(evotor_emulator):
+    evotor_emulator.page_size = 10
+    one = evotor_emulator.add_merchant(token="a", seed=5, stores=1, products=25)
+    evotor_emulator.add_merchant(token="b", seed=5, stores=1, products=25)
+    store_id = one["stores"][0]
+    evotor_emulator.remove_product("b", one["products"][store_id][0])
+    first = get(evotor_emulator, f"/stores/{store_id}/products", token="a").json()
+    second = get(evotor_emulator, f"/stores/{store_id}/products", token="b", cursor=first["paging"]["next_cursor"])
+    assert second.status_code == 200
+    assert get(evotor_emulator, f"/stores/{store_id}/products", token="a", cursor="%%%").status_code == 400

@@ -1,0 +1,56 @@
+"""Staff view of the cached catalog: read-mostly (Evotor is the source), searchable."""
+
+from django.contrib import admin
+
+from catalog.models import Product, ProductGroup, Store
+
+
+class ReadMostly(admin.ModelAdmin):
+    """Everything from Evotor is read-only here; only the sync switches may be changed."""
+
+    editable = ("sync_enabled",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name not in self.editable]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Store)
+class StoreAdmin(ReadMostly):
+    list_display = ["name", "merchant", "address", "sync_enabled", "removed", "refreshed_at"]
+    list_filter = ["sync_enabled", "removed"]
+    search_fields = ["name", "address", "evotor_id", "merchant__email"]
+    list_select_related = ["merchant"]
+
+
+@admin.register(ProductGroup)
+class ProductGroupAdmin(ReadMostly):
+    list_display = ["name", "store", "merchant", "sync_enabled", "removed", "refreshed_at"]
+    list_filter = ["sync_enabled", "removed"]
+    search_fields = ["name", "evotor_id", "merchant__email", "store__name"]
+    list_select_related = ["store", "merchant"]
+
+
+@admin.register(Product)
+class ProductAdmin(ReadMostly):
+    editable = ()
+    list_display = [
+        "name",
+        "code",
+        "store",
+        "merchant",
+        "price",
+        "quantity",
+        "allow_to_sell",
+        "removed",
+        "refreshed_at",
+    ]
+    list_filter = ["removed", "allow_to_sell", "type"]
+    search_fields = ["name", "code", "evotor_id", "article_number", "merchant__email"]
+    list_select_related = ["store", "merchant"]
+    show_full_result_count = False  # a count over a big catalog is a slow query for nothing
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,143 @@
+"""Catalog pages: stores, group tree, products (search, filter, pages), switches, and owners only."""
+
+import pytest
+
+from accounts.tests.factories import StaffFactory, UserFactory
+from catalog.models import Product
+from catalog.tests.factories import ProductFactory, ProductGroupFactory, StoreFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def merchant(client):
+    user = UserFactory()
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def store(merchant):
+    return StoreFactory(merchant=merchant, name="Магазин у дома", sync_enabled=False)
+
+
+def test_catalog_goes_to_stores(client, merchant):
+    response = client.get("/catalog")
+    assert response.status_code == 302 and response.url == "/catalog/stores"
+
+
+def test_pages_need_login(client):
+    assert client.get("/catalog/stores").status_code == 302
+
+
+def test_stores_page_lists_only_my_stores_with_counts(client, merchant, store):
+    ProductFactory.create_batch(3, store=store)
+    ProductFactory(store=store, removed=True)
+    StoreFactory(name="Чужой магазин")
+    page = client.get("/catalog/stores")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Магазин у дома" in text and "Чужой магазин" not in text
+    assert list(page.context["stores"])[0].product_count == 3
+
+
+def test_store_toggle_switches_sync(client, merchant, store):
+    client.post(f"/catalog/stores/{store.pk}/toggle", {"enabled": "1"})
+    store.refresh_from_db()
+    assert store.sync_enabled is True
+    client.post(f"/catalog/stores/{store.pk}/toggle")  # no value: flips
+    store.refresh_from_db()
+    assert store.sync_enabled is False
+
+
+def test_group_toggle_switches_sync(client, merchant, store):
+    group = ProductGroupFactory(store=store)
+    response = client.post(f"/catalog/stores/{store.pk}/groups/{group.pk}/toggle", {"enabled": "0"})
+    assert response.status_code == 302
+    group.refresh_from_db()
+    assert group.sync_enabled is False
+
+
+def test_another_merchants_ids_are_404(client, merchant, store):
+    other_store = StoreFactory()
+    other_group = ProductGroupFactory(store=other_store)
+    my_group = ProductGroupFactory(store=store)
+    for url in [
+        f"/catalog/stores/{other_store.pk}/groups",
+        f"/catalog/stores/{other_store.pk}/products",
+        f"/catalog/stores/{store.pk}/products?group={other_group.pk}",
+    ]:
+        assert client.get(url).status_code == 404, url
+    for url in [
+        f"/catalog/stores/{other_store.pk}/toggle",
+        f"/catalog/stores/{other_store.pk}/groups/{other_group.pk}/toggle",
+        f"/catalog/stores/{store.pk}/groups/{other_group.pk}/toggle",
+        f"/catalog/stores/{other_store.pk}/groups/{my_group.pk}/toggle",
+    ]:
+        assert client.post(url, {"enabled": "1"}).status_code == 404, url
+    other_store.refresh_from_db()
+    assert other_store.sync_enabled is True  # the factory's value, untouched
+
+
+def test_staff_get_404_too_on_merchant_pages(client, store):
+    client.force_login(StaffFactory())
+    assert client.get(f"/catalog/stores/{store.pk}/products").status_code == 404
+
+
+def test_groups_page_shows_the_tree_in_order_with_inherited_state(client, merchant, store):
+    top = ProductGroupFactory(store=store, name="Напитки", sync_enabled=False)
+    child = ProductGroupFactory(store=store, name="Соки", parent_evotor_id=top.evotor_id)
+    ProductGroupFactory(store=store, name="Бакалея")
+    ProductFactory.create_batch(2, store=store, group=child)
+    response = client.get(f"/catalog/stores/{store.pk}/groups")
+    rows = [(r["group"].name, r["depth"], r["count"], r["published"]) for r in response.context["tree"]]
+    assert rows == [("Бакалея", 0, 0, True), ("Напитки", 0, 0, False), ("Соки", 1, 2, False)]
+    assert "выключена группа выше" in response.content.decode()
+
+
+def test_products_search_by_name_code_and_barcode(client, merchant, store):
+    ProductFactory(store=store, name="Молоко домашнее", code="111", barcodes=["4601234567890"])
+    ProductFactory(store=store, name="Хлеб", code="222", barcodes=["4609999999999"])
+    url = f"/catalog/stores/{store.pk}/products"
+    names = lambda q: [p.name for p in client.get(url, {"q": q}).context["page"].object_list]  # noqa: E731
+    assert names("молоко") == ["Молоко домашнее"]
+    assert names("222") == ["Хлеб"]
+    assert names("4601234567890") == ["Молоко домашнее"]
+
+
+def test_products_filter_by_group_and_hide_removed(client, merchant, store):
+    group = ProductGroupFactory(store=store)
+    ProductFactory(store=store, group=group, name="В группе")
+    ProductFactory(store=store, name="Без группы")
+    ProductFactory(store=store, group=group, name="Удалённый", removed=True)
+    url = f"/catalog/stores/{store.pk}/products"
+    page = client.get(url, {"group": group.pk}).context["page"]
+    assert [p.name for p in page.object_list] == ["В группе"]
+    page = client.get(url, {"group": group.pk, "removed": "1"}).context["page"]
+    assert len(page.object_list) == 2
+
+
+def test_products_page_costs_the_same_queries_at_10000_products(client, merchant, store, django_assert_max_num_queries):
+    groups = ProductGroupFactory.create_batch(5, store=store)
+    Product.objects.bulk_create(
+        Product(
+            merchant=merchant,
+            store=store,
+            group=groups[i % 5],
+            evotor_id=f"p-{i}",
+            name=f"Товар {i:05d}",
+            code=str(i),
+            barcodes=[f"46{i:011d}"],
+        )  # fmt: skip
+        for i in range(10_000)
+    )
+    url = f"/catalog/stores/{store.pk}/products"
+    with django_assert_max_num_queries(10):
+        response = client.get(url, {"page": 150})
+    assert len(response.context["page"].object_list) == 50
+    with django_assert_max_num_queries(10):
+        client.get(url, {"group": groups[2].pk, "q": "Товар"})
+    with django_assert_max_num_queries(10):
+        client.get(f"/catalog/stores/{store.pk}/groups")
+    with django_assert_max_num_queries(10):
+        client.get("/catalog/stores")

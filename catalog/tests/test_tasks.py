@@ -1,0 +1,50 @@
+"""The catalog's Celery tasks are thin: they call the refresh and retry only what may pass."""
+
+import pytest
+from celery.exceptions import Retry
+
+from catalog import tasks
+from catalog.models import Product
+from connections.tests.factories import EvotorConnectionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_refresh_task_refreshes_one_merchant(evotor_emulator):
+    evotor_emulator.add_merchant(token="tok-1", stores=1, groups=1, products=7)
+    connection = EvotorConnectionFactory(token="tok-1")
+    assert tasks.refresh_catalog.delay(connection.merchant_id).get() == "ok"
+    assert Product.objects.filter(merchant=connection.merchant).count() == 7
+
+
+def test_refresh_task_for_a_missing_merchant_does_nothing():
+    assert tasks.refresh_catalog.delay(999_999).get() == "no such merchant"
+
+
+def test_refresh_task_retries_when_evotor_is_temporarily_down(evotor_emulator, settings, monkeypatch):
+    settings.EVOTOR_MAX_RETRIES = 0
+    evotor_emulator.add_merchant(token="tok-1", stores=1, groups=1, products=3)
+    connection = EvotorConnectionFactory(token="tok-1")
+    evotor_emulator.fail_next(503, times=100)
+    retried = []
+
+    def fake_retry(*args, **kwargs):
+        retried.append(kwargs.get("countdown"))
+        raise Retry()
+
+    monkeypatch.setattr(tasks.refresh_catalog, "retry", fake_retry)
+    with pytest.raises(Retry):
+        tasks.refresh_catalog.run(connection.merchant_id)
+    assert retried == [60]
+
+
+def test_refresh_task_does_not_retry_a_refused_token(evotor_emulator):
+    connection = EvotorConnectionFactory(token="revoked")
+    assert tasks.refresh_catalog.delay(connection.merchant_id).get() == "broken"
+
+
+def test_refresh_all_task_counts_merchants(evotor_emulator):
+    evotor_emulator.add_merchant(token="tok-1", stores=1, groups=1, products=2)
+    EvotorConnectionFactory(token="tok-1")
+    EvotorConnectionFactory(token="revoked")
+    assert tasks.refresh_all_catalogs.delay().get() == {"merchants": 2, "ok": 1}

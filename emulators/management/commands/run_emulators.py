@@ -1,0 +1,80 @@
+"""`manage.py run_emulators`: serve the Evotor (and, once it exists, VK) emulator on loopback.
+
+For the demo and by-hand testing: point EVOTOR_API_URL / VK_API_URL at the printed addresses.
+Stops on Ctrl-C, SIGTERM, or after --duration seconds.
+"""
+
+import contextlib
+import importlib
+import signal
+import threading
+
+from django.core.management.base import BaseCommand
+
+from emulators.evotor import EvotorEmulator
+from emulators.evotor.demo import DEMO_TOKEN, DEMO_USER_ID
+from emulators.server import serve_in_thread
+
+
+class Command(BaseCommand):
+    help = "Serve the Evotor and VK emulators on 127.0.0.1 for the demo."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--evotor-port", type=int, default=8701)
+        parser.add_argument("--vk-port", type=int, default=8702)
+        parser.add_argument("--no-vk", action="store_true", help="serve only the Evotor emulator")
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--stores", type=int, default=2)
+        parser.add_argument("--groups", type=int, default=12, help="product groups per store")
+        parser.add_argument("--products", type=int, default=300, help="products per store")
+        parser.add_argument("--image-share", type=float, default=0.2)
+        parser.add_argument("--page-size", type=int, default=1000)
+        parser.add_argument("--duration", type=float, default=0, help="stop after this many seconds (0: never)")
+
+    def handle(self, *args, **options):
+        stop = threading.Event()
+        previous = {signum: signal.signal(signum, lambda *_: stop.set()) for signum in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            with contextlib.ExitStack() as stack:
+                self.serve_evotor(stack, options)
+                if not options["no_vk"]:
+                    self.serve_vk(stack, options)
+                self.stdout.write("Emulators are running; Ctrl-C stops them.")
+                stop.wait(options["duration"] or None)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+        self.stdout.write("Emulators stopped.")
+
+    def serve_evotor(self, stack: contextlib.ExitStack, options) -> EvotorEmulator:
+        emulator = EvotorEmulator(page_size=options["page_size"])
+        emulator.add_merchant(
+            token=DEMO_TOKEN,
+            user_id=DEMO_USER_ID,
+            seed=options["seed"],
+            stores=options["stores"],
+            groups=options["groups"],
+            products=options["products"],
+            image_share=options["image_share"],
+        )
+        emulator.base_url = stack.enter_context(serve_in_thread(emulator.wsgi_app, port=options["evotor_port"]))
+        self.stdout.write(
+            f"Evotor emulator: {emulator.base_url} (EVOTOR_API_URL). Demo merchant: user {DEMO_USER_ID}, "
+            f"token {DEMO_TOKEN}, {options['stores']} stores x {options['products']} products."
+        )
+        return emulator
+
+    def serve_vk(self, stack: contextlib.ExitStack, options):
+        """Hook for the VK emulator (`emulators.vk.VkEmulator` with `.wsgi_app`); skipped until it exists."""
+        try:
+            vk_module = importlib.import_module("emulators.vk")
+            emulator = vk_module.VkEmulator()
+        except (ImportError, AttributeError):
+            self.stdout.write("VK emulator: not available yet, skipped.")
+            return None
+        # Seeding the demo VK user and community belongs to the VK emulator (e.g. a `seed_demo()` method).
+        if hasattr(emulator, "seed_demo"):
+            emulator.seed_demo()
+        emulator.base_url = stack.enter_context(serve_in_thread(emulator.wsgi_app, port=options["vk_port"]))
+        self.stdout.write(f"VK emulator: {emulator.base_url} (VK_API_URL).")
+        return emulator

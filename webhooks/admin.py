@@ -1,0 +1,25 @@
+from django.contrib import admin
+
+from webhooks.models import EvotorSubscription, WebhookEvent
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "kind", "event_type", "evotor_user_id", "sequence_number", "applied", "note"]
+    list_filter = ["kind", "event_type", "applied"]
+    search_fields = ["evotor_user_id", "event_id"]
+    readonly_fields = [f.name for f in WebhookEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(EvotorSubscription)
+class EvotorSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["subscription_id", "evotor_user_id", "plan_id", "status", "last_sequence_number", "updated_at"]
+    list_filter = ["status"]
+    search_fields = ["subscription_id", "evotor_user_id"]
+    readonly_fields = [f.name for f in EvotorSubscription._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,56 @@
+"""What Evotor told us through its event webhooks, kept for the record and applied in order."""
+
+from django.db import models
+
+
+class WebhookEvent(models.Model):
+    """One subscription or installation event as Evotor sent it (resends are recorded once)."""
+
+    class Kind(models.TextChoices):
+        SUBSCRIPTION = "subscription", "Подписка"
+        INSTALLATION = "installation", "Установка"
+
+    kind = models.CharField("вид", max_length=16, choices=Kind.choices)
+    event_id = models.CharField("id события", max_length=191)
+    event_type = models.CharField("тип", max_length=64)
+    evotor_user_id = models.CharField("пользователь Эвотор", max_length=64, db_index=True)
+    sequence_number = models.BigIntegerField("номер по порядку", null=True, blank=True)
+    occurred_at = models.DateTimeField("когда случилось", null=True, blank=True)
+    payload = models.JSONField("тело")
+    received_at = models.DateTimeField("получено", auto_now_add=True)
+    applied = models.BooleanField("применено", default=False)
+    note = models.CharField("примечание", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "событие Эвотора"
+        verbose_name_plural = "события Эвотора"
+        ordering = ["-received_at"]
+        constraints = [models.UniqueConstraint(fields=["kind", "event_id"], name="webhook_event_once")]
+
+    def __str__(self):
+        return f"{self.event_type} ({self.evotor_user_id})"
+
+
+class EvotorSubscription(models.Model):
+    """The state of one Evotor subscription: the type of the latest event by sequence number."""
+
+    subscription_id = models.CharField("подписка", max_length=191, unique=True)
+    evotor_user_id = models.CharField("пользователь Эвотор", max_length=64, db_index=True)
+    product_id = models.CharField("приложение", max_length=191, blank=True)
+    plan_id = models.CharField("тариф", max_length=191, blank=True)
+    status = models.CharField("состояние", max_length=64)
+    last_sequence_number = models.BigIntegerField("последний номер")
+    updated_at = models.DateTimeField("обновлено", auto_now=True)
+
+    ACTIVE_TYPES = {"SubscriptionCreated", "SubscriptionActivated", "SubscriptionRenewed", "SubscriptionTermsChanged"}
+
+    class Meta:
+        verbose_name = "подписка Эвотор"
+        verbose_name_plural = "подписки Эвотор"
+
+    def __str__(self):
+        return f"{self.subscription_id}: {self.status}"
+
+    @property
+    def active(self) -> bool:
+        return self.status in self.ACTIVE_TYPES

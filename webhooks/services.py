@@ -1,0 +1,229 @@
+"""What Evotor's webhook calls do: link users, store cloud tokens, record and apply events."""
+
+import base64
+import hashlib
+import hmac
+import logging
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+
+from connections.locks import merchant_key
+from connections.models import EvotorConnection
+from connections.services import (
+    EvotorLinkConflict,
+    evotor_link_user,
+    evotor_queue_refresh,
+    evotor_save_token,
+    evotor_set_installed,
+)
+from webhooks import errors
+from webhooks.models import EvotorSubscription, WebhookEvent
+
+logger = logging.getLogger(__name__)
+
+
+def api_token_for(evotor_user_id: str) -> str:
+    """Our api token for an Evotor user: `<userId>.<HMAC>`, the same on every resend, at most 108 characters.
+
+    The userId in front lets a call that carries the token (Evotor's legacy product push) find its user.
+    """
+    key = f"evosync-evotor-user-token:{settings.SECRET_KEY}".encode()
+    digest = hmac.new(key, evotor_user_id.encode(), hashlib.sha256).digest()
+    return f"{evotor_user_id}.{base64.urlsafe_b64encode(digest).decode().rstrip('=')}"
+
+
+def connection_for_api_token(token: str) -> EvotorConnection | None:
+    """The Evotor connection whose user we issued `token` to (checked in constant time), else None."""
+    evotor_user_id, _, _ = token.rpartition(".")
+    if not evotor_user_id or not hmac.compare_digest(token.encode(), api_token_for(evotor_user_id).encode()):
+        return None
+    return EvotorConnection.objects.filter(evotor_user_id=evotor_user_id).first()
+
+
+def push_refresh_key(merchant_id: int) -> str:
+    return merchant_key("evotor-push-refresh", merchant_id)
+
+
+def product_pushed(*, connection: EvotorConnection) -> bool:
+    """Evotor pushed a product made on a terminal: re-read the catalog soon (one refresh per quiet period).
+
+    The push itself is not trusted as data: late, repeated or out-of-order pushes all end in the
+    same refresh from the API. Returns True when a refresh was queued.
+    """
+    if not connection.token or not connection.installed:
+        return False
+    delay = settings.EVOTOR_PUSH_REFRESH_DELAY_SECONDS
+    if not cache.add(push_refresh_key(connection.merchant_id), 1, timeout=delay):
+        return False  # a refresh is already on its way and will see this product too
+    evotor_queue_refresh(merchant_id=connection.merchant_id, countdown=delay)
+    return True
+
+
+def placeholder_email(evotor_user_id: str) -> str:
+    safe = "".join(c for c in evotor_user_id.lower() if c.isalnum() or c == "-")[:60]
+    return f"evotor-{safe}@evotor.evosync.local"
+
+
+def _link(merchant, evotor_user_id: str) -> EvotorConnection:
+    try:
+        return evotor_link_user(merchant=merchant, evotor_user_id=evotor_user_id)
+    except EvotorLinkConflict as conflict:
+        if conflict.which == "evotor_user":
+            raise errors.WebhookError(
+                409, errors.USER_LINKED_ELSEWHERE, "userId is linked to another account", subject="userId"
+            ) from None
+        raise errors.WebhookError(
+            409, errors.ACCOUNT_EXISTS, "account is linked to another Evotor user", subject="email"
+        ) from None
+
+
+def create_user(*, evotor_user_id: str, email: str | None) -> str:
+    """/user/create: link to the account with this email, or create a pending one; return our api token."""
+    User = get_user_model()
+    existing = EvotorConnection.objects.filter(evotor_user_id=evotor_user_id).select_related("merchant").first()
+    if existing is not None:
+        if email and existing.merchant.email != email.lower():
+            raise errors.WebhookError(
+                409, errors.USER_LINKED_ELSEWHERE, "userId is linked to another account", subject="userId"
+            )
+        return api_token_for(evotor_user_id)  # a resend: same answer
+    merchant = User.objects.filter(email__iexact=email).first() if email else None
+    if merchant is None:
+        try:
+            with transaction.atomic():
+                merchant = User.objects.create_user(
+                    email=email or placeholder_email(evotor_user_id), password=None, status=User.Status.PENDING
+                )
+        except IntegrityError:  # a concurrent resend created it first
+            merchant = User.objects.get(email__iexact=email or placeholder_email(evotor_user_id))
+        logger.info("pending account created for an evotor user", extra={"merchant_id": merchant.pk})
+    _link(merchant, evotor_user_id)
+    return api_token_for(evotor_user_id)
+
+
+def verify_user(*, request, evotor_user_id: str, login: str, password: str) -> str:
+    """/user/verify: EvoSync credentials (through axes and the status-aware backend); link and return the token."""
+    from django.contrib.auth import authenticate
+
+    merchant = authenticate(request, username=login, login=login, password=password)
+    if merchant is None:
+        raise errors.WebhookError(401, errors.WRONG_CREDENTIALS, "wrong login or password")
+    _link(merchant, evotor_user_id)
+    return api_token_for(evotor_user_id)
+
+
+def receive_cloud_token(*, evotor_user_id: str, token: str) -> EvotorConnection:
+    """/user/token: keep Evotor's cloud token for this user and queue the first catalog refresh."""
+    connection = EvotorConnection.objects.filter(evotor_user_id=evotor_user_id).first()
+    if connection is None:
+        raise errors.invalid("userId", "unknown userId: /user/create or /user/verify first")
+    if connection.token == token and connection.installed and connection.source == EvotorConnection.Source.WEBHOOK:
+        return connection  # a resend: nothing new
+    connection = evotor_save_token(merchant=connection.merchant, token=token, source=EvotorConnection.Source.WEBHOOK)
+    evotor_queue_refresh(merchant_id=connection.merchant_id)
+    return connection
+
+
+def parse_timestamp(value) -> datetime | None:
+    """Evotor's event timestamp: milliseconds since the epoch or an ISO/Evotor-format string."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        try:
+            return datetime.fromtimestamp(value / 1000, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if not isinstance(value, str):
+        return None
+    for fmt in ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
+        try:
+            return datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _record(kind: str, event_id: str, body: dict, **fields) -> tuple[WebhookEvent, bool]:
+    """Record an event once; a resend returns the first record and False."""
+    try:
+        with transaction.atomic():
+            return WebhookEvent.objects.get_or_create(
+                kind=kind, event_id=event_id[:191], defaults={"payload": body, **fields}
+            )
+    except IntegrityError:  # the same resend, concurrently
+        return WebhookEvent.objects.get(kind=kind, event_id=event_id[:191]), False
+
+
+def record_subscription_event(*, body: dict) -> WebhookEvent:
+    """Record a subscription event; apply it only if it is newer (by sequenceNumber) than what was applied."""
+    subscription_id = str(body["subscriptionId"])
+    sequence = body["sequenceNumber"]
+    event, created = _record(
+        WebhookEvent.Kind.SUBSCRIPTION,
+        f"{subscription_id}:{sequence}",
+        body,
+        event_type=str(body["type"])[:64],
+        evotor_user_id=str(body["userId"])[:64],
+        sequence_number=sequence,
+        occurred_at=parse_timestamp(body.get("timestamp")),
+    )
+    if not created:
+        return event
+    with transaction.atomic():
+        subscription = EvotorSubscription.objects.select_for_update().filter(subscription_id=subscription_id).first()
+        if subscription is not None and subscription.last_sequence_number >= sequence:
+            event.note = "пришло позже более нового события: записано, не применено"
+            event.save(update_fields=["note"])
+            return event
+        subscription = subscription or EvotorSubscription(subscription_id=subscription_id)
+        subscription.evotor_user_id = event.evotor_user_id
+        subscription.product_id = str(body.get("productId") or "")[:191]
+        subscription.plan_id = str(body.get("planId") or subscription.plan_id or "")[:191]
+        subscription.status = event.event_type
+        subscription.last_sequence_number = sequence
+        subscription.save()
+        event.applied = True
+        event.save(update_fields=["applied"])
+    return event
+
+
+def record_installation_event(*, body: dict) -> WebhookEvent:
+    """Record an (un)installation; apply it unless a later one for the same user was applied already."""
+    data = body["data"]
+    evotor_user_id = str(data["userId"])[:64]
+    occurred_at = parse_timestamp(body.get("timestamp"))
+    event, created = _record(
+        WebhookEvent.Kind.INSTALLATION,
+        str(body["id"]),
+        body,
+        event_type=str(body["type"])[:64],
+        evotor_user_id=evotor_user_id,
+        occurred_at=occurred_at,
+    )
+    if not created:
+        return event
+    later = WebhookEvent.objects.filter(
+        kind=WebhookEvent.Kind.INSTALLATION, evotor_user_id=evotor_user_id, applied=True
+    ).exclude(pk=event.pk)
+    if occurred_at is not None and later.filter(occurred_at__gt=occurred_at).exists():
+        event.note = "пришло позже более нового события: записано, не применено"
+    elif event.event_type in ("ApplicationInstalled", "ApplicationUninstalled"):
+        installed = event.event_type == "ApplicationInstalled"
+        connection = evotor_set_installed(evotor_user_id=evotor_user_id, installed=installed)
+        event.applied = True
+        if connection is None:
+            event.note = "пользователь Эвотор ещё не связан с аккаунтом"
+        elif installed and connection.token:
+            evotor_queue_refresh(merchant_id=connection.merchant_id)
+    else:
+        event.note = "неизвестный тип события"
+    event.save(update_fields=["applied", "note"])
+    return event
