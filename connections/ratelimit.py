@@ -26,7 +26,11 @@ except ImportError:  # pragma: no cover - not on Linux
 MAX_WAIT_SECONDS = 120.0
 
 
-class RateLimitWaitTooLong(Exception):
+class RateLimiterError(Exception):
+    """No slot could be had: the limiter's store is down, or the wait would be too long."""
+
+
+class RateLimitWaitTooLong(RateLimiterError):
     """The limiter would have had to wait longer than MAX_WAIT_SECONDS."""
 
 
@@ -85,9 +89,14 @@ class RedisRateLimiter(RateLimiter):
         self._script = self.client.register_script(_SLIDING_WINDOW_LUA)
 
     def try_acquire(self, key: str) -> float:
-        micros = self._script(
-            keys=[self.prefix + key], args=[self.limit, int(self.window * 1_000_000), uuid.uuid4().hex]
-        )
+        import redis
+
+        try:
+            micros = self._script(
+                keys=[self.prefix + key], args=[self.limit, int(self.window * 1_000_000), uuid.uuid4().hex]
+            )
+        except redis.RedisError as exc:
+            raise RateLimiterError(f"Redis rate limiter unavailable: {type(exc).__name__}")
         return int(micros) / 1_000_000
 
 

@@ -101,16 +101,26 @@ def _identify_or_explain(token: str, community: str) -> VkIdentity:
         raise VkSetupError(f"VK ответил ошибкой {exc.code}: {exc.message}")
 
 
+def identity_problems(identity: VkIdentity) -> str:
+    """Why EvoSync cannot fill this community's shop with this token, in words ("" when it can)."""
+    problems = []
+    if not identity.market_enabled:
+        problems.append("В сообществе не включены товары.")
+    if not identity.can_edit:
+        problems.append("Пользователь токена не администратор и не редактор сообщества.")
+    return " ".join(problems)
+
+
 def _apply_identity(connection: VkConnection, identity: VkIdentity) -> None:
     connection.vk_user_id = identity.user_id
     connection.vk_user_name = identity.user_name
     connection.group_id = identity.group_id
     connection.group_name = identity.group_name
     connection.group_screen_name = identity.group_screen_name
-    connection.status = VkConnection.Status.OK
+    connection.last_error = identity_problems(identity)
+    connection.status = VkConnection.Status.BROKEN if connection.last_error else VkConnection.Status.OK
     connection.last_checked_at = timezone.now()
     connection.connected_at = timezone.now()
-    connection.last_error = ""
 
 
 @transaction.atomic
@@ -245,13 +255,9 @@ def check_vk_connection(*, connection: VkConnection) -> dict:
         return {**result, "token_valid": True, "error": reason}
     except VkError as exc:  # transient trouble is reported; the connection stays as it was
         return {**result, "error": f"VK сейчас недоступен, попробуйте позже ({type(exc).__name__})."}
-    problems = []
-    if not identity.market_enabled:
-        problems.append("В сообществе не включены товары.")
-    if not identity.can_edit:
-        problems.append("Пользователь токена не администратор и не редактор сообщества.")
+    problems = identity_problems(identity)
     if problems:
-        mark_vk_broken(connection=connection, reason=" ".join(problems))
+        mark_vk_broken(connection=connection, reason=problems)
     else:
         mark_vk_ok(connection=connection)
     return {
@@ -261,7 +267,7 @@ def check_vk_connection(*, connection: VkConnection) -> dict:
         "community": {"id": identity.group_id, "name": identity.group_name, "screen_name": identity.group_screen_name},
         "market_enabled": identity.market_enabled,
         "can_edit": identity.can_edit,
-        "error": " ".join(problems),
+        "error": problems,
     }
 
 

@@ -48,8 +48,15 @@ def save_connection(request):
     except VkError:
         messages.error(request, "VK сейчас недоступен. Попробуйте ещё раз через несколько минут.")
     else:
-        messages.success(request, f"VK подключён: сообщество «{connection.group_name}».")
+        _report_saved(request, connection, "VK подключён")
     return _back()
+
+
+def _report_saved(request, connection: VkConnection, what: str) -> None:
+    if connection.last_error:
+        messages.warning(request, f"{what}, но работать с магазином нельзя: {connection.last_error}")
+    else:
+        messages.success(request, f"{what}: сообщество «{connection.group_name}».")
 
 
 @login_required
@@ -137,5 +144,5 @@ def oauth_callback(request):
     except VkError:
         messages.error(request, "VK ID не выдал токен. Попробуйте ещё раз.")
     else:
-        messages.success(request, f"VK подключён через VK ID: сообщество «{connection.group_name}».")
+        _report_saved(request, connection, "VK подключён через VK ID")
     return _back()

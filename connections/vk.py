@@ -9,6 +9,7 @@ processes; transient failures are retried with a bounded backoff. Tokens never r
 import json
 import logging
 import mimetypes
+import secrets
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Any
 import requests
 from django.conf import settings
 
-from connections.ratelimit import RateLimiter, RateLimitWaitTooLong, default_rate_limiter, token_key
+from connections.ratelimit import RateLimiter, RateLimiterError, default_rate_limiter, token_key
 
 logger = logging.getLogger(__name__)
 
@@ -198,8 +199,7 @@ class VkClient:
         """Upload an image for the community's items; return the photo_id for market.add/edit."""
         server = self.call("market.getProductPhotoUploadServer", group_id=group_id)
         content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-        files = {"file": (filename, image_bytes, content_type)}
-        answer = self._send(server["upload_url"], "upload", files=files)
+        answer = self._upload(server["upload_url"], {"file": (filename, image_bytes, content_type)})
         try:
             body = answer.json()
         except ValueError:
@@ -209,13 +209,24 @@ class VkClient:
         saved = self.call("market.saveProductPhoto", upload_response=answer.text)
         return int(saved["photo_id"])
 
+    def _upload(self, url: str, files: dict) -> requests.Response:
+        """POST the file to VK's upload server, retrying network trouble and HTTP 5xx (bounded)."""
+        for attempt in range(self.max_retries + 1):
+            try:
+                return self._send(url, "upload", files=files)
+            except VkTransientError:
+                if attempt == self.max_retries:
+                    raise
+                time.sleep(min(self.backoff * 2**attempt, 60.0))
+        raise VkTransientError("upload: no attempt made")
+
     def _request(self, method: str, params: dict) -> dict:
         """POST one API request (rate-limited, retried while transient); VK's JSON envelope."""
         data = {**params, "access_token": self._token, "v": self.version}
         for attempt in range(self.max_retries + 1):
             try:
                 self.rate_limiter.acquire(self._key)
-            except RateLimitWaitTooLong as exc:
+            except RateLimiterError as exc:
                 raise VkTransientError(str(exc))
             self.request_count += 1
             try:
@@ -273,8 +284,13 @@ class VkIdClient:
         }
         return self._token(form, device_id)
 
-    def refresh(self, *, refresh_token: str, device_id: str, state: str = "") -> VkTokens:
-        form = {"grant_type": "refresh_token", "refresh_token": refresh_token, "device_id": device_id, "state": state}
+    def refresh(self, *, refresh_token: str, device_id: str) -> VkTokens:
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "device_id": device_id,
+            "state": secrets.token_urlsafe(24),
+        }
         return self._token(form, device_id)
 
     def _token(self, form: dict, device_id: str) -> VkTokens:

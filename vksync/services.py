@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from connections.models import VkConnection
 from connections.services_vk import run_with_vk
-from connections.vk import VkCall, VkClient, VkConnectionBroken, VkError
+from connections.vk import VkApiError, VkCall, VkClient, VkConnectionBroken, VkError
 from vksync.models import VkAlbum, VkItem, VkItemInAlbum
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,13 @@ def read_vk_shop(client: VkClient, group_id: int) -> VkShopPages:
         for offset in range(ITEMS_PER_CALL, first_items["count"], ITEMS_PER_CALL)
     ]
     albums, items = list(first_albums["items"]), list(first_items["items"])
-    for call, result in zip(rest, client.batch(rest, per_execute=settings.VK_REFRESH_PAGES_PER_EXECUTE), strict=True):
+    try:
+        results = client.batch(rest, per_execute=settings.VK_REFRESH_PAGES_PER_EXECUTE)
+    except VkApiError as exc:
+        if exc.code != 13:  # 13: execute's answer too big; reads are safe to repeat one page at a time
+            raise
+        results = client.batch(rest, per_execute=1)
+    for call, result in zip(rest, results, strict=True):
         (albums if call.method == "market.getAlbums" else items).extend(_ok(result)["items"])
     return VkShopPages(
         albums=list({a["id"]: a for a in albums}.values()), items=list({i["id"]: i for i in items}.values())

@@ -1,13 +1,16 @@
 """The merchant's VK shop as EvoSync last read it: albums with counts, an album's items."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.db.models import Count, Max
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.ownership import get_owned_or_404
 from vksync import catalog_selectors as selectors
 from vksync.models import VkAlbum, VkItem
+from vksync.tasks import refresh_vk_shop
 
 ITEMS_PER_PAGE = 50
 
@@ -20,7 +23,8 @@ def albums(request):
     if group_id:
         items = VkItem.objects.owned_by(request.user).filter(group_id=group_id)
         context["albums"] = selectors.albums_with_counts(merchant=request.user, group_id=group_id)
-        context["total"] = items.count()
+        summary = items.aggregate(total=Count("id"), refreshed=Max("refreshed_at"))
+        context["total"], context["refreshed_at"] = summary["total"], summary["refreshed"]
         context["without_album"] = selectors.items_of_album(
             merchant=request.user, group_id=group_id, album=None, without_album=True
         ).count()
@@ -44,3 +48,13 @@ def album_products(request, album_id: int):
     rows = [(item, products.get(item.pk)) for item in page.object_list]
     context = {"album": album, "without_album": without_album, "page": page, "rows": rows, "group_id": group_id}
     return render(request, "vksync/album_products.html", context)
+
+
+@login_required
+@require_POST
+def refresh_now(request):
+    """Re-read the merchant's VK shop in the background."""
+    if selectors.connected_group_id(merchant=request.user):
+        refresh_vk_shop.delay(request.user.pk)
+        messages.success(request, "Магазин VK перечитывается. Обновите страницу через минуту.")
+    return redirect("vk_albums")

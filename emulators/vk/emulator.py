@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict, deque
+from decimal import Decimal
 from urllib.parse import parse_qsl
 
 from PIL import Image, UnidentifiedImageError
@@ -23,10 +24,11 @@ from emulators.vk import oauth, schema, vkscript
 from emulators.vk.http import json_response, parse_multipart, raw_response, read_body, request_params
 from emulators.vk.methods import HANDLERS, Caller, upload_signature
 from emulators.vk.schema import VkFault
-from emulators.vk.shop import Community
+from emulators.vk.shop import Album, Community, Item
 
 MIN_PHOTO_SIDE = 400
 MAX_PHOTO_SIDES_SUM = 14000
+MAX_PHOTO_BYTES = 50 * 1024 * 1024
 
 
 class VkEmulator:
@@ -36,6 +38,7 @@ class VkEmulator:
         latency: float = 0.0,
         *,
         execute_limit: int = 25,
+        execute_response_limit_bytes: int | None = None,
         max_items: int = 15000,
         max_albums: int = 100,
         max_items_per_album: int = 15000,
@@ -45,6 +48,7 @@ class VkEmulator:
         self.rate_limit_per_second = rate_limit_per_second
         self.latency = latency
         self.execute_limit = execute_limit
+        self.execute_response_limit_bytes = execute_response_limit_bytes
         self.max_items = max_items
         self.max_albums = max_albums
         self.max_items_per_album = max_items_per_album
@@ -71,6 +75,7 @@ class VkEmulator:
         self.rate_limited_count = 0
         self._faults: dict[str, deque] = defaultdict(deque)
         self._http_faults: deque = deque()
+        self._upload_faults: deque = deque()
         self._delays: deque = deque()
         self._windows: dict[str, deque] = defaultdict(deque)
         self._lock = threading.RLock()
@@ -105,6 +110,27 @@ class VkEmulator:
             self.communities[group_id] = community
             return community
 
+    def add_album(self, group_id: int, title: str, **fields) -> int:
+        """Set-up shortcut (no API call, not logged): an album made in VK's interface."""
+        with self._lock:
+            shop = self.communities[group_id].shop
+            album = Album(id=shop.next_album_id, group_id=group_id, title=title, **fields)
+            shop.next_album_id += 1
+            shop.albums[album.id] = album
+            return album.id
+
+    def add_item(self, group_id: int, title: str, *, price="100", album_ids=(), **fields) -> int:
+        """Set-up shortcut (no API call, not logged): an item made in VK's interface."""
+        with self._lock:
+            shop = self.communities[group_id].shop
+            fields.setdefault("description", f"{title}: описание товара")
+            fields.setdefault("category_id", 101)
+            item = Item(id=shop.next_item_id, group_id=group_id, title=title, price=Decimal(str(price)), **fields)
+            item.album_ids = list(album_ids)
+            shop.next_item_id += 1
+            shop.items[item.id] = item
+            return item.id
+
     def add_community_token(self, token: str, group_id: int) -> None:
         """A community (group) token: VK refuses it for market methods (error 27)."""
         with self._lock:
@@ -133,6 +159,11 @@ class VkEmulator:
     def http_error_next(self, status: int = 502, times: int = 1) -> None:
         with self._lock:
             self._http_faults.extend([status] * times)
+
+    def upload_error_next(self, status: int = 502, times: int = 1) -> None:
+        """The next photo uploads to the upload server answer HTTP `status`."""
+        with self._lock:
+            self._upload_faults.extend([status] * times)
 
     def delay_next(self, seconds: float, times: int = 1) -> None:
         """The next requests wait `seconds` before answering (the client's timeout trips)."""
@@ -196,34 +227,43 @@ class VkEmulator:
         arrived = time.time()
         with self._lock:
             http_status = self._http_faults.popleft() if self._http_faults else None
-            delay = self._delays.popleft() if self._delays else 0.0
-        if delay:
-            time.sleep(delay)
-        if self.latency:
-            time.sleep(self.latency)
+            delay = self._delays.popleft() if self._delays and not http_status else 0.0
         entry = {"method": method, "time": arrived, "params": {}, "error_code": None}
         if http_status:
             entry["http_status"] = http_status
             self._log(entry)
             return raw_response(start_response, f"{http_status} Server Error", b"<html>Server error</html>")
         params, problem = request_params(environ)
+        paused = False
         try:
             if params is None:
                 raise VkFault(8, problem)
             entry["params"] = {k: v for k, v in params.items() if k != "access_token"}
-            payload = self._answer(environ, method, params, entry, arrived)
+            caller = self._admit(environ, params, arrived)  # checked as the request arrives, like VK
+            entry["user_id"] = caller.user_id
+            self._pause(delay)
+            paused = True
+            payload = self._answer(method, params, caller, entry)
         except VkFault as fault:
             entry["error_code"] = fault.code
             payload = {"error": self._error_body(fault, method, params or {})}
+        if not paused:
+            self._pause(delay)
         self._log(entry)
         return json_response(start_response, payload)
 
-    def _answer(self, environ, method: str, params: dict, entry: dict, arrived: float) -> dict:
+    def _pause(self, delay: float) -> None:
+        if delay + self.latency > 0:
+            time.sleep(delay + self.latency)
+
+    def _admit(self, environ, params: dict, arrived: float) -> Caller:
         if not params.get("v"):
             raise VkFault(8, "v (version) is required")
         caller = self._caller(environ, params)
-        entry["user_id"] = caller.user_id
         self._check_rate(caller.token, arrived)
+        return caller
+
+    def _answer(self, method: str, params: dict, caller: Caller, entry: dict) -> dict:
         self._injected_fault("*")
         if method == "execute":
             return self._execute(caller, params, entry)
@@ -267,7 +307,8 @@ class VkEmulator:
 
     def call_method(self, method: str, params: dict, caller: Caller, entry: dict):
         """Run one API method (top level or inside execute) and return its `response`."""
-        self.counts[method] += 1
+        with self._lock:
+            self.counts[method] += 1
         self._injected_fault(method)
         values, unknown = schema.validate(method, params)
         if unknown:
@@ -283,7 +324,8 @@ class VkEmulator:
             return handler(self, caller, values)
 
     def _execute(self, caller: Caller, params: dict, entry: dict) -> dict:
-        self.counts["execute"] += 1
+        with self._lock:
+            self.counts["execute"] += 1
         self._injected_fault("execute")
         calls, as_list = vkscript.parse(params.get("code", ""))
         entry["inner"] = [{"method": m, "params": {k: vkscript.as_param(v) for k, v in a.items()}} for m, a in calls]
@@ -297,6 +339,9 @@ class VkEmulator:
                 inner["error_code"] = fault.code
                 results.append(False)
                 errors.append({"method": inner["method"], "error_code": fault.code, "error_msg": fault.message})
+        limit = self.execute_response_limit_bytes
+        if limit and len(json.dumps(results, ensure_ascii=False).encode()) > limit:
+            raise VkFault(13, "response size is too big")
         payload = {"response": results if as_list else results[0]}
         if errors:
             payload["execute_errors"] = errors
@@ -321,6 +366,9 @@ class VkEmulator:
     def _upload(self, environ, start_response):
         with self._lock:
             self.upload_count += 1
+            failure = self._upload_faults.popleft() if self._upload_faults else None
+        if failure:
+            return raw_response(start_response, f"{failure} Server Error", b"<html>Upload server error</html>")
         query = dict(parse_qsl(environ.get("QUERY_STRING", "")))
         try:
             group_id, user_id = int(query.get("gid", "")), int(query.get("uid", ""))
@@ -333,6 +381,8 @@ class VkEmulator:
         if "file" not in fields:
             return json_response(start_response, {"error": "ERR_UPLOAD_FILE_NOT_FOUND: field 'file' is required"})
         content = fields["file"][1]
+        if len(content) > MAX_PHOTO_BYTES:
+            return json_response(start_response, {"error": "ERR_UPLOAD_FILE_TOO_BIG: at most 50 MB"})
         try:
             with Image.open(io.BytesIO(content)) as image:
                 width, height, kind = image.width, image.height, image.format

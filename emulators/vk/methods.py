@@ -340,6 +340,7 @@ def market_save_product_photo(emu, caller, v):
     saved = Photo(id=emu.next_photo_id, group_id=community.group_id, width=width, height=height)
     emu.next_photo_id += 1
     emu.photos[saved.id] = saved
+    community.shop.photos[saved.id] = saved
     emu.photo_bytes[saved.id] = content
     return {"photo_id": saved.id, "photo": saved.as_vk(emu.public_url)}
 

@@ -109,6 +109,7 @@ class Shop:
 
     albums: dict[int, Album] = field(default_factory=dict)
     items: dict[int, Item] = field(default_factory=dict)
+    photos: dict[int, Photo] = field(default_factory=dict)
     next_album_id: int = 1
     next_item_id: int = 1
 
