@@ -22,7 +22,7 @@ TEMPLATE_FIELDS = ("name", "description", "article", "barcode", "measure", "pric
 
 _LINK = re.compile(
     r"(?:https?://|ftp://|www\.)\S+"
-    r"|\b[\w-]+(?:\.[\w-]+)*\.(?:ru|рф|com|net|org|su|info|biz|me|io|shop|store|online|site|pro|su)\b(?:/\S*)?",
+    r"|\b[\w-]+(?:\.[\w-]+)*\.(?:ru|рф|com|net|org|su|info|biz|me|io|shop|store|online|site|pro)\b(?:/\S*)?",
     re.IGNORECASE,
 )
 _SPACES = re.compile(r"[ \t]+")

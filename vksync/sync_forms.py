@@ -36,12 +36,32 @@ class SyncSettingsForm(forms.ModelForm):
             "delete_grace_days": "Недоступные товары сначала скрываются и удаляются только через столько дней.",
         }
 
-    def __init__(self, *args, categories=None, **kwargs):
+    def __init__(self, *args, categories=None, groups=(), **kwargs):
         super().__init__(*args, **kwargs)
         if categories:
             self.fields["category_id"] = forms.TypedChoiceField(
                 label="Категория VK", choices=categories, coerce=int, initial=self.instance.category_id
             )
+        # Optional category per Evotor group: empty means the shop's category above.
+        current = self.instance.group_categories or {}
+        self.group_fields = []
+        for evotor_id, name in groups:
+            field_name = f"group_category_{evotor_id}"
+            if categories:
+                field = forms.TypedChoiceField(
+                    choices=[("", "— как у магазина —"), *categories], coerce=int, empty_value=None, required=False
+                )
+            else:
+                field = forms.IntegerField(min_value=1, required=False)
+            field.label, field.initial = f"Категория для группы «{name}»", current.get(evotor_id)
+            self.fields[field_name] = field
+            self.group_fields.append((evotor_id, field_name))
+
+    def save(self, commit=True):
+        self.instance.group_categories = {
+            evotor_id: self.cleaned_data[name] for evotor_id, name in self.group_fields if self.cleaned_data.get(name)
+        }
+        return super().save(commit=commit)
 
     def clean_description_template(self):
         template = self.cleaned_data["description_template"]

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.ownership import get_owned_or_404
+from catalog.models import ProductGroup
 from connections.models import VkConnection
 from vksync import sync_services
 from vksync.sync_forms import SyncSettingsForm
@@ -18,6 +19,7 @@ from vksync.sync_models import ProductLink, SyncRun
 log = logging.getLogger(__name__)
 PROGRESS_LABELS = {"albums": "Подборки", "photos": "Фото", "items": "Товары", "membership": "Товары в подборках"}
 LAST_RUNS = 10
+MAX_GROUP_CATEGORIES = 300
 FAILED_ITEMS = 50
 
 
@@ -100,7 +102,15 @@ def retry_item(request, link_id: int):
 def sync_settings(request):
     instance = sync_services.settings_for(request.user)
     categories = _categories(request.user)
-    form = SyncSettingsForm(request.POST or None, request.FILES or None, instance=instance, categories=categories)
+    groups = (
+        ProductGroup.objects.owned_by(request.user)
+        .filter(store__sync_enabled=True, sync_enabled=True, removed=False)
+        .order_by("name")
+        .values_list("evotor_id", "name")[:MAX_GROUP_CATEGORIES]
+    )
+    form = SyncSettingsForm(
+        request.POST or None, request.FILES or None, instance=instance, categories=categories, groups=list(groups)
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Настройки сохранены. Изменения попадут в VK при следующей синхронизации.")

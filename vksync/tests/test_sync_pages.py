@@ -137,3 +137,31 @@ def test_settings_form_saves_rules_and_rejects_bad_template(client, merchant):
     response = client.post(reverse("sync_settings"), data | {"description_template": "{description} {secret}"})
     assert response.status_code == 200
     assert "Неизвестные поля: secret" in response.content.decode()
+
+
+def test_category_per_group_is_saved_and_used(client, merchant):
+    from catalog.tests.factories import ProductGroupFactory
+    from vksync.rules import Rules, item_fields
+
+    store = StoreFactory(merchant=merchant, sync_enabled=True)
+    group = ProductGroupFactory(store=store, merchant=merchant, name="Напитки")
+    client.force_login(merchant)
+    page = client.get(reverse("sync_settings")).content.decode()
+    assert "Категория для группы «Напитки»" in page
+    data = {
+        "category_id": 401,
+        "markup_percent": "0",
+        "rounding": "none",
+        "description_template": "{description}",
+        "unavailable_action": "hide",
+        "delete_grace_days": 7,
+        "albums_mode": "per_group",
+        "sku_key": "evotor_id",
+        "brake_share": "0.3",
+        f"group_category_{group.evotor_id}": "102",
+    }
+    assert client.post(reverse("sync_settings"), data).status_code == 302
+    saved = SyncSettings.objects.get(merchant=merchant)
+    assert saved.group_categories == {group.evotor_id: 102}
+    product = {"evotor_id": "x", "name": "Морс", "price": 10, "parent_evotor_id": group.evotor_id}
+    assert item_fields(product, Rules.from_settings(saved))["category_id"] == 102
