@@ -217,8 +217,13 @@ class Applier:
         # A re-create keeps its link: it is marked as being created, with the hash about to be pushed.
         again = [op for op in ops if op.kind == p.CREATE and op.link_id]
         _bulk(
-            [ProductLink(pk=op.link_id, state="creating", pushed_hash=op.hash, vk_item_id=None) for op in again],
-            ["state", "pushed_hash", "vk_item_id"],
+            [
+                ProductLink(
+                    pk=op.link_id, state="creating", pushed_hash=op.hash, vk_item_id=None, group_id=self.group_id
+                )
+                for op in again
+            ],
+            ["state", "pushed_hash", "vk_item_id", "group_id"],
         )
         new = [op for op in ops if op.kind in (p.CREATE, p.ADOPT) and op.link_id is None and op.product_id]
         ProductLink.objects.bulk_create(

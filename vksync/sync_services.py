@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from catalog.models import ProductGroup
 from catalog.selectors import published_products
+from connections.evotor import EvotorClient, EvotorError
 from connections.locks import merchant_lock
 from connections.models import EvotorConnection, VkConnection
 from vksync import planning, rules
@@ -420,12 +421,13 @@ def _photo_loader(merchant, sources: dict):
             path = Path(source[5:])
             return path.read_bytes(), path.name
         if client is None:
-            from connections.evotor import EvotorClient
-
             connection = EvotorConnection.objects.filter(merchant=merchant).first()
             client = EvotorClient(connection.token if connection else "")
         name = source.rsplit("/", 1)[-1] or "photo.jpg"
-        return client.download(source), name
+        try:
+            return client.download(source), name
+        except EvotorError as error:  # the item goes without its picture this time; the next run tries again
+            raise ValueError(error.reason) from error
 
     return load
 

@@ -312,3 +312,20 @@ def test_item_deleted_by_hand_during_the_run_is_created_again_on_1403(shop, monk
     link.refresh_from_db()
     assert link.vk_item_id != old_vk_id and items_by_sku(shop)[product.evotor_id].id == link.vk_item_id
     assert_vk_matches_catalog(shop)
+
+
+def test_picture_that_cannot_be_downloaded_does_not_stop_the_run(shop):
+    with_image = Product.objects.filter(merchant=shop.merchant, quantity__gt=0, allow_to_sell=True).exclude(
+        image_url=""
+    )
+    broken = with_image.first()
+    Product.objects.filter(pk=broken.pk).update(
+        image_url=f"{shop.evotor.base_url}/images/missing.png", image_hash="f" * 64
+    )
+    run = sync(shop)
+    assert run.status == SyncRun.Status.DONE
+    assert run.failed == 1
+    assert SyncItemError.objects.get(run=run).operation == "upload_photo"
+    item = items_by_sku(shop)[broken.evotor_id]  # created all the same, without its picture
+    assert item.main_photo_id is None
+    assert ProductLink.objects.get(product=broken).pushed_hash == ""  # so the next run tries again
