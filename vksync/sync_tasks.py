@@ -2,6 +2,7 @@
 
 from celery import shared_task
 from django.contrib.auth import get_user_model
+from redis.exceptions import RedisError
 
 from vksync import sync_services
 from vksync.sync_models import SyncRun
@@ -21,10 +22,13 @@ def sync_merchant(self, merchant_id: int, run_id: int | None = None, confirmed: 
         return None  # already finished: a message delivered twice
     if run is not None and run.status == SyncRun.Status.RUNNING:
         run = None  # redelivered after the worker died mid-run: a new run takes over (the claim closes the old one)
-    result = sync_services.run_sync(merchant=merchant, trigger=trigger, run=run, confirmed=confirmed)
+    retry = {"merchant_id": merchant_id, "run_id": None, "confirmed": confirmed, "trigger": SyncRun.Trigger.RETRY}
+    try:
+        result = sync_services.run_sync(merchant=merchant, trigger=trigger, run=run, confirmed=confirmed)
+    except RedisError as error:  # Redis restarting (rate limiter, locks): the run was closed; try again soon
+        raise self.retry(kwargs=retry, countdown=30 * 2**self.request.retries, exc=error)
     sync_services.run_pending(merchant=merchant)
     if result and result.status == SyncRun.Status.FAILED and result.error.startswith(sync_services.TRANSIENT_FAILURE):
-        retry = {"merchant_id": merchant_id, "run_id": None, "confirmed": confirmed, "trigger": SyncRun.Trigger.RETRY}
         raise self.retry(kwargs=retry, countdown=60 * 2**self.request.retries)
     return result.pk if result else None
 
