@@ -78,8 +78,9 @@ def record_batch(updates: dict[tuple, list[ProductLink]], errors: list[SyncItemE
 
 
 class Applier:
-    def __init__(self, *, run: SyncRun, client, group_id: int, load_photo: Callable[[str], tuple[bytes, str]]):
+    def __init__(self, *, run: SyncRun, client, group_id: int, load_photo: Callable, default_sha: str = ""):
         self.run, self.client, self.group_id, self.load_photo = run, client, group_id, load_photo
+        self.default_sha = default_sha
         self.merchant = run.merchant
         self.counts = Counts()
         self.album_ids = dict(
@@ -262,7 +263,8 @@ class Applier:
         if op.fields is None:  # hiding an item whose product left the catalog: only the flag changes
             return VkCall("market.edit", params | {"deleted": 1})
         params |= op.fields
-        photo_id = self.photo_ids.get(op.photo_sha)
+        # The product's own picture; while it cannot be had, the default one (an item never goes bare if avoidable).
+        photo_id = self.photo_ids.get(op.photo_sha) or self.photo_ids.get(self.default_sha)
         if photo_id:
             params["main_photo_id"] = photo_id
         return VkCall("market.add" if op.kind == p.CREATE else "market.edit", params)
@@ -288,7 +290,7 @@ class Applier:
 
     def _success(self, op: p.Operation, call: VkCall, response, now) -> tuple[tuple, ProductLink]:
         # Without the wanted photo the item is pushed, but its hash stays open so the next run tries again.
-        pushed = op.hash if (not op.photo_sha or "main_photo_id" in call.params) else ""
+        pushed = op.hash if (not op.photo_sha or op.photo_sha in self.photo_ids) else ""
         link = ProductLink(pk=op.link_id, last_error="", last_error_code=None, updated_at=now)
         if op.kind == p.DELETE:
             self.counts.deleted += 1
@@ -431,9 +433,11 @@ def _bulk(links: list[ProductLink], fields: list[str]) -> None:
         ProductLink.objects.bulk_update(links, fields, batch_size=500)
 
 
-def apply_plan(*, plan: p.Plan, run: SyncRun, client, group_id: int, load_photo) -> Counts:
+def apply_plan(*, plan: p.Plan, run: SyncRun, client, group_id: int, load_photo, default_sha: str = "") -> Counts:
     """Carry out `plan` for the run's merchant; per-item errors are recorded and the run goes on.
 
+    `load_photo(sha) -> (bytes, filename)` gives a picture to upload; `default_sha` names the fallback picture.
     Raises VkConnectionBroken (stop, the connection is unusable) and the client's transient errors.
     """
-    return Applier(run=run, client=client, group_id=group_id, load_photo=load_photo).apply(plan)
+    applier = Applier(run=run, client=client, group_id=group_id, load_photo=load_photo, default_sha=default_sha)
+    return applier.apply(plan)

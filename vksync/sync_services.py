@@ -262,7 +262,10 @@ def _finish_plan(run, plan, *, dry_run, confirmed, sync_settings, client, connec
             _mail(run.merchant, "синхронизация ждёт вашего подтверждения", reason)
         return _close(run, SyncRun.Status.NEEDS_CONFIRMATION, reason)
     loader = _photo_loader(connection.merchant, photo_sources)
-    counts = apply_plan(plan=plan, run=run, client=client, group_id=connection.group_id, load_photo=loader)
+    default_sha = next((sha for sha, source in photo_sources.items() if source.startswith("file:")), "")
+    counts = apply_plan(
+        plan=plan, run=run, client=client, group_id=connection.group_id, load_photo=loader, default_sha=default_sha
+    )
     fields = {k: getattr(counts, k) for k in ("created", "updated", "hidden", "deleted", "adopted", "failed")}
     SyncRun.objects.filter(pk=run.pk).update(**fields)
     VkConnection.objects.filter(pk=connection.pk).update(status="ok", last_checked_at=timezone.now(), last_error="")

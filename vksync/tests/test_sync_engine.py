@@ -10,7 +10,7 @@ from catalog.models import Product, ProductGroup, Store
 from catalog.services import refresh_catalog
 from connections.models import VkConnection
 from vksync.sync_models import ProductLink, SyncItemError, SyncRun, SyncSettings, VkPhoto
-from vksync.sync_services import run_sync
+from vksync.sync_services import default_photo, run_sync
 from vksync.tests.helpers import assert_vk_matches_catalog, items_by_sku, live_items, writes
 
 
@@ -326,6 +326,7 @@ def test_picture_that_cannot_be_downloaded_does_not_stop_the_run(shop):
     assert run.status == SyncRun.Status.DONE
     assert run.failed == 1
     assert SyncItemError.objects.get(run=run).operation == "upload_photo"
-    item = items_by_sku(shop)[broken.evotor_id]  # created all the same, without its picture
-    assert item.main_photo_id is None
+    item = items_by_sku(shop)[broken.evotor_id]  # created all the same, with the default picture for now
+    default = VkPhoto.objects.get(group_id=shop.group_id, sha256=default_photo(SyncSettings.objects.first())[0])
+    assert item.main_photo_id == default.photo_id
     assert ProductLink.objects.get(product=broken).pushed_hash == ""  # so the next run tries again
