@@ -71,7 +71,7 @@ def request_sync(*, merchant, trigger: str, confirmed: bool = False, countdown: 
     waiting = SyncRun.objects.filter(merchant=merchant, status=SyncRun.Status.QUEUED, created_at__gte=stale).first()
     if waiting and not confirmed:
         return waiting
-    if _running(merchant).exists():
+    if _running(merchant).filter(heartbeat_at__gte=stale).exists():  # a live run: one more follows it
         SyncSettings.objects.filter(merchant=merchant).update(dirty=True)
         return None
     run = SyncRun.objects.create(merchant=merchant, trigger=trigger)

@@ -50,11 +50,14 @@ def test_trigger_during_a_run_marks_dirty_and_exactly_one_more_run_follows(shop,
     assert sync_services.run_pending(merchant=shop.merchant) is None  # only one
 
 
-def test_run_left_running_by_a_dead_worker_is_closed_by_the_next(shop, settings):
+def test_run_left_running_by_a_dead_worker_is_closed_by_the_next(shop, settings, django_capture_on_commit_callbacks):
     settings.SYNC_STALE_SECONDS = 60
     stale = timezone.now() - timezone.timedelta(seconds=120)
     dead = SyncRun.objects.create(merchant=shop.merchant, status=SyncRun.Status.RUNNING, heartbeat_at=stale)
-    run = sync_services.run_sync(merchant=shop.merchant)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = sync_services.request_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.MANUAL)
+    assert run is not None  # the dead run does not swallow the trigger
+    run.refresh_from_db()
     assert run.status == SyncRun.Status.DONE
     dead.refresh_from_db()
     assert dead.status == SyncRun.Status.FAILED and "Прервано" in dead.error
