@@ -95,7 +95,7 @@ def catalog_changed(*, merchant, trigger: str = SyncRun.Trigger.WEBHOOK) -> Sync
 def sync_all_shops() -> int:
     """Queue a scheduled sync for every merchant whose sync is on; returns how many were asked."""
     asked = 0
-    enabled = SyncSettings.objects.filter(enabled=True).select_related("merchant")
+    enabled = SyncSettings.objects.filter(enabled=True).exclude(merchant__status="suspended").select_related("merchant")
     for sync_settings in enabled.iterator():
         if _connected(sync_settings.merchant):
             request_sync(merchant=sync_settings.merchant, trigger=SyncRun.Trigger.SCHEDULE)
@@ -279,13 +279,14 @@ def _close(run: SyncRun, status: str, error: str) -> None:
 
 def _fail(run: SyncRun, reason: str) -> None:
     _close(run, SyncRun.Status.FAILED, reason)
-    last_two = list(
+    last = list(
         SyncRun.objects.filter(merchant=run.merchant, dry_run=False)
         .exclude(status__in=[*ACTIVE, SyncRun.Status.STOPPED])
         .order_by("-created_at", "-id")
-        .values_list("status", flat=True)[:2]
+        .values_list("status", flat=True)[:3]
     )
-    if last_two == [SyncRun.Status.FAILED, SyncRun.Status.FAILED]:
+    failed = SyncRun.Status.FAILED
+    if last[:2] == [failed, failed] and (len(last) < 3 or last[2] != failed):  # the second in a row, not every one
         _mail(run.merchant, "Синхронизация с VK не удалась два раза подряд", f"Причина: {reason}")
 
 
