@@ -5,13 +5,14 @@ import string
 from django import forms
 
 from vksync import rules
-from vksync.sync_models import SyncSettings
+from vksync.sync_models import SyncRun, SyncSettings
 
 
 class SyncSettingsForm(forms.ModelForm):
     class Meta:
         model = SyncSettings
         fields = [
+            "enabled",
             "category_id",
             "markup_percent",
             "rounding",
@@ -73,6 +74,15 @@ class SyncSettingsForm(forms.ModelForm):
         if unknown:
             raise forms.ValidationError(f"Неизвестные поля: {', '.join(unknown)}")
         return template
+
+    def clean_enabled(self):
+        enabled = self.cleaned_data["enabled"]
+        confirmed = self.instance.merchant.sync_runs.filter(status=SyncRun.Status.DONE, dry_run=False).exists()
+        if enabled and not self.instance.enabled and not confirmed:
+            raise forms.ValidationError(
+                "Сначала посмотрите и подтвердите план первой синхронизации на странице «Синхронизация»."
+            )
+        return enabled
 
     def clean_markup_percent(self):
         value = self.cleaned_data["markup_percent"]

@@ -165,3 +165,27 @@ def test_category_per_group_is_saved_and_used(client, merchant):
     assert saved.group_categories == {group.evotor_id: 102}
     product = {"evotor_id": "x", "name": "Морс", "price": 10, "parent_evotor_id": group.evotor_id}
     assert item_fields(product, Rules.from_settings(saved))["category_id"] == 102
+
+
+def test_sync_cannot_be_switched_on_before_the_first_plan_is_confirmed(client, merchant):
+    client.force_login(merchant)
+    data = {
+        "enabled": "on",
+        "category_id": 401,
+        "markup_percent": "0",
+        "rounding": "none",
+        "description_template": "{description}",
+        "unavailable_action": "hide",
+        "delete_grace_days": 7,
+        "albums_mode": "per_group",
+        "sku_key": "evotor_id",
+        "brake_share": "0.3",
+    }
+    response = client.post(reverse("sync_settings"), data)
+    assert response.status_code == 200
+    assert "подтвердите план" in response.content.decode()
+    SyncRun.objects.create(merchant=merchant, status=SyncRun.Status.DONE)
+    assert client.post(reverse("sync_settings"), data).status_code == 302
+    assert SyncSettings.objects.get(merchant=merchant).enabled
+    assert client.post(reverse("sync_settings"), data | {"enabled": ""}).status_code == 302
+    assert not SyncSettings.objects.get(merchant=merchant).enabled  # switching off is always allowed
