@@ -9,6 +9,7 @@ from django.core import mail
 from catalog.models import Product, ProductGroup, Store
 from catalog.services import refresh_catalog
 from connections.models import VkConnection
+from vksync.models import VkItem
 from vksync.sync_models import ProductLink, SyncItemError, SyncRun, SyncSettings, VkPhoto
 from vksync.sync_services import default_photo, run_sync
 from vksync.tests.helpers import assert_vk_matches_catalog, items_by_sku, live_items, writes
@@ -37,6 +38,8 @@ def test_first_sync_makes_the_vk_shop_equal_to_the_catalog(shop):
     assert VkPhoto.objects.filter(group_id=shop.group_id).count() == len(shown)
     assert run.requests["by_method"]["execute"] >= 1
     assert run.progress["items"] == {"done": visible, "total": visible}
+    cached = VkItem.objects.filter(merchant=shop.merchant).exclude(sku="")
+    assert set(cached.values_list("sku", flat=True)) == set(items_by_sku(shop))  # the VK pages see the new shop
 
 
 def test_second_sync_with_nothing_changed_sends_no_write(shop):
