@@ -220,11 +220,16 @@ class Applier:
         _bulk(
             [
                 ProductLink(
-                    pk=op.link_id, state="creating", pushed_hash=op.hash, vk_item_id=None, group_id=self.group_id
+                    pk=op.link_id,
+                    state="creating",
+                    pushed_hash=op.hash,
+                    vk_item_id=None,
+                    group_id=self.group_id,
+                    sku=op.sku,
                 )
                 for op in again
             ],
-            ["state", "pushed_hash", "vk_item_id", "group_id"],
+            ["state", "pushed_hash", "vk_item_id", "group_id", "sku"],
         )
         new = [op for op in ops if op.kind in (p.CREATE, p.ADOPT) and op.link_id is None and op.product_id]
         ProductLink.objects.bulk_create(
@@ -299,6 +304,9 @@ class Applier:
         hidden = op.kind == p.HIDE or bool((op.fields or {}).get("deleted"))
         link.state, link.pushed_hash, link.photo_hash = ("hidden" if hidden else "active"), pushed, op.photo_sha
         fields = ("state", "pushed_hash", "photo_hash", "last_error", "last_error_code")
+        if op.sku:  # the key follows the merchant's choice (Evotor id, article or barcode)
+            link.sku = op.sku
+            fields += ("sku",)
         if op.kind == p.CREATE:
             self.counts.created += 1
             link.vk_item_id = int(response["market_item_id"]) if isinstance(response, dict) else int(response)

@@ -335,3 +335,14 @@ def test_picture_that_cannot_be_downloaded_does_not_stop_the_run(shop):
     default = VkPhoto.objects.get(group_id=shop.group_id, sha256=default_photo(SyncSettings.objects.first())[0])
     assert item.main_photo_id == default.photo_id
     assert ProductLink.objects.get(product=broken).pushed_hash == ""  # so the next run tries again
+
+
+def test_switching_the_sku_key_to_article_edits_items_without_duplicates(shop):
+    sync(shop)
+    SyncSettings.objects.filter(merchant=shop.merchant).update(sku_key="article")
+    run = sync(shop)
+    assert run.created == 0 and run.updated > 0
+    assert set(writes(shop)) == {"market.edit"}
+    assert_vk_matches_catalog(shop)
+    link = ProductLink.objects.filter(merchant=shop.merchant, state="active").select_related("product").first()
+    assert link.sku == (link.product.article_number or link.product.evotor_id)[:50]
