@@ -13,6 +13,7 @@ from accounts.ownership import get_owned_or_404
 from catalog.models import ProductGroup
 from connections.models import VkConnection
 from vksync import sync_services
+from vksync.models import VkItem
 from vksync.sync_forms import SyncSettingsForm
 from vksync.sync_models import ProductLink, SyncRun
 
@@ -48,6 +49,10 @@ def sync_page(request):
         ],
         "waiting": waiting,
         "failed": failed,
+        "rejected": VkItem.objects.owned_by(merchant)
+        .filter(reject_info__isnull=False)
+        .only("vk_id", "title", "reject_info")
+        .order_by("title")[:FAILED_ITEMS],
     }
     return render(request, "vksync/sync.html", context)
 

@@ -48,8 +48,17 @@ def big_shop(merchant):
 
 
 def test_sync_page_stays_within_12_queries_at_10000_products(client, big_shop, django_assert_max_num_queries):
+    from vksync.models import VkItem
+
     client.force_login(big_shop)
     SyncSettings.objects.get_or_create(merchant=big_shop)
+    VkItem.objects.create(
+        merchant=big_shop,
+        group_id=7001,
+        vk_id=1,
+        title="Товар 0",
+        reject_info={"title": "Товар отклонён", "description": "Запрещённая категория"},
+    )
     with django_assert_max_num_queries(12):
         response = client.get(reverse("sync"))
     assert response.status_code == 200
@@ -57,6 +66,7 @@ def test_sync_page_stays_within_12_queries_at_10000_products(client, big_shop, d
     assert "VK не принял фото товара" in text
     assert "Повторить" in text
     assert "Последние запуски" in text
+    assert "Запрещённая категория" in text
 
 
 def test_progress_endpoint_reports_the_current_run(client, big_shop, django_assert_max_num_queries):
