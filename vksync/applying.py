@@ -24,6 +24,7 @@ PROGRESS_EVERY_SECONDS = 1.0
 # Per-call codes that mean the whole connection is unusable (VK may report them inside execute).
 BROKEN_CODES = {5, 14, 15, 17, 27, 203, 205, 1438, 1525, 1526}
 ITEM_GONE, ALBUM_GONE, ALREADY_IN_ALBUM = 1403, 1402, 1404
+NOT_REPEATABLE = {"market.add", "market.addAlbum"}  # repeating them after a lost answer would make twins
 
 VK_REASONS = {
     1: "Неизвестная ошибка VK",
@@ -97,12 +98,27 @@ class Applier:
     def _send(self, calls: list) -> list:
         for call in calls:
             self.counts.calls[call.method] = self.counts.calls.get(call.method, 0) + 1
-        results = self.client.batch(calls)
+        results = self._batch(calls)
         for result in results:
             error = getattr(result, "error", None)
             if error is not None and getattr(error, "code", None) in BROKEN_CODES:
                 raise VkConnectionBroken(error.code, reason_in_words(error))
         return results
+
+    def _batch(self, calls: list) -> list:
+        """client.batch, but a request that creates things is never sent twice blindly.
+
+        When its answer is lost (timeout, 5xx) VK may have made the items: the run stops (the task tries
+        again later) and the next run, reading the shop first, adopts them by sku instead of creating twins.
+        """
+        if not any(call.method in NOT_REPEATABLE for call in calls):
+            return self.client.batch(calls)
+        retries = self.client.max_retries
+        self.client.max_retries = 0
+        try:
+            return self.client.batch(calls)
+        finally:
+            self.client.max_retries = retries
 
     def _tick(self, kind: str, done: int, *, force: bool = False) -> None:
         entry = self.progress.setdefault(kind, {"done": 0, "total": 0})

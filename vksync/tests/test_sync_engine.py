@@ -1,6 +1,7 @@
 """The sync engine end to end: catalog refreshed from the Evotor emulator, VK shop in the VK emulator."""
 
 import hashlib
+import time
 from decimal import Decimal
 
 import pytest
@@ -351,3 +352,28 @@ def test_switching_the_sku_key_to_article_edits_items_without_duplicates(shop):
     assert_vk_matches_catalog(shop)
     link = ProductLink.objects.filter(merchant=shop.merchant, state="active").select_related("product").first()
     assert link.sku == (link.product.article_number or link.product.evotor_id)[:50]
+
+
+def test_lost_answer_to_a_create_batch_is_not_resent_and_the_next_run_adopts(shop, settings, monkeypatch):
+    from vksync import applying
+
+    settings.VK_REQUEST_TIMEOUT_SECONDS = 0.5
+    real = applying.Applier.apply_items
+
+    def answer_lost(self, ops):
+        shop.vk.delay_next(2.0)  # VK does the first create batch, but the answer comes too late for us
+        return real(self, ops)
+
+    monkeypatch.setattr(applying.Applier, "apply_items", answer_lost)
+    run = sync(shop)
+    assert run.status == SyncRun.Status.FAILED and "временно" in run.error
+    monkeypatch.setattr(applying.Applier, "apply_items", real)
+    for _ in range(100):  # bounded: wait until the emulator has finished the late request
+        if len(live_items(shop)) == 25:
+            break
+        time.sleep(0.05)
+    assert writes(shop).count("market.add") == 25  # sent once, never repeated
+    run = sync(shop)
+    assert run.status == SyncRun.Status.DONE, run.error
+    assert run.adopted == 25
+    assert_vk_matches_catalog(shop)
