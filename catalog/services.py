@@ -26,6 +26,7 @@ from connections.evotor import (
 from connections.locks import merchant_lock
 from connections.models import EvotorConnection
 from connections.services import evotor_mark_broken, evotor_mark_ok
+from connections.signals import catalog_changed
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +116,8 @@ def refresh_catalog(*, merchant, progress: Progress | None = None) -> RefreshRes
         finally:
             result.requests = client.request_count
     logger.info("catalog refreshed", extra={"merchant_id": merchant.pk, "result": result.status})
+    if result.ok:  # whoever keeps a shop in step with the catalog (vksync) hears of it
+        catalog_changed.send(sender=refresh_catalog, merchant=merchant, trigger="refresh")
     return result
 
 

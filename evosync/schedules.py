@@ -33,6 +33,12 @@ def declared_tasks() -> list[PeriodicTaskSpec]:
             description="Reads every connected merchant's Evotor catalog into EvoSync's cache.",
         ),
         PeriodicTaskSpec(
+            name="Sync every VK shop",
+            task="vksync.sync_all_shops",
+            every_seconds=settings.SYNC_INTERVAL_SECONDS,
+            description="Brings every VK shop whose sync is on in step with its Evotor catalog.",
+        ),
+        PeriodicTaskSpec(
             name="Refresh every VK shop",
             task="vksync.refresh_all_vk_shops",
             every_seconds=settings.CATALOG_REFRESH_INTERVAL_SECONDS,

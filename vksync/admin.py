@@ -19,3 +19,6 @@ class VkItemAdmin(admin.ModelAdmin):
     search_fields = ["title", "sku", "merchant__email", "=group_id", "=vk_id"]
     list_select_related = ["merchant"]
     readonly_fields = ["refreshed_at"]
+
+
+from vksync.admin_sync import *  # noqa: E402,F403

@@ -77,3 +77,6 @@ class VkItemInAlbum(models.Model):
         verbose_name_plural = "товары VK в подборках"
         constraints = [models.UniqueConstraint(fields=["item", "album_vk_id"], name="vkiteminalbum_unique")]
         indexes = [models.Index(fields=["group_id", "album_vk_id"])]
+
+
+from vksync.sync_models import *  # noqa: E402,F403

@@ -29,3 +29,6 @@ def refresh_all_vk_shops() -> dict:
 @shared_task(name="vksync.refresh_vk_tokens", ignore_result=True)
 def refresh_vk_tokens() -> int:
     return refresh_expiring_vk_tokens()
+
+
+from vksync.sync_tasks import *  # noqa: E402,F403

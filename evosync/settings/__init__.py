@@ -167,4 +167,5 @@ from .accounts import *  # noqa: E402,F403
 from .celery import *  # noqa: E402,F403
 from .evotor import *  # noqa: E402,F403
 from .logging import *  # noqa: E402,F403
+from .sync import *  # noqa: E402,F403
 from .vk import *  # noqa: E402,F403

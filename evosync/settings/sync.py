@@ -1,0 +1,14 @@
+"""The VK sync engine: debouncing, locks, schedule."""
+
+import environ
+
+env = environ.Env()
+
+# Evotor events within this many seconds lead to one sync.
+SYNC_DEBOUNCE_SECONDS = env.int("SYNC_DEBOUNCE_SECONDS", default=60)
+# The per-merchant Redis lock expires by itself after this long (a killed worker never blocks for good).
+SYNC_LOCK_SECONDS = env.int("SYNC_LOCK_SECONDS", default=900)
+# A running sync silent for this long was interrupted; the next run takes over.
+SYNC_STALE_SECONDS = env.int("SYNC_STALE_SECONDS", default=300)
+# How often the beat syncs every shop whose sync is on.
+SYNC_INTERVAL_SECONDS = env.int("SYNC_INTERVAL_SECONDS", default=3600)

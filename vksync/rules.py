@@ -1,0 +1,201 @@
+"""The merchant's rules turning one Evotor product into the exact parameters of one VK item.
+
+Pure functions on plain values: no database, no network.
+"""
+
+import hashlib
+import json
+import re
+import string
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+
+VK_NAME_MIN = 4
+VK_NAME_MAX = 100
+VK_DESCRIPTION_MIN = 10
+VK_DESCRIPTION_MAX = 4000
+VK_SKU_MAX = 50
+VK_STOCK_MAX = 999999
+VK_PRICE_MAX = Decimal("999999999999")
+
+TEMPLATE_FIELDS = ("name", "description", "article", "barcode", "measure", "price")
+
+_LINK = re.compile(
+    r"(?:https?://|ftp://|www\.)\S+"
+    r"|\b[\w-]+(?:\.[\w-]+)*\.(?:ru|рф|com|net|org|su|info|biz|me|io|shop|store|online|site|pro)\b(?:/\S*)?",
+    re.IGNORECASE,
+)
+_SPACES = re.compile(r"[ \t]+")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The part of SyncSettings the rules read (plain values, so plans are testable without a database)."""
+
+    category_id: int = 1
+    group_categories: dict | None = None
+    markup_percent: Decimal = Decimal("0")
+    rounding: str = "none"
+    old_price_markup_percent: Decimal | None = None
+    description_template: str = "{description}"
+    unavailable_if_no_stock: bool = True
+    unavailable_if_not_for_sale: bool = True
+    send_stock: bool = False
+    albums_per_group: bool = True
+    sku_key: str = "evotor_id"
+
+    @classmethod
+    def from_settings(cls, sync_settings) -> "Rules":
+        s = sync_settings
+        return cls(
+            category_id=s.category_id,
+            group_categories=dict(s.group_categories or {}),
+            markup_percent=Decimal(s.markup_percent),
+            rounding=s.rounding,
+            old_price_markup_percent=(
+                Decimal(s.old_price_markup_percent) if s.old_price_markup_percent is not None else None
+            ),
+            description_template=s.description_template,
+            unavailable_if_no_stock=s.unavailable_if_no_stock,
+            unavailable_if_not_for_sale=s.unavailable_if_not_for_sale,
+            send_stock=s.send_stock,
+            albums_per_group=s.albums_mode == "per_group",
+            sku_key=s.sku_key,
+        )
+
+
+def round_price(value: Decimal, rounding: str) -> Decimal:
+    """Round a price in roubles the merchant's way; never below zero."""
+    value = max(Decimal(value), Decimal("0"))
+    if rounding == "1":
+        value = value.quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+    elif rounding == "10":
+        value = (value / 10).quantize(Decimal("1"), rounding=ROUND_HALF_UP) * 10
+    elif rounding == "99":
+        # 123.40 → 123.99, 124.00 → 123.99: the price ends in .99 and never moves by a rouble or more.
+        value = value.quantize(Decimal("1"), rounding=ROUND_CEILING) - Decimal("0.01") if value >= 1 else value
+    value = max(value, Decimal("0")).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return min(value, VK_PRICE_MAX)
+
+
+def vk_price(price: Decimal, *, markup_percent: Decimal, rounding: str) -> Decimal:
+    """The Evotor price with the markup and rounding applied."""
+    return round_price(Decimal(price) * (1 + Decimal(markup_percent) / 100), rounding)
+
+
+def vk_old_price(price: Decimal, *, rules: Rules, new_price: Decimal) -> Decimal | None:
+    """The crossed-out price, when the merchant set one and it is above the selling price."""
+    if rules.old_price_markup_percent is None:
+        return None
+    old = vk_price(price, markup_percent=rules.old_price_markup_percent, rounding=rules.rounding)
+    return old if old > new_price else None
+
+
+def cp1251_length(text: str) -> int:
+    """Length as VK counts it: a character outside cp1251 arrives as an HTML entity `&#NNNN;`."""
+    total = 0
+    for char in text:
+        try:
+            char.encode("cp1251")
+            total += 1
+        except UnicodeEncodeError:
+            total += len(f"&#{ord(char)};")
+    return total
+
+
+def vk_name(name: str) -> str:
+    """The product name fitted into VK's 4–100 characters (counted in cp1251)."""
+    name = " ".join((name or "").split())
+    if cp1251_length(name) < VK_NAME_MIN:
+        name = f"Товар «{name}»" if name else "Товар без названия"
+    if cp1251_length(name) <= VK_NAME_MAX:
+        return name
+    cut, used = [], 0
+    for char in name:
+        size = cp1251_length(char)
+        if used + size > VK_NAME_MAX - 1:
+            break
+        cut.append(char)
+        used += size
+    return "".join(cut).rstrip() + "…"
+
+
+class _Fields(dict):
+    def __missing__(self, key):
+        return ""
+
+
+def render_description(template: str, fields: dict, *, name: str) -> str:
+    """The description from the merchant's template: links stripped, at least VK's 10 characters."""
+    formatter = string.Formatter()
+    try:
+        parsed = list(formatter.parse(template or ""))
+        text = "".join(
+            literal + (str(fields.get(field, "")) if field is not None else "") for literal, field, _, _ in parsed
+        )
+    except ValueError:  # a stray brace in the template: show the description as it is
+        text = str(fields.get("description", ""))
+    text = _LINK.sub("", text)
+    text = "\n".join(_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    if len(text) < VK_DESCRIPTION_MIN:
+        text = f"{text}\n{name}".strip() if name and name not in text else text
+    if len(text) < VK_DESCRIPTION_MIN:
+        text = text.ljust(VK_DESCRIPTION_MIN, ".")
+    return text[:VK_DESCRIPTION_MAX]
+
+
+def product_sku(product: dict, sku_key: str) -> str:
+    """The key VK keeps in `sku` so an item can be recognised as ours (falls back to the Evotor id)."""
+    value = ""
+    if sku_key == "article":
+        value = product.get("article_number") or ""
+    elif sku_key == "barcode":
+        value = next(iter(product.get("barcodes") or []), "")
+    return str(value or product["evotor_id"])[:VK_SKU_MAX]
+
+
+def is_available(product: dict, rules: Rules) -> bool:
+    """Whether a published product is shown in VK or hidden as unavailable."""
+    if rules.unavailable_if_no_stock and Decimal(product.get("quantity") or 0) <= 0:
+        return False
+    if rules.unavailable_if_not_for_sale and not product.get("allow_to_sell", True):
+        return False
+    return True
+
+
+def item_fields(product: dict, rules: Rules) -> dict:
+    """Every parameter of market.add/edit that comes from the product (photo and album aside)."""
+    price = vk_price(product.get("price") or 0, markup_percent=rules.markup_percent, rounding=rules.rounding)
+    name = vk_name(product.get("name") or "")
+    barcodes = product.get("barcodes") or []
+    template_fields = {
+        "name": product.get("name") or "",
+        "description": product.get("description") or "",
+        "article": product.get("article_number") or "",
+        "barcode": ", ".join(str(b) for b in barcodes),
+        "measure": product.get("measure_name") or "",
+        "price": f"{price}",
+    }
+    group = product.get("parent_evotor_id") or ""
+    category = (rules.group_categories or {}).get(group) or rules.category_id
+    fields = {
+        "name": name,
+        "description": render_description(rules.description_template, template_fields, name=name),
+        "category_id": int(category),
+        "price": f"{price}",
+        "deleted": 0 if is_available(product, rules) else 1,
+        "sku": product_sku(product, rules.sku_key),
+    }
+    old_price = vk_old_price(product.get("price") or 0, rules=rules, new_price=price)
+    if old_price is not None:
+        fields["old_price"] = f"{old_price}"
+    if rules.send_stock:
+        fields["stock_amount"] = int(min(max(Decimal(product.get("quantity") or 0), 0), VK_STOCK_MAX))
+    return fields
+
+
+def pushed_hash(fields: dict, photo_sha: str) -> str:
+    """Hash of exactly what is sent to VK: equal hashes mean nothing to push."""
+    payload = json.dumps({"fields": fields, "photo": photo_sha}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()

@@ -1,0 +1,77 @@
+"""Checks shared by the sync tests: the VK shop (in the emulator) against the desired state."""
+
+import hashlib
+from decimal import Decimal
+
+from catalog.models import ProductGroup
+from catalog.selectors import published_products
+from vksync.rules import Rules, item_fields
+from vksync.sync_models import AlbumLink, SyncSettings
+from vksync.sync_services import PRODUCT_FIELDS, default_photo
+
+WRITE_METHODS = {
+    "market.add",
+    "market.edit",
+    "market.delete",
+    "market.restore",
+    "market.addAlbum",
+    "market.editAlbum",
+    "market.deleteAlbum",
+    "market.addToAlbum",
+    "market.removeFromAlbum",
+    "market.getProductPhotoUploadServer",
+    "market.saveProductPhoto",
+}
+
+
+def live_items(shop) -> list:
+    return [item for item in shop.vk.shop(shop.group_id).items.values() if not item.removed]
+
+
+def writes(shop) -> list[str]:
+    return [m for m in shop.vk.methods_called() if m in WRITE_METHODS]
+
+
+def items_by_sku(shop) -> dict:
+    by_sku = {}
+    for item in live_items(shop):
+        assert item.sku not in by_sku, f"duplicate VK item for sku {item.sku}"
+        by_sku[item.sku] = item
+    return by_sku
+
+
+def assert_vk_matches_catalog(shop) -> int:
+    """Every published product is in VK exactly as the rules say; returns how many are visible."""
+    rules = Rules.from_settings(SyncSettings.objects.get(merchant=shop.merchant))
+    default_sha, _ = default_photo(SyncSettings.objects.get(merchant=shop.merchant))
+    emu = shop.vk
+    vk_shop = emu.shop(shop.group_id)
+    by_sku = items_by_sku(shop)
+    groups = dict(ProductGroup.objects.filter(merchant=shop.merchant).values_list("evotor_id", "name"))
+    albums = dict(AlbumLink.objects.filter(merchant=shop.merchant).values_list("group_evotor_id", "vk_album_id"))
+    visible, published = 0, set()
+    for product in published_products(merchant=shop.merchant).values(*PRODUCT_FIELDS):
+        fields = item_fields(product, rules)
+        published.add(fields["sku"])
+        item = by_sku.get(fields["sku"])
+        if item is None:
+            assert fields["deleted"], f"{product['name']} is missing in VK"
+            continue
+        assert item.title == fields["name"]
+        assert item.description == fields["description"]
+        assert item.price == Decimal(fields["price"])
+        assert item.category_id == fields["category_id"]
+        assert bool(item.hidden) == bool(fields["deleted"])
+        photo_sha = hashlib.sha256(emu.photo_bytes[item.main_photo_id]).hexdigest()
+        assert photo_sha == (product["image_hash"] if product["image_url"] else default_sha)
+        if not fields["deleted"]:
+            visible += 1
+            group = product["parent_evotor_id"]
+            expected = [albums[group]] if group in groups else []
+            assert item.album_ids == expected, product["name"]
+            if expected:
+                assert vk_shop.albums[expected[0]].title == groups[group]
+    for sku, item in by_sku.items():
+        if sku not in published and sku:
+            assert item.hidden, f"{item.title} should be hidden"
+    return visible
