@@ -59,3 +59,33 @@ def bulk_upsert(model, rows: list[dict], *, unique: list[str], update: list[str]
                 params.extend(values)
             cursor.execute(head + ", ".join([placeholder] * len(chunk)) + " " + suffix, params)
     return len(rows)
+
+
+def bulk_set(model, objs: list, fields: list[str], *, batch_size: int = 500) -> int:
+    """Write `fields` of each object by primary key: one `UPDATE … SET col = CASE pk WHEN … END` per batch.
+
+    The SQL `bulk_update` sends, without compiling a When() per row and field through the ORM (about
+    100 ms of CPU for 25 rows of 8 fields). Values go through each field's get_db_prep_save.
+    """
+    if not objs:
+        return 0
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    meta = model._meta
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    columns = [meta.get_field(name) for name in fields]
+    max_params = getattr(connection.features, "max_query_params", None) or 100_000
+    batch_size = max(1, min(batch_size, max_params // (2 * len(columns) + 1)))
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), batch_size):
+            chunk = objs[start : start + batch_size]
+            whens = " ".join(["WHEN %s THEN %s"] * len(chunk))
+            sets, params = [], []
+            for field in columns:
+                sets.append(f"{quote(field.column)} = CASE {pk} {whens} END")
+                for obj in chunk:
+                    params += [obj.pk, field.get_db_prep_save(getattr(obj, field.attname), connection)]
+            # Only quoted table/column names from the model go into the SQL text; every value is a parameter.
+            sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {pk} IN ({', '.join(['%s'] * len(chunk))})"  # noqa: S608
+            cursor.execute(sql, [*params, *(obj.pk for obj in chunk)])
+    return len(objs)

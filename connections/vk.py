@@ -195,11 +195,24 @@ class VkClient:
                 results.append(VkResult(ok=False, error=exc))
         return results
 
-    def upload_product_photo(self, group_id: int, image_bytes: bytes, filename: str) -> int:
-        """Upload an image for the community's items; return the photo_id for market.add/edit."""
-        server = self.call("market.getProductPhotoUploadServer", group_id=group_id)
+    def photo_upload_urls(self, group_id: int, count: int) -> list[str]:
+        """`count` upload addresses for the community's item photos (one per photo), 25 to an `execute`."""
+        calls = [VkCall("market.getProductPhotoUploadServer", {"group_id": group_id})] * count
+        urls = []
+        for result in self.batch(calls):
+            if not result.ok:
+                raise result.error
+            urls.append(result.response["upload_url"])
+        return urls
+
+    def upload_product_photo(self, group_id: int, image_bytes: bytes, filename: str, *, upload_url: str = "") -> int:
+        """Upload an image for the community's items; return the photo_id for market.add/edit.
+
+        `upload_url` from photo_upload_urls saves the request that would ask for it."""
+        if not upload_url:
+            upload_url = self.call("market.getProductPhotoUploadServer", group_id=group_id)["upload_url"]
         content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-        answer = self._upload(server["upload_url"], {"file": (filename, image_bytes, content_type)})
+        answer = self._upload(upload_url, {"file": (filename, image_bytes, content_type)})
         try:
             body = answer.json()
         except ValueError:
