@@ -45,5 +45,6 @@ def connect_demo_merchant() -> str:
     if store is None:
         return f"Demo merchant {merchant.email}: the Evotor catalog could not be read ({refresh.status})."
     Store.objects.filter(pk=store.pk).update(sync_enabled=True)
+    refresh_catalog(merchant=merchant)  # again: now the pictures of the published products are read too
     confirm_plan(merchant=merchant)
     return f"Demo merchant {merchant.email}: store «{store.name}» is published; the first VK sync is queued."
