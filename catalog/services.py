@@ -25,7 +25,7 @@ from connections.evotor import (
 )
 from connections.locks import merchant_lock
 from connections.models import EvotorConnection
-from connections.services import evotor_mark_broken, evotor_mark_ok
+from connections.services import evotor_mark_broken, evotor_mark_ok, evotor_queue_refresh_soon
 from connections.signals import catalog_changed
 
 logger = logging.getLogger(__name__)
@@ -141,15 +141,28 @@ def refresh_all_catalogs(progress: Progress | None = None) -> list[RefreshResult
 
 
 def set_store_sync(*, store: Store, enabled: bool) -> Store:
-    store.sync_enabled = enabled
-    store.save(update_fields=["sync_enabled"])
+    """Publish the store in VK or stop; the catalog is read again soon (pictures of what was picked), then synced."""
+    if store.sync_enabled != enabled:
+        store.sync_enabled = enabled
+        store.save(update_fields=["sync_enabled"])
+        _selection_changed(store.merchant_id)
     return store
 
 
 def set_group_sync(*, group: ProductGroup, enabled: bool) -> ProductGroup:
-    group.sync_enabled = enabled
-    group.save(update_fields=["sync_enabled"])
+    """Publish the group (and the groups below it) or stop; like set_store_sync."""
+    if group.sync_enabled != enabled:
+        group.sync_enabled = enabled
+        group.save(update_fields=["sync_enabled"])
+        _selection_changed(group.merchant_id)
     return group
+
+
+def _selection_changed(merchant_id: int) -> None:
+    # A few switches in a row lead to one refresh; its catalog_changed signal brings the sync.
+    evotor_queue_refresh_soon(
+        merchant_id=merchant_id, delay=settings.CATALOG_SELECTION_REFRESH_DELAY_SECONDS, reason="selection"
+    )
 
 
 # ----- the refresh, step by step ---------------------------------------------------------------

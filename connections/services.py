@@ -2,9 +2,11 @@
 
 import logging
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from connections.locks import merchant_key
 from connections.models import EvotorConnection
 
 logger = logging.getLogger(__name__)
@@ -109,6 +111,21 @@ def evotor_queue_refresh(*, merchant_id: int, countdown: float = 0) -> None:
     transaction.on_commit(
         lambda: _task("catalog.refresh_catalog").apply_async(args=[merchant_id], countdown=countdown or None)
     )
+
+
+def evotor_refresh_soon_key(merchant_id: int, reason: str) -> str:
+    return merchant_key(f"evotor-refresh-soon:{reason}", merchant_id)
+
+
+def evotor_queue_refresh_soon(*, merchant_id: int, delay: float, reason: str) -> bool:
+    """Queue one catalog refresh `delay` seconds from now; what happens meanwhile rides along with it.
+
+    Returns True when a refresh was queued, False when one is already on its way.
+    """
+    if not cache.add(evotor_refresh_soon_key(merchant_id, reason), 1, timeout=max(1, int(delay))):
+        return False
+    evotor_queue_refresh(merchant_id=merchant_id, countdown=delay)
+    return True
 
 
 def _task(name: str):

@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 EXECUTE_LIMIT = 25
 TRANSIENT_CODES = {6, 9, 10, 36}
+# VK refused the whole request before running any of it: resending can never do a thing twice.
+REFUSED_CODES = {6}
 RATE_LIMIT_CODE = 29
 PERMANENT_REASONS = {
     5: "VK не принимает токен: он истёк или был отозван. Подключите VK заново.",
@@ -164,19 +166,26 @@ class VkClient:
             raise_for_error(payload["error"], method)
         return payload.get("response")
 
-    def batch(self, calls: list[VkCall], *, per_execute: int = EXECUTE_LIMIT) -> list[VkResult]:
-        """Run `calls` through `execute`, `per_execute` (≤ 25) at a time; a VkResult per call, in order."""
+    def batch(
+        self, calls: list[VkCall], *, per_execute: int = EXECUTE_LIMIT, resend_when_unsure: bool = True
+    ) -> list[VkResult]:
+        """Run `calls` through `execute`, `per_execute` (≤ 25) at a time; a VkResult per call, in order.
+
+        `resend_when_unsure=False` is for calls that create things: a request whose answer was lost
+        (timeout, 5xx, VK errors 10/36) is not sent again, since VK may have run it; only a request VK
+        refused outright (error 6) is.
+        """
         per_execute = max(1, min(per_execute, EXECUTE_LIMIT))
         results = []
         for start in range(0, len(calls), per_execute):
-            results.extend(self._execute(calls[start : start + per_execute]))
+            results.extend(self._execute(calls[start : start + per_execute], resend_when_unsure))
         return results
 
-    def _execute(self, calls: list[VkCall]) -> list[VkResult]:
+    def _execute(self, calls: list[VkCall], resend_when_unsure: bool) -> list[VkResult]:
         for call in calls:
             self.method_counts[call.method] += 1
         self.method_counts["execute"] += 1
-        payload = self._request("execute", {"code": execute_code(calls)})
+        payload = self._request("execute", {"code": execute_code(calls)}, resend_when_unsure=resend_when_unsure)
         if "error" in payload:
             raise_for_error(payload["error"], "execute")
         answers = payload.get("response")
@@ -233,10 +242,12 @@ class VkClient:
                 time.sleep(min(self.backoff * 2**attempt, 60.0))
         raise VkTransientError("upload: no attempt made")
 
-    def _request(self, method: str, params: dict) -> dict:
+    def _request(self, method: str, params: dict, *, resend_when_unsure: bool = True) -> dict:
         """POST one API request (rate-limited, retried while transient); VK's JSON envelope."""
         data = {**params, "access_token": self._token, "v": self.version}
+        attempts = 0
         for attempt in range(self.max_retries + 1):
+            attempts += 1
             try:
                 self.rate_limiter.acquire(self._key)
             except RateLimiterError as exc:
@@ -246,17 +257,18 @@ class VkClient:
                 response = self._send(f"{self.base_url}/method/{method}", method, data=data)
                 payload = response.json()
             except (VkTransientError, ValueError) as exc:
-                problem = str(exc) or "bad JSON"
+                problem, refused = str(exc) or "bad JSON", False
             else:
                 code = (payload.get("error") or {}).get("error_code")
                 if code not in TRANSIENT_CODES:
                     return payload
-                problem = f"VK error {code}"
-            if attempt < self.max_retries:
-                delay = min(self.backoff * 2**attempt, 60.0)
-                logger.warning("VK %s failed (%s); retry %d in %.1fs", method, problem, attempt + 1, delay)
-                time.sleep(delay)
-        raise VkTransientError(f"VK {method}: {problem} after {self.max_retries + 1} attempts")
+                problem, refused = f"VK error {code}", code in REFUSED_CODES
+            if attempt == self.max_retries or not (refused or resend_when_unsure):
+                break
+            delay = min(self.backoff * 2**attempt, 60.0)
+            logger.warning("VK %s failed (%s); retry %d in %.1fs", method, problem, attempt + 1, delay)
+            time.sleep(delay)
+        raise VkTransientError(f"VK {method}: {problem} after {attempts} attempt(s)")
 
     def _send(self, url: str, what: str, **kwargs) -> requests.Response:
         try:

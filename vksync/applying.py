@@ -112,14 +112,8 @@ class Applier:
         When its answer is lost (timeout, 5xx) VK may have made the items: the run stops (the task tries
         again later) and the next run, reading the shop first, adopts them by sku instead of creating twins.
         """
-        if not any(call.method in NOT_REPEATABLE for call in calls):
-            return self.client.batch(calls)
-        retries = self.client.max_retries
-        self.client.max_retries = 0
-        try:
-            return self.client.batch(calls)
-        finally:
-            self.client.max_retries = retries
+        creates = any(call.method in NOT_REPEATABLE for call in calls)
+        return self.client.batch(calls, resend_when_unsure=not creates)
 
     def _tick(self, kind: str, done: int, *, force: bool = False) -> None:
         entry = self.progress.setdefault(kind, {"done": 0, "total": 0})

@@ -8,15 +8,14 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
-from connections.locks import merchant_key
 from connections.models import EvotorConnection
 from connections.services import (
     EvotorLinkConflict,
     evotor_link_user,
     evotor_queue_refresh,
+    evotor_queue_refresh_soon,
     evotor_save_token,
     evotor_set_installed,
 )
@@ -44,10 +43,6 @@ def connection_for_api_token(token: str) -> EvotorConnection | None:
     return EvotorConnection.objects.filter(evotor_user_id=evotor_user_id).first()
 
 
-def push_refresh_key(merchant_id: int) -> str:
-    return merchant_key("evotor-push-refresh", merchant_id)
-
-
 def product_pushed(*, connection: EvotorConnection) -> bool:
     """Evotor pushed a product made on a terminal: re-read the catalog soon (one refresh per quiet period).
 
@@ -56,11 +51,9 @@ def product_pushed(*, connection: EvotorConnection) -> bool:
     """
     if not connection.token or not connection.installed:
         return False
-    delay = settings.EVOTOR_PUSH_REFRESH_DELAY_SECONDS
-    if not cache.add(push_refresh_key(connection.merchant_id), 1, timeout=delay):
-        return False  # a refresh is already on its way and will see this product too
-    evotor_queue_refresh(merchant_id=connection.merchant_id, countdown=delay)
-    return True
+    return evotor_queue_refresh_soon(
+        merchant_id=connection.merchant_id, delay=settings.EVOTOR_PUSH_REFRESH_DELAY_SECONDS, reason="push"
+    )
 
 
 def placeholder_email(evotor_user_id: str) -> str:

@@ -106,6 +106,21 @@ def test_http_5xx_and_timeouts_are_retried(vk_emulator, tmp_path):
     assert client.request_count == 3
 
 
+def test_creates_are_not_resent_when_the_answer_was_lost(client, vk_emulator):
+    vk_emulator.http_error_next(502)
+    with pytest.raises(VkTransientError):
+        client.batch([new_item(1)], resend_when_unsure=False)
+    assert vk_emulator.request_count == 1
+
+
+def test_creates_refused_with_error_6_are_sent_again(client, vk_emulator):
+    vk_emulator.fail_next("execute", 6)
+    results = client.batch([new_item(1)], resend_when_unsure=False)
+    assert results[0].ok
+    assert vk_emulator.error_codes_seen() == [6]
+    assert len(vk_emulator.shop(TEST_GROUP_ID).items) == 1
+
+
 def test_error_29_stops_the_run(client, vk_emulator):
     vk_emulator.fail_next("market.get", 29)
     with pytest.raises(VkRateLimitReached):

@@ -31,3 +31,5 @@ CATALOG_IMAGE_CHECKS_PER_REFRESH = env.int("CATALOG_IMAGE_CHECKS_PER_REFRESH", d
 # Evotor's legacy product push (a product made on a terminal) triggers one refresh after this many
 # seconds; further pushes in the meantime ride along with it.
 EVOTOR_PUSH_REFRESH_DELAY_SECONDS = env.int("EVOTOR_PUSH_REFRESH_DELAY_SECONDS", default=60)
+# Switching stores or groups on/off re-reads the catalog this many seconds later (switches meanwhile ride along).
+CATALOG_SELECTION_REFRESH_DELAY_SECONDS = env.int("CATALOG_SELECTION_REFRESH_DELAY_SECONDS", default=15)

@@ -377,3 +377,22 @@ def test_lost_answer_to_a_create_batch_is_not_resent_and_the_next_run_adopts(sho
     assert run.status == SyncRun.Status.DONE, run.error
     assert run.adopted == 25
     assert_vk_matches_catalog(shop)
+
+
+def test_create_batch_refused_with_error_6_is_sent_again_within_the_run(shop, monkeypatch):
+    from vksync import applying
+
+    real = applying.Applier.apply_items
+
+    def refused(self, ops):
+        shop.vk.fail_next("execute", 6, times=2)  # VK refuses the first create batch outright: nothing is made
+        return real(self, ops)
+
+    monkeypatch.setattr(applying.Applier, "apply_items", refused)
+    run = sync(shop)
+    assert run.status == SyncRun.Status.DONE, run.error
+    refused_calls = [entry for entry in shop.vk.request_log if entry.get("error_code") == 6]
+    assert len(refused_calls) == 2
+    assert writes(shop).count("market.add") == len(live_items(shop))  # each create ran once
+    assert_vk_matches_catalog(shop)
+    assert len(items_by_sku(shop)) == len(live_items(shop))  # no twins

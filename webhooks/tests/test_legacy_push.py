@@ -3,8 +3,9 @@
 import pytest
 from django.core.cache import cache
 
+from connections.services import evotor_refresh_soon_key
 from connections.tests.factories import EvotorConnectionFactory
-from webhooks.services import api_token_for, push_refresh_key
+from webhooks.services import api_token_for
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/inventories/stores/20240101-AAAA-4000-8000-000000000001/products"
@@ -19,9 +20,9 @@ def push(client, token):
 @pytest.fixture
 def connection():
     connection = EvotorConnectionFactory(evotor_user_id="01-000000000000031", token="cloud")
-    cache.delete(push_refresh_key(connection.merchant_id))
+    cache.delete(evotor_refresh_soon_key(connection.merchant_id, "push"))
     yield connection
-    cache.delete(push_refresh_key(connection.merchant_id))
+    cache.delete(evotor_refresh_soon_key(connection.merchant_id, "push"))
 
 
 def test_our_token_looks_like_user_id_dot_signature():

@@ -59,6 +59,9 @@ class Command(BaseCommand):
 
     def start_emulators(self, env) -> subprocess.Popen:
         evotor_port, vk_port = port_of(settings.EVOTOR_API_URL), port_of(settings.VK_API_URL)
+        busy = [port for port in (evotor_port, vk_port) if listening(port)]
+        if busy:
+            raise CommandError(f"Port(s) {busy} already in use: is another demo running? Stop it first.")
         command = [sys.executable, "manage.py", "run_emulators", f"--evotor-port={evotor_port}", f"--vk-port={vk_port}"]
         child = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)  # noqa: S603
         deadline = time.monotonic() + EMULATOR_START_SECONDS
