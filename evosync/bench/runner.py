@@ -17,7 +17,7 @@ from emulators.server import serve_in_thread
 from evosync.bench import naive, vkcost
 from evosync.bench.measure import cpu_seconds
 from evosync.bench.scenario import Scenario, World, worker_env
-from evosync.bench.workers import Workers
+from evosync.bench.workers import JobFailed, Workers
 
 
 def sync_engine_available() -> bool:
@@ -35,6 +35,7 @@ class Runner:
         self.rows: list[dict] = []
         self.notes: list[str] = []
         self.ids: dict[str, int] = {}
+        self.failed = ""
 
     # ----- plumbing -----------------------------------------------------------------------------
     def run(self) -> list[dict]:
@@ -50,7 +51,12 @@ class Runner:
                 vk_url=vk_url,
             )
             self.workers = Workers(env, self.var_dir / "jobs", self.profile)
-            self.phases()
+            try:
+                self.phases()
+            except JobFailed as exc:  # report what was measured; the rest of the run would build on a failure
+                self.failed = str(exc)
+                last = str(exc).strip().splitlines()[-1]
+                self.notes.append(f"The run stopped after {len(self.rows)} phases: {last}")
         return self.rows
 
     def phases(self) -> None:

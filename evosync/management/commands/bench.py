@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from evosync.bench import report
 from evosync.bench.runner import Runner
@@ -90,6 +90,8 @@ class Command(BaseCommand):
             path.parent.mkdir(parents=True, exist_ok=True)
             report.write_docs(path, block)
             self.stdout.write(f"\nresults written to {path}")
+        if runner.failed:
+            raise CommandError(f"the benchmark stopped early:\n{runner.failed}")
 
 
 def _masked(url: str) -> str:
