@@ -120,8 +120,9 @@ def targets(rows: list[dict]) -> list[tuple[str, str, bool]]:
     return out
 
 
-def targets_text(checks) -> str:
-    return "\n".join(
+def targets_text(checks, products: int = 10_000) -> str:
+    note = "" if products >= 10_000 else f"(set for 10,000 products; this run has {products}: fixed costs weigh more)\n"
+    return note + "\n".join(
         f"- [{'x' if ok else ' '}] {text}: {figure}{'' if ok else '  ← MISSED'}" for text, figure, ok in checks
     )
 
@@ -169,7 +170,16 @@ def results_block(*, rows, checks, scenario: dict, host: dict, notes: list[str],
     if sampled:
         parts += ["\\* naive time measured on a sample of the phase's naive requests and extrapolated per kind of "
                   "request (see `naive_measured_requests` in the BENCH line).", ""]  # fmt: skip
-    parts += ["VK requests by method:", "", methods_table(rows), "", "Targets:", "", targets_text(checks), ""]
+    parts += [
+        "VK requests by method:",
+        "",
+        methods_table(rows),
+        "",
+        "Targets:",
+        "",
+        targets_text(checks, scenario["products"]),
+        "",
+    ]
     parts += [f"- {note}" for note in notes] + ([""] if notes else [])
     parts += ["```", *(bench_line(r) for r in rows), "```"]
     return "\n".join(parts)

@@ -76,7 +76,7 @@ class Command(BaseCommand):
         self.stdout.write(report.methods_table(rows) + "\n")
         for row in rows:
             self.stdout.write(report.bench_line(row))
-        self.stdout.write("\nTargets:\n" + report.targets_text(checks))
+        self.stdout.write("\nTargets:\n" + report.targets_text(checks, scenario.products))
         for note in runner.notes:
             self.stdout.write(f"note: {note}")
         if options["docs"]:
