@@ -6,14 +6,15 @@ upserts in bulk and removes cache rows of items and albums that no longer exist 
 """
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import OperationalError, transaction
 from django.db import connection as db_connection
-from django.db import transaction
 from django.utils import timezone
 
 from connections.models import VkConnection
@@ -26,6 +27,7 @@ logger = logging.getLogger(__name__)
 ITEMS_PER_CALL = 200
 ALBUMS_PER_CALL = 100
 LOCK_SECONDS = 3600
+DEADLOCK, DEADLOCK_ATTEMPTS = 1213, 3  # MySQL/MariaDB "Deadlock found when trying to get lock"
 
 
 @dataclass(frozen=True)
@@ -136,9 +138,25 @@ def _upsert(model, rows: list, unique: list[str]) -> None:
     model.objects.bulk_create(rows, **options)
 
 
-@transaction.atomic
 def store_vk_shop(*, merchant, group_id: int, pages: VkShopPages) -> tuple[int, int]:
-    """Upsert the albums and items read from VK; drop what VK no longer has. Returns (items, removed)."""
+    """Upsert the albums and items read from VK; drop what VK no longer has. Returns (items, removed).
+
+    On MariaDB two merchants' stores at the same moment can deadlock on index gap locks (error 1213,
+    seen in `make bench`'s two_merchants phase): InnoDB rolls one back, and the store, being idempotent,
+    is run again — at most DEADLOCK_ATTEMPTS times, and only when no outer transaction would be lost."""
+    for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+        try:
+            return _store_vk_shop(merchant=merchant, group_id=group_id, pages=pages)
+        except OperationalError as error:
+            if error.args[:1] != (DEADLOCK,) or attempt == DEADLOCK_ATTEMPTS or db_connection.in_atomic_block:
+                raise
+            logger.warning("VK shop store of merchant %s deadlocked; attempt %d", merchant.pk, attempt + 1)
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@transaction.atomic
+def _store_vk_shop(*, merchant, group_id: int, pages: VkShopPages) -> tuple[int, int]:
     now = timezone.now()
     _upsert(VkAlbum, [album_row(merchant, group_id, a, now) for a in pages.albums], ["group_id", "vk_id"])
     _upsert(VkItem, [item_row(merchant, group_id, i, now) for i in pages.items], ["group_id", "vk_id"])
