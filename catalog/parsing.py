@@ -2,8 +2,9 @@
 
 import hashlib
 import json
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
+
+from connections.evotor import parse_evotor_time
 
 # Fields with a column of their own; everything else Evotor sends is kept in `extra`.
 PRODUCT_KNOWN = {
@@ -15,21 +16,6 @@ CENTS = Decimal("0.01")
 THOUSANDTHS = Decimal("0.001")
 MAX_MONEY = Decimal("9999999999.99")
 MAX_QUANTITY = Decimal("999999999999.999")
-
-
-def parse_time(value) -> datetime | None:
-    """Evotor's `2018-07-09T11:46:52.024+0000` (also tolerates `Z` and `+00:00`)."""
-    if not value or not isinstance(value, str):
-        return None
-    for fmt in ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
-        try:
-            return datetime.strptime(value, fmt)
-        except ValueError:
-            continue
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 def _decimal(value, step: Decimal, limit: Decimal) -> Decimal:
@@ -51,7 +37,7 @@ def store_fields(data: dict) -> dict:
     return {
         "name": _text(data.get("name"), 255) or _text(data.get("id"), 255),
         "address": _text(data.get("address"), 500),
-        "evotor_updated_at": parse_time(data.get("updated_at")),
+        "evotor_updated_at": parse_evotor_time(data.get("updated_at")),
     }
 
 
@@ -59,7 +45,7 @@ def group_fields(data: dict) -> dict:
     return {
         "name": _text(data.get("name"), 255),
         "parent_evotor_id": _text(data.get("parent_id"), 64) or None,
-        "evotor_updated_at": parse_time(data.get("updated_at")),
+        "evotor_updated_at": parse_evotor_time(data.get("updated_at")),
     }
 
 
@@ -80,7 +66,7 @@ def product_fields(data: dict) -> dict:
         "description": _text(data.get("description")),
         "article_number": _text(data.get("article_number"), 255),
         "extra": {k: v for k, v in data.items() if k not in PRODUCT_KNOWN},
-        "evotor_updated_at": parse_time(data.get("updated_at")),
+        "evotor_updated_at": parse_evotor_time(data.get("updated_at")),
     }
 
 

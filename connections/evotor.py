@@ -8,6 +8,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -237,3 +238,26 @@ class EvotorClient:
             if reset is not None and reset > 0:
                 return reset
         return self._backoff(retry)
+
+
+def parse_evotor_time(value) -> datetime | None:
+    """Evotor's `2018-07-09T11:46:52.024+0000`, an ISO string, or milliseconds since the epoch; None if unreadable."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        try:
+            return datetime.fromtimestamp(value / 1000, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if not isinstance(value, str):
+        return None
+    for fmt in ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
+        try:
+            return datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

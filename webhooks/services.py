@@ -4,12 +4,12 @@ import base64
 import hashlib
 import hmac
 import logging
-from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
+from connections.evotor import parse_evotor_time
 from connections.models import EvotorConnection
 from connections.services import (
     EvotorLinkConflict,
@@ -121,29 +121,6 @@ def receive_cloud_token(*, evotor_user_id: str, token: str) -> EvotorConnection:
     return connection
 
 
-def parse_timestamp(value) -> datetime | None:
-    """Evotor's event timestamp: milliseconds since the epoch or an ISO/Evotor-format string."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        try:
-            return datetime.fromtimestamp(value / 1000, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    if not isinstance(value, str):
-        return None
-    for fmt in ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
-        try:
-            return datetime.strptime(value, fmt)
-        except ValueError:
-            continue
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _record(kind: str, event_id: str, body: dict, **fields) -> tuple[WebhookEvent, bool]:
     """Record an event once; a resend returns the first record and False."""
     try:
@@ -166,7 +143,7 @@ def record_subscription_event(*, body: dict) -> WebhookEvent:
         event_type=str(body["type"])[:64],
         evotor_user_id=str(body["userId"])[:64],
         sequence_number=sequence,
-        occurred_at=parse_timestamp(body.get("timestamp")),
+        occurred_at=parse_evotor_time(body.get("timestamp")),
     )
     if not created:
         return event
@@ -192,7 +169,7 @@ def record_installation_event(*, body: dict) -> WebhookEvent:
     """Record an (un)installation; apply it unless a later one for the same user was applied already."""
     data = body["data"]
     evotor_user_id = str(data["userId"])[:64]
-    occurred_at = parse_timestamp(body.get("timestamp"))
+    occurred_at = parse_evotor_time(body.get("timestamp"))
     event, created = _record(
         WebhookEvent.Kind.INSTALLATION,
         str(body["id"]),

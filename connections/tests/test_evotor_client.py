@@ -114,3 +114,24 @@ def test_reset_given_as_an_epoch_timestamp_is_understood(evotor_emulator, catalo
     evotor_emulator.fail_next(429, times=1, reset=int(time.time()) + 5)
     EvotorClient("tok-1", sleep=waits.append).stores()
     assert len(waits) == 1 and 0 < waits[0] <= 6
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2018-07-09T11:46:52.024+0000", "2018-07-09T11:46:52+0000", "2018-07-09T11:46:52.024Z", 1531136812024],
+)
+def test_evotor_times_are_read_as_aware_datetimes(value):
+    from datetime import UTC, datetime
+
+    from connections.evotor import parse_evotor_time
+
+    moment = parse_evotor_time(value)
+    assert moment.tzinfo is not None
+    assert moment.astimezone(UTC).replace(microsecond=0) == datetime(2018, 7, 9, 11, 46, 52, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("value", [None, "", "yesterday", True, [1]])
+def test_unreadable_evotor_times_are_none(value):
+    from connections.evotor import parse_evotor_time
+
+    assert parse_evotor_time(value) is None
