@@ -102,6 +102,19 @@ def token(emu, environ, start_response):
     return _fail(start_response, "unsupported_grant_type", f"grant_type {grant!r} is not supported")
 
 
+def _tokens_for(emu, grant: dict, form: dict, start_response):
+    """Answer a token request with new tokens for the user and device of `grant`."""
+    issued = _issue(
+        emu,
+        user_id=grant["user_id"],
+        device_id=grant["device_id"],
+        scope=grant["scope"],
+        client_id=grant["client_id"],
+        state=form.get("state", ""),
+    )
+    return json_response(start_response, issued)
+
+
 def _by_code(emu, form: dict, start_response):
     with emu._lock:
         grant = emu.oauth_codes.pop(form.get("code", ""), None)
@@ -113,15 +126,7 @@ def _by_code(emu, form: dict, start_response):
         return _fail(start_response, "invalid_grant", "device_id does not match")
     if pkce_challenge(form.get("code_verifier", "")) != grant["challenge"]:
         return _fail(start_response, "invalid_grant", "code_verifier does not match code_challenge")
-    issued = _issue(
-        emu,
-        user_id=grant["user_id"],
-        device_id=grant["device_id"],
-        scope=grant["scope"],
-        client_id=grant["client_id"],
-        state=form.get("state", ""),
-    )
-    return json_response(start_response, issued)
+    return _tokens_for(emu, grant, form, start_response)
 
 
 def _by_refresh(emu, form: dict, start_response):
@@ -133,12 +138,4 @@ def _by_refresh(emu, form: dict, start_response):
             grant = None
     if grant is None:
         return _fail(start_response, "invalid_grant", "refresh_token is invalid or device_id does not match")
-    issued = _issue(
-        emu,
-        user_id=grant["user_id"],
-        device_id=grant["device_id"],
-        scope=grant["scope"],
-        client_id=grant["client_id"],
-        state=form.get("state", ""),
-    )
-    return json_response(start_response, issued)
+    return _tokens_for(emu, grant, form, start_response)
