@@ -148,6 +148,7 @@ class VkClient:
         self.base_url = (base_url or settings.VK_API_URL).rstrip("/")
         self.version = version or settings.VK_API_VERSION
         self.session = session or requests.Session()
+        self.upload_session = requests.Session() if session is None else session  # used from the upload thread
         self.rate_limiter = rate_limiter or default_rate_limiter()
         self.timeout = timeout if timeout is not None else settings.VK_REQUEST_TIMEOUT_SECONDS
         self.max_retries = max_retries if max_retries is not None else settings.VK_MAX_RETRIES
@@ -220,6 +221,13 @@ class VkClient:
         `upload_url` from photo_upload_urls saves the request that would ask for it."""
         if not upload_url:
             upload_url = self.call("market.getProductPhotoUploadServer", group_id=group_id)["upload_url"]
+        return self.save_product_photo(self.post_product_photo(upload_url, image_bytes, filename))
+
+    def post_product_photo(self, upload_url: str, image_bytes: bytes, filename: str) -> str:
+        """POST the file to the upload server; return its answer for save_product_photo.
+
+        Not an API request (no rate limit, no token), so it may run in another thread while API calls go on:
+        it has its own HTTP session."""
         content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
         answer = self._upload(upload_url, {"file": (filename, image_bytes, content_type)})
         try:
@@ -228,14 +236,18 @@ class VkClient:
             raise VkTransientError("upload server answered something that is not JSON")
         if "error" in body:
             raise VkApiError(100, f"upload server refused the photo: {body['error']}", "upload")
-        saved = self.call("market.saveProductPhoto", upload_response=answer.text)
+        return answer.text
+
+    def save_product_photo(self, upload_response: str) -> int:
+        """market.saveProductPhoto (one request: the reference says never inside execute); the photo_id."""
+        saved = self.call("market.saveProductPhoto", upload_response=upload_response)
         return int(saved["photo_id"])
 
     def _upload(self, url: str, files: dict) -> requests.Response:
         """POST the file to VK's upload server, retrying network trouble and HTTP 5xx (bounded)."""
         for attempt in range(self.max_retries + 1):
             try:
-                return self._send(url, "upload", files=files)
+                return self._send(url, "upload", files=files, session=self.upload_session)
             except VkTransientError:
                 if attempt == self.max_retries:
                     raise
@@ -270,9 +282,9 @@ class VkClient:
             time.sleep(delay)
         raise VkTransientError(f"VK {method}: {problem} after {attempts} attempt(s)")
 
-    def _send(self, url: str, what: str, **kwargs) -> requests.Response:
+    def _send(self, url: str, what: str, *, session=None, **kwargs) -> requests.Response:
         try:
-            response = self.session.post(url, timeout=self.timeout, **kwargs)
+            response = (session or self.session).post(url, timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
             raise VkTransientError(f"network error calling {what}: {type(exc).__name__}")
         if response.status_code >= 500:

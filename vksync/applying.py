@@ -5,9 +5,11 @@ Every batch's answers are written before the next batch is sent, so a crash forg
 one batch — and those items carry our sku, so the next run adopts them instead of duplicating.
 """
 
+import contextvars
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -194,24 +196,41 @@ class Applier:
         self.album_ids[key] = vk_album_id
 
     def apply_photos(self, ops: list[p.Operation]) -> None:
-        """Upload the photos VK lacks; their upload addresses are asked 25 to an `execute` (saves stay apart)."""
-        todo = list({op.photo_sha: op for op in ops if op.photo_sha not in self.photo_ids}.values())
-        for start in range(0, len(todo), BATCH):
-            chunk = todo[start : start + BATCH]
-            try:
-                urls = self.client.photo_upload_urls(self.group_id, len(chunk))
-            except VkConnectionBroken:
-                raise
-            except VkApiError as error:
-                record_batch({}, [self._error(op, error, None) for op in chunk])
-                continue
-            for op, url in zip(chunk, urls, strict=True):
-                self._upload_photo(op, url)
+        """Upload the photos VK lacks, 25 upload addresses to an `execute`.
 
-    def _upload_photo(self, op: p.Operation, upload_url: str) -> None:
+        A helper thread downloads each picture and POSTs it to the upload server (no rate limit there) while
+        this thread saves the ones already uploaded (`market.saveProductPhoto`, one rate-limited request each),
+        so the saves follow each other at the rate limit instead of waiting for downloads and uploads.
+        """
+        todo = list({op.photo_sha: op for op in ops if op.photo_sha not in self.photo_ids}.values())
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="photo-upload")
         try:
-            content, filename = self.load_photo(op.photo_sha)
-            photo_id = self.client.upload_product_photo(self.group_id, content, filename, upload_url=upload_url)
+            for start in range(0, len(todo), BATCH):
+                chunk = todo[start : start + BATCH]
+                try:
+                    urls = self.client.photo_upload_urls(self.group_id, len(chunk))
+                except VkConnectionBroken:
+                    raise
+                except VkApiError as error:
+                    record_batch({}, [self._error(op, error, None) for op in chunk])
+                    continue
+                posts = [
+                    pool.submit(contextvars.copy_context().run, self._post_photo, op, url)
+                    for op, url in zip(chunk, urls, strict=True)
+                ]
+                for op, post in zip(chunk, posts, strict=True):
+                    self._save_photo(op, post)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _post_photo(self, op: p.Operation, upload_url: str) -> str:
+        """In the helper thread: the picture's bytes to VK's upload server (HTTP only, no database)."""
+        content, filename = self.load_photo(op.photo_sha)
+        return self.client.post_product_photo(upload_url, content, filename)
+
+    def _save_photo(self, op: p.Operation, post: Future) -> None:
+        try:
+            photo_id = self.client.save_product_photo(post.result())
         except VkConnectionBroken:
             raise
         except (VkApiError, OSError, ValueError) as error:

@@ -427,18 +427,19 @@ def default_photo(sync_settings: SyncSettings) -> tuple[str, str]:
 
 
 def _photo_loader(merchant, sources: dict):
-    """sha → (bytes, filename): the default picture from disk, product images from Evotor."""
+    """sha → (bytes, filename): the default picture from disk, product images from Evotor.
+
+    The Evotor client is made here, so `load` touches no database and may run in the upload thread."""
     client = None
+    if any(not source.startswith("file:") for source in sources.values()):
+        connection = EvotorConnection.objects.filter(merchant=merchant).first()
+        client = EvotorClient(connection.token if connection else "")
 
     def load(sha: str) -> tuple[bytes, str]:
-        nonlocal client
         source = sources[sha]
         if source.startswith("file:"):
             path = Path(source[5:])
             return path.read_bytes(), path.name
-        if client is None:
-            connection = EvotorConnection.objects.filter(merchant=merchant).first()
-            client = EvotorClient(connection.token if connection else "")
         name = source.rsplit("/", 1)[-1] or "photo.jpg"
         try:
             return client.download(source), name
