@@ -6,8 +6,8 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends pkg-config libmariadb-dev gcc \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY requirements.txt .
-RUN pip install -r requirements.txt
+COPY requirements.txt requirements-mysql.txt ./
+RUN pip install -r requirements.txt -r requirements-mysql.txt
 COPY . .
 RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
     && useradd --create-home evosync && mkdir -p /app/var /app/media && chown -R evosync /app/var /app/media

@@ -6,13 +6,25 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
+# The MariaDB driver is installed only when DATABASE_URL asks for MariaDB (it needs pkg-config and libmariadb-dev).
+ENV_FILE_DATABASE_URL := $(shell sed -n 's/^DATABASE_URL=//p' .env 2>/dev/null)
+ifneq ($(filter mysql%,$(DATABASE_URL) $(BENCH_DATABASE_URL) $(ENV_FILE_DATABASE_URL)),)
+STAMP += $(VENV)/.mysql
+endif
+
 .PHONY: run test lint format venv migrate bench bench-web clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
-	touch $(STAMP)
+	touch $@
+
+$(VENV)/.mysql: requirements-mysql.txt $(VENV)/.installed
+	pkg-config --exists libmariadb || pkg-config --exists mariadb || \
+	  { echo "DATABASE_URL names MariaDB: first apt-get install pkg-config libmariadb-dev"; exit 1; }
+	$(PY) -m pip install --quiet -r requirements-mysql.txt
+	touch $@
 
 venv: $(STAMP)
 
