@@ -1,14 +1,16 @@
 """apply_plan: carry out a plan through VK `execute` batches, writing each answer to the mapping at once.
 
 Order: albums, photos, items (create/edit/hide/delete), album membership, album deletions.
-Every batch's answers are written before the next batch is sent, so a crash forgets at most
-one batch — and those items carry our sku, so the next run adopts them instead of duplicating.
+Every answer is written as soon as it comes; item batches go out one at a time, the next one sent while
+the previous answer is written, so a crash forgets at most two batches — and those items carry our sku,
+so the next run adopts them instead of duplicating. Pictures are downloaded and posted to VK's upload
+server in a helper thread while the saves go on.
 """
 
 import contextvars
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -27,6 +29,8 @@ PROGRESS_EVERY_SECONDS = 1.0
 # Per-call codes that mean the whole connection is unusable (VK may report them inside execute).
 BROKEN_CODES = {5, 14, 15, 17, 27, 203, 205, 1438, 1525, 1526}
 ITEM_GONE, ALBUM_GONE, ALREADY_IN_ALBUM = 1403, 1402, 1404
+ALBUM_KINDS = (p.ADOPT_ALBUM, p.CREATE_ALBUM, p.RENAME_ALBUM)
+ITEM_KINDS = (p.ADOPT, p.CREATE, p.EDIT, p.HIDE, p.DELETE, p.FORGET)
 NOT_REPEATABLE = {"market.add", "market.addAlbum"}  # repeating them after a lost answer would make twins
 
 VK_REASONS = {
@@ -67,6 +71,7 @@ class Counts:
     failed: int = 0
     photos: int = 0
     calls: dict = field(default_factory=dict)
+    seconds: dict = field(default_factory=dict)  # wall time per stage (albums, photos, items, membership, …)
 
 
 def record_batch(updates: dict[tuple, list[ProductLink]], errors: list[SyncItemError]) -> None:
@@ -152,15 +157,23 @@ class Applier:
     def apply(self, plan: p.Plan) -> Counts:
         ops = plan.operations
         self._set_totals(ops)
-        self.apply_albums([op for op in ops if op.kind in (p.ADOPT_ALBUM, p.CREATE_ALBUM, p.RENAME_ALBUM)])
-        self.apply_photos([op for op in ops if op.kind == p.UPLOAD_PHOTO])
-        item_kinds = (p.ADOPT, p.CREATE, p.EDIT, p.HIDE, p.DELETE, p.FORGET)
-        again = self.apply_items([op for op in ops if op.kind in item_kinds])
+        self._stage("albums", self.apply_albums, [op for op in ops if op.kind in ALBUM_KINDS])
+        self._stage("photos", self.apply_photos, [op for op in ops if op.kind == p.UPLOAD_PHOTO])
+        again = self._stage("items", self.apply_items, [op for op in ops if op.kind in ITEM_KINDS])
         members = [op for op in ops if op.kind in (p.REMOVE_FROM_ALBUM, p.ADD_TO_ALBUM)]
-        self.apply_membership(members + self._recreate(again))
-        self.apply_album_deletes([op for op in ops if op.kind == p.DELETE_ALBUM])
+        self._stage("membership", self.apply_membership, members + self._recreate(again))
+        self._stage("album_deletes", self.apply_album_deletes, [op for op in ops if op.kind == p.DELETE_ALBUM])
         self._tick("items", 0, force=True)
+        log.info("sync applied", extra={"run_id": self.run.pk, "seconds": self.counts.seconds})
         return self.counts
+
+    def _stage(self, name: str, apply: Callable, ops: list[p.Operation]):
+        started = time.monotonic()
+        try:
+            return apply(ops)
+        finally:
+            if ops:
+                self.counts.seconds[name] = round(time.monotonic() - started, 3)
 
     def apply_albums(self, ops: list[p.Operation]) -> None:
         for op in ops:
@@ -249,10 +262,43 @@ class Applier:
             state=ProductLink.State.DELETED, vk_item_id=None, vk_album_id=None, pushed_hash=""
         )
         sent = [op for op in ops if op.kind in (p.CREATE, p.EDIT, p.HIDE, p.DELETE)]
+        chunks = [sent[start : start + BATCH] for start in range(0, len(sent), BATCH)]
         again = []
-        for start in range(0, len(sent), BATCH):
-            again += self._item_batch(sent[start : start + BATCH])
+        for chunk, calls, results in self._answers_ahead(chunks, lambda chunk: [self._item_call(op) for op in chunk]):
+            again += self._record_items(chunk, calls, results)
         return again
+
+    def _answers_ahead(self, chunks: list[list], make_calls: Callable) -> Iterator[tuple[list, list, list]]:
+        """(chunk, calls, results) in order, the next chunk's request already sent while this one's are recorded.
+
+        One request at a time goes out, from a helper thread, so VK's answer and our writes overlap. After a
+        request fails, none after it is sent. A crash loses at most the answers of two requests; their items
+        carry our sku, so the next run adopts them instead of making twins.
+        """
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vk-send")
+        failed = []
+
+        def send_in_turn(calls: list) -> list:
+            if failed:
+                raise failed[0]
+            try:
+                return self._send(calls)
+            except BaseException as error:
+                failed.append(error)
+                raise
+
+        try:
+            waiting = None
+            for chunk in chunks:
+                calls = make_calls(chunk)
+                sending = pool.submit(contextvars.copy_context().run, send_in_turn, calls)
+                if waiting:
+                    yield waiting[0], waiting[1], waiting[2].result()
+                waiting = (chunk, calls, sending)
+            if waiting:
+                yield waiting[0], waiting[1], waiting[2].result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _ensure_links(self, ops: list[p.Operation]) -> None:
         """Links exist (with the sku and the hash about to be pushed) before VK is asked to create anything."""
@@ -318,7 +364,9 @@ class Applier:
 
     def _item_batch(self, chunk: list[p.Operation]) -> list[p.Operation]:
         calls = [self._item_call(op) for op in chunk]
-        results = self._send(calls)
+        return self._record_items(chunk, calls, self._send(calls))
+
+    def _record_items(self, chunk: list[p.Operation], calls: list[VkCall], results: list) -> list[p.Operation]:
         updates: dict[tuple, list[ProductLink]] = {}
         errors, again = [], []
         now = timezone.now()
