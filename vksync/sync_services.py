@@ -268,21 +268,25 @@ def _finish_plan(run, plan, *, dry_run, confirmed, sync_settings, client, connec
     )
     fields = {k: getattr(counts, k) for k in ("created", "updated", "hidden", "deleted", "adopted", "failed")}
     SyncRun.objects.filter(pk=run.pk).update(**fields)
-    if plan.writes:
-        _reread_vk_shop(run, client, connection.group_id)
     VkConnection.objects.filter(pk=connection.pk).update(status="ok", last_checked_at=timezone.now(), last_error="")
     _close(run, SyncRun.Status.DONE, "")
+    if plan.writes:
+        _queue_vk_shop_refresh(run)
     return None
 
 
-def _reread_vk_shop(run: SyncRun, client, group_id: int) -> None:
-    """After writes, read the shop again (a few requests) so the VK pages and the next plan see it as it is."""
-    from connections.vk import VkError
+def _queue_vk_shop_refresh(run: SyncRun) -> None:
+    """The run is done when VK has everything; reading the shop back for the VK pages is a job of its own.
+
+    (The next run reads the shop first anyway, so no plan depends on it.)"""
+    from vksync.tasks import refresh_vk_shop
 
     try:
-        _refresh_vk_cache(run.merchant, client, group_id)
-    except VkError as error:  # the sync itself is done; the next run reads the shop anyway
-        log.warning("VK shop not re-read after sync", extra={"merchant_id": run.merchant_id, "error": str(error)})
+        refresh_vk_shop.delay(run.merchant_id)
+    except Exception as error:  # noqa: BLE001 - a broker hiccup must not undo a finished sync; the hourly refresh comes
+        log.warning(
+            "VK shop refresh not queued after sync", extra={"merchant_id": run.merchant_id, "error": str(error)}
+        )
 
 
 def _close(run: SyncRun, status: str, error: str) -> None:

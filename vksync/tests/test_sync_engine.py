@@ -396,3 +396,20 @@ def test_create_batch_refused_with_error_6_is_sent_again_within_the_run(shop, mo
     assert writes(shop).count("market.add") == len(live_items(shop))  # each create ran once
     assert_vk_matches_catalog(shop)
     assert len(items_by_sku(shop)) == len(live_items(shop))  # no twins
+
+
+def test_run_is_done_when_vk_has_everything_even_if_reading_the_shop_back_fails(shop, monkeypatch):
+    from connections.vk import VkTransientError
+    from vksync import services
+
+    def read_back_fails(*, merchant):
+        raise VkTransientError("VK did not answer the read-back")
+
+    monkeypatch.setattr(services, "refresh_vk_shop", read_back_fails)  # the job queued after the writes
+    run = sync(shop)
+    assert run.status == SyncRun.Status.DONE, run.error
+    assert run.created == len(live_items(shop)) > 20
+    monkeypatch.undo()
+    services.refresh_vk_shop(merchant=shop.merchant)  # the next refresh brings the pages up to date
+    cached = VkItem.objects.filter(merchant=shop.merchant).exclude(sku="")
+    assert set(cached.values_list("sku", flat=True)) == set(items_by_sku(shop))
