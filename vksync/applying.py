@@ -256,7 +256,9 @@ class Applier:
 
     def apply_items(self, ops: list[p.Operation]) -> list[p.Operation]:
         """Send item writes; return the creates owed for items VK no longer has (1403 on edit)."""
+        started = time.monotonic()
         self._ensure_links(ops)
+        self.counts.seconds["links"] = round(time.monotonic() - started, 3)
         forget = [op.link_id for op in ops if op.kind == p.FORGET and op.link_id]
         ProductLink.objects.filter(pk__in=forget).update(
             state=ProductLink.State.DELETED, vk_item_id=None, vk_album_id=None, pushed_hash=""

@@ -8,6 +8,7 @@ exactly one more run follows.
 import contextlib
 import hashlib
 import logging
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -214,10 +215,14 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool) -> None:
     def work(client) -> None:
         # Run again from the top after a token refresh: reading, planning and applying are idempotent.
         used.append(client)
+        started = time.monotonic()
         _refresh_vk_cache(merchant, client, connection.group_id)
+        read_at = time.monotonic()
         SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
         sync_settings = settings_for(merchant)
         plan, sources = build_plan(merchant=merchant, sync_settings=sync_settings, group_id=connection.group_id)
+        seconds = {"read": round(read_at - started, 3), "plan": round(time.monotonic() - read_at, 3)}
+        log.info("sync planned", extra={"run_id": run.pk, "seconds": seconds, "writes": plan.writes})
         _finish_plan(
             run,
             plan,

@@ -280,12 +280,14 @@ def market_add_to_album(emu, caller, v):
             raise VkFault(1402)
     added = 0
     for album_id in v["album_ids"]:
+        count = shop.album_count(album_id)  # once per album: counting per item made big albums quadratic
         for item in items:
             if album_id in item.album_ids:
                 continue
-            if shop.album_count(album_id) >= emu.max_items_per_album:
+            if count >= emu.max_items_per_album:
                 raise VkFault(1406)
             item.album_ids.append(album_id)
+            count += 1
             added += 1
         shop.albums[album_id].updated_time = int(time.time())
     if not added:

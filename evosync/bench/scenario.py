@@ -199,6 +199,9 @@ def worker_env(*, scenario: Scenario, database_url: str, var_dir: Path, evotor_u
         DATABASE_URL=database_url,
         VAR_DIR=str(var_dir),
         MEDIA_ROOT=str(var_dir / "media"),
+        # Tasks the measured work queues (a sync's read-back of the shop, …) stay in the bench's own folder:
+        # nothing consumes them (the phases run that work themselves), and no real worker ever sees them.
+        CELERY_BROKER_URL="filesystem://",
         CELERY_BROKER_FOLDER=str(var_dir / "broker"),
         DEBUG="false",  # as in production: no query log kept in memory
         SECRET_KEY=env.get("BENCH_SECRET_KEY") or "bench-only-secret-key-not-for-production-0123456789",
