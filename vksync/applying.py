@@ -322,7 +322,7 @@ class Applier:
             ["state", "pushed_hash", "vk_item_id", "group_id", "sku"],
         )
         new = [op for op in ops if op.kind in (p.CREATE, p.ADOPT) and op.link_id is None and op.product_id]
-        ProductLink.objects.bulk_create(
+        made = ProductLink.objects.bulk_create(
             [
                 ProductLink(
                     merchant=self.merchant,
@@ -336,8 +336,10 @@ class Applier:
             ],
             batch_size=1000,
         )
-        if new:
+        ids = {link.product_id: link.pk for link in made}  # SQLite and MariaDB hand the new ids back
+        if None in ids.values():
             ids = dict(ProductLink.objects.filter(merchant=self.merchant).values_list("product_id", "id"))
+        if new:
             for op in ops:
                 if op.link_id is None and op.product_id:
                     op.link_id = ids.get(op.product_id)

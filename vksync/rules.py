@@ -93,6 +93,11 @@ def vk_old_price(price: Decimal, *, rules: Rules, new_price: Decimal) -> Decimal
 
 def cp1251_length(text: str) -> int:
     """Length as VK counts it: a character outside cp1251 arrives as an HTML entity `&#NNNN;`."""
+    try:
+        text.encode("cp1251")
+        return len(text)  # the usual case, without a look at each character
+    except UnicodeEncodeError:
+        pass
     total = 0
     for char in text:
         try:

@@ -280,7 +280,8 @@ def market_add_to_album(emu, caller, v):
             raise VkFault(1402)
     added = 0
     for album_id in v["album_ids"]:
-        count = shop.album_count(album_id)  # once per album: counting per item made big albums quadratic
+        # An album cannot hold more items than the shop: count only when the limit is within reach.
+        count = shop.album_count(album_id) if len(shop.items) >= emu.max_items_per_album else 0
         for item in items:
             if album_id in item.album_ids:
                 continue

@@ -49,6 +49,11 @@ def test_name_is_cut_to_100_counted_in_cp1251():
     assert cut.startswith("🍵")
 
 
+def test_cp1251_length_counts_characters_outside_cp1251_as_html_entities():
+    assert rules.cp1251_length("Чай «Эрл Грей» №1…") == 18
+    assert rules.cp1251_length("Чай 🍵") == 4 + len("&#127861;")
+
+
 def test_short_name_is_lengthened_to_vk_minimum():
     assert rules.vk_name("Чай") == "Товар «Чай»"
     assert rules.cp1251_length(rules.vk_name("")) >= 4
