@@ -4,22 +4,23 @@ Order: albums, photos, items (create/edit/hide/delete), album membership, album 
 Every answer is written as soon as it comes; item batches go out one at a time, the next one sent while
 the previous answer is written, so a crash forgets at most two batches — and those items carry our sku,
 so the next run adopts them instead of duplicating. Pictures are downloaded and posted to VK's upload
-server in a helper thread while the saves go on.
+server and saved in helper threads (vksync/photo_uploads.py) while the item links are written.
 """
 
 import contextvars
 import logging
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
 
 from catalog.upsert import bulk_set
-from connections.vk import VkApiError, VkCall, VkConnectionBroken
+from connections.vk import VkCall, VkConnectionBroken
 from vksync import planning as p
+from vksync.photo_uploads import PhotoUploads
 from vksync.sync_models import AlbumLink, ProductLink, SyncItemError, SyncRun, VkPhoto
 
 log = logging.getLogger(__name__)
@@ -158,8 +159,15 @@ class Applier:
         ops = plan.operations
         self._set_totals(ops)
         self._stage("albums", self.apply_albums, [op for op in ops if op.kind in ALBUM_KINDS])
-        self._stage("photos", self.apply_photos, [op for op in ops if op.kind == p.UPLOAD_PHOTO])
-        again = self._stage("items", self.apply_items, [op for op in ops if op.kind in ITEM_KINDS])
+        items = [op for op in ops if op.kind in ITEM_KINDS]
+        photos = self._start_photos([op for op in ops if op.kind == p.UPLOAD_PHOTO])
+        try:
+            self._stage("links", self._prepare_items, items)  # while the pictures go out
+            self._stage("photos", self._record_photos, photos)
+        finally:
+            if photos:
+                photos.stop()
+        again = self._stage("items", self.apply_items, items)
         members = [op for op in ops if op.kind in (p.REMOVE_FROM_ALBUM, p.ADD_TO_ALBUM)]
         self._stage("membership", self.apply_membership, members + self._recreate(again))
         self._stage("album_deletes", self.apply_album_deletes, [op for op in ops if op.kind == p.DELETE_ALBUM])
@@ -167,12 +175,12 @@ class Applier:
         log.info("sync applied", extra={"run_id": self.run.pk, "seconds": self.counts.seconds})
         return self.counts
 
-    def _stage(self, name: str, apply: Callable, ops: list[p.Operation]):
+    def _stage(self, name: str, apply: Callable, work):
         started = time.monotonic()
         try:
-            return apply(ops)
+            return apply(work)
         finally:
-            if ops:
+            if work:
                 self.counts.seconds[name] = round(time.monotonic() - started, 3)
 
     def apply_albums(self, ops: list[p.Operation]) -> None:
@@ -208,61 +216,33 @@ class Applier:
         )
         self.album_ids[key] = vk_album_id
 
-    def apply_photos(self, ops: list[p.Operation]) -> None:
-        """Upload the photos VK lacks, 25 upload addresses to an `execute`.
-
-        A helper thread downloads each picture and POSTs it to the upload server (no rate limit there) while
-        this thread saves the ones already uploaded (`market.saveProductPhoto`, one rate-limited request each),
-        so the saves follow each other at the rate limit instead of waiting for downloads and uploads.
-        """
+    def _start_photos(self, ops: list[p.Operation]) -> PhotoUploads | None:
+        """Start uploading the photos VK lacks (each picture once), in the background."""
         todo = list({op.photo_sha: op for op in ops if op.photo_sha not in self.photo_ids}.values())
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="photo-upload")
-        try:
-            for start in range(0, len(todo), BATCH):
-                chunk = todo[start : start + BATCH]
-                try:
-                    urls = self.client.photo_upload_urls(self.group_id, len(chunk))
-                except VkConnectionBroken:
-                    raise
-                except VkApiError as error:
-                    record_batch({}, [self._error(op, error, None) for op in chunk])
-                    continue
-                posts = [
-                    pool.submit(contextvars.copy_context().run, self._post_photo, op, url)
-                    for op, url in zip(chunk, urls, strict=True)
-                ]
-                for op, post in zip(chunk, posts, strict=True):
-                    self._save_photo(op, post)
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if not todo:
+            return None
+        return PhotoUploads(client=self.client, group_id=self.group_id, load_photo=self.load_photo, ops=todo)
 
-    def _post_photo(self, op: p.Operation, upload_url: str) -> str:
-        """In the helper thread: the picture's bytes to VK's upload server (HTTP only, no database)."""
-        content, filename = self.load_photo(op.photo_sha)
-        return self.client.post_product_photo(upload_url, content, filename)
+    def _record_photos(self, photos: PhotoUploads | None) -> None:
+        for op, photo_id, error in photos.outcomes() if photos else ():
+            if error is not None:
+                record_batch({}, [self._error(op, error, None)])
+                continue
+            VkPhoto.objects.get_or_create(group_id=self.group_id, sha256=op.photo_sha, defaults={"photo_id": photo_id})
+            self.photo_ids[op.photo_sha] = photo_id
+            self.counts.photos += 1
+            self._tick("photos", 1)
 
-    def _save_photo(self, op: p.Operation, post: Future) -> None:
-        try:
-            photo_id = self.client.save_product_photo(post.result())
-        except VkConnectionBroken:
-            raise
-        except (VkApiError, OSError, ValueError) as error:
-            record_batch({}, [self._error(op, error, None)])
-            return
-        VkPhoto.objects.get_or_create(group_id=self.group_id, sha256=op.photo_sha, defaults={"photo_id": photo_id})
-        self.photo_ids[op.photo_sha] = photo_id
-        self.counts.photos += 1
-        self._tick("photos", 1)
-
-    def apply_items(self, ops: list[p.Operation]) -> list[p.Operation]:
-        """Send item writes; return the creates owed for items VK no longer has (1403 on edit)."""
-        started = time.monotonic()
+    def _prepare_items(self, ops: list[p.Operation]) -> None:
+        """Links for the items about to be created exist first; items gone from the shop are forgotten."""
         self._ensure_links(ops)
-        self.counts.seconds["links"] = round(time.monotonic() - started, 3)
         forget = [op.link_id for op in ops if op.kind == p.FORGET and op.link_id]
         ProductLink.objects.filter(pk__in=forget).update(
             state=ProductLink.State.DELETED, vk_item_id=None, vk_album_id=None, pushed_hash=""
         )
+
+    def apply_items(self, ops: list[p.Operation]) -> list[p.Operation]:
+        """Send item writes (their links prepared); return the creates owed for items VK lost (1403 on edit)."""
         sent = [op for op in ops if op.kind in (p.CREATE, p.EDIT, p.HIDE, p.DELETE)]
         chunks = [sent[start : start + BATCH] for start in range(0, len(sent), BATCH)]
         again = []
