@@ -192,13 +192,15 @@ class Applier:
             chunk = sent[start : start + BATCH]
             calls = [self._album_call(op) for op in chunk]
             errors = []
-            for op, result in zip(chunk, self._send(calls), strict=True):
-                if not result.ok:
-                    errors.append(self._error(op, result.error, None))
-                    continue
-                album_id = op.vk_album_id or result.response["market_album_id"]
-                self._save_album(op.album_key, album_id, op.title)
-            record_batch({}, errors)
+            results = self._send(calls)
+            with transaction.atomic():  # one commit per answer, not one per album
+                for op, result in zip(chunk, results, strict=True):
+                    if not result.ok:
+                        errors.append(self._error(op, result.error, None))
+                        continue
+                    album_id = op.vk_album_id or result.response["market_album_id"]
+                    self._save_album(op.album_key, album_id, op.title)
+                record_batch({}, errors)
             self._tick("albums", len(chunk))
 
     def _album_call(self, op: p.Operation) -> VkCall:
@@ -470,17 +472,20 @@ class Applier:
         pairs = [(op, call, link_ids) for op, call, link_ids in pairs if call is not None]
         results = self._send([call for _, call, _ in pairs]) if pairs else []
         errors, retry = [], []
-        for (op, _call, link_ids), result in zip(pairs, results, strict=True):
-            code = None if result.ok else result.error.code
-            if code == ALREADY_IN_ALBUM and len(op.product_ids) > 1:
-                retry += [p.Operation(p.ADD_TO_ALBUM, album_key=op.album_key, product_ids=[i]) for i in op.product_ids]
-                continue
-            if result.ok or code == ALREADY_IN_ALBUM:
-                new_album = None if op.kind == p.REMOVE_FROM_ALBUM else op.vk_album_id
-                ProductLink.objects.filter(pk__in=link_ids).update(vk_album_id=new_album)
-            else:
-                errors.append(self._error(op, result.error, link_ids[0] if len(link_ids) == 1 else None))
-        record_batch({}, errors)
+        with transaction.atomic():  # one commit per answer, not one per album
+            for (op, _call, link_ids), result in zip(pairs, results, strict=True):
+                code = None if result.ok else result.error.code
+                if code == ALREADY_IN_ALBUM and len(op.product_ids) > 1:
+                    retry += [
+                        p.Operation(p.ADD_TO_ALBUM, album_key=op.album_key, product_ids=[i]) for i in op.product_ids
+                    ]
+                    continue
+                if result.ok or code == ALREADY_IN_ALBUM:
+                    new_album = None if op.kind == p.REMOVE_FROM_ALBUM else op.vk_album_id
+                    ProductLink.objects.filter(pk__in=link_ids).update(vk_album_id=new_album)
+                else:
+                    errors.append(self._error(op, result.error, link_ids[0] if len(link_ids) == 1 else None))
+            record_batch({}, errors)
         self._tick("membership", len(chunk))
         return retry
 
