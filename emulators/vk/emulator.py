@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import io
 import json
+import random
 import secrets
 import threading
 import time
@@ -27,6 +28,7 @@ from emulators.vk.schema import VkFault
 from emulators.vk.shop import Album, Community, Item
 
 MIN_PHOTO_SIDE = 400
+CHAOS_FAULTS = ("http_502_before", "error_10_before", "answer_lost_after")
 MAX_PHOTO_SIDES_SUM = 14000
 MAX_PHOTO_BYTES = 50 * 1024 * 1024
 
@@ -78,6 +80,7 @@ class VkEmulator:
         self._upload_faults: deque = deque()
         self._delays: deque = deque()
         self._windows: dict[str, deque] = defaultdict(deque)
+        self._chaos: tuple[float, random.Random] | None = None
         self._lock = threading.RLock()
         self._rate_lock = threading.Lock()
 
@@ -170,6 +173,24 @@ class VkEmulator:
         with self._lock:
             self._delays.extend([seconds] * times)
 
+    def chaos(self, rate: float, *, seed: int = 0) -> None:
+        """From now on a share `rate` of API requests goes wrong at random (0 stops it), reproducibly by `seed`.
+
+        Each fault is one of: HTTP 502 before VK does anything, VK error 10 (internal) before it, or the
+        answer lost after VK did the work (HTTP 502 where the answer should be): the case that makes twins
+        if a client sends a create again."""
+        with self._lock:
+            self._chaos = (rate, random.Random(seed)) if rate > 0 else None
+
+    def _chaos_fault(self) -> str | None:
+        with self._lock:
+            if self._chaos is None:
+                return None
+            rate, rng = self._chaos
+            if rng.random() >= rate:
+                return None
+            return rng.choice(CHAOS_FAULTS)
+
     def delete_item_by_hand(self, group_id: int, item_id: int) -> None:
         """The merchant deleted the item in VK's interface: gone for good (calls on it answer 1403)."""
         with self._lock:
@@ -228,7 +249,12 @@ class VkEmulator:
         with self._lock:
             http_status = self._http_faults.popleft() if self._http_faults else None
             delay = self._delays.popleft() if self._delays and not http_status else 0.0
+        chaos = self._chaos_fault()
+        if chaos == "http_502_before":
+            http_status = 502
         entry = {"method": method, "time": arrived, "params": {}, "error_code": None}
+        if chaos:
+            entry["chaos"] = chaos
         if http_status:
             entry["http_status"] = http_status
             self._log(entry)
@@ -243,6 +269,8 @@ class VkEmulator:
             entry["user_id"] = caller.user_id
             self._pause(delay)
             paused = True
+            if chaos == "error_10_before":
+                raise VkFault(10, "Internal server error")
             payload = self._answer(method, params, caller, entry)
         except VkFault as fault:
             entry["error_code"] = fault.code
@@ -250,6 +278,8 @@ class VkEmulator:
         if not paused:
             self._pause(delay)
         self._log(entry)
+        if chaos == "answer_lost_after":
+            return raw_response(start_response, "502 Bad Gateway", b"<html>Bad gateway</html>")
         return json_response(start_response, payload)
 
     def _pause(self, delay: float) -> None:
