@@ -234,3 +234,23 @@ def test_injected_faults(vk_emulator):
     vk_emulator.delay_next(0.5)
     with pytest.raises(requests.Timeout):
         requests.post(f"{vk_emulator.base_url}/method/users.get", data={"v": "5.199"}, timeout=0.1)
+
+
+def test_chaos_fails_a_share_of_requests_in_three_ways_and_a_lost_answer_still_did_the_work(vk_emulator):
+    vk_emulator.chaos(1.0, seed=4)  # every request goes wrong
+    seen = set()
+    for number in range(30):
+        data = {"v": "5.199", "access_token": TEST_TOKEN, "owner_id": OWNER, "name": f"Чай номер {number}"}
+        data |= {"description": "Листовой чай, 100 г", "category_id": 101, "sku": f"tea-{number}"}
+        answer = requests.post(f"{vk_emulator.base_url}/method/market.add", data=data, timeout=10)
+        fault = vk_emulator.request_log[-1]["chaos"]
+        seen.add(fault)
+        made = any(item.sku == f"tea-{number}" for item in vk_emulator.shop(TEST_GROUP_ID).items.values())
+        if fault == "error_10_before":
+            assert answer.json()["error"]["error_code"] == 10 and not made
+        else:
+            assert answer.status_code == 502
+            assert made == (fault == "answer_lost_after")
+    assert seen == {"http_502_before", "error_10_before", "answer_lost_after"}
+    vk_emulator.chaos(0)
+    assert api(vk_emulator, "users.get")["response"][0]["id"] == 501

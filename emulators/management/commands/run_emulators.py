@@ -31,6 +31,9 @@ class Command(BaseCommand):
         parser.add_argument("--image-share", type=float, default=0.2)
         parser.add_argument("--page-size", type=int, default=1000)
         parser.add_argument("--vk-rate", type=float, default=3, help="VK requests per second per token (0: off)")
+        parser.add_argument(
+            "--vk-chaos", type=float, default=0, help="share of VK API requests that fail at random (0: none)"
+        )
         parser.add_argument("--duration", type=float, default=0, help="stop after this many seconds (0: never)")
 
     def handle(self, *args, **options):
@@ -70,9 +73,11 @@ class Command(BaseCommand):
         rate = options["vk_rate"]
         emulator = VkEmulator(rate_limit_per_second=rate or None)
         seed_demo(emulator)
+        emulator.chaos(options["vk_chaos"], seed=options["seed"])
         emulator.base_url = stack.enter_context(serve_in_thread(emulator.wsgi_app, port=options["vk_port"]))
         self.stdout.write(
             f"VK emulator: {emulator.base_url} (VK_API_URL). Demo user token {DEMO_VK_TOKEN}, "
-            f"community {DEMO_GROUP_ID}, {rate or 'no'} requests/s per token."
+            f"community {DEMO_GROUP_ID}, {rate or 'no'} requests/s per token"
+            + (f", {options['vk_chaos']:.0%} of requests failing at random." if options["vk_chaos"] else ".")
         )
         return emulator
