@@ -14,6 +14,7 @@ from catalog.models import Product, ProductGroup, Store
 from connections.models import EvotorConnection
 from connections.services import evotor_queue_refresh
 from evosync import formats
+from evosync.paging import page_counted_with_rows
 
 PRODUCTS_PER_PAGE = 50
 
@@ -66,7 +67,10 @@ def products(request, store_id):
     query = request.GET.get("q", "").strip()[:100]
     show_removed = request.GET.get("removed") == "1"
     found = selectors.store_products(store=store, group=group, query=query, with_removed=show_removed)
-    page = Paginator(found, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
+    if query:  # a search reads every product of the store: count them in the same pass
+        page = page_counted_with_rows(found, request.GET.get("page"), PRODUCTS_PER_PAGE)
+    else:  # the (store, removed, name) index counts them without reading any
+        page = Paginator(found, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
     kept = {"q": query, "group": group.pk if group else None, "removed": 1 if show_removed else None}
     filters = urlencode({name: value for name, value in kept.items() if value})
     groups = list(ProductGroup.objects.filter(store=store).order_by("name").values_list("pk", "name", "removed"))

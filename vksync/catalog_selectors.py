@@ -1,6 +1,6 @@
 """Reads for the merchant's VK shop pages: albums with counts, an album's items, their Evotor products."""
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from catalog.models import Product
@@ -27,6 +27,16 @@ def albums_with_counts(*, merchant, group_id: int) -> QuerySet:
         .annotate(item_total=Coalesce(Subquery(counts, output_field=IntegerField()), 0))
         .order_by("title", "vk_id")
         .values("pk", "title", "item_total", "updated_time", "is_main", "is_hidden")
+    )
+
+
+def shop_summary(*, merchant, group_id: int) -> dict:
+    """`total` cached items, how many are `without_album`, and when the shop was `refreshed_at` (one query)."""
+    in_no_album = ~Exists(VkItemInAlbum.objects.filter(item=OuterRef("pk")))
+    return (
+        VkItem.objects.owned_by(merchant)
+        .filter(group_id=group_id)
+        .aggregate(total=Count("id"), without_album=Count("id", filter=in_no_album), refreshed_at=Max("refreshed_at"))
     )
 
 

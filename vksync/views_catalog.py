@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Max
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -24,14 +23,9 @@ def albums(request):
     group_id = selectors.connected_group_id(merchant=request.user)
     context = {"group_id": group_id, "albums": [], "total": 0, "without_album": 0}
     if group_id:
-        items = VkItem.objects.owned_by(request.user).filter(group_id=group_id)
         albums = selectors.albums_with_counts(merchant=request.user, group_id=group_id)
         context["albums"] = [_album_row(album) for album in albums]
-        summary = items.aggregate(total=Count("id"), refreshed=Max("refreshed_at"))
-        context["total"], context["refreshed_at"] = summary["total"], summary["refreshed"]
-        context["without_album"] = selectors.items_of_album(
-            merchant=request.user, group_id=group_id, album=None, without_album=True
-        ).count()
+        context.update(selectors.shop_summary(merchant=request.user, group_id=group_id))
     return render(request, "vksync/albums.html", context)
 
 

@@ -1,6 +1,8 @@
 """Catalog pages: stores, group tree, products (search, filter, pages), switches, and owners only."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import StaffFactory, UserFactory
 from catalog.models import Product
@@ -161,3 +163,23 @@ def test_products_pages_keep_the_search_and_filters_in_their_links(client, merch
     text = client.get(f"/catalog/stores/{store.pk}/products", {"q": "чай", "group": group.pk}).content.decode()
     assert f'href="?q=%D1%87%D0%B0%D0%B9&amp;group={group.pk}&amp;page=2"' in text
     assert f'<option value="{group.pk}" selected>' in text
+
+
+def test_search_pages_count_in_the_same_query_as_their_rows_and_match_the_paginator(client, merchant, store):
+    from django.core.paginator import Paginator
+
+    from catalog.selectors import store_products
+    from evosync.paging import page_counted_with_rows
+
+    ProductFactory.create_batch(7, store=store, name="Чай")
+    ProductFactory(store=store, name="Кофе")
+    found = store_products(store=store, query="Чай")
+    for number in ["1", "2", "3", "99", "0", "-1", "x", None]:
+        page, expected = page_counted_with_rows(found, number, 3), Paginator(found, 3).get_page(number)
+        assert (page.number, page.paginator.count, page.paginator.num_pages) == (
+            expected.number, expected.paginator.count, expected.paginator.num_pages), number  # fmt: skip
+        assert [row["name"] for row in page] == [row["name"] for row in expected.object_list]
+    with CaptureQueriesContext(connection) as queries:
+        page_counted_with_rows(found, "2", 3)
+    assert len(queries) == 1
+    assert page_counted_with_rows(store_products(store=store, query="нет такого"), "1", 3).paginator.count == 0
