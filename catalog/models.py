@@ -80,6 +80,8 @@ class Product(CatalogObject):
         constraints = [models.UniqueConstraint(fields=["merchant", "evotor_id"], name="product_unique_per_merchant")]
         indexes = [
             models.Index(fields=["store", "name"]),
+            # The products page's count and its first pages read this index alone, not the rows.
+            models.Index(fields=["store", "removed", "name"]),
             models.Index(fields=["store", "group"]),
             models.Index(fields=["store", "code"]),
         ]

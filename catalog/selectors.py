@@ -1,6 +1,6 @@
 """Reads of the catalog that are more than a one-line query."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from catalog.models import Product, ProductGroup, Store
 
@@ -64,3 +64,31 @@ def group_tree(*, store) -> list[tuple[ProductGroup, int]]:
         ordered.append((group, depth))
         stack.extend((child, depth + 1) for child in reversed(children.get(group.evotor_id, [])))
     return ordered
+
+
+PRODUCT_PAGE_COLUMNS = ("name", "code", "barcodes", "group_id", "price", "quantity", "measure_name",
+                        "allow_to_sell", "removed", "image_url")  # fmt: skip
+
+
+def store_products(*, store, group=None, query: str = "", with_removed: bool = False) -> QuerySet:
+    """The store's products as the products page lists them: by name, only the columns it shows.
+
+    The store is the merchant's (the view checked it), so its products are; filtering by the store
+    alone (and no join: group names come with the store's groups) lets the count read the
+    (store, removed, name) index alone, without the rows."""
+    products = Product.objects.filter(store=store)
+    if group is not None:
+        products = products.filter(group=group)
+    if query:
+        products = products.filter(_name_matches(query) | Q(code__iexact=query) | Q(barcodes__icontains=query))
+    if not with_removed:
+        products = products.filter(removed=False)
+    return products.order_by("name", "pk").values(*PRODUCT_PAGE_COLUMNS)
+
+
+def _name_matches(query: str) -> Q:
+    """icontains, plus the usual capitalisations: SQLite folds case for ASCII only, not Cyrillic."""
+    condition = Q(name__icontains=query)
+    for variant in {query.lower(), query.capitalize(), query.upper()} - {query}:
+        condition |= Q(name__contains=variant)
+    return condition

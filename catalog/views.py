@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from accounts.ownership import get_owned_or_404
@@ -13,6 +13,8 @@ from catalog import selectors, services
 from catalog.models import Product, ProductGroup, Store
 from connections.models import EvotorConnection
 from connections.services import evotor_queue_refresh
+from evosync import formats
+from evosync.paging import page_counted_with_rows
 
 PRODUCTS_PER_PAGE = 50
 
@@ -59,34 +61,47 @@ def groups(request, store_id):
 @login_required
 def products(request, store_id):
     store = get_owned_or_404(Store, request.user, pk=store_id)
-    rows = Product.objects.filter(store=store, merchant=request.user).select_related("group").order_by("name", "pk")
     group = None
     if request.GET.get("group", "").isdigit():
         group = get_owned_or_404(ProductGroup, request.user, pk=request.GET["group"], store=store)
-        rows = rows.filter(group=group)
     query = request.GET.get("q", "").strip()[:100]
-    if query:
-        rows = rows.filter(_name_matches(query) | Q(code__iexact=query) | Q(barcodes__icontains=query))
-    if request.GET.get("removed") != "1":
-        rows = rows.filter(removed=False)
-    page = Paginator(rows, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
+    show_removed = request.GET.get("removed") == "1"
+    found = selectors.store_products(store=store, group=group, query=query, with_removed=show_removed)
+    if query:  # a search reads every product of the store: count them in the same pass
+        page = page_counted_with_rows(found, request.GET.get("page"), PRODUCTS_PER_PAGE)
+    else:  # the (store, removed, name) index counts them without reading any
+        page = Paginator(found, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
+    kept = {"q": query, "group": group.pk if group else None, "removed": 1 if show_removed else None}
+    filters = urlencode({name: value for name, value in kept.items() if value})
+    groups = list(ProductGroup.objects.filter(store=store).order_by("name").values_list("pk", "name", "removed"))
+    group_names = {pk: name for pk, name, _removed in groups}
     context = {
         "store": store,
         "page": page,
+        "rows": [_product_row(product, group_names) for product in page.object_list],
         "group": group,
+        "group_pk": str(group.pk) if group else None,
         "query": query,
-        "groups": ProductGroup.objects.filter(store=store, removed=False).order_by("name").only("id", "name"),
-        "show_removed": request.GET.get("removed") == "1",
+        "groups": [(str(pk), name) for pk, name, removed in groups if not removed],  # str: no localize() per option
+        "show_removed": show_removed,
+        "page_link": f"?{filters}&page=" if filters else "?page=",
     }
     return render(request, "catalog/products.html", context)
 
 
-def _name_matches(query: str) -> Q:
-    """icontains, plus the usual capitalisations: SQLite folds case for ASCII only, not Cyrillic."""
-    condition = Q(name__icontains=query)
-    for variant in {query.lower(), query.capitalize(), query.upper()} - {query}:
-        condition |= Q(name__contains=variant)
-    return condition
+def _product_row(product: dict, group_names: dict[int, str]) -> dict:
+    """One row of the products page, every cell ready to print (the template only looks them up)."""
+    return {
+        "name": f"🖼 {product['name']}" if product["image_url"] else product["name"],
+        "removed": product["removed"],
+        "code": product["code"],
+        "barcodes": ", ".join(product["barcodes"] or ()),
+        "group": group_names.get(product["group_id"]) or "—",
+        "price": formats.money(product["price"]),
+        "stock": f"{formats.amount(product['quantity'])} {product['measure_name']}",
+        "out_of_stock": product["quantity"] <= 0,
+        "for_sale": "да" if product["allow_to_sell"] else "нет",
+    }
 
 
 def _enabled(request, current: bool) -> bool:

@@ -60,6 +60,11 @@ class VkItem(models.Model):
         verbose_name_plural = "товары VK"
         ordering = ["title"]
         constraints = [models.UniqueConstraint(fields=["group_id", "vk_id"], name="vkitem_unique_per_community")]
+        indexes = [
+            # The shop pages read these alone: an album's page in title order, the count and the last read.
+            models.Index(fields=["merchant", "group_id", "title", "vk_id"]),
+            models.Index(fields=["merchant", "group_id", "refreshed_at"]),
+        ]
 
     def __str__(self):
         return self.title

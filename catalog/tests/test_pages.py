@@ -1,6 +1,8 @@
 """Catalog pages: stores, group tree, products (search, filter, pages), switches, and owners only."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import StaffFactory, UserFactory
 from catalog.models import Product
@@ -99,7 +101,7 @@ def test_products_search_by_name_code_and_barcode(client, merchant, store):
     ProductFactory(store=store, name="Молоко домашнее", code="111", barcodes=["4601234567890"])
     ProductFactory(store=store, name="Хлеб", code="222", barcodes=["4609999999999"])
     url = f"/catalog/stores/{store.pk}/products"
-    names = lambda q: [p.name for p in client.get(url, {"q": q}).context["page"].object_list]  # noqa: E731
+    names = lambda q: [row["name"] for row in client.get(url, {"q": q}).context["rows"]]  # noqa: E731
     assert names("молоко") == ["Молоко домашнее"]
     assert names("222") == ["Хлеб"]
     assert names("4601234567890") == ["Молоко домашнее"]
@@ -111,10 +113,10 @@ def test_products_filter_by_group_and_hide_removed(client, merchant, store):
     ProductFactory(store=store, name="Без группы")
     ProductFactory(store=store, group=group, name="Удалённый", removed=True)
     url = f"/catalog/stores/{store.pk}/products"
-    page = client.get(url, {"group": group.pk}).context["page"]
-    assert [p.name for p in page.object_list] == ["В группе"]
-    page = client.get(url, {"group": group.pk, "removed": "1"}).context["page"]
-    assert len(page.object_list) == 2
+    rows = client.get(url, {"group": group.pk}).context["rows"]
+    assert [row["name"] for row in rows] == ["В группе"]
+    rows = client.get(url, {"group": group.pk, "removed": "1"}).context["rows"]
+    assert [(row["name"], row["removed"]) for row in rows] == [("В группе", False), ("Удалённый", True)]
 
 
 def test_products_page_costs_the_same_queries_at_10000_products(client, merchant, store, django_assert_max_num_queries):
@@ -141,3 +143,43 @@ def test_products_page_costs_the_same_queries_at_10000_products(client, merchant
         client.get(f"/catalog/stores/{store.pk}/groups")
     with django_assert_max_num_queries(10):
         client.get("/catalog/stores")
+
+
+def test_products_page_shows_every_column_of_a_row(client, merchant, store):
+    group = ProductGroupFactory(store=store, name="Молочка")
+    ProductFactory(store=store, group=group, name="Сыр", code="77", barcodes=["4601", "4602"], price="3583.60",
+                   quantity="0.250", measure_name="кг", image_url="https://example.com/p.jpg")  # fmt: skip
+    ProductFactory(store=store, name="Соль", price=12, quantity=0, allow_to_sell=False, removed=True)
+    text = client.get(f"/catalog/stores/{store.pk}/products", {"removed": "1"}).content.decode()
+    for cell in ["🖼 Сыр", "<td>77</td>", "<td>4601, 4602</td>", "<td>Молочка</td>", "<td>3\xa0583,60 ₽</td>",
+                 "<td>0,250 кг</td>", "<td>да</td>", "Соль <span class=\"bad\">(удалён)</span>", "<td>—</td>",
+                 "<td>12,00 ₽</td>", '<td class="bad">0 шт</td>', "<td>нет</td>"]:  # fmt: skip
+        assert cell in text, cell
+
+
+def test_products_pages_keep_the_search_and_filters_in_their_links(client, merchant, store):
+    group = ProductGroupFactory(store=store)
+    ProductFactory.create_batch(51, store=store, group=group, name="Чай чёрный")
+    text = client.get(f"/catalog/stores/{store.pk}/products", {"q": "чай", "group": group.pk}).content.decode()
+    assert f'href="?q=%D1%87%D0%B0%D0%B9&amp;group={group.pk}&amp;page=2"' in text
+    assert f'<option value="{group.pk}" selected>' in text
+
+
+def test_search_pages_count_in_the_same_query_as_their_rows_and_match_the_paginator(client, merchant, store):
+    from django.core.paginator import Paginator
+
+    from catalog.selectors import store_products
+    from evosync.paging import page_counted_with_rows
+
+    ProductFactory.create_batch(7, store=store, name="Чай")
+    ProductFactory(store=store, name="Кофе")
+    found = store_products(store=store, query="Чай")
+    for number in ["1", "2", "3", "99", "0", "-1", "x", None]:
+        page, expected = page_counted_with_rows(found, number, 3), Paginator(found, 3).get_page(number)
+        assert (page.number, page.paginator.count, page.paginator.num_pages) == (
+            expected.number, expected.paginator.count, expected.paginator.num_pages), number  # fmt: skip
+        assert [row["name"] for row in page] == [row["name"] for row in expected.object_list]
+    with CaptureQueriesContext(connection) as queries:
+        page_counted_with_rows(found, "2", 3)
+    assert len(queries) == 1
+    assert page_counted_with_rows(store_products(store=store, query="нет такого"), "1", 3).paginator.count == 0

@@ -1,11 +1,12 @@
 """`manage.py bench_web` (`make bench-web`): the merchant's pages at 10,000 products under gunicorn.
 
 A merchant with the whole scenario's catalog, its VK cache and sync runs (made through the emulators);
-gunicorn serves EvoSync on 127.0.0.1; `clients` threads, each a requests.Session logged in with the
+gunicorn serves EvoSync on 127.0.0.1; `clients` threads, each an HTTP connection (`PageClient`) with the
 merchant's session cookie, ask the pages round-robin until `requests` answers or `duration` seconds.
 Queries per page are counted once per page in a worker process (test Client + CaptureQueriesContext).
 """
 
+import http.client
 import json
 import os
 import signal
@@ -17,6 +18,7 @@ import threading
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 
@@ -95,6 +97,41 @@ class Gunicorn:
                 self.process.wait()
 
 
+class PageClient:
+    """One client's HTTP/1.1 connection (http.client: the load generator shares the server's 2 cores, and
+    requests spent ~2 ms of CPU per page). Kept alive while the server allows it; reopened when it closes."""
+
+    def __init__(self, base_url: str, cookie: tuple[str, str]):
+        parts = urlsplit(base_url)
+        self.host, self.port = parts.hostname, parts.port
+        self.headers = {"Cookie": f"{cookie[0]}={cookie[1]}", "Accept-Encoding": "identity"}
+        self.connection: http.client.HTTPConnection | None = None
+
+    def get(self, path: str) -> int:
+        """The page's status once its whole body is read; a connection the server dropped is retried once."""
+        for attempt in (1, 2):
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+            try:
+                self.connection.request("GET", path, headers=self.headers)
+                response = self.connection.getresponse()
+                response.read()
+            except (http.client.HTTPException, OSError):
+                self.close()
+                if attempt == 2:
+                    raise
+                continue
+            if response.will_close:
+                self.close()
+            return response.status
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
 def load(base_url: str, urls: list[str], cookie: tuple[str, str], options: WebOptions) -> dict[str, list]:
     """Clients ask the pages round-robin; returns {url: [(ms, status), ...]}. Bounded in count and time."""
     results: dict[str, list] = {url: [] for url in urls}
@@ -103,26 +140,26 @@ def load(base_url: str, urls: list[str], cookie: tuple[str, str], options: WebOp
     deadline = time.monotonic() + options.duration
 
     def client(number: int) -> None:
-        session = requests.Session()
-        session.cookies.set(cookie[0], cookie[1], domain="127.0.0.1")
+        pages = PageClient(base_url, cookie)
         for url in urls:  # warm this client's connection and the workers' caches, not measured
-            session.get(base_url + url, timeout=30, allow_redirects=False)
+            pages.get(url)
         while time.monotonic() < deadline:
             with lock:
                 n = next(issued, None)
             if n is None:
-                return
+                break
             url = urls[(n + number) % len(urls)]
             start = time.perf_counter()
             try:
-                status = session.get(base_url + url, timeout=30, allow_redirects=False).status_code
-            except requests.RequestException:
+                status = pages.get(url)
+            except (http.client.HTTPException, OSError):
                 status = 0
             elapsed = (time.perf_counter() - start) * 1000
             with lock:
                 results[url].append((elapsed, status))
             if options.think:
                 time.sleep(options.think)
+        pages.close()
 
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(options.clients)]
     for thread in threads:

@@ -133,3 +133,21 @@ def test_tiny_run_prints_a_complete_bench_line_per_phase(settings, tmp_path, cap
     assert by["evotor_refresh"]["evotor_requests"] >= 1 + 2 * 2  # stores, then groups and products per store
     text = docs.read_text(encoding="utf-8")
     assert "| evotor_refresh |" in text and "Machine:" in text and report.START in text
+
+
+def test_web_bench_client_sends_the_session_cookie_and_reconnects_when_the_server_closes():
+    from emulators.server import serve_in_thread
+    from evosync.bench.web import PageClient
+
+    seen = []
+
+    def app(environ, start_response):
+        seen.append((environ["PATH_INFO"], environ.get("HTTP_COOKIE")))
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"page"]
+
+    with serve_in_thread(app) as url:  # wsgiref answers HTTP/1.0: it closes every connection
+        client = PageClient(url, ("sessionid", "abc"))
+        assert [client.get("/a"), client.get("/b")] == [200, 200]
+        client.close()
+    assert seen == [("/a", "sessionid=abc"), ("/b", "sessionid=abc")]

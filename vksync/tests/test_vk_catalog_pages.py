@@ -36,8 +36,8 @@ def test_albums_page_lists_albums_with_item_counts(client, merchant):
     put_in_album(items[1], coffee)
     VkAlbumFactory(title="Чужая подборка")  # another merchant's
     response = client.get("/vk-catalog/albums")
-    counts = {album.title: album.item_total for album in response.context["albums"]}
-    assert counts == {"Чай": 2, "Кофе": 1}
+    counts = {album["title"]: album["item_total"] for album in response.context["albums"]}
+    assert counts == {"Чай": "2", "Кофе": "1"}
     assert (response.context["total"], response.context["without_album"]) == (3, 1)
     assert "Чужая подборка" not in response.content.decode()
 
@@ -71,9 +71,9 @@ def test_every_item_and_items_without_album(client, merchant):
     )
     put_in_album(in_album, album)
     VkItemFactory(title="Чужой")
-    every = [item.title for item, _ in client.get("/vk-catalog/albums/0/products").context["rows"]]
+    every = [row["title"] for row in client.get("/vk-catalog/albums/0/products").context["rows"]]
     assert every == ["В подборке", "Сам по себе"]
-    alone = [item.title for item, _ in client.get("/vk-catalog/albums/0/products?only=no_album").context["rows"]]
+    alone = [row["title"] for row in client.get("/vk-catalog/albums/0/products?only=no_album").context["rows"]]
     assert alone == [loose.title]
 
 
@@ -91,7 +91,7 @@ def test_a_thousand_items_page_in_a_constant_number_of_queries(client, merchant,
     with django_assert_max_num_queries(8):
         client.get("/vk-catalog/albums")
     assert first.context["page"].paginator.count == 1200 and len(first.context["rows"]) == 50
-    assert len(last.context["rows"]) == 50 and all(product for _, product in last.context["rows"])
+    assert len(last.context["rows"]) == 50 and all(row["evotor_name"] for row in last.context["rows"])
 
 
 def test_without_a_vk_connection_the_pages_say_so(client):
@@ -110,4 +110,17 @@ def test_refresh_now_rereads_the_shop(client, merchant, vk_emulator):
     vk_emulator.add_item(TEST_GROUP_ID, "Чай зелёный")
     response = client.post("/vk-catalog/refresh", follow=True)
     assert "перечитывается" in response.content.decode()
-    assert [item.title for item, _ in client.get("/vk-catalog/albums/0/products").context["rows"]] == ["Чай зелёный"]
+    assert [row["title"] for row in client.get("/vk-catalog/albums/0/products").context["rows"]] == ["Чай зелёный"]
+
+
+def test_prices_are_grouped_by_thousands_and_albums_link_to_their_pages(client, merchant):
+    from django.urls import reverse
+
+    from vksync.views_catalog import ALBUM_PAGE
+
+    album = VkAlbumFactory(merchant=merchant, title="Чай")
+    put_in_album(VkItemFactory(merchant=merchant, price="3583.60", old_price="4000", stock_amount=7), album)
+    page = client.get(f"/vk-catalog/albums/{album.pk}/products").content.decode()
+    assert "3\xa0583,60 ₽" in page and '<s class="muted">4\xa0000,00</s>' in page and "(7 шт.)" in page
+    assert ALBUM_PAGE.format(album.pk) == reverse("vk_album_products", args=[album.pk])
+    assert f'href="{ALBUM_PAGE.format(album.pk)}"' in client.get("/vk-catalog/albums").content.decode()
