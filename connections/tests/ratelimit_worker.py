@@ -3,7 +3,6 @@
 from connections.ratelimit import FileRateLimiter, RedisRateLimiter
 from connections.vk import VkClient
 
-
 WINDOW = 1.3  # VK's 1 s plus a wide margin: on a loaded test machine a request may reach the emulator late
 
 
