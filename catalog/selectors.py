@@ -1,8 +1,9 @@
 """Reads of the catalog that are more than a one-line query."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from catalog.models import Product, ProductGroup, Store
+from catalog.search import fold_for_search
 
 
 def disabled_group_ids(*, merchant, store_ids=None) -> set[int]:
@@ -80,15 +81,7 @@ def store_products(*, store, group=None, query: str = "", with_removed: bool = F
     if group is not None:
         products = products.filter(group=group)
     if query:
-        products = products.filter(_name_matches(query) | Q(code__iexact=query) | Q(barcodes__icontains=query))
+        products = products.filter(search_text__contains=fold_for_search(query))
     if not with_removed:
         products = products.filter(removed=False)
     return products.order_by("name", "pk").values(*PRODUCT_PAGE_COLUMNS)
-
-
-def _name_matches(query: str) -> Q:
-    """icontains, plus the usual capitalisations: SQLite folds case for ASCII only, not Cyrillic."""
-    condition = Q(name__icontains=query)
-    for variant in {query.lower(), query.capitalize(), query.upper()} - {query}:
-        condition |= Q(name__contains=variant)
-    return condition

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from catalog.models import Product, ProductGroup, Store
 from catalog.parsing import content_hash, group_fields, product_fields, store_fields
+from catalog.search import search_text_of
 from catalog.selectors import published_products
 from catalog.upsert import bulk_upsert
 from connections.evotor import (
@@ -44,7 +45,7 @@ GROUP_UPDATE_FIELDS = [
 PRODUCT_UPDATE_FIELDS = [
     "store_id", "group_id", "name", "parent_evotor_id", "type", "code", "barcodes", "price", "cost_price", "quantity",
     "measure_name", "tax", "allow_to_sell", "description", "article_number", "extra", "evotor_updated_at",
-    "content_hash", "removed", "removed_at", "refreshed_at",
+    "content_hash", "search_text", "removed", "removed_at", "refreshed_at",
 ]  # fmt: skip
 
 Progress = Callable[[str], None]
@@ -250,7 +251,11 @@ def _refresh_store(merchant, client, store: Store, result: RefreshResult, now, p
                 result.restored += 1
             else:
                 result.changed += 1
-            rows.append({**fresh, "group_id": group_id, "evotor_id": evotor_id, "content_hash": digest, **fields})
+            search = search_text_of(name=fields["name"], code=fields["code"], barcodes=fields["barcodes"])
+            rows.append(
+                {**fresh, "group_id": group_id, "evotor_id": evotor_id, "content_hash": digest, "search_text": search}
+                | fields
+            )
         _upsert(Product, rows, PRODUCT_UPDATE_FIELDS)
         result.products += len(page)
         progress(f"{store.name}: товаров прочитано {len(seen)}")

@@ -2,6 +2,7 @@ import factory
 
 from accounts.tests.factories import UserFactory
 from catalog.models import Product, ProductGroup, Store
+from catalog.search import search_text_of
 
 
 class StoreFactory(factory.django.DjangoModelFactory):
@@ -39,3 +40,4 @@ class ProductFactory(factory.django.DjangoModelFactory):
     quantity = 5
     measure_name = "шт"
     content_hash = factory.Sequence(lambda n: f"{n:064x}")
+    search_text = factory.LazyAttribute(lambda o: search_text_of(name=o.name, code=o.code, barcodes=o.barcodes))

@@ -107,6 +107,17 @@ def test_products_search_by_name_code_and_barcode(client, merchant, store):
     assert names("4601234567890") == ["Молоко домашнее"]
 
 
+def test_products_search_ignores_case_and_e_with_dots(client, merchant, store):
+    ProductFactory(store=store, name="Мёд липовый", code="333", barcodes=[])
+    ProductFactory(store=store, name="МОЛОКО 3,2%", code="444", barcodes=[])
+    url = f"/catalog/stores/{store.pk}/products"
+    names = lambda q: [row["name"] for row in client.get(url, {"q": q}).context["rows"]]  # noqa: E731
+    assert names("мед ЛИПОВЫЙ") == ["Мёд липовый"]
+    assert names("МёД") == ["Мёд липовый"]
+    assert names("мОлОкО") == ["МОЛОКО 3,2%"]
+    assert names("50%_") == []  # LIKE's wildcards are searched as text
+
+
 def test_products_filter_by_group_and_hide_removed(client, merchant, store):
     group = ProductGroupFactory(store=store)
     ProductFactory(store=store, group=group, name="В группе")

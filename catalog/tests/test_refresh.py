@@ -64,6 +64,28 @@ def test_second_refresh_writes_only_what_changed(evotor_emulator, connection, ca
     product = Product.objects.get(evotor_id=changed_id)
     assert product.name == "Новое имя" and str(product.price) == "77.70"
     assert product.content_hash != before
+    assert product.search_text.startswith("новое имя ")  # the search follows the name
+
+
+def test_search_text_holds_name_code_and_barcodes_folded(evotor_emulator, connection, catalog):
+    refresh_catalog(merchant=connection.merchant)
+    for product in Product.objects.filter(merchant=connection.merchant)[:20]:
+        assert product.search_text == " ".join([product.name, product.code, *product.barcodes]).lower().replace(
+            "ё", "е"
+        )
+
+
+def test_migration_fills_the_search_text_of_products_read_before_it(connection, catalog):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from catalog.tests.factories import ProductFactory
+
+    product = ProductFactory(name="Ёлочная игрушка", code="77", barcodes=["123"], search_text="")
+    import_module("catalog.migrations.0003_product_search_text").fill_search_text(apps, None)
+    product.refresh_from_db()
+    assert product.search_text == "елочная игрушка 77 123"
 
 
 def test_refresh_costs_a_handful_of_queries_per_page(evotor_emulator, connection, django_assert_max_num_queries):
