@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PRINT_SETTINGS = """
@@ -54,6 +56,7 @@ def test_embedded_default_is_sqlite_files_and_filesystem_broker():
 
 
 def test_mysql_url_gets_utf8mb4_and_strict_mode():
+    pytest.importorskip("MySQLdb", reason="the MariaDB driver is installed only for a MariaDB DATABASE_URL")
     result = load_settings(DEBUG="true", DATABASE_URL="mysql://root@127.0.0.1:3306/evosync")
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout.strip().splitlines()[-1])
