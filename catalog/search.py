@@ -7,4 +7,4 @@ def fold_for_search(text: str) -> str:
 
 
 def search_text_of(*, name: str, code: str, barcodes: list) -> str:
-    return fold_for_search(" ".join([name, code, *barcodes]))
+    return fold_for_search(" ".join([name or "", code or "", *map(str, barcodes or ())]))

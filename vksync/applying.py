@@ -7,6 +7,7 @@ so the next run adopts them instead of duplicating. Pictures are downloaded and 
 server and saved in helper threads (vksync/photo_uploads.py) while the item links are written.
 """
 
+import contextlib
 import contextvars
 import logging
 import time
@@ -248,8 +249,10 @@ class Applier:
         sent = [op for op in ops if op.kind in (p.CREATE, p.EDIT, p.HIDE, p.DELETE)]
         chunks = [sent[start : start + BATCH] for start in range(0, len(sent), BATCH)]
         again = []
-        for chunk, calls, results in self._answers_ahead(chunks, lambda chunk: [self._item_call(op) for op in chunk]):
-            again += self._record_items(chunk, calls, results)
+        answers = self._answers_ahead(chunks, lambda chunk: [self._item_call(op) for op in chunk])
+        with contextlib.closing(answers):  # if writing an answer fails, the sender thread is stopped at once
+            for chunk, calls, results in answers:
+                again += self._record_items(chunk, calls, results)
         return again
 
     def _answers_ahead(self, chunks: list[list], make_calls: Callable) -> Iterator[tuple[list, list, list]]:
