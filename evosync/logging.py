@@ -34,10 +34,23 @@ class JsonFormatter(logging.Formatter):
                 line[key] = getattr(record, key)
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
-                line[key] = value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+                line[key] = _json_safe(value)
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False)
+
+
+def _json_safe(value):
+    """Plain values and JSON-able dicts/lists as they are (a stage timing stays an object); anything else as text."""
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return value
+    if isinstance(value, (dict, list, tuple)):
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            return str(value)
+        return value
+    return str(value)
 
 
 class RequestIdMiddleware:

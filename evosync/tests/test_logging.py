@@ -32,6 +32,13 @@ def test_extra_fields_and_the_task_id_go_into_the_line():
     assert line["merchant_id"] == 7
 
 
+def test_structured_extras_stay_json_and_the_rest_becomes_text():
+    line = format_record(seconds={"photos": 14.6, "items": 12.0}, ids=[1, 2], path=object())
+    assert line["seconds"] == {"photos": 14.6, "items": 12.0}
+    assert line["ids"] == [1, 2]
+    assert line["path"].startswith("<object object")
+
+
 @pytest.mark.django_db
 def test_every_response_carries_a_request_id_and_logs_see_it(client, caplog):
     seen = []
