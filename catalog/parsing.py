@@ -4,7 +4,7 @@ import hashlib
 import json
 from decimal import Decimal, InvalidOperation
 
-from connections.evotor import parse_evotor_time
+from connections.evotor.client import parse_evotor_time
 
 # Fields with a column of their own; everything else Evotor sends is kept in `extra`.
 PRODUCT_KNOWN = {

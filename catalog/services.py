@@ -6,18 +6,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import connections, router
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.selectors import merchants_in_service
 from catalog.models import Product, ProductGroup, Store
 from catalog.parsing import content_hash, group_fields, product_fields, store_fields
 from catalog.search import search_text_of
 from catalog.selectors import published_products
+from catalog.signals import catalog_changed
 from catalog.upsert import bulk_upsert
-from connections.evotor import (
-    EvotorAuthError,
+from connections.evotor.client import (
     EvotorClient,
     EvotorError,
     EvotorRequestError,
@@ -26,8 +26,7 @@ from connections.evotor import (
 )
 from connections.locks import merchant_lock
 from connections.models import EvotorConnection
-from connections.services import evotor_mark_broken, evotor_mark_ok, evotor_queue_refresh_soon
-from connections.signals import catalog_changed
+from connections.state import mark_ok, record_error
 
 logger = logging.getLogger(__name__)
 
@@ -106,14 +105,14 @@ def refresh_catalog(*, merchant, progress: Progress | None = None) -> RefreshRes
         try:
             _refresh_stores(merchant, client, result, progress or _quiet)
             _refresh_images(merchant, client, result)
-        except EvotorAuthError as exc:
-            evotor_mark_broken(connection=connection, reason=exc.reason)
-            result.status, result.error = "broken", exc.reason
         except EvotorError as exc:
-            logger.warning("catalog refresh failed", extra={"merchant_id": merchant.pk, "status": exc.status})
-            result.status, result.error = "failed", exc.reason
+            if record_error(connection=connection, error=exc):
+                result.status, result.error = "broken", exc.reason
+            else:
+                logger.warning("catalog refresh failed", extra={"merchant_id": merchant.pk, "status": exc.status})
+                result.status, result.error = "failed", exc.reason
         else:
-            evotor_mark_ok(connection=connection)
+            mark_ok(connection=connection)
         finally:
             result.requests = client.request_count
     logger.info("catalog refreshed", extra={"merchant_id": merchant.pk, "result": result.status})
@@ -125,8 +124,7 @@ def refresh_catalog(*, merchant, progress: Progress | None = None) -> RefreshRes
 def refreshable_merchants():
     """Merchants (not suspended) whose Evotor connection has a token, the app installed, and was not refused."""
     connected = EvotorConnection.objects.filter(installed=True).exclude(token="").exclude(status="broken")
-    users = get_user_model().objects.filter(pk__in=connected.values("merchant_id"))
-    return users.exclude(status="suspended").order_by("pk")
+    return merchants_in_service().filter(pk__in=connected.values("merchant_id"))
 
 
 def refresh_all_catalogs(progress: Progress | None = None) -> list[RefreshResult]:
@@ -160,10 +158,9 @@ def set_group_sync(*, group: ProductGroup, enabled: bool) -> ProductGroup:
 
 
 def _selection_changed(merchant_id: int) -> None:
-    # A few switches in a row lead to one refresh; its catalog_changed signal brings the sync.
-    evotor_queue_refresh_soon(
-        merchant_id=merchant_id, delay=settings.CATALOG_SELECTION_REFRESH_DELAY_SECONDS, reason="selection"
-    )
+    from catalog.triggers import on_selection_changed
+
+    on_selection_changed(merchant_id=merchant_id)
 
 
 # ----- the refresh, step by step ---------------------------------------------------------------

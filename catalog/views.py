@@ -9,10 +9,9 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from accounts.ownership import get_owned_or_404
-from catalog import selectors, services
+from catalog import selectors, services, triggers
 from catalog.models import Product, ProductGroup, Store
 from connections.models import EvotorConnection
-from connections.services import evotor_queue_refresh
 from evosync import formats
 from evosync.paging import page_counted_with_rows
 
@@ -145,6 +144,6 @@ def refresh_now(request):
     if connection is None or not connection.token:
         messages.error(request, "Сначала подключите Эвотор.")
         return redirect("connections")
-    evotor_queue_refresh(merchant_id=request.user.pk)
+    triggers.queue_refresh(merchant_id=request.user.pk)
     messages.success(request, "Обновление каталога запущено. Обновите страницу через минуту.")
     return redirect("catalog-stores")

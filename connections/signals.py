@@ -1,10 +1,14 @@
-"""Signals that let lower layers announce events without importing the apps above them.
+"""What `connections` announces; the apps above listen (connections never queues another app's task).
 
-`catalog_changed`: the merchant's Evotor catalog changed (a refresh finished, or Evotor sent an
-event/webhook). Sent by `catalog` and `webhooks` with `merchant=<User>` and `trigger="refresh"`
-or `"webhook"`; `vksync` listens and schedules a (debounced) sync.
+- `evotor_token_received(merchant_id)`: a working Evotor token may be there now (saved by the merchant, sent
+  by Evotor, or the app installed again): whoever caches the catalog reads it.
+- `evotor_catalog_pushed(merchant_id)`: Evotor pushed a product made on a terminal: the catalog changed.
+- `connection_broken(merchant_id, kind, reason)`: the Evotor or VK connection just stopped working
+  (`kind` is "evotor" or "vk", `reason` in the merchant's words). Sent once per breakage.
 """
 
 from django.dispatch import Signal
 
-catalog_changed = Signal()
+evotor_token_received = Signal()
+evotor_catalog_pushed = Signal()
+connection_broken = Signal()

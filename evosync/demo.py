@@ -32,8 +32,8 @@ def connect_demo_merchant() -> str:
     from catalog.services import refresh_catalog
     from emulators.evotor import demo as evotor_demo
     from emulators.vk import demo as vk_demo
-    from vksync.sync_models import SyncRun
-    from vksync.sync_services import confirm_plan
+    from vksync.models import SyncRun
+    from vksync.triggers import confirm_plan
 
     merchant = get_user_model().objects.get(email=DEMO_ACCOUNTS[1][1])
     evotor_demo.connect_demo_merchant(merchant)

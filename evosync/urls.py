@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("connections.urls")),
     path("", include("catalog.urls")),
+    path("", include("vkshop.urls")),
     path("", include("vksync.urls")),
     path("", include("webhooks.urls")),
 ]

@@ -3,9 +3,13 @@ from django.apps import AppConfig
 
 class VksyncConfig(AppConfig):
     name = "vksync"
+    verbose_name = "Синхронизация с VK"
 
     def ready(self):
-        from connections.signals import catalog_changed
-        from vksync.sync_services import on_catalog_changed
+        from catalog.signals import catalog_changed
+        from connections.signals import connection_broken
+        from vksync.notifications import on_connection_broken
+        from vksync.triggers import on_catalog_changed
 
         catalog_changed.connect(on_catalog_changed, dispatch_uid="vksync.on_catalog_changed")
+        connection_broken.connect(on_connection_broken, dispatch_uid="vksync.on_connection_broken")

@@ -1,4 +1,6 @@
-"""The cached VK shop (albums and items of the merchant's community)."""
+"""The sync engine's records: the merchant's rules, the product ↔ VK item mapping, runs and per-item errors."""
+
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -6,86 +8,231 @@ from django.db import models
 from accounts.ownership import OwnedManager
 
 
-class VkAlbum(models.Model):
-    merchant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    group_id = models.BigIntegerField("сообщество")
-    vk_id = models.BigIntegerField("id в VK")
-    title = models.CharField("название", max_length=255)
-    count = models.IntegerField("товаров", default=0)
-    is_main = models.BooleanField(default=False)
-    is_hidden = models.BooleanField(default=False)
-    updated_time = models.DateTimeField(null=True, blank=True)
-    refreshed_at = models.DateTimeField(null=True, blank=True)
+class SyncSettings(models.Model):
+    """How one merchant's Evotor catalog becomes VK items."""
+
+    class Rounding(models.TextChoices):
+        NONE = "none", "Без округления"
+        RUBLE = "1", "До рубля"
+        TEN = "10", "До 10 рублей"
+        NINETY_NINE = "99", "До ,99"
+
+    class UnavailableAction(models.TextChoices):
+        HIDE = "hide", "Скрывать"
+        DELETE = "delete", "Скрывать, затем удалять"
+
+    class AlbumsMode(models.TextChoices):
+        PER_GROUP = "per_group", "Подборка на каждую группу Эвотор"
+        NONE = "none", "Без подборок"
+
+    class SkuKey(models.TextChoices):
+        EVOTOR_ID = "evotor_id", "id товара в Эвоторе"
+        ARTICLE = "article", "Артикул"
+        BARCODE = "barcode", "Штрихкод"
+
+    merchant = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sync_settings")
+    # Off until the merchant has seen and confirmed the first plan.
+    enabled = models.BooleanField("синхронизация включена", default=False)
+    category_id = models.IntegerField("категория VK", default=1)
+    # {"<evotor group id>": <VK category id>} for groups that go to another category.
+    group_categories = models.JSONField("категории по группам", default=dict, blank=True)
+    markup_percent = models.DecimalField("наценка, %", max_digits=7, decimal_places=2, default=Decimal("0"))
+    rounding = models.CharField("округление", max_length=8, choices=Rounding.choices, default=Rounding.NONE)
+    old_price_markup_percent = models.DecimalField(
+        "старая цена: наценка, %", max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    description_template = models.TextField("шаблон описания", default="{description}")
+    unavailable_if_no_stock = models.BooleanField("нет в наличии, если остаток ≤ 0", default=True)
+    unavailable_if_not_for_sale = models.BooleanField("нет в наличии, если продажа запрещена", default=True)
+    unavailable_action = models.CharField(
+        "что делать с недоступными", max_length=8, choices=UnavailableAction.choices, default=UnavailableAction.HIDE
+    )
+    delete_grace_days = models.PositiveIntegerField("удалять через, дней", default=7)
+    send_stock = models.BooleanField("передавать остаток", default=False)
+    albums_mode = models.CharField("подборки", max_length=16, choices=AlbumsMode.choices, default=AlbumsMode.PER_GROUP)
+    sku_key = models.CharField("ключ товара (sku)", max_length=16, choices=SkuKey.choices, default=SkuKey.EVOTOR_ID)
+    default_photo = models.ImageField("фото по умолчанию", upload_to="sync/default-photos/", blank=True)
+    brake_share = models.DecimalField("тормоз: доля магазина", max_digits=4, decimal_places=2, default=Decimal("0.30"))
+    # A trigger arrived while a run was going on: exactly one more run follows, labelled with that trigger.
+    dirty = models.BooleanField(default=False)
+    pending_trigger = models.CharField(max_length=16, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = OwnedManager()
 
     class Meta:
-        verbose_name = "подборка VK"
-        verbose_name_plural = "подборки VK"
-        ordering = ["title"]
-        constraints = [models.UniqueConstraint(fields=["group_id", "vk_id"], name="vkalbum_unique_per_community")]
+        verbose_name = "настройки синхронизации"
+        verbose_name_plural = "настройки синхронизации"
 
     def __str__(self):
-        return self.title
+        return f"Настройки синхронизации: {self.merchant}"
 
 
-class VkItem(models.Model):
-    class Availability(models.IntegerChoices):
-        AVAILABLE = 0, "В наличии"
-        REMOVED = 1, "Удалён"
-        UNAVAILABLE = 2, "Недоступен"
+class ProductLink(models.Model):
+    """One Evotor product ↔ one VK item, with the hash of what was last pushed."""
+
+    class State(models.TextChoices):
+        CREATING = "creating", "Создаётся"
+        ACTIVE = "active", "В магазине"
+        HIDDEN = "hidden", "Скрыт"
+        DELETED = "deleted", "Удалён"
+        FAILED = "failed", "Ошибка"
 
     merchant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # SET_NULL: a product row that disappears must not take the knowledge of its VK item with it.
+    product = models.ForeignKey("catalog.Product", on_delete=models.SET_NULL, null=True, related_name="vk_links")
     group_id = models.BigIntegerField("сообщество")
-    vk_id = models.BigIntegerField("id в VK")
-    title = models.CharField("название", max_length=255)
-    description = models.TextField("описание", blank=True)
-    price = models.DecimalField("цена, ₽", max_digits=14, decimal_places=2, default=0)
-    old_price = models.DecimalField("старая цена, ₽", max_digits=14, decimal_places=2, null=True, blank=True)
-    sku = models.CharField("артикул (sku)", max_length=64, blank=True, db_index=True)
-    availability = models.IntegerField("доступность", choices=Availability.choices, default=0)
-    category_id = models.IntegerField(null=True, blank=True)
-    stock_amount = models.IntegerField(null=True, blank=True)
-    album_ids = models.JSONField("подборки", default=list, blank=True)
-    photo_ids = models.JSONField("фото", default=list, blank=True)
-    thumb_photo = models.URLField(max_length=1000, blank=True)
-    date = models.DateTimeField("изменён в VK", null=True, blank=True)
-    reject_info = models.JSONField("отклонён модерацией", null=True, blank=True)
-    refreshed_at = models.DateTimeField(null=True, blank=True)
+    sku = models.CharField(max_length=64, blank=True)
+    vk_item_id = models.BigIntegerField("товар VK", null=True, blank=True)
+    vk_album_id = models.BigIntegerField("подборка VK", null=True, blank=True)
+    pushed_hash = models.CharField(max_length=64, blank=True)
+    photo_hash = models.CharField(max_length=64, blank=True)
+    state = models.CharField("состояние", max_length=16, choices=State.choices, default=State.CREATING)
+    last_error = models.TextField("последняя ошибка", blank=True)
+    last_error_code = models.IntegerField(null=True, blank=True)
+    hidden_at = models.DateTimeField("скрыт", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = OwnedManager()
 
     class Meta:
-        verbose_name = "товар VK"
-        verbose_name_plural = "товары VK"
-        ordering = ["title"]
-        constraints = [models.UniqueConstraint(fields=["group_id", "vk_id"], name="vkitem_unique_per_community")]
+        verbose_name = "связь товара с VK"
+        verbose_name_plural = "связи товаров с VK"
+        constraints = [models.UniqueConstraint(fields=["merchant", "product"], name="productlink_unique_per_product")]
         indexes = [
-            # The shop pages read these alone: an album's page in title order, the count and the last read.
-            models.Index(fields=["merchant", "group_id", "title", "vk_id"]),
-            models.Index(fields=["merchant", "group_id", "refreshed_at"]),
-            # The /sync page's items VK's moderation rejected, without reading every item (MariaDB: ignored).
+            models.Index(fields=["merchant", "state"]),
+            # The /sync page's failed items, newest first, without reading every link (MariaDB: ignored).
             models.Index(
-                fields=["merchant", "title"], condition=models.Q(reject_info__isnull=False), name="vkitem_rejected"
+                fields=["merchant", "-updated_at"], condition=~models.Q(last_error=""), name="productlink_failed"
             ),
         ]
 
     def __str__(self):
-        return self.title
+        return f"{self.sku} → {self.vk_item_id}"
 
 
-class VkItemInAlbum(models.Model):
-    """An item's place in an album (VK albums and items are many-to-many): lets a page list an album's items."""
+class AlbumLink(models.Model):
+    """One Evotor product group ↔ the VK album made for it."""
 
-    item = models.ForeignKey(VkItem, on_delete=models.CASCADE, related_name="in_albums")
+    merchant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    group_evotor_id = models.CharField(max_length=64)
     group_id = models.BigIntegerField("сообщество")
-    album_vk_id = models.BigIntegerField("id подборки в VK")
+    vk_album_id = models.BigIntegerField("подборка VK")
+    pushed_title = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OwnedManager()
 
     class Meta:
-        verbose_name = "товар VK в подборке"
-        verbose_name_plural = "товары VK в подборках"
-        constraints = [models.UniqueConstraint(fields=["item", "album_vk_id"], name="vkiteminalbum_unique")]
-        indexes = [models.Index(fields=["group_id", "album_vk_id"])]
+        verbose_name = "связь группы с подборкой VK"
+        verbose_name_plural = "связи групп с подборками VK"
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "group_id", "group_evotor_id"], name="albumlink_unique")
+        ]
+
+    def __str__(self):
+        return self.pushed_title
 
 
-from vksync.sync_models import *  # noqa: E402,F403
+class VkPhoto(models.Model):
+    """An image uploaded once to a community, reused by every item showing it."""
+
+    group_id = models.BigIntegerField("сообщество")
+    sha256 = models.CharField(max_length=64)
+    photo_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "фото VK"
+        verbose_name_plural = "фото VK"
+        constraints = [models.UniqueConstraint(fields=["group_id", "sha256"], name="vkphoto_unique_per_community")]
+
+    def __str__(self):
+        return f"{self.group_id}:{self.photo_id}"
+
+
+class SyncRun(models.Model):
+    class Trigger(models.TextChoices):
+        MANUAL = "manual", "Кнопка «Синхронизировать»"
+        SCHEDULE = "schedule", "По расписанию"
+        REFRESH = "refresh", "После обновления каталога"
+        WEBHOOK = "webhook", "Изменения в Эвоторе"
+        COMMAND = "command", "Команда manage.py"
+        CONFIRM = "confirm", "Подтверждение плана"
+        RETRY = "retry", "Повтор"
+        ADMIN = "admin", "Админка"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "В очереди"
+        RUNNING = "running", "Идёт"
+        DONE = "done", "Готово"
+        FAILED = "failed", "Ошибка"
+        NEEDS_CONFIRMATION = "needs_confirmation", "Ждёт подтверждения"
+        STOPPED = "stopped", "Остановлено"
+
+    merchant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sync_runs")
+    trigger = models.CharField("причина", max_length=16, choices=Trigger.choices, default=Trigger.MANUAL)
+    status = models.CharField("состояние", max_length=24, choices=Status.choices, default=Status.QUEUED)
+    dry_run = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Touched while the run works: a "running" run whose heartbeat stopped was interrupted (worker killed).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    created = models.PositiveIntegerField("создано", default=0)
+    updated = models.PositiveIntegerField("изменено", default=0)
+    hidden = models.PositiveIntegerField("скрыто", default=0)
+    deleted = models.PositiveIntegerField("удалено", default=0)
+    adopted = models.PositiveIntegerField("связано", default=0)
+    failed = models.PositiveIntegerField("ошибок", default=0)
+    requests = models.JSONField("запросы к VK", default=dict, blank=True)
+    progress = models.JSONField("ход", default=dict, blank=True)
+    plan_summary = models.JSONField("план", default=dict, blank=True)
+    error = models.TextField("ошибка", blank=True)
+    # Failed for a reason that passes (VK busy, network): the task tries again later.
+    transient = models.BooleanField("временная ошибка", default=False)
+
+    objects = OwnedManager()
+
+    class Meta:
+        verbose_name = "запуск синхронизации"
+        verbose_name_plural = "запуски синхронизации"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["merchant", "status"])]
+
+    def __str__(self):
+        return f"#{self.pk} {self.get_status_display()}"
+
+    @property
+    def duration(self):
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None
+
+    @property
+    def requests_total(self) -> int:
+        return sum(self.requests.get("by_method", {}).values()) if self.requests else 0
+
+
+class SyncItemError(models.Model):
+    """One operation VK refused during a run, with VK's reason in words."""
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="item_errors")
+    merchant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    link = models.ForeignKey(ProductLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="errors")
+    product_name = models.CharField("товар", max_length=255, blank=True)
+    operation = models.CharField("операция", max_length=32)
+    code = models.IntegerField("код VK", null=True, blank=True)
+    reason = models.TextField("причина")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OwnedManager()
+
+    class Meta:
+        verbose_name = "ошибка товара"
+        verbose_name_plural = "ошибки товаров"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.operation}: {self.reason}"

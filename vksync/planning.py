@@ -1,12 +1,12 @@
 """plan_sync: what must change in VK so the shop matches the catalog. A pure function: no I/O.
 
-Inputs are plain values (loaded by `sync_services`): the desired items built by `rules`,
+Inputs are plain values (loaded once by `vksync.inputs`): the desired items built by `rules`,
 the mapping (ProductLink rows), the VK cache (items and albums as last read from VK),
 and the photos already uploaded. The output is a list of operations for `applying`.
 """
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -72,8 +72,10 @@ class Policy:
     now: datetime | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Operation:
+    """One step of a plan. Immutable: the applier records what came of it in the mapping, not here."""
+
     kind: str
     product_id: int | None = None
     link_id: int | None = None
@@ -84,7 +86,7 @@ class Operation:
     album_key: str | None = None
     vk_album_id: int | None = None
     title: str = ""
-    product_ids: list = field(default_factory=list)  # add_to_album: items by product
+    product_ids: tuple = ()  # add_to_album: items by product
     sku: str = ""
 
 
@@ -159,8 +161,7 @@ def plan_sync(
             vk_id = _adopt(item.sku, by_sku, item.product_id, link, items)
         if vk_id is None:
             if item.visible:
-                items.append(Operation(CREATE, product_id=item.product_id, link_id=link and link.id, sku=item.sku))
-                _fill(items[-1], item)
+                items.append(_item_op(CREATE, item, link_id=link and link.id))
                 needed_photos[item.photo_sha] = None
                 _want_album(adds, item, None, album_ids, cached_albums=())
             elif link and link.state not in ("deleted",) and link.vk_item_id:
@@ -172,8 +173,7 @@ def plan_sync(
         if pushed != item.hash:
             was_visible = link is not None and link.state == "active" and not adopted
             kind = HIDE if (was_visible and not item.visible) else EDIT
-            items.append(Operation(kind, product_id=item.product_id, link_id=link and link.id, vk_item_id=vk_id))
-            _fill(items[-1], item)
+            items.append(_item_op(kind, item, link_id=link and link.id, vk_item_id=vk_id))
             needed_photos[item.photo_sha] = None
         elif not item.visible and _grace_over(link, policy):
             items.append(Operation(DELETE, product_id=item.product_id, link_id=link.id, vk_item_id=vk_id))
@@ -188,7 +188,7 @@ def plan_sync(
     for key, product_ids in adds.items():
         for start in range(0, len(product_ids), ALBUM_ITEMS_PER_CALL):
             chunk = product_ids[start : start + ALBUM_ITEMS_PER_CALL]
-            ops.append(Operation(ADD_TO_ALBUM, album_key=key, product_ids=chunk))
+            ops.append(Operation(ADD_TO_ALBUM, album_key=key, product_ids=tuple(chunk)))
     ops += [op for op in albums_to_delete(album_titles, album_links, vk_albums)]
     shop_size = sum(
         1 for link in _all_links(links, orphan_links) if link.state == "active" and _present(link, vk_items)
@@ -200,13 +200,17 @@ def _db_only(op: Operation) -> bool:
     return op.kind == DELETE_ALBUM and op.vk_album_id is None
 
 
-def _fill(op: Operation, item: DesiredItem) -> None:
-    op.fields, op.hash, op.photo_sha, op.sku, op.album_key = (
-        item.fields,
-        item.hash,
-        item.photo_sha,
-        item.sku,
-        item.album_key,
+def _item_op(kind: str, item: DesiredItem, **ids) -> Operation:
+    """An item write carrying everything the desired item says (fields, hash, picture, sku, album)."""
+    return Operation(
+        kind,
+        product_id=item.product_id,
+        fields=item.fields,
+        hash=item.hash,
+        photo_sha=item.photo_sha,
+        sku=item.sku,
+        album_key=item.album_key,
+        **ids,
     )
 
 

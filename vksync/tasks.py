@@ -1,34 +1,57 @@
-"""Thin Celery tasks for the VK shop cache and VK tokens: load, call the service."""
+"""Celery entry points of the sync engine: thin, they call the engine, the triggers and the mail."""
+
+import smtplib
 
 from celery import shared_task
 from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from redis.exceptions import RedisError
 
-from connections.services_vk import refresh_expiring_vk_tokens
-from connections.vk import VkTransientError
-from vksync import services
+from vksync import engine, notifications, triggers
+from vksync.models import SyncRun
+
+
+@shared_task(name="vksync.sync_merchant", bind=True, acks_late=True, max_retries=3)
+def sync_merchant(self, merchant_id: int, run_id: int | None = None, confirmed: bool = False, trigger: str = "manual"):
+    """Run one merchant's sync; when a trigger came during it, queue exactly one more.
+
+    A run that failed because VK was only temporarily unavailable is tried again with a backoff.
+    """
+    merchant = get_user_model().objects.filter(pk=merchant_id).first()
+    if merchant is None:
+        return None
+    run = SyncRun.objects.filter(pk=run_id, merchant=merchant).first() if run_id else None
+    if run_id and (run is None or run.status not in (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING)):
+        return None  # already finished: a message delivered twice
+    if run is not None and run.status == SyncRun.Status.RUNNING:
+        run = None  # redelivered after the worker died mid-run: a new run takes over (the claim closes the old one)
+    retry = {"merchant_id": merchant_id, "run_id": None, "confirmed": confirmed, "trigger": SyncRun.Trigger.RETRY}
+    try:
+        result = engine.run_sync(merchant=merchant, trigger=trigger, run=run, confirmed=confirmed)
+    except RedisError as error:  # Redis restarting (rate limiter, locks): the run was closed; try again soon
+        raise self.retry(kwargs=retry, countdown=30 * 2**self.request.retries, exc=error)
+    triggers.run_pending(merchant=merchant)
+    if result and result.status == SyncRun.Status.FAILED and result.transient:
+        raise self.retry(kwargs=retry, countdown=60 * 2**self.request.retries)
+    return result.pk if result else None
+
+
+@shared_task(name="vksync.sync_all_shops")
+def sync_all_shops():
+    """Sync every VK shop whose sync is on (by hand, from the admin's task list; the hourly sync follows the
+    hourly catalog refresh instead: see README, "Schedules")."""
+    return triggers.sync_all_shops()
 
 
 @shared_task(
-    name="vksync.refresh_vk_shop",
-    autoretry_for=(VkTransientError,),
+    name="vksync.mail_merchant",
+    autoretry_for=(smtplib.SMTPException, OSError),
     retry_backoff=60,
-    max_retries=3,
+    max_retries=5,
     ignore_result=True,
 )
-def refresh_vk_shop(merchant_id: int) -> None:
+def mail_merchant(merchant_id: int, subject: str, text: str) -> None:
+    """One mail to the merchant; retried with a backoff while the mail server is unreachable."""
     merchant = get_user_model().objects.filter(pk=merchant_id).first()
     if merchant is not None:
-        services.refresh_vk_shop(merchant=merchant)
-
-
-@shared_task(name="vksync.refresh_all_vk_shops", ignore_result=True)
-def refresh_all_vk_shops() -> dict:
-    return services.refresh_all_vk_shops()
-
-
-@shared_task(name="vksync.refresh_vk_tokens", ignore_result=True)
-def refresh_vk_tokens() -> int:
-    return refresh_expiring_vk_tokens()
-
-
-from vksync.sync_tasks import *  # noqa: E402,F403
+        send_mail(f"EvoSync: {subject}", notifications.mail_body(text), None, [merchant.email])

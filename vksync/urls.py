@@ -1,10 +1,12 @@
-from django.urls import include, path
+from django.urls import path
 
-from vksync import views_catalog
+from vksync import views
 
 urlpatterns = [
-    path("vk-catalog/albums", views_catalog.albums, name="vk_albums"),
-    path("vk-catalog/refresh", views_catalog.refresh_now, name="vk_refresh"),
-    path("vk-catalog/albums/<int:album_id>/products", views_catalog.album_products, name="vk_album_products"),
-    path("", include("vksync.urls_sync")),
+    path("sync", views.sync_page, name="sync"),
+    path("sync/progress", views.sync_progress, name="sync_progress"),
+    path("sync/run", views.sync_now, name="sync_now"),
+    path("sync/confirm", views.confirm_plan, name="sync_confirm"),
+    path("sync/settings", views.sync_settings, name="sync_settings"),
+    path("sync/items/<int:link_id>/retry", views.retry_item, name="sync_retry_item"),
 ]

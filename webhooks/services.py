@@ -9,16 +9,16 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
-from connections.evotor import parse_evotor_time
-from connections.models import EvotorConnection
-from connections.services import (
+from connections.evotor.client import parse_evotor_time
+from connections.evotor.services import (
     EvotorLinkConflict,
+    evotor_announce_push,
+    evotor_announce_token,
     evotor_link_user,
-    evotor_queue_refresh,
-    evotor_queue_refresh_soon,
     evotor_save_token,
     evotor_set_installed,
 )
+from connections.models import EvotorConnection
 from webhooks import errors
 from webhooks.models import EvotorSubscription, WebhookEvent
 
@@ -44,16 +44,12 @@ def connection_for_api_token(token: str) -> EvotorConnection | None:
 
 
 def product_pushed(*, connection: EvotorConnection) -> bool:
-    """Evotor pushed a product made on a terminal: re-read the catalog soon (one refresh per quiet period).
+    """Evotor pushed a product made on a terminal: the catalog is re-read soon (one refresh per quiet period).
 
     The push itself is not trusted as data: late, repeated or out-of-order pushes all end in the
-    same refresh from the API. Returns True when a refresh was queued.
+    same refresh from the API. Returns False when the connection cannot be read (no token, app removed).
     """
-    if not connection.token or not connection.installed:
-        return False
-    return evotor_queue_refresh_soon(
-        merchant_id=connection.merchant_id, delay=settings.EVOTOR_PUSH_REFRESH_DELAY_SECONDS, reason="push"
-    )
+    return evotor_announce_push(connection=connection)
 
 
 def placeholder_email(evotor_user_id: str) -> str:
@@ -116,9 +112,7 @@ def receive_cloud_token(*, evotor_user_id: str, token: str) -> EvotorConnection:
         raise errors.invalid("userId", "unknown userId: /user/create or /user/verify first")
     if connection.token == token and connection.installed and connection.source == EvotorConnection.Source.WEBHOOK:
         return connection  # a resend: nothing new
-    connection = evotor_save_token(merchant=connection.merchant, token=token, source=EvotorConnection.Source.WEBHOOK)
-    evotor_queue_refresh(merchant_id=connection.merchant_id)
-    return connection
+    return evotor_save_token(merchant=connection.merchant, token=token, source=EvotorConnection.Source.WEBHOOK)
 
 
 def _record(kind: str, event_id: str, body: dict, **fields) -> tuple[WebhookEvent, bool]:
@@ -192,7 +186,7 @@ def record_installation_event(*, body: dict) -> WebhookEvent:
         if connection is None:
             event.note = "пользователь Эвотор ещё не связан с аккаунтом"
         elif installed and connection.token:
-            evotor_queue_refresh(merchant_id=connection.merchant_id)
+            evotor_announce_token(merchant_id=connection.merchant_id)
     else:
         event.note = "неизвестный тип события"
     event.save(update_fields=["applied", "note"])

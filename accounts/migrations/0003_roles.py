@@ -9,7 +9,7 @@ from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 # Apps whose objects staff (`admin`) run from the admin: all their permissions.
-SERVICE_APPS = ["accounts", "connections", "catalog", "vksync", "webhooks", "account", "axes", "django_celery_beat"]
+SERVICE_APPS = ["accounts", "connections", "catalog", "vkshop", "vksync", "webhooks", "account", "axes", "django_celery_beat"]
 # What `admin` may look at but not change: the roles themselves are `system`'s to edit.
 ADMIN_VIEW_ONLY = ["auth"]
 

@@ -7,7 +7,7 @@ from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
 from catalog.models import Product, ProductGroup, Store
 from connections.models import EvotorConnection, VkConnection
-from vksync.models import VkAlbum, VkItem
+from vkshop.models import VkAlbum, VkItem
 
 pytestmark = pytest.mark.django_db
 

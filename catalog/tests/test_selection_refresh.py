@@ -6,7 +6,7 @@ from django.core.cache import cache
 from accounts.tests.factories import UserFactory
 from catalog.models import Product, ProductGroup, Store
 from catalog.services import refresh_catalog
-from connections.services import evotor_refresh_soon_key
+from catalog.triggers import refresh_soon_key
 from connections.tests.factories import EvotorConnectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +18,7 @@ def merchant(client, evotor_emulator):
     ids = evotor_emulator.add_merchant(token="tok-pick", seed=3, stores=1, groups=2, products=30, image_share=0.5)
     EvotorConnectionFactory(merchant=user, token="tok-pick", evotor_user_id=ids["user_id"])
     refresh_catalog(merchant=user)
-    cache.delete(evotor_refresh_soon_key(user.pk, "selection"))
+    cache.delete(refresh_soon_key(user.pk, "selection"))
     client.force_login(user)
     return user
 

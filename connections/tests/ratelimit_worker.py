@@ -1,7 +1,7 @@
 """Run in a child process by test_ratelimit: VK calls through a shared rate limiter."""
 
 from connections.ratelimit import FileRateLimiter, RedisRateLimiter
-from connections.vk import VkClient
+from connections.vk.client import VkClient
 
 WINDOW = 1.3  # VK's 1 s plus a wide margin: on a loaded test machine a request may reach the emulator late
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from connections.evotor import (
+from connections.evotor.client import (
     EvotorAuthError,
     EvotorClient,
     EvotorStoreUnavailable,
@@ -123,7 +123,7 @@ def test_reset_given_as_an_epoch_timestamp_is_understood(evotor_emulator, catalo
 def test_evotor_times_are_read_as_aware_datetimes(value):
     from datetime import UTC, datetime
 
-    from connections.evotor import parse_evotor_time
+    from connections.evotor.client import parse_evotor_time
 
     moment = parse_evotor_time(value)
     assert moment.tzinfo is not None
@@ -132,6 +132,6 @@ def test_evotor_times_are_read_as_aware_datetimes(value):
 
 @pytest.mark.parametrize("value", [None, "", "yesterday", True, [1]])
 def test_unreadable_evotor_times_are_none(value):
-    from connections.evotor import parse_evotor_time
+    from connections.evotor.client import parse_evotor_time
 
     assert parse_evotor_time(value) is None

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from connections.ratelimit import FileRateLimiter
-from connections.vk import (
+from connections.vk.client import (
     PERMANENT_REASONS,
     VkApiError,
     VkCall,

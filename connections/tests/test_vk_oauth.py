@@ -8,9 +8,9 @@ import requests
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from connections import services_vk
 from connections.models import VkConnection
-from connections.vk import VkConnectionBroken
+from connections.vk import services as services_vk
+from connections.vk.client import VkConnectionBroken
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +129,7 @@ def test_a_refused_refresh_marks_the_connection_broken(client, merchant, vk_emul
 
 
 def test_periodic_refresh_renews_only_expiring_oauth_tokens(client, merchant, vk_emulator):
-    from vksync.tasks import refresh_vk_tokens
+    from connections.tasks import refresh_vk_tokens
 
     connection = connect(client)
     VkConnection.objects.filter(pk=connection.pk).update(token_expires_at=timezone.now() + timedelta(minutes=5))

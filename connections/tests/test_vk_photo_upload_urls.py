@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from connections.ratelimit import FileRateLimiter
-from connections.vk import VkClient
+from connections.vk.client import VkClient
 from emulators.vk.fixtures import TEST_GROUP_ID, TEST_TOKEN
 
 

@@ -6,8 +6,8 @@ DEMO_USER_ID = "01-000000000000777"
 
 def connect_demo_merchant(merchant):
     """Give the demo merchant an Evotor connection to the emulator's demo catalog (once; later runs keep it)."""
+    from connections.evotor.services import evotor_link_user, evotor_save_token
     from connections.models import EvotorConnection
-    from connections.services import evotor_link_user, evotor_save_token
 
     if EvotorConnection.objects.filter(merchant=merchant).exclude(token="").exists():
         return EvotorConnection.objects.get(merchant=merchant)

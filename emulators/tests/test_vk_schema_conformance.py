@@ -9,12 +9,12 @@ import pytest
 from PIL import Image
 
 from connections.ratelimit import FileRateLimiter
-from connections.services_vk import check_vk_connection, save_vk_connection
-from connections.vk import VkCall, VkClient
+from connections.vk.client import VkCall, VkClient
+from connections.vk.services import check_vk_connection, save_vk_connection
 from emulators.vk import conformance
 from emulators.vk.fixtures import TEST_GROUP_ID, TEST_TOKEN
 from emulators.vk.methods import HANDLERS
-from vksync.services import refresh_vk_shop
+from vkshop.services import refresh_vk_shop
 
 OFFICIAL = conformance.official_schema_dir()
 needs_official = pytest.mark.skipif(OFFICIAL is None, reason="VK's official schema (shared/vk-api-schema) not found")

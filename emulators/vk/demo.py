@@ -28,7 +28,7 @@ def vk_id_settings(base_url: str) -> dict[str, str]:
 def connect_demo_merchant(merchant):
     """Give the demo merchant a VK connection to the emulator's community (once; later runs keep it)."""
     from connections.models import VkConnection
-    from connections.services_vk import save_vk_connection
+    from connections.vk.services import save_vk_connection
 
     existing = VkConnection.objects.filter(merchant=merchant).exclude(access_token="").first()
     if existing:

@@ -75,7 +75,7 @@ def published(*, merchant_id: int) -> dict:
 
 
 def vk_refresh(*, merchant_id: int) -> dict:
-    from vksync.services import refresh_vk_shop
+    from vkshop.services import refresh_vk_shop
 
     done = refresh_vk_shop(merchant=_merchant(merchant_id))
     if done is None:
@@ -85,7 +85,7 @@ def vk_refresh(*, merchant_id: int) -> dict:
 
 def sync(*, merchant_id: int) -> dict:
     """One sync run, confirmed (the merchant approved the plan), as the worker's task runs it."""
-    from vksync.sync_services import run_sync
+    from vksync.engine import run_sync
 
     run = run_sync(merchant=_merchant(merchant_id), trigger="manual", confirmed=True)
     if run is None:
@@ -100,7 +100,7 @@ def sync(*, merchant_id: int) -> dict:
 def naive(*, steps_file: str, token: str, group_id: int, base_url: str, known_photos: list[int]) -> dict:
     import json
 
-    from connections.vk import VkClient
+    from connections.vk.client import VkClient
     from evosync.bench.naive import run_naive
 
     steps = json.loads(Path(steps_file).read_text(encoding="utf-8"))
@@ -123,7 +123,7 @@ def page_ids(*, merchant_id: int) -> dict:
     from django.db.models import Count
 
     from catalog.models import ProductGroup, Store
-    from vksync.models import VkItemInAlbum
+    from vkshop.models import VkItemInAlbum
 
     store = Store.objects.filter(merchant_id=merchant_id).annotate(n=Count("products")).order_by("-n").first()
     group = ProductGroup.objects.filter(store=store).order_by("pk").first()
@@ -134,7 +134,7 @@ def page_ids(*, merchant_id: int) -> dict:
         .order_by("-n")
         .first()
     )
-    from vksync.models import VkAlbum
+    from vkshop.models import VkAlbum
 
     album_pk = VkAlbum.objects.filter(merchant_id=merchant_id, vk_id=album["album_vk_id"]).values_list("pk", flat=True)
     return {"store": store.pk, "group": group.pk if group else None, "album": album_pk.first() if album else None}

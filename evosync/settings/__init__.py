@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "accounts",
     "connections",
     "catalog",
+    "vkshop",
     "vksync",
     "webhooks",
     "emulators",

@@ -10,5 +10,3 @@ SYNC_DEBOUNCE_SECONDS = env.int("SYNC_DEBOUNCE_SECONDS", default=60)
 SYNC_LOCK_SECONDS = env.int("SYNC_LOCK_SECONDS", default=900)
 # A running sync silent for this long was interrupted; the next run takes over.
 SYNC_STALE_SECONDS = env.int("SYNC_STALE_SECONDS", default=300)
-# How often the beat syncs every shop whose sync is on.
-SYNC_INTERVAL_SECONDS = env.int("SYNC_INTERVAL_SECONDS", default=3600)

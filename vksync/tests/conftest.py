@@ -9,7 +9,7 @@ from catalog.models import Store
 from catalog.services import refresh_catalog
 from connections.tests.factories import EvotorConnectionFactory
 from emulators.vk.fixtures import TEST_GROUP_ID
-from vksync.sync_models import SyncSettings
+from vksync.models import SyncSettings
 from vksync.tests.factories import SyncSettingsFactory, VkConnectionFactory
 
 

@@ -3,7 +3,7 @@ import factory
 from accounts.tests.factories import UserFactory
 from connections.models import VkConnection
 from emulators.vk.fixtures import TEST_GROUP_ID, TEST_TOKEN
-from vksync.sync_models import SyncSettings
+from vksync.models import SyncSettings
 
 
 class VkConnectionFactory(factory.django.DjangoModelFactory):

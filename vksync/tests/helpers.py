@@ -5,9 +5,9 @@ from decimal import Decimal
 
 from catalog.models import ProductGroup
 from catalog.selectors import published_products
+from vksync.inputs import PRODUCT_FIELDS, default_photo
+from vksync.models import AlbumLink, SyncSettings
 from vksync.rules import Rules, item_fields
-from vksync.sync_models import AlbumLink, SyncSettings
-from vksync.sync_services import PRODUCT_FIELDS, default_photo
 
 WRITE_METHODS = {
     "market.add",

@@ -2,8 +2,8 @@
 
 import math
 
-from vksync.sync_models import SyncRun, VkPhoto
-from vksync.sync_services import run_sync
+from vksync.engine import run_sync
+from vksync.models import SyncRun, VkPhoto
 from vksync.tests.helpers import assert_vk_matches_catalog, items_by_sku, live_items
 
 

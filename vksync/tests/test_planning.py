@@ -60,7 +60,7 @@ def test_first_sync_creates_albums_photos_items_and_membership():
     items = [desired(1), desired(2, photo="ph2")]
     result = plan(items, album_links={}, vk_albums={}, photos=set())
     assert kinds(result) == ["create_album", "upload_photo", "upload_photo", "create", "create", "add_to_album"]
-    assert result.operations[-1].product_ids == [1, 2]
+    assert result.operations[-1].product_ids == (1, 2)
     assert result.summary()["create"] == 2
 
 
@@ -106,7 +106,7 @@ def test_group_move_changes_membership_only():
     )
     assert kinds(result) == ["remove_from_album", "add_to_album"]
     assert result.operations[0].vk_album_id == 1001
-    assert result.operations[1].album_key == "g2" and result.operations[1].product_ids == [1]
+    assert result.operations[1].album_key == "g2" and result.operations[1].product_ids == (1,)
 
 
 def test_quantity_to_zero_hides_the_item():

@@ -3,8 +3,8 @@
 from django.urls import reverse
 
 from accounts.tests.factories import StaffFactory, UserFactory
-from vksync import sync_services
-from vksync.sync_models import SyncItemError, SyncRun, SyncSettings
+from vksync import runs
+from vksync.models import SyncItemError, SyncRun, SyncSettings
 from vksync.tests.factories import VkConnectionFactory
 
 
@@ -42,9 +42,9 @@ def test_settings_page_offers_vk_categories(client, vk_emulator, db):
 def test_sync_lock_falls_back_to_the_database_when_redis_is_down(db, settings):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
     merchant = UserFactory()
-    with sync_services._sync_lock(merchant) as acquired:
+    with runs.merchant_sync_lock(merchant) as acquired:
         assert acquired is True
     run = SyncRun.objects.create(merchant=merchant)
-    assert sync_services._claim(run)
+    assert runs.claim(run)
     second = SyncRun.objects.create(merchant=merchant)
-    assert not sync_services._claim(second)  # the database still keeps one run at a time
+    assert not runs.claim(second)  # the database still keeps one run at a time

@@ -2,8 +2,8 @@
 
 from catalog.models import Product
 from catalog.services import refresh_catalog
-from vksync.sync_models import SyncRun
-from vksync.sync_services import run_sync
+from vksync.engine import run_sync
+from vksync.models import SyncRun
 from vksync.tests.helpers import assert_vk_matches_catalog, items_by_sku, live_items
 
 MAX_RUNS = 30

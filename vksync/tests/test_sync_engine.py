@@ -10,9 +10,10 @@ from django.core import mail
 from catalog.models import Product, ProductGroup, Store
 from catalog.services import refresh_catalog
 from connections.models import VkConnection
-from vksync.models import VkItem
-from vksync.sync_models import ProductLink, SyncItemError, SyncRun, SyncSettings, VkPhoto
-from vksync.sync_services import default_photo, run_sync
+from vkshop.models import VkItem
+from vksync.engine import run_sync
+from vksync.inputs import default_photo
+from vksync.models import ProductLink, SyncItemError, SyncRun, SyncSettings, VkPhoto
 from vksync.tests.helpers import assert_vk_matches_catalog, items_by_sku, live_items, writes
 
 
@@ -142,10 +143,11 @@ def test_group_switched_off_hides_its_items_and_deletes_its_album(shop):
     assert_vk_matches_catalog(shop)
 
 
-def test_store_switched_off_is_stopped_by_the_brake(shop):
+def test_store_switched_off_is_stopped_by_the_brake(shop, django_capture_on_commit_callbacks):
     sync(shop)
     Store.objects.filter(merchant=shop.merchant).update(sync_enabled=False)
-    run = sync(shop)
+    with django_capture_on_commit_callbacks(execute=True):  # the mail is its own task, queued on commit
+        run = sync(shop)
     assert run.status == SyncRun.Status.NEEDS_CONFIRMATION
     assert writes(shop) == []
     assert run.plan_summary["hide"] == len(live_items(shop))
@@ -216,9 +218,9 @@ def test_existing_vk_item_with_our_sku_is_adopted(shop):
 
 
 def test_crash_between_vk_answer_and_our_write_leaves_no_duplicate(shop, monkeypatch):
-    from vksync import applying
+    from vksync.applying import mapping
 
-    real = applying.record_batch
+    real = mapping.record_batch
     calls = {"n": 0}
 
     def crash_on_second_item_batch(updates, errors):
@@ -228,10 +230,10 @@ def test_crash_between_vk_answer_and_our_write_leaves_no_duplicate(shop, monkeyp
                 raise RuntimeError("worker died after VK answered")
         return real(updates, errors)
 
-    monkeypatch.setattr(applying, "record_batch", crash_on_second_item_batch)
+    monkeypatch.setattr(mapping, "record_batch", crash_on_second_item_batch)
     with pytest.raises(RuntimeError):
         run_sync(merchant=shop.merchant)
-    monkeypatch.setattr(applying, "record_batch", real)
+    monkeypatch.setattr(mapping, "record_batch", real)
     created_before = len(live_items(shop))
     assert created_before > 25
 
@@ -255,9 +257,10 @@ def test_per_item_error_is_recorded_and_the_run_goes_on(shop):
     assert_vk_matches_catalog(shop)
 
 
-def test_broken_connection_stops_the_run_marks_it_and_mails_the_merchant(shop):
+def test_broken_connection_stops_the_run_marks_it_and_mails_the_merchant(shop, django_capture_on_commit_callbacks):
     shop.vk.revoke_token("vk-test-user-token")
-    run = sync(shop)
+    with django_capture_on_commit_callbacks(execute=True):  # mails are tasks of their own, queued on commit
+        run = sync(shop)
     assert run.status == SyncRun.Status.FAILED
     assert "VK" in run.error
     connection = VkConnection.objects.get(merchant=shop.merchant)
@@ -266,13 +269,16 @@ def test_broken_connection_stops_the_run_marks_it_and_mails_the_merchant(shop):
     assert mail.outbox[-1].to == [shop.merchant.email]
 
 
-def test_two_failed_runs_in_a_row_send_a_mail(shop):
+def test_two_failed_runs_in_a_row_send_a_mail(shop, django_capture_on_commit_callbacks):
     shop.vk.http_error_next(502, times=100)
-    sync(shop)
+    with django_capture_on_commit_callbacks(execute=True):
+        sync(shop)
     assert not any("два раза" in m.subject for m in mail.outbox)
-    sync(shop)
+    with django_capture_on_commit_callbacks(execute=True):
+        sync(shop)
     assert sum("два раза подряд" in m.subject for m in mail.outbox) == 1
-    sync(shop)
+    with django_capture_on_commit_callbacks(execute=True):
+        sync(shop)
     assert sum("два раза подряд" in m.subject for m in mail.outbox) == 1  # not again on the third
 
 
@@ -301,7 +307,7 @@ def test_default_photo_is_uploaded_once_and_reused(shop):
 
 
 def test_item_deleted_by_hand_during_the_run_is_created_again_on_1403(shop, monkeypatch):
-    from vksync import sync_services
+    from vksync.inputs import SyncInputs
 
     sync(shop)
     product = first_product(shop, group__isnull=False)
@@ -309,14 +315,14 @@ def test_item_deleted_by_hand_during_the_run_is_created_again_on_1403(shop, monk
     old_vk_id = link.vk_item_id
     shop.evotor.update_product(shop.token, product.evotor_id, price=555)
     refresh_catalog(merchant=shop.merchant)
-    real = sync_services.build_plan
+    real = SyncInputs.plan
 
-    def plan_then_delete_by_hand(**kwargs):
-        plan = real(**kwargs)
+    def plan_then_delete_by_hand(self):
+        plan = real(self)
         shop.vk.delete_item_by_hand(shop.group_id, link.vk_item_id)  # after VK was read, before the edit
         return plan
 
-    monkeypatch.setattr(sync_services, "build_plan", plan_then_delete_by_hand)
+    monkeypatch.setattr(SyncInputs, "plan", plan_then_delete_by_hand)
     run = sync(shop)
     assert writes(shop) == ["market.edit", "market.add", "market.addToAlbum"]
     assert run.created == 1
@@ -355,19 +361,19 @@ def test_switching_the_sku_key_to_article_edits_items_without_duplicates(shop):
 
 
 def test_lost_answer_to_a_create_batch_is_not_resent_and_the_next_run_adopts(shop, settings, monkeypatch):
-    from vksync import applying
+    from vksync.applying import items
 
     settings.VK_REQUEST_TIMEOUT_SECONDS = 0.5
-    real = applying.Applier.apply_items
+    real = items.apply_items
 
-    def answer_lost(self, ops):
+    def answer_lost(ctx, ops):
         shop.vk.delay_next(2.0)  # VK does the first create batch, but the answer comes too late for us
-        return real(self, ops)
+        return real(ctx, ops)
 
-    monkeypatch.setattr(applying.Applier, "apply_items", answer_lost)
+    monkeypatch.setattr(items, "apply_items", answer_lost)
     run = sync(shop)
     assert run.status == SyncRun.Status.FAILED and "временно" in run.error
-    monkeypatch.setattr(applying.Applier, "apply_items", real)
+    monkeypatch.setattr(items, "apply_items", real)
     for _ in range(100):  # bounded: wait until the emulator has finished the late request
         if len(live_items(shop)) == 25:
             break
@@ -380,15 +386,15 @@ def test_lost_answer_to_a_create_batch_is_not_resent_and_the_next_run_adopts(sho
 
 
 def test_create_batch_refused_with_error_6_is_sent_again_within_the_run(shop, monkeypatch):
-    from vksync import applying
+    from vksync.applying import items
 
-    real = applying.Applier.apply_items
+    real = items.apply_items
 
-    def refused(self, ops):
+    def refused(ctx, ops):
         shop.vk.fail_next("execute", 6, times=2)  # VK refuses the first create batch outright: nothing is made
-        return real(self, ops)
+        return real(ctx, ops)
 
-    monkeypatch.setattr(applying.Applier, "apply_items", refused)
+    monkeypatch.setattr(items, "apply_items", refused)
     run = sync(shop)
     assert run.status == SyncRun.Status.DONE, run.error
     refused_calls = [entry for entry in shop.vk.request_log if entry.get("error_code") == 6]
@@ -399,8 +405,8 @@ def test_create_batch_refused_with_error_6_is_sent_again_within_the_run(shop, mo
 
 
 def test_run_is_done_when_vk_has_everything_even_if_reading_the_shop_back_fails(shop, monkeypatch):
-    from connections.vk import VkTransientError
-    from vksync import services
+    from connections.vk.client import VkTransientError
+    from vkshop import services
 
     def read_back_fails(*, merchant):
         raise VkTransientError("VK did not answer the read-back")

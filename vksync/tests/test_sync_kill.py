@@ -13,8 +13,8 @@ from catalog.models import Store
 from catalog.services import refresh_catalog
 from connections.tests.factories import EvotorConnectionFactory
 from emulators.vk.fixtures import TEST_GROUP_ID
-from vksync.sync_models import SyncRun, SyncSettings
-from vksync.sync_services import run_sync
+from vksync.engine import run_sync
+from vksync.models import SyncRun, SyncSettings
 from vksync.tests.factories import VkConnectionFactory
 from vksync.tests.helpers import assert_vk_matches_catalog, live_items
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from accounts.tests.factories import UserFactory
 from catalog.models import Product
 from catalog.tests.factories import StoreFactory
-from vksync.sync_models import ProductLink, SyncItemError, SyncRun, SyncSettings
+from vksync.models import ProductLink, SyncItemError, SyncRun, SyncSettings
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def big_shop(merchant):
 
 
 def test_sync_page_stays_within_12_queries_at_10000_products(client, big_shop, django_assert_max_num_queries):
-    from vksync.models import VkItem
+    from vkshop.models import VkItem
 
     client.force_login(big_shop)
     SyncSettings.objects.get_or_create(merchant=big_shop)

@@ -6,17 +6,17 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from connections.signals import catalog_changed
+from catalog.signals import catalog_changed
 from evosync.schedules import declared_tasks
-from vksync import sync_services
-from vksync.sync_models import SyncRun, SyncSettings
-from vksync.sync_tasks import sync_all_shops, sync_merchant
+from vksync import engine, triggers
+from vksync.models import SyncRun, SyncSettings
+from vksync.tasks import sync_all_shops, sync_merchant
 from vksync.tests.helpers import live_items
 
 
 def test_sync_now_queues_one_run_and_the_task_runs_it(shop, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        run = sync_services.request_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.MANUAL)
+        run = triggers.request_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.MANUAL)
     run.refresh_from_db()
     assert run.status == SyncRun.Status.DONE
     assert len(live_items(shop)) == run.created > 0
@@ -24,8 +24,8 @@ def test_sync_now_queues_one_run_and_the_task_runs_it(shop, django_capture_on_co
 
 def test_triggers_while_queued_do_not_pile_up(shop, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        first = sync_services.request_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.WEBHOOK)
-        second = sync_services.request_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.WEBHOOK)
+        first = triggers.request_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.WEBHOOK)
+        second = triggers.request_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.WEBHOOK)
     assert first == second
     assert len(callbacks) == 1
     assert SyncRun.objects.filter(merchant=shop.merchant).count() == 1
@@ -35,19 +35,19 @@ def test_trigger_during_a_run_marks_dirty_and_exactly_one_more_run_follows(shop,
     running = SyncRun.objects.create(
         merchant=shop.merchant, status=SyncRun.Status.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
     )
-    assert sync_services.request_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.WEBHOOK) is None
-    assert sync_services.request_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.WEBHOOK) is None
-    assert sync_services.run_sync(merchant=shop.merchant) is None  # the database claim refuses a second run
+    assert triggers.request_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.WEBHOOK) is None
+    assert triggers.request_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.WEBHOOK) is None
+    assert engine.run_sync(merchant=shop.merchant) is None  # the database claim refuses a second run
     assert SyncSettings.objects.get(merchant=shop.merchant).dirty
 
     SyncRun.objects.filter(pk=running.pk).update(status=SyncRun.Status.DONE)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        follow_up = sync_services.run_pending(merchant=shop.merchant)
+        follow_up = triggers.run_pending(merchant=shop.merchant)
     assert len(callbacks) == 1
     follow_up.refresh_from_db()
     assert follow_up.status == SyncRun.Status.DONE
     assert not SyncSettings.objects.get(merchant=shop.merchant).dirty
-    assert sync_services.run_pending(merchant=shop.merchant) is None  # only one
+    assert triggers.run_pending(merchant=shop.merchant) is None  # only one
 
 
 def test_run_left_running_by_a_dead_worker_is_closed_by_the_next(shop, settings, django_capture_on_commit_callbacks):
@@ -55,7 +55,7 @@ def test_run_left_running_by_a_dead_worker_is_closed_by_the_next(shop, settings,
     stale = timezone.now() - timezone.timedelta(seconds=120)
     dead = SyncRun.objects.create(merchant=shop.merchant, status=SyncRun.Status.RUNNING, heartbeat_at=stale)
     with django_capture_on_commit_callbacks(execute=True):
-        run = sync_services.request_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.MANUAL)
+        run = triggers.request_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.MANUAL)
     assert run is not None  # the dead run does not swallow the trigger
     run.refresh_from_db()
     assert run.status == SyncRun.Status.DONE
@@ -88,25 +88,70 @@ def test_no_sync_is_queued_while_sync_is_off(shop, django_capture_on_commit_call
     assert not SyncRun.objects.filter(merchant=shop.merchant).exists()
 
 
-def test_beat_task_syncs_every_enabled_shop(shop, django_capture_on_commit_callbacks):
-    assert "vksync.sync_all_shops" in {spec.task for spec in declared_tasks()}
+def test_catalog_refresh_sync_is_debounced_like_a_webhook(shop, settings, django_capture_on_commit_callbacks):
+    """Bug: the debounce applied to "webhook" only, but a refresh (the only sender) says "refresh"."""
+    from unittest import mock
+
+    settings.SYNC_DEBOUNCE_SECONDS = 45
+    with django_capture_on_commit_callbacks(execute=True), mock.patch("vksync.tasks.sync_merchant") as task:
+        for _ in range(3):
+            catalog_changed.send(sender=None, merchant=shop.merchant, trigger="refresh")
+    assert task.apply_async.call_count == 1  # Celery's own queue is not ours to fake: only the countdown is read
+    assert task.apply_async.call_args.kwargs["countdown"] == 45
+    assert SyncRun.objects.get(merchant=shop.merchant).trigger == SyncRun.Trigger.REFRESH
+
+
+def test_follow_up_run_carries_the_trigger_that_asked_for_it(shop, django_capture_on_commit_callbacks):
+    """Bug: every follow-up run was labelled "webhook"."""
+    running = SyncRun.objects.create(
+        merchant=shop.merchant, status=SyncRun.Status.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
+    )
+    assert triggers.request_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.MANUAL) is None
+    SyncRun.objects.filter(pk=running.pk).update(status=SyncRun.Status.DONE)
+    with django_capture_on_commit_callbacks(execute=False):
+        follow_up = triggers.run_pending(merchant=shop.merchant)
+    assert follow_up.trigger == SyncRun.Trigger.MANUAL
+
+
+def test_one_sync_an_hour_follows_the_catalog_refresh_and_no_beat_syncs_again():
+    """Bug: the hourly refresh's sync and the "sync every VK shop" beat gave each merchant two syncs an hour."""
+    tasks = {spec.task for spec in declared_tasks()}
+    assert "catalog.refresh_all_catalogs" in tasks
+    assert "vksync.sync_all_shops" not in tasks
+
+
+def test_retired_beat_entry_is_removed_and_renamed_tasks_follow_on_install(db):
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    from evosync.schedules import install_periodic_tasks
+
+    every = IntervalSchedule.objects.create(every=3600, period=IntervalSchedule.SECONDS)
+    PeriodicTask.objects.filter(name__in=["Sync every VK shop", "Refresh every VK shop"]).delete()
+    PeriodicTask.objects.create(name="Sync every VK shop", task="vksync.sync_all_shops", interval=every)
+    PeriodicTask.objects.create(name="Refresh every VK shop", task="vksync.refresh_all_vk_shops", interval=every)
+    install_periodic_tasks()
+    assert not PeriodicTask.objects.filter(name="Sync every VK shop").exists()
+    assert PeriodicTask.objects.get(name="Refresh every VK shop").task == "vkshop.refresh_all_vk_shops"
+
+
+def test_sync_all_shops_task_syncs_every_enabled_shop(shop, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         assert sync_all_shops.delay().get() == 1
     assert SyncRun.objects.get(merchant=shop.merchant).status == SyncRun.Status.DONE
 
 
 def test_redelivered_task_of_a_finished_run_does_nothing(shop):
-    run = sync_services.run_sync(merchant=shop.merchant)
+    run = engine.run_sync(merchant=shop.merchant)
     assert sync_merchant.delay(merchant_id=shop.merchant.pk, run_id=run.pk).get() is None
     assert SyncRun.objects.filter(merchant=shop.merchant).count() == 1
 
 
 def test_confirm_plan_switches_sync_on_and_runs_past_the_brake(shop, django_capture_on_commit_callbacks):
     SyncSettings.objects.filter(merchant=shop.merchant).update(enabled=False)
-    waiting = sync_services.run_sync(merchant=shop.merchant)
+    waiting = engine.run_sync(merchant=shop.merchant)
     assert waiting.status == SyncRun.Status.NEEDS_CONFIRMATION
     with django_capture_on_commit_callbacks(execute=True):
-        run = sync_services.confirm_plan(merchant=shop.merchant)
+        run = triggers.confirm_plan(merchant=shop.merchant)
     run.refresh_from_db()
     assert run.status == SyncRun.Status.DONE and run.created > 0
     assert SyncSettings.objects.get(merchant=shop.merchant).enabled
@@ -126,6 +171,14 @@ def test_command_all_syncs_enabled_shops(shop):
     assert live_items(shop)
 
 
+def test_command_all_skips_suspended_merchants(shop):
+    """Bug: `sync_vk --all` synced suspended merchants too."""
+    type(shop.merchant).objects.filter(pk=shop.merchant.pk).update(status="suspended")
+    call_command("sync_vk", "--all", stdout=StringIO())
+    assert live_items(shop) == []
+    assert not SyncRun.objects.filter(merchant=shop.merchant).exists()
+
+
 def test_command_unknown_user_fails(db):
     from django.core.management.base import CommandError
 
@@ -142,7 +195,7 @@ def test_transient_vk_failure_makes_the_task_retry(shop, settings):
         sync_merchant.delay(merchant_id=shop.merchant.pk)
     run = SyncRun.objects.get(merchant=shop.merchant)
     assert run.status == SyncRun.Status.FAILED
-    assert run.error.startswith(sync_services.TRANSIENT_FAILURE)
+    assert run.error.startswith(engine.TRANSIENT_FAILURE)
 
 
 def test_permanent_failure_is_not_retried(shop):

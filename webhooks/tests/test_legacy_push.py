@@ -3,7 +3,7 @@
 import pytest
 from django.core.cache import cache
 
-from connections.services import evotor_refresh_soon_key
+from catalog.triggers import refresh_soon_key
 from connections.tests.factories import EvotorConnectionFactory
 from webhooks.services import api_token_for
 
@@ -20,9 +20,9 @@ def push(client, token):
 @pytest.fixture
 def connection():
     connection = EvotorConnectionFactory(evotor_user_id="01-000000000000031", token="cloud")
-    cache.delete(evotor_refresh_soon_key(connection.merchant_id, "push"))
+    cache.delete(refresh_soon_key(connection.merchant_id, "push"))
     yield connection
-    cache.delete(evotor_refresh_soon_key(connection.merchant_id, "push"))
+    cache.delete(refresh_soon_key(connection.merchant_id, "push"))
 
 
 def test_our_token_looks_like_user_id_dot_signature():

@@ -1,8 +1,8 @@
 """`manage.py refresh_catalog --user EMAIL | --all`: read Evotor catalogs now, with progress and a summary."""
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.selectors import merchant_by_email
 from catalog.services import RefreshResult, refresh_catalog, refreshable_merchants
 
 
@@ -17,7 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, user=None, all=False, **options):  # noqa: A002 - the option's name
         self.verbosity = options["verbosity"]
         if user:
-            merchant = get_user_model().objects.filter(email__iexact=user.strip()).first()
+            merchant = merchant_by_email(user)
             if merchant is None:
                 raise CommandError(f"No user with email {user}")
             merchants = [merchant]

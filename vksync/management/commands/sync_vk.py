@@ -1,10 +1,11 @@
 """manage.py sync_vk [--user EMAIL | --all] [--dry-run]: sync VK shops now, in this process."""
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from vksync import sync_services
-from vksync.sync_models import SyncRun, SyncSettings
+from accounts.selectors import merchant_by_email
+from vksync import engine, triggers
+from vksync.models import SyncRun
+from vksync.selectors import merchants_to_sync
 
 
 class Command(BaseCommand):
@@ -18,19 +19,18 @@ class Command(BaseCommand):
 
     def handle(self, *args, user=None, all=False, dry_run=False, **options):
         if user:
-            merchant = get_user_model().objects.filter(email__iexact=user).first()
+            merchant = merchant_by_email(user)
             if merchant is None:
                 raise CommandError(f"No user with email {user}")
             merchants = [merchant]
         else:
-            ids = SyncSettings.objects.filter(enabled=True).values_list("merchant_id", flat=True)
-            merchants = get_user_model().objects.filter(pk__in=list(ids)).order_by("email")
+            merchants = merchants_to_sync()
         failed = 0
         for merchant in merchants:
-            run = sync_services.run_sync(merchant=merchant, trigger=SyncRun.Trigger.COMMAND, dry_run=dry_run)
+            run = engine.run_sync(merchant=merchant, trigger=SyncRun.Trigger.COMMAND, dry_run=dry_run)
             failed += self._report(merchant, run)
             if not dry_run:
-                sync_services.run_pending(merchant=merchant)  # a trigger that came during this run
+                triggers.run_pending(merchant=merchant)  # a trigger that came during this run
         if failed:
             raise CommandError(f"{failed} sync(s) did not finish")
 

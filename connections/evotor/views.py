@@ -1,0 +1,69 @@
+"""The merchant's Evotor connection: save a token by hand, test it, disconnect. Thin: services do the writes."""
+
+import logging
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from connections.evotor.client import EvotorClient, EvotorError
+from connections.evotor.services import evotor_disconnect, evotor_save_token
+from connections.models import EvotorConnection
+from connections.state import mark_ok, record_error
+
+logger = logging.getLogger(__name__)
+
+
+class EvotorTokenForm(forms.Form):
+    token = forms.CharField(
+        label="Токен облака Эвотор",
+        max_length=1000,
+        strip=True,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "placeholder": "вставьте токен"}),
+    )
+
+    def clean_token(self):
+        token = self.cleaned_data["token"]
+        if any(c.isspace() for c in token):
+            raise forms.ValidationError("Токен не должен содержать пробелов.")
+        return token
+
+
+@login_required
+@require_POST
+def save_token(request):
+    form = EvotorTokenForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("token", []):
+            messages.error(request, error)
+        return redirect("/connections#evotor")
+    evotor_save_token(merchant=request.user, token=form.cleaned_data["token"], source=EvotorConnection.Source.MANUAL)
+    messages.success(request, "Токен Эвотора сохранён. Каталог начнёт загружаться в течение минуты.")
+    return redirect("/connections#evotor")
+
+
+@login_required
+@require_POST
+def disconnect(request):
+    if evotor_disconnect(merchant=request.user):
+        messages.success(request, "Эвотор отключён: токен удалён, синхронизация остановлена.")
+    return redirect("/connections#evotor")
+
+
+@login_required
+@require_POST
+def test_token(request):
+    """JSON: does the saved token work, and how many stores it sees. Records the outcome on the connection."""
+    connection = EvotorConnection.objects.owned_by(request.user).first()
+    if connection is None or not connection.token:
+        return JsonResponse({"ok": False, "error": "Эвотор не подключён: сначала сохраните токен."}, status=400)
+    try:
+        stores = EvotorClient(connection.token).check()
+    except EvotorError as exc:
+        record_error(connection=connection, error=exc)
+        return JsonResponse({"ok": False, "error": exc.reason})
+    mark_ok(connection=connection)
+    return JsonResponse({"ok": True, "stores": stores, "message": f"Токен работает. Магазинов: {stores}."})

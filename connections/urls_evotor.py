@@ -1,9 +1,0 @@
-from django.urls import path
-
-from connections import views_evotor
-
-urlpatterns = [
-    path("connections/evotor", views_evotor.save_token, name="evotor-save-token"),
-    path("connections/evotor/disconnect", views_evotor.disconnect, name="evotor-disconnect"),
-    path("connections/evotor/test", views_evotor.test_token, name="evotor-test"),
-]

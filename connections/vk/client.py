@@ -1,0 +1,393 @@
+"""The only code in EvoSync that talks to VK: the API (api.vk.ru) and VK ID's OAuth endpoint.
+
+`VkClient(token).call("market.get", owner_id=-1, count=200)` returns VK's `response`;
+`batch([VkCall(...), ...])` packs up to 25 calls into one `execute` and returns a VkResult per
+call, in order. Every request first takes a slot from the per-token rate limiter shared by all
+processes; transient failures are retried with a bounded backoff. Tokens never reach the logs.
+"""
+
+import json
+import logging
+import mimetypes
+import secrets
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import requests
+from django.conf import settings
+
+from connections.ratelimit import RateLimiter, RateLimiterError, default_rate_limiter, token_key
+
+logger = logging.getLogger(__name__)
+
+EXECUTE_LIMIT = 25
+TRANSIENT_CODES = {6, 9, 10, 36}
+# VK refused the whole request before running any of it: resending can never do a thing twice.
+REFUSED_CODES = {6}
+RATE_LIMIT_CODE = 29
+PERMANENT_REASONS = {
+    5: "VK не принимает токен: он истёк или был отозван. Подключите VK заново.",
+    14: "VK требует ввести капчу. Откройте VK в браузере, выполните проверку и повторите позже.",
+    15: "Доступ запрещён: у пользователя нет прав на товары этого сообщества.",
+    17: "VK требует подтвердить вход. Войдите в VK в браузере и подключите VK заново.",
+    27: "Это токен сообщества, а для товаров нужен токен пользователя — администратора сообщества.",
+    203: "Нет доступа к сообществу: пользователь токена не является его администратором.",
+    205: "Нет доступа к товарам сообщества.",
+    1438: "В сообществе не включены товары. Включите раздел «Товары» в настройках сообщества.",
+    1525: "Магазин сообщества отключён в VK.",
+    1526: "Услуги магазина сообщества отключены в VK.",
+}
+# What a per-item error means, in the merchant's words (shown beside the item that VK refused).
+VK_REASONS = {
+    1: "Неизвестная ошибка VK",
+    6: "Слишком много запросов в секунду",
+    9: "VK ограничил частые одинаковые действия",
+    10: "Внутренняя ошибка VK",
+    13: "VK не смог выполнить пакет запросов",
+    100: "VK не принял один из параметров товара",
+    1402: "Подборка не найдена в VK",
+    1403: "Товар не найден в VK (удалён вручную)",
+    1404: "Товар уже в подборке",
+    1405: "В магазине VK слишком много товаров",
+    1406: "В подборке VK слишком много товаров",
+    1407: "В магазине VK слишком много подборок",
+    1408: "VK не разрешает ссылки в описании",
+    1429: "Размеры товара указаны не полностью",
+    1433: "VK не принял фото товара",
+    1434: "VK не принял фото товара",
+    1435: "VK не принял фото товара",
+}
+
+
+def breaks_connection(code) -> bool:
+    """Whether VK's error code means the token or the community cannot be used any more (also inside execute)."""
+    return code in PERMANENT_REASONS
+
+
+def reason_in_words(error) -> str:
+    """A VK error as the merchant reads it: what it means, then VK's code and message."""
+    code = getattr(error, "code", None)
+    words = getattr(error, "reason", "") or VK_REASONS.get(code, "")
+    message = getattr(error, "message", "") or str(error)
+    return f"{words} (код {code}: {message})" if words else f"Ошибка VK {code}: {message}"
+
+
+class VkError(Exception):
+    """Anything that went wrong talking to VK.
+
+    `permanent`: True when the connection itself cannot be used any more (the caller marks it broken and
+    does not retry); False when trying again later may work. Callers decide on this flag, never on a text."""
+
+    permanent = False
+
+
+class VkApiError(VkError):
+    """VK refused one call (e.g. 100 invalid parameter, 1403 item not found): record it and go on."""
+
+    def __init__(self, code: int, message: str, method: str = ""):
+        self.code = code
+        self.message = message
+        self.method = method
+        super().__init__(f"VK error {code} in {method or 'call'}: {message}")
+
+    @property
+    def transient(self) -> bool:
+        return self.code in TRANSIENT_CODES
+
+
+class VkTransientError(VkError):
+    """VK or the network failed for a while (6, 9, 10, 36, HTTP 5xx, timeouts) even after retries."""
+
+
+class VkRateLimitReached(VkError):
+    """Error 29: the daily quota of a method is spent. Stop the run and resume later."""
+
+
+class VkConnectionBroken(VkError):
+    """The token or the community cannot be used any more; `.reason` says why, in Russian."""
+
+    permanent = True
+
+    def __init__(self, code: int, reason: str):
+        self.code = code
+        self.reason = reason
+        super().__init__(f"VK error {code}: {reason}")
+
+
+class VkOAuthError(VkError):
+    """VK ID refused to issue or refresh a token."""
+
+    def __init__(self, error: str, description: str = ""):
+        self.error = error
+        self.description = description
+        super().__init__(f"VK ID: {error} {description}".strip())
+
+
+@dataclass(frozen=True)
+class VkCall:
+    method: str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VkResult:
+    ok: bool
+    response: Any = None
+    error: VkApiError | None = None
+
+
+def encode_param(value) -> str | int | float:
+    """VK's wire format: lists comma-separated, booleans 0/1, Decimals as plain numbers."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, list | tuple | set):
+        return ",".join(str(encode_param(v)) for v in value)
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
+    return value
+
+
+def encode_params(params: dict) -> dict:
+    return {name: encode_param(value) for name, value in params.items() if value is not None}
+
+
+def execute_code(calls: list[VkCall]) -> str:
+    """The VKScript program that runs `calls` in order and returns their answers as a list."""
+    parts = [f"API.{call.method}({json.dumps(encode_params(call.params), ensure_ascii=False)})" for call in calls]
+    return "return [" + ",".join(parts) + "];"
+
+
+def raise_for_error(error: dict, method: str):
+    code = int(error.get("error_code") or 0)
+    message = str(error.get("error_msg") or "")
+    if breaks_connection(code):
+        raise VkConnectionBroken(code, PERMANENT_REASONS[code])
+    if code == RATE_LIMIT_CODE:
+        raise VkRateLimitReached(f"VK: дневной лимит запросов исчерпан ({method}). Продолжим позже.")
+    raise VkApiError(code, message, method)
+
+
+class VkClient:
+    def __init__(
+        self,
+        access_token: str,
+        *,
+        base_url: str | None = None,
+        version: str | None = None,
+        session: requests.Session | None = None,
+        rate_limiter: RateLimiter | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        backoff: float | None = None,
+    ):
+        self._token = access_token
+        self._key = token_key(access_token)
+        self.base_url = (base_url or settings.VK_API_URL).rstrip("/")
+        self.version = version or settings.VK_API_VERSION
+        self.session = session or requests.Session()
+        self.upload_session = requests.Session() if session is None else session  # used from the upload thread
+        self.rate_limiter = rate_limiter or default_rate_limiter()
+        self.timeout = timeout if timeout is not None else settings.VK_REQUEST_TIMEOUT_SECONDS
+        self.max_retries = max_retries if max_retries is not None else settings.VK_MAX_RETRIES
+        self.backoff = backoff if backoff is not None else settings.VK_RETRY_BACKOFF_SECONDS
+        self.request_count = 0
+        self.method_counts: Counter = Counter()
+
+    def __repr__(self):
+        return f"<VkClient {self.base_url} token=…{self._key[:6]}>"
+
+    def call(self, method: str, **params):
+        """One API method; returns VK's `response`. Raises VkApiError and the other VkError kinds."""
+        self.method_counts[method] += 1
+        payload = self._request(method, encode_params(params))
+        if "error" in payload:
+            raise_for_error(payload["error"], method)
+        return payload.get("response")
+
+    def batch(
+        self, calls: list[VkCall], *, per_execute: int = EXECUTE_LIMIT, resend_when_unsure: bool = True
+    ) -> list[VkResult]:
+        """Run `calls` through `execute`, `per_execute` (≤ 25) at a time; a VkResult per call, in order.
+
+        `resend_when_unsure=False` is for calls that create things: a request whose answer was lost
+        (timeout, 5xx, VK errors 10/36) is not sent again, since VK may have run it; only a request VK
+        refused outright (error 6) is.
+        """
+        per_execute = max(1, min(per_execute, EXECUTE_LIMIT))
+        results = []
+        for start in range(0, len(calls), per_execute):
+            results.extend(self._execute(calls[start : start + per_execute], resend_when_unsure))
+        return results
+
+    def _execute(self, calls: list[VkCall], resend_when_unsure: bool) -> list[VkResult]:
+        for call in calls:
+            self.method_counts[call.method] += 1
+        self.method_counts["execute"] += 1
+        payload = self._request("execute", {"code": execute_code(calls)}, resend_when_unsure=resend_when_unsure)
+        if "error" in payload:
+            raise_for_error(payload["error"], "execute")
+        answers = payload.get("response")
+        if not isinstance(answers, list) or len(answers) != len(calls):
+            raise VkApiError(13, f"execute answered {type(answers).__name__} for {len(calls)} calls", "execute")
+        errors = iter(payload.get("execute_errors") or [])  # one entry per failed call, in order
+        results = []
+        for call, answer in zip(calls, answers, strict=True):
+            if answer is not False:
+                results.append(VkResult(ok=True, response=answer))
+                continue
+            error = next(errors, None) or {"error_code": 0, "error_msg": "execute gave no error for a failed call"}
+            try:
+                raise_for_error(error, error.get("method") or call.method)
+            except VkApiError as exc:
+                results.append(VkResult(ok=False, error=exc))
+        return results
+
+    def photo_upload_urls(self, group_id: int, count: int) -> list[str]:
+        """`count` upload addresses for the community's item photos (one per photo), 25 to an `execute`."""
+        calls = [VkCall("market.getProductPhotoUploadServer", {"group_id": group_id})] * count
+        urls = []
+        for result in self.batch(calls):
+            if not result.ok:
+                raise result.error
+            urls.append(result.response["upload_url"])
+        return urls
+
+    def upload_product_photo(self, group_id: int, image_bytes: bytes, filename: str, *, upload_url: str = "") -> int:
+        """Upload an image for the community's items; return the photo_id for market.add/edit.
+
+        `upload_url` from photo_upload_urls saves the request that would ask for it."""
+        if not upload_url:
+            upload_url = self.call("market.getProductPhotoUploadServer", group_id=group_id)["upload_url"]
+        return self.save_product_photo(self.post_product_photo(upload_url, image_bytes, filename))
+
+    def post_product_photo(self, upload_url: str, image_bytes: bytes, filename: str) -> str:
+        """POST the file to the upload server; return its answer for save_product_photo.
+
+        Not an API request (no rate limit, no token), so it may run in another thread while API calls go on:
+        it has its own HTTP session."""
+        content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        answer = self._upload(upload_url, {"file": (filename, image_bytes, content_type)})
+        try:
+            body = answer.json()
+        except ValueError:
+            raise VkTransientError("upload server answered something that is not JSON")
+        if "error" in body:
+            raise VkApiError(100, f"upload server refused the photo: {body['error']}", "upload")
+        return answer.text
+
+    def save_product_photo(self, upload_response: str) -> int:
+        """market.saveProductPhoto (one request: the reference says never inside execute); the photo_id."""
+        saved = self.call("market.saveProductPhoto", upload_response=upload_response)
+        return int(saved["photo_id"])
+
+    def _upload(self, url: str, files: dict) -> requests.Response:
+        """POST the file to VK's upload server, retrying network trouble and HTTP 5xx (bounded)."""
+        for attempt in range(self.max_retries + 1):
+            try:
+                return self._send(url, "upload", files=files, session=self.upload_session)
+            except VkTransientError:
+                if attempt == self.max_retries:
+                    raise
+                time.sleep(min(self.backoff * 2**attempt, 60.0))
+        raise VkTransientError("upload: no attempt made")
+
+    def _request(self, method: str, params: dict, *, resend_when_unsure: bool = True) -> dict:
+        """POST one API request (rate-limited, retried while transient); VK's JSON envelope."""
+        data = {**params, "access_token": self._token, "v": self.version}
+        attempts = 0
+        for attempt in range(self.max_retries + 1):
+            attempts += 1
+            try:
+                self.rate_limiter.acquire(self._key)
+            except RateLimiterError as exc:
+                raise VkTransientError(str(exc))
+            self.request_count += 1
+            try:
+                response = self._send(f"{self.base_url}/method/{method}", method, data=data)
+                payload = response.json()
+            except (VkTransientError, ValueError) as exc:
+                problem, refused = str(exc) or "bad JSON", False
+            else:
+                code = (payload.get("error") or {}).get("error_code")
+                if code not in TRANSIENT_CODES:
+                    return payload
+                problem, refused = f"VK error {code}", code in REFUSED_CODES
+            if attempt == self.max_retries or not (refused or resend_when_unsure):
+                break
+            delay = min(self.backoff * 2**attempt, 60.0)
+            logger.warning("VK %s failed (%s); retry %d in %.1fs", method, problem, attempt + 1, delay)
+            time.sleep(delay)
+        raise VkTransientError(f"VK {method}: {problem} after {attempts} attempt(s)")
+
+    def _send(self, url: str, what: str, *, session=None, **kwargs) -> requests.Response:
+        try:
+            response = (session or self.session).post(url, timeout=self.timeout, **kwargs)
+        except requests.RequestException as exc:
+            raise VkTransientError(f"network error calling {what}: {type(exc).__name__}")
+        if response.status_code >= 500:
+            raise VkTransientError(f"HTTP {response.status_code} from {what}")
+        return response
+
+
+@dataclass(frozen=True)
+class VkTokens:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    user_id: int | None
+    device_id: str
+
+
+class VkIdClient:
+    """VK ID's token endpoint: exchange an authorization code (PKCE) or a refresh token."""
+
+    def __init__(self, *, token_url: str | None = None, client_id: str | None = None, session=None, timeout=None):
+        self.token_url = token_url or settings.VK_ID_TOKEN_URL
+        self.client_id = client_id if client_id is not None else settings.VK_ID_CLIENT_ID
+        self.session = session or requests.Session()
+        self.timeout = timeout if timeout is not None else settings.VK_REQUEST_TIMEOUT_SECONDS
+
+    def exchange_code(self, *, code: str, code_verifier: str, redirect_uri: str, device_id: str, state: str):
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "code_verifier": code_verifier,
+            "redirect_uri": redirect_uri,
+            "device_id": device_id,
+            "state": state,
+        }
+        return self._token(form, device_id)
+
+    def refresh(self, *, refresh_token: str, device_id: str) -> VkTokens:
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "device_id": device_id,
+            "state": secrets.token_urlsafe(24),
+        }
+        return self._token(form, device_id)
+
+    def _token(self, form: dict, device_id: str) -> VkTokens:
+        try:
+            response = self.session.post(
+                self.token_url, data={**form, "client_id": self.client_id}, timeout=self.timeout
+            )
+            body = response.json()
+        except requests.RequestException as exc:
+            raise VkTransientError(f"network error calling VK ID: {type(exc).__name__}")
+        except ValueError:
+            raise VkTransientError(f"VK ID answered HTTP {response.status_code} without JSON")
+        if response.status_code >= 500:
+            raise VkTransientError(f"HTTP {response.status_code} from VK ID")
+        if "error" in body or "access_token" not in body:
+            raise VkOAuthError(str(body.get("error", "invalid_response")), str(body.get("error_description", "")))
+        return VkTokens(
+            access_token=body["access_token"],
+            refresh_token=body.get("refresh_token", ""),
+            expires_in=int(body.get("expires_in") or 0),
+            user_id=int(body["user_id"]) if body.get("user_id") else None,
+            device_id=device_id,
+        )

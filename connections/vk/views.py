@@ -1,0 +1,148 @@
+"""The merchant's VK connection: paste a token, connect with VK ID (OAuth + PKCE), test, disconnect."""
+
+import base64
+import hashlib
+import secrets
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from connections.models import VkConnection
+from connections.vk import services as services_vk
+from connections.vk.client import VkError, VkIdClient
+
+OAUTH_SESSION_KEY = "vk_oauth"
+
+
+class VkTokenForm(forms.Form):
+    access_token = forms.CharField(label="Токен пользователя VK", max_length=1000, strip=True)
+    community = forms.CharField(label="Сообщество (id или короткое имя)", max_length=255, strip=True)
+
+
+class VkCommunityForm(forms.Form):
+    community = forms.CharField(label="Сообщество (id или короткое имя)", max_length=255, strip=True)
+
+
+def _back():
+    return redirect(reverse("connections") + "#vk")
+
+
+@login_required
+@require_POST
+def save_connection(request):
+    form = VkTokenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Укажите токен пользователя VK и сообщество.")
+        return _back()
+    try:
+        connection = services_vk.save_vk_connection(merchant=request.user, **form.cleaned_data)
+    except services_vk.VkSetupError as exc:
+        messages.error(request, exc.reason)
+    except VkError:
+        messages.error(request, "VK сейчас недоступен. Попробуйте ещё раз через несколько минут.")
+    else:
+        _report_saved(request, connection, "VK подключён")
+    return _back()
+
+
+def _report_saved(request, connection: VkConnection, what: str) -> None:
+    if connection.last_error:
+        messages.warning(request, f"{what}, но работать с магазином нельзя: {connection.last_error}")
+    else:
+        messages.success(request, f"{what}: сообщество «{connection.group_name}».")
+
+
+@login_required
+@require_POST
+def disconnect(request):
+    if services_vk.disconnect_vk(merchant=request.user):
+        messages.success(request, "VK отключён, токены удалены.")
+    return _back()
+
+
+@login_required
+@require_POST
+def test_connection(request):
+    connection = VkConnection.objects.owned_by(request.user).first()
+    if connection is None:
+        return JsonResponse({"ok": False, "error": "VK не подключён."}, status=404)
+    return JsonResponse(services_vk.check_vk_connection(connection=connection))
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(64)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return verifier, challenge
+
+
+def redirect_uri() -> str:
+    return settings.BASE_URL + reverse("vk_oauth_callback")
+
+
+@login_required
+@require_POST
+def oauth_start(request):
+    """Send the merchant to VK ID with a PKCE challenge; the verifier and state stay in the session."""
+    form = VkCommunityForm(request.POST)
+    if not settings.VK_ID_CLIENT_ID:
+        messages.error(request, "Вход через VK ID не настроен. Вставьте токен вручную.")
+        return _back()
+    if not form.is_valid():
+        messages.error(request, "Сначала укажите сообщество VK.")
+        return _back()
+    verifier, challenge = pkce_pair()
+    state = secrets.token_urlsafe(24)
+    request.session[OAUTH_SESSION_KEY] = {
+        "verifier": verifier,
+        "state": state,
+        "community": form.cleaned_data["community"],
+    }
+    query = {
+        "response_type": "code",
+        "client_id": settings.VK_ID_CLIENT_ID,
+        "redirect_uri": redirect_uri(),
+        "state": state,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "scope": settings.VK_ID_SCOPE,
+    }
+    return redirect(f"{settings.VK_ID_AUTHORIZE_URL}?{urlencode(query)}")
+
+
+@login_required
+@require_GET
+def oauth_callback(request):
+    """VK ID sends the merchant back with a code: exchange it (with the PKCE verifier) and save the tokens."""
+    pending = request.session.pop(OAUTH_SESSION_KEY, None)
+    state = request.GET.get("state", "")
+    if not pending or not secrets.compare_digest(state, pending["state"]):
+        messages.error(request, "Ответ VK ID не подошёл к запросу. Нажмите «Подключить через VK» ещё раз.")
+        return _back()
+    if request.GET.get("error") or not request.GET.get("code"):
+        messages.error(request, "VK ID не выдал доступ. Подключение не изменилось.")
+        return _back()
+    try:
+        tokens = VkIdClient().exchange_code(
+            code=request.GET["code"],
+            code_verifier=pending["verifier"],
+            redirect_uri=redirect_uri(),
+            device_id=request.GET.get("device_id", ""),
+            state=state,
+        )
+        connection = services_vk.save_vk_oauth_connection(
+            merchant=request.user, tokens=tokens, community=pending["community"]
+        )
+    except services_vk.VkSetupError as exc:
+        messages.error(request, exc.reason)
+    except VkError:
+        messages.error(request, "VK ID не выдал токен. Попробуйте ещё раз.")
+    else:
+        _report_saved(request, connection, "VK подключён через VK ID")
+    return _back()

@@ -1,0 +1,23 @@
+"""Staff view of the VK shop cache: albums and items as EvoSync last read them."""
+
+from django.contrib import admin
+
+from vkshop.models import VkAlbum, VkItem
+
+
+@admin.register(VkAlbum)
+class VkAlbumAdmin(admin.ModelAdmin):
+    list_display = ["title", "merchant", "group_id", "vk_id", "count", "is_main", "is_hidden", "refreshed_at"]
+    list_filter = ["is_main", "is_hidden"]
+    search_fields = ["title", "merchant__email", "=group_id", "=vk_id"]
+    list_select_related = ["merchant"]
+    readonly_fields = ["refreshed_at"]
+
+
+@admin.register(VkItem)
+class VkItemAdmin(admin.ModelAdmin):
+    list_display = ["title", "merchant", "group_id", "vk_id", "sku", "price", "availability", "date", "refreshed_at"]
+    list_filter = ["availability"]
+    search_fields = ["title", "sku", "merchant__email", "=group_id", "=vk_id"]
+    list_select_related = ["merchant"]
+    readonly_fields = ["refreshed_at"]

@@ -1,0 +1,91 @@
+"""The cached VK shop: the community's albums and items (hidden ones too), and which item is in which album."""
+
+from django.conf import settings
+from django.db import models
+
+from accounts.ownership import OwnedManager
+
+
+class VkAlbum(models.Model):
+    merchant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    group_id = models.BigIntegerField("сообщество")
+    vk_id = models.BigIntegerField("id в VK")
+    title = models.CharField("название", max_length=255)
+    count = models.IntegerField("товаров", default=0)
+    is_main = models.BooleanField(default=False)
+    is_hidden = models.BooleanField(default=False)
+    updated_time = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OwnedManager()
+
+    class Meta:
+        verbose_name = "подборка VK"
+        verbose_name_plural = "подборки VK"
+        ordering = ["title"]
+        db_table = "vksync_vkalbum"  # the table predates the vkshop app: kept, so nothing is copied
+        constraints = [models.UniqueConstraint(fields=["group_id", "vk_id"], name="vkalbum_unique_per_community")]
+
+    def __str__(self):
+        return self.title
+
+
+class VkItem(models.Model):
+    class Availability(models.IntegerChoices):
+        AVAILABLE = 0, "В наличии"
+        REMOVED = 1, "Удалён"
+        UNAVAILABLE = 2, "Недоступен"
+
+    merchant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    group_id = models.BigIntegerField("сообщество")
+    vk_id = models.BigIntegerField("id в VK")
+    title = models.CharField("название", max_length=255)
+    description = models.TextField("описание", blank=True)
+    price = models.DecimalField("цена, ₽", max_digits=14, decimal_places=2, default=0)
+    old_price = models.DecimalField("старая цена, ₽", max_digits=14, decimal_places=2, null=True, blank=True)
+    sku = models.CharField("артикул (sku)", max_length=64, blank=True, db_index=True)
+    availability = models.IntegerField("доступность", choices=Availability.choices, default=0)
+    category_id = models.IntegerField(null=True, blank=True)
+    stock_amount = models.IntegerField(null=True, blank=True)
+    album_ids = models.JSONField("подборки", default=list, blank=True)
+    photo_ids = models.JSONField("фото", default=list, blank=True)
+    thumb_photo = models.URLField(max_length=1000, blank=True)
+    date = models.DateTimeField("изменён в VK", null=True, blank=True)
+    reject_info = models.JSONField("отклонён модерацией", null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OwnedManager()
+
+    class Meta:
+        verbose_name = "товар VK"
+        verbose_name_plural = "товары VK"
+        ordering = ["title"]
+        db_table = "vksync_vkitem"
+        constraints = [models.UniqueConstraint(fields=["group_id", "vk_id"], name="vkitem_unique_per_community")]
+        indexes = [
+            # The shop pages read these alone: an album's page in title order, the count and the last read.
+            models.Index(fields=["merchant", "group_id", "title", "vk_id"], name="vksync_vkit_merchan_0f8553_idx"),
+            models.Index(fields=["merchant", "group_id", "refreshed_at"], name="vksync_vkit_merchan_f20a90_idx"),
+            # The /sync page's items VK's moderation rejected, without reading every item (MariaDB: ignored).
+            models.Index(
+                fields=["merchant", "title"], condition=models.Q(reject_info__isnull=False), name="vkitem_rejected"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class VkItemInAlbum(models.Model):
+    """An item's place in an album (VK albums and items are many-to-many): lets a page list an album's items."""
+
+    item = models.ForeignKey(VkItem, on_delete=models.CASCADE, related_name="in_albums")
+    group_id = models.BigIntegerField("сообщество")
+    album_vk_id = models.BigIntegerField("id подборки в VK")
+
+    class Meta:
+        verbose_name = "товар VK в подборке"
+        verbose_name_plural = "товары VK в подборках"
+        db_table = "vksync_vkiteminalbum"
+        constraints = [models.UniqueConstraint(fields=["item", "album_vk_id"], name="vkiteminalbum_unique")]
+        indexes = [models.Index(fields=["group_id", "album_vk_id"], name="vksync_vkit_group_i_1b5d24_idx")]

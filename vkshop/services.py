@@ -1,0 +1,226 @@
+"""Refresh the cache of the merchant's VK shop (albums, items, which item is in which album).
+
+Reads market.getAlbums (≤ 100 a call) and market.get (extended, hidden items included, ≤ 200
+a call), packing the page reads into `execute` so a shop of 1,000 items costs two requests;
+upserts in bulk and removes cache rows of items and albums that no longer exist in VK.
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import OperationalError, transaction
+from django.db import connection as db_connection
+from django.utils import timezone
+
+from accounts.selectors import merchants_in_service
+from connections.models import VkConnection
+from connections.vk.client import VkApiError, VkCall, VkClient, VkConnectionBroken, VkError
+from connections.vk.services import run_with_vk
+from vkshop.models import VkAlbum, VkItem, VkItemInAlbum
+
+logger = logging.getLogger(__name__)
+
+ITEMS_PER_CALL = 200
+ALBUMS_PER_CALL = 100
+LOCK_SECONDS = 3600
+DEADLOCK, DEADLOCK_ATTEMPTS = 1213, 3  # MySQL/MariaDB "Deadlock found when trying to get lock"
+
+
+@dataclass(frozen=True)
+class VkShopRefresh:
+    albums: int
+    items: int
+    removed_items: int
+    requests: int
+
+
+@dataclass(frozen=True)
+class VkShopPages:
+    albums: list[dict]
+    items: list[dict]
+
+
+def _ok(result):
+    if not result.ok:
+        raise result.error
+    return result.response
+
+
+def read_vk_shop(client: VkClient, group_id: int) -> VkShopPages:
+    """Every album and item (hidden ones too) of the community's shop."""
+    owner_id = -group_id
+    item_page = {"owner_id": owner_id, "count": ITEMS_PER_CALL, "extended": 1, "with_disabled": 1}
+    first_albums, first_items = (
+        _ok(r)
+        for r in client.batch(
+            [
+                VkCall("market.getAlbums", {"owner_id": owner_id, "count": ALBUMS_PER_CALL, "offset": 0}),
+                VkCall("market.get", {**item_page, "offset": 0}),
+            ]
+        )
+    )
+    rest = [
+        VkCall("market.getAlbums", {"owner_id": owner_id, "count": ALBUMS_PER_CALL, "offset": offset})
+        for offset in range(ALBUMS_PER_CALL, first_albums["count"], ALBUMS_PER_CALL)
+    ] + [
+        VkCall("market.get", {**item_page, "offset": offset})
+        for offset in range(ITEMS_PER_CALL, first_items["count"], ITEMS_PER_CALL)
+    ]
+    albums, items = list(first_albums["items"]), list(first_items["items"])
+    try:
+        results = client.batch(rest, per_execute=settings.VK_REFRESH_PAGES_PER_EXECUTE)
+    except VkApiError as exc:
+        if exc.code != 13:  # 13: execute's answer too big; reads are safe to repeat one page at a time
+            raise
+        results = client.batch(rest, per_execute=1)
+    for call, result in zip(rest, results, strict=True):
+        (albums if call.method == "market.getAlbums" else items).extend(_ok(result)["items"])
+    return VkShopPages(
+        albums=list({a["id"]: a for a in albums}.values()), items=list({i["id"]: i for i in items}.values())
+    )
+
+
+def _when(unix) -> datetime | None:
+    return datetime.fromtimestamp(int(unix), tz=UTC) if unix else None
+
+
+def _roubles(hundredths) -> Decimal | None:
+    return (Decimal(str(hundredths)) / 100).quantize(Decimal("0.01")) if hundredths not in (None, "") else None
+
+
+def album_row(merchant, group_id: int, data: dict, now) -> VkAlbum:
+    return VkAlbum(
+        merchant=merchant,
+        group_id=group_id,
+        vk_id=data["id"],
+        title=data.get("title", "")[:255],
+        count=data.get("count") or 0,
+        is_main=bool(data.get("is_main")),
+        is_hidden=bool(data.get("is_hidden")),
+        updated_time=_when(data.get("updated_time")),
+        refreshed_at=now,
+    )
+
+
+def item_row(merchant, group_id: int, data: dict, now) -> VkItem:
+    price = data.get("price") or {}
+    photos = data.get("photos") or []
+    return VkItem(
+        merchant=merchant,
+        group_id=group_id,
+        vk_id=data["id"],
+        title=data.get("title", "")[:255],
+        description=data.get("description", ""),
+        price=_roubles(price.get("amount")) or Decimal(0),
+        old_price=_roubles(price.get("old_amount")),
+        sku=(data.get("sku") or "")[:64],
+        availability=data.get("availability") or 0,
+        category_id=(data.get("category") or {}).get("id"),
+        stock_amount=data.get("stock_amount"),
+        album_ids=list(data.get("albums_ids") or []),
+        photo_ids=[p["id"] for p in photos if "id" in p],
+        thumb_photo=(data.get("thumb_photo") or "")[:1000],
+        date=_when(data.get("date")),
+        reject_info=data.get("reject_info"),
+        refreshed_at=now,
+    )
+
+
+def _upsert(model, rows: list, unique: list[str]) -> None:
+    update = [f.name for f in model._meta.concrete_fields if not f.primary_key and f.name not in unique]
+    options = {"update_conflicts": True, "update_fields": update, "batch_size": 500}
+    if db_connection.features.supports_update_conflicts_with_target:
+        options["unique_fields"] = unique
+    model.objects.bulk_create(rows, **options)
+
+
+def store_vk_shop(*, merchant, group_id: int, pages: VkShopPages) -> tuple[int, int]:
+    """Upsert the albums and items read from VK; drop what VK no longer has. Returns (items, removed).
+
+    On MariaDB two merchants' stores at the same moment can deadlock on index gap locks (error 1213,
+    seen in `make bench`'s two_merchants phase): InnoDB rolls one back, and the store, being idempotent,
+    is run again — at most DEADLOCK_ATTEMPTS times, and only when no outer transaction would be lost."""
+    for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+        try:
+            return _store_vk_shop(merchant=merchant, group_id=group_id, pages=pages)
+        except OperationalError as error:
+            if error.args[:1] != (DEADLOCK,) or attempt == DEADLOCK_ATTEMPTS or db_connection.in_atomic_block:
+                raise
+            logger.warning("VK shop store of merchant %s deadlocked; attempt %d", merchant.pk, attempt + 1)
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@transaction.atomic
+def _store_vk_shop(*, merchant, group_id: int, pages: VkShopPages) -> tuple[int, int]:
+    now = timezone.now()
+    _upsert(VkAlbum, [album_row(merchant, group_id, a, now) for a in pages.albums], ["group_id", "vk_id"])
+    _upsert(VkItem, [item_row(merchant, group_id, i, now) for i in pages.items], ["group_id", "vk_id"])
+    VkAlbum.objects.filter(merchant=merchant).exclude(group_id=group_id, refreshed_at=now).delete()
+    _, deleted = VkItem.objects.filter(merchant=merchant).exclude(group_id=group_id, refreshed_at=now).delete()
+    VkItemInAlbum.objects.filter(group_id=group_id, item__merchant=merchant).delete()
+    ids = dict(VkItem.objects.filter(merchant=merchant, group_id=group_id).values_list("vk_id", "pk"))
+    memberships = [
+        VkItemInAlbum(item_id=ids[i["id"]], group_id=group_id, album_vk_id=album_id)
+        for i in pages.items
+        for album_id in set(i.get("albums_ids") or [])
+    ]
+    VkItemInAlbum.objects.bulk_create(memberships, batch_size=1000)
+    return len(pages.items), deleted.get(VkItem._meta.label, 0)
+
+
+def refresh_vk_shop(*, merchant) -> VkShopRefresh | None:
+    """Read the merchant's VK shop and refresh the cache; None when another refresh of it is running.
+
+    Raises VkConnectionBroken (the connection is marked broken) and the other VkError kinds."""
+    connection = VkConnection.objects.filter(merchant=merchant, group_id__isnull=False).first()
+    if connection is None:
+        return None
+    lock = f"vkshop:refresh-shop:{merchant.pk}"
+    if not cache.add(lock, 1, LOCK_SECONDS):
+        logger.info("VK shop refresh for merchant %s is already running", merchant.pk)
+        return None
+    try:
+        client_box = {}
+
+        def read(client: VkClient) -> VkShopPages:
+            client_box["client"] = client
+            return read_vk_shop(client, connection.group_id)
+
+        pages = run_with_vk(connection=connection, action=read)
+        items, removed = store_vk_shop(merchant=merchant, group_id=connection.group_id, pages=pages)
+    finally:
+        cache.delete(lock)
+    requests = client_box["client"].request_count
+    logger.info("VK shop of merchant %s refreshed: %d items, %d removed", merchant.pk, items, removed)
+    return VkShopRefresh(albums=len(pages.albums), items=items, removed_items=removed, requests=requests)
+
+
+def refresh_all_vk_shops() -> dict[str, int]:
+    """Refresh every connected VK shop; one merchant's failure never stops the others."""
+    summary = {"refreshed": 0, "failed": 0, "skipped": 0}
+    connections = (
+        VkConnection.objects.filter(group_id__isnull=False, merchant__in=merchants_in_service())
+        .exclude(status=VkConnection.Status.BROKEN)
+        .order_by("merchant_id")
+    )
+    for connection in connections.select_related("merchant").iterator():
+        try:
+            done = refresh_vk_shop(merchant=connection.merchant)
+        except VkConnectionBroken as exc:
+            logger.warning("VK shop of merchant %s not refreshed: %s", connection.merchant_id, exc.reason)
+            summary["failed"] += 1
+        except VkError as exc:
+            logger.warning("VK shop of merchant %s not refreshed: %s", connection.merchant_id, exc)
+            summary["failed"] += 1
+        except Exception:  # noqa: BLE001 - an unexpected failure of one merchant never stops the others
+            logger.exception("VK shop of merchant %s not refreshed", connection.merchant_id)
+            summary["failed"] += 1
+        else:
+            summary["refreshed" if done else "skipped"] += 1
+    return summary

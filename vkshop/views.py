@@ -1,0 +1,85 @@
+"""The merchant's VK shop as EvoSync last read it: albums with counts, an album's items."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.ownership import get_owned_or_404
+from evosync import formats
+from vkshop import selectors
+from vkshop.models import VkAlbum, VkItem
+from vkshop.tasks import refresh_vk_shop
+
+ITEMS_PER_PAGE = 50
+AVAILABILITY = dict(VkItem.Availability.choices)
+ALBUM_PAGE = "/vk-catalog/albums/{}/products"  # the `vk_album_products` URL, built once per row without reverse()
+
+
+@login_required
+@require_GET
+def albums(request):
+    group_id = selectors.connected_group_id(merchant=request.user)
+    context = {"group_id": group_id, "albums": [], "total": 0, "without_album": 0}
+    if group_id:
+        albums = selectors.albums_with_counts(merchant=request.user, group_id=group_id)
+        context["albums"] = [_album_row(album) for album in albums]
+        context.update(selectors.shop_summary(merchant=request.user, group_id=group_id))
+    return render(request, "vkshop/albums.html", context)
+
+
+def _album_row(album: dict) -> dict:
+    """One row of the albums page, every cell ready to print (the template only looks them up)."""
+    return {
+        "link": ALBUM_PAGE.format(album["pk"]),
+        "title": album["title"],
+        "item_total": str(album["item_total"]),  # str: a number in a template is localize()d, 8 µs each
+        "updated": formats.moment(album["updated_time"]) or "—",
+        "marks": " ".join(mark for mark, on in (("основная", album["is_main"]), ("скрыта", album["is_hidden"])) if on),
+    }
+
+
+@login_required
+@require_GET
+def album_products(request, album_id: int):
+    """Items of one album (album 0: every item; with ?only=no_album: items in no album), paginated."""
+    album = get_owned_or_404(VkAlbum, request.user, pk=album_id) if album_id else None
+    group_id = album.group_id if album else selectors.connected_group_id(merchant=request.user)
+    without_album = album is None and request.GET.get("only") == "no_album"
+    items = (
+        selectors.items_of_album(merchant=request.user, group_id=group_id, album=album, without_album=without_album)
+        if group_id
+        else VkItem.objects.none()
+    )
+    page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
+    names = selectors.evotor_names_for(merchant=request.user, skus=[item["sku"] for item in page.object_list])
+    rows = [_item_row(item, names.get(item["sku"])) for item in page.object_list]
+    context = {"album": album, "without_album": without_album, "page": page, "rows": rows, "group_id": group_id}
+    return render(request, "vkshop/album_products.html", context)
+
+
+def _item_row(item: dict, evotor_name: str | None) -> dict:
+    """One row of an album's page, every cell ready to print (the template only looks them up)."""
+    stock = item["stock_amount"]
+    return {
+        "title": item["title"],
+        "rejected": bool(item["reject_info"]),
+        "price": formats.money(item["price"]),
+        "old_price": formats.money(item["old_price"]) if item["old_price"] else "",
+        "available": item["availability"] == VkItem.Availability.AVAILABLE,
+        "availability": AVAILABILITY.get(item["availability"], item["availability"]),
+        "stock": str(stock) if stock is not None and stock >= 0 else None,
+        "sku": item["sku"] or "—",
+        "evotor_name": evotor_name,
+    }
+
+
+@login_required
+@require_POST
+def refresh_now(request):
+    """Re-read the merchant's VK shop in the background."""
+    if selectors.connected_group_id(merchant=request.user):
+        refresh_vk_shop.delay(request.user.pk)
+        messages.success(request, "Магазин VK перечитывается. Обновите страницу через минуту.")
+    return redirect("vk_albums")

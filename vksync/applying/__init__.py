@@ -1,0 +1,53 @@
+"""apply_plan: carry out a plan through VK `execute` batches, writing each answer to the mapping at once.
+
+Stages, in order: albums (albums.py), photos in the background (photos.py) while the item links are prepared
+(mapping.py), items — create/edit/hide/delete — through the pipelined sender (items.py, sender.py), album
+membership, album deletions. Every answer is written as soon as it comes, so a crash forgets at most two
+batches — and those items carry our sku, so the next run adopts them instead of duplicating.
+"""
+
+import logging
+from collections.abc import Callable
+
+from vksync import planning as p
+from vksync.applying import albums, items, mapping, photos
+from vksync.applying.context import Context, Counts, timed
+from vksync.models import SyncRun
+
+log = logging.getLogger(__name__)
+
+ALBUM_KINDS = (p.ADOPT_ALBUM, p.CREATE_ALBUM, p.RENAME_ALBUM)
+ITEM_KINDS = (p.ADOPT, p.CREATE, p.EDIT, p.HIDE, p.DELETE, p.FORGET)
+MEMBERSHIP_KINDS = (p.REMOVE_FROM_ALBUM, p.ADD_TO_ALBUM)
+
+
+def apply_plan(
+    *, plan: p.Plan, run: SyncRun, client, group_id: int, load_photo: Callable, default_sha: str = ""
+) -> Counts:
+    """Carry out `plan` for the run's merchant; per-item errors are recorded and the run goes on.
+
+    `load_photo(sha) -> (bytes, filename)` gives a picture to upload; `default_sha` names the fallback picture.
+    Raises VkConnectionBroken (stop, the connection is unusable) and the client's transient errors; what was
+    done until then is on the run either way.
+    """
+    ctx = Context(run=run, client=client, group_id=group_id, load_photo=load_photo, default_sha=default_sha)
+    ops = plan.operations
+    ctx.set_totals(ops)
+    try:
+        timed(ctx, "albums", albums.apply_albums, [op for op in ops if op.kind in ALBUM_KINDS])
+        item_ops = [op for op in ops if op.kind in ITEM_KINDS]
+        uploads = photos.start(ctx, [op for op in ops if op.kind == p.UPLOAD_PHOTO])
+        try:
+            timed(ctx, "links", mapping.prepare_links, item_ops)  # while the pictures go out
+            timed(ctx, "photos", photos.record, uploads)
+        finally:
+            if uploads:
+                uploads.stop()
+        again = timed(ctx, "items", items.apply_items, item_ops)
+        members = [op for op in ops if op.kind in MEMBERSHIP_KINDS] + items.recreate(ctx, again)
+        timed(ctx, "membership", albums.apply_membership, members)
+        timed(ctx, "album_deletes", albums.apply_album_deletes, [op for op in ops if op.kind == p.DELETE_ALBUM])
+    finally:
+        ctx.tick("items", 0, force=True)  # the counts of what was done reach the run, failed or not
+    log.info("sync applied", extra={"run_id": run.pk, "seconds": ctx.counts.seconds})
+    return ctx.counts

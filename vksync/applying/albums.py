@@ -1,0 +1,123 @@
+"""Albums (create, rename, adopt, delete) and which item is in which album."""
+
+from django.db import transaction
+
+from connections.vk.client import VkCall
+from vksync import planning as p
+from vksync.applying.context import Context
+from vksync.applying.mapping import record_batch
+from vksync.applying.sender import chunks, send
+from vksync.models import AlbumLink, ProductLink
+
+ALBUM_GONE, ALREADY_IN_ALBUM = 1402, 1404
+
+
+def apply_albums(ctx: Context, ops: list[p.Operation]) -> None:
+    for op in ops:
+        if op.kind == p.ADOPT_ALBUM:
+            _save_album(ctx, op.album_key, op.vk_album_id, op.title)
+    for batch in chunks([op for op in ops if op.kind != p.ADOPT_ALBUM]):
+        calls = [_album_call(ctx, op) for op in batch]
+        errors = []
+        results = send(ctx, calls)
+        with transaction.atomic():  # one commit per answer, not one per album
+            for op, result in zip(batch, results, strict=True):
+                if not result.ok:
+                    errors.append(ctx.error(op, result.error, None))
+                    continue
+                album_id = op.vk_album_id or result.response["market_album_id"]
+                _save_album(ctx, op.album_key, album_id, op.title)
+            record_batch({}, errors)
+        ctx.tick("albums", len(batch))
+
+
+def _album_call(ctx: Context, op: p.Operation) -> VkCall:
+    owner = -ctx.group_id
+    if op.kind == p.CREATE_ALBUM:
+        return VkCall("market.addAlbum", {"owner_id": owner, "title": op.title})
+    return VkCall("market.editAlbum", {"owner_id": owner, "album_id": op.vk_album_id, "title": op.title})
+
+
+def _save_album(ctx: Context, key: str, vk_album_id: int, title: str) -> None:
+    AlbumLink.objects.update_or_create(
+        merchant=ctx.merchant,
+        group_id=ctx.group_id,
+        group_evotor_id=key,
+        defaults={"vk_album_id": vk_album_id, "pushed_title": title},
+    )
+    ctx.album_ids[key] = vk_album_id
+
+
+def apply_membership(ctx: Context, ops: list[p.Operation]) -> None:
+    if not ops:
+        return
+    items = {
+        product_id: (link_id, vk_id)
+        for product_id, link_id, vk_id in ProductLink.objects.filter(merchant=ctx.merchant)
+        .exclude(vk_item_id=None)
+        .values_list("product_id", "id", "vk_item_id")
+    }
+    ops = sorted(ops, key=lambda op: op.kind != p.REMOVE_FROM_ALBUM)  # removals first
+    retry: list[p.Operation] = []
+    for batch in chunks(ops):
+        retry += _membership_batch(ctx, batch, items)
+    for batch in chunks(retry):
+        _membership_batch(ctx, batch, items)
+
+
+def _membership_call(ctx: Context, op: p.Operation, items: dict) -> tuple[VkCall | None, list[int], int | None]:
+    """The call for one membership step, the links it moves, and the album they end up in (None: none)."""
+    owner = -ctx.group_id
+    if op.kind == p.REMOVE_FROM_ALBUM:
+        params = {"owner_id": owner, "item_id": op.vk_item_id, "album_ids": op.vk_album_id}
+        return VkCall("market.removeFromAlbum", params), [op.link_id], None
+    album_id = ctx.album_ids.get(op.album_key)
+    known = [items[pid] for pid in op.product_ids if pid in items]
+    if album_id is None or not known:
+        return None, [], None
+    item_ids = ",".join(str(vk_id) for _, vk_id in known)
+    params = {"owner_id": owner, "item_ids": item_ids, "album_ids": album_id}
+    return VkCall("market.addToAlbum", params), [link_id for link_id, _ in known], album_id
+
+
+def _membership_batch(ctx: Context, batch: list[p.Operation], items: dict) -> list[p.Operation]:
+    steps = [(op, *_membership_call(ctx, op, items)) for op in batch]
+    steps = [step for step in steps if step[1] is not None]
+    results = send(ctx, [call for _, call, _, _ in steps]) if steps else []
+    errors, retry = [], []
+    with transaction.atomic():  # one commit per answer, not one per album
+        for (op, _call, link_ids, album_id), result in zip(steps, results, strict=True):
+            code = None if result.ok else result.error.code
+            if code == ALREADY_IN_ALBUM and len(op.product_ids) > 1:
+                retry += [p.Operation(p.ADD_TO_ALBUM, album_key=op.album_key, product_ids=(i,)) for i in op.product_ids]
+                continue
+            if result.ok or code == ALREADY_IN_ALBUM:
+                ProductLink.objects.filter(pk__in=link_ids).update(vk_album_id=album_id)
+            else:
+                errors.append(ctx.error(op, result.error, link_ids[0] if len(link_ids) == 1 else None))
+        record_batch({}, errors)
+    ctx.tick("membership", len(batch))
+    return retry
+
+
+def apply_album_deletes(ctx: Context, ops: list[p.Operation]) -> None:
+    for op in ops:
+        if not op.vk_album_id:
+            _drop_album(ctx, op)
+    for batch in chunks([op for op in ops if op.vk_album_id]):
+        calls = [VkCall("market.deleteAlbum", {"owner_id": -ctx.group_id, "album_id": op.vk_album_id}) for op in batch]
+        errors = []
+        for op, result in zip(batch, send(ctx, calls), strict=True):
+            if result.ok or result.error.code == ALBUM_GONE:
+                _drop_album(ctx, op)
+            else:
+                errors.append(ctx.error(op, result.error, None))
+        record_batch({}, errors)
+        ctx.tick("albums", len(batch))
+
+
+def _drop_album(ctx: Context, op: p.Operation) -> None:
+    AlbumLink.objects.filter(merchant=ctx.merchant, group_id=ctx.group_id, group_evotor_id=op.album_key).delete()
+    if op.vk_album_id:
+        ProductLink.objects.filter(merchant=ctx.merchant, vk_album_id=op.vk_album_id).update(vk_album_id=None)
+    ctx.album_ids.pop(op.album_key, None)

@@ -1,0 +1,102 @@
+"""What one application of a plan shares between its stages: the run, the VK client, ids learnt so far, counts.
+
+`Context` is made once per run by `apply_plan`; each stage (albums, photos, items, membership) reads and fills it.
+Operations are immutable, so ids learnt while applying (new links, albums, photos) live here, not on them.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from connections.vk.client import reason_in_words
+from vksync import planning as p
+from vksync.models import AlbumLink, SyncItemError, SyncRun, VkPhoto
+
+PROGRESS_EVERY_SECONDS = 1.0
+STAGES = {
+    "albums": {p.CREATE_ALBUM, p.RENAME_ALBUM, p.DELETE_ALBUM},
+    "photos": {p.UPLOAD_PHOTO},
+    "items": {p.CREATE, p.EDIT, p.HIDE, p.DELETE},
+    "membership": {p.ADD_TO_ALBUM, p.REMOVE_FROM_ALBUM},
+}
+
+
+@dataclass
+class Counts:
+    """What the run did in VK; written to the run as it goes, so a failed run still says what it wrote."""
+
+    created: int = 0
+    updated: int = 0
+    hidden: int = 0
+    deleted: int = 0
+    adopted: int = 0
+    failed: int = 0
+    photos: int = 0
+    calls: dict = field(default_factory=dict)
+    seconds: dict = field(default_factory=dict)  # wall time per stage (albums, photos, items, membership, …)
+
+    def for_run(self) -> dict:
+        return {k: getattr(self, k) for k in ("created", "updated", "hidden", "deleted", "adopted", "failed")}
+
+
+class Context:
+    def __init__(self, *, run: SyncRun, client, group_id: int, load_photo: Callable, default_sha: str = ""):
+        self.run, self.client, self.group_id, self.load_photo = run, client, group_id, load_photo
+        self.default_sha = default_sha
+        self.merchant = run.merchant
+        self.counts = Counts()
+        self.album_ids: dict[str, int] = dict(
+            AlbumLink.objects.filter(merchant=self.merchant, group_id=group_id).values_list(
+                "group_evotor_id", "vk_album_id"
+            )
+        )
+        self.photo_ids: dict[str, int] = dict(
+            VkPhoto.objects.filter(group_id=group_id).values_list("sha256", "photo_id")
+        )
+        self.new_links: dict[int, int] = {}  # product id → id of the link made for it in this run
+        self.progress = dict(run.progress or {})
+        self._saved_at = 0.0
+
+    def link_id(self, op: p.Operation) -> int | None:
+        return op.link_id or self.new_links.get(op.product_id)
+
+    def set_totals(self, ops: list[p.Operation]) -> None:
+        for name, members in STAGES.items():
+            self.progress[name] = {"done": 0, "total": sum(1 for op in ops if op.kind in members)}
+        self._save_progress()
+
+    def tick(self, stage: str, done: int, *, force: bool = False) -> None:
+        """Progress (and the run's heartbeat and counts) saved at most once a second."""
+        entry = self.progress.setdefault(stage, {"done": 0, "total": 0})
+        entry["done"] += done
+        now = time.monotonic()
+        if force or now - self._saved_at >= PROGRESS_EVERY_SECONDS:
+            self._saved_at = now
+            self._save_progress()
+
+    def _save_progress(self) -> None:
+        from vksync import runs
+
+        runs.record_progress(self.run, progress=self.progress, counts=self.counts.for_run())
+
+    def error(self, op: p.Operation, error, link_id: int | None) -> SyncItemError:
+        """The row that tells the merchant which item VK refused, and why in words."""
+        self.counts.failed += 1
+        return SyncItemError(
+            run=self.run,
+            merchant=self.merchant,
+            link_id=link_id,
+            product_name=(op.fields or {}).get("name", ""),
+            operation=op.kind,
+            code=getattr(error, "code", None),
+            reason=reason_in_words(error),
+        )
+
+
+def timed(ctx: Context, stage: str, apply: Callable, work):
+    started = time.monotonic()
+    try:
+        return apply(ctx, work)
+    finally:
+        if work:
+            ctx.counts.seconds[stage] = round(time.monotonic() - started, 3)

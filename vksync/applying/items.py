@@ -1,0 +1,138 @@
+"""Item writes (create, edit, hide, delete) and what their answers mean for the mapping.
+
+What a link records as pushed is only what VK is known to hold: the hash of an item sent without its wanted
+picture stays open, so the next run sends it again.
+"""
+
+import contextlib
+
+from django.utils import timezone
+
+from connections.vk.client import VkCall, reason_in_words
+from vksync import planning as p
+from vksync.applying import mapping
+from vksync.applying.context import Context
+from vksync.applying.sender import answers_ahead, chunks, send
+from vksync.models import ProductLink
+
+ITEM_GONE = 1403
+SENT_KINDS = (p.CREATE, p.EDIT, p.HIDE, p.DELETE)
+
+
+def apply_items(ctx: Context, ops: list[p.Operation]) -> list[p.Operation]:
+    """Send item writes (their links prepared); return the creates owed for items VK lost (1403 on edit)."""
+    sent = [op for op in ops if op.kind in SENT_KINDS]
+    again = []
+    answers = answers_ahead(ctx, chunks(sent), lambda batch: [item_call(ctx, op) for op in batch])
+    with contextlib.closing(answers):  # if writing an answer fails, the sender thread is stopped at once
+        for batch, calls, results in answers:
+            again += record_items(ctx, batch, calls, results)
+    return again
+
+
+def item_call(ctx: Context, op: p.Operation) -> VkCall:
+    params = {"owner_id": -ctx.group_id}
+    if op.kind in (p.EDIT, p.HIDE, p.DELETE):
+        params["item_id"] = op.vk_item_id
+    if op.kind == p.DELETE:
+        return VkCall("market.delete", params)
+    if op.fields is None:  # hiding an item whose product left the catalog: only the flag changes
+        return VkCall("market.edit", params | {"deleted": 1})
+    params |= op.fields
+    # The product's own picture; while it cannot be had, the default one (an item never goes bare if avoidable).
+    photo_id = ctx.photo_ids.get(op.photo_sha) or ctx.photo_ids.get(ctx.default_sha)
+    if photo_id:
+        params["main_photo_id"] = photo_id
+    return VkCall("market.add" if op.kind == p.CREATE else "market.edit", params)
+
+
+def record_items(ctx: Context, batch: list[p.Operation], calls: list[VkCall], results: list) -> list[p.Operation]:
+    updates: dict[tuple, list[ProductLink]] = {}
+    errors, again = [], []
+    now = timezone.now()
+    for op, _call, result in zip(batch, calls, results, strict=True):
+        link_id = ctx.link_id(op)
+        if result.ok:
+            fields, link = _success(ctx, op, link_id, result.response, now)
+        elif result.error.code == ITEM_GONE and op.kind != p.CREATE:
+            fields, link = _gone(op, link_id, again)
+        else:
+            errors.append(ctx.error(op, result.error, link_id))
+            fields, link = _failure(op, link_id, result.error)
+        updates.setdefault(fields, []).append(link)
+    mapping.record_batch(updates, errors)
+    ctx.tick("items", len(batch))
+    return again
+
+
+def _success(ctx: Context, op: p.Operation, link_id: int, response, now) -> tuple[tuple, ProductLink]:
+    # Without the wanted photo the item is pushed, but its hash stays open so the next run tries again.
+    pushed = op.hash if (not op.photo_sha or op.photo_sha in ctx.photo_ids) else ""
+    link = ProductLink(pk=link_id, last_error="", last_error_code=None, updated_at=now)
+    if op.kind == p.DELETE:
+        ctx.counts.deleted += 1
+        link.state, link.vk_item_id, link.vk_album_id, link.pushed_hash = "deleted", None, None, ""
+        return ("state", "vk_item_id", "vk_album_id", "pushed_hash", "last_error", "last_error_code"), link
+    hidden = op.kind == p.HIDE or bool((op.fields or {}).get("deleted"))
+    link.state, link.pushed_hash, link.photo_hash = ("hidden" if hidden else "active"), pushed, op.photo_sha
+    fields = ("state", "pushed_hash", "photo_hash", "last_error", "last_error_code")
+    if op.sku:  # the key follows the merchant's choice (Evotor id, article or barcode)
+        link.sku = op.sku
+        fields += ("sku",)
+    if op.kind == p.CREATE:
+        ctx.counts.created += 1
+        link.vk_item_id = int(response["market_item_id"]) if isinstance(response, dict) else int(response)
+        fields += ("vk_item_id",)
+    elif op.kind == p.HIDE:
+        ctx.counts.hidden += 1
+        link.hidden_at = now
+        fields += ("hidden_at",)
+    else:
+        ctx.counts.updated += 1
+    if not hidden:
+        link.hidden_at = None
+        fields += ("hidden_at",) if "hidden_at" not in fields else ()
+    return fields, link
+
+
+def _gone(op: p.Operation, link_id: int, again: list) -> tuple[tuple, ProductLink]:
+    """VK lost the item (deleted by hand): create it again when it should be shown, else forget it."""
+    link = ProductLink(pk=link_id, vk_item_id=None, vk_album_id=None, pushed_hash="", state="deleted")
+    if op.fields and not op.fields.get("deleted") and op.kind != p.DELETE:
+        link.state = "creating"
+        again.append(
+            p.Operation(
+                p.CREATE,
+                product_id=op.product_id,
+                link_id=link_id,
+                fields=op.fields,
+                hash=op.hash,
+                photo_sha=op.photo_sha,
+                album_key=op.album_key,
+                sku=op.sku,
+            )
+        )
+    return ("vk_item_id", "vk_album_id", "pushed_hash", "state"), link
+
+
+def _failure(op: p.Operation, link_id: int, error) -> tuple[tuple, ProductLink]:
+    link = ProductLink(pk=link_id, last_error=reason_in_words(error), last_error_code=error.code)
+    if op.kind == p.CREATE:
+        link.state, link.pushed_hash = "failed", ""
+        return ("last_error", "last_error_code", "state", "pushed_hash"), link
+    return ("last_error", "last_error_code"), link
+
+
+def recreate(ctx: Context, creates: list[p.Operation]) -> list[p.Operation]:
+    """Send the creates owed after 1403; return the album additions they need."""
+    if not creates:
+        return []
+    mapping.ensure_links(ctx, creates)
+    for batch in chunks(creates):
+        calls = [item_call(ctx, op) for op in batch]
+        record_items(ctx, batch, calls, send(ctx, calls))
+    adds: dict[str, list[int]] = {}
+    for op in creates:
+        if op.album_key:
+            adds.setdefault(op.album_key, []).append(op.product_id)
+    return [p.Operation(p.ADD_TO_ALBUM, album_key=key, product_ids=tuple(ids)) for key, ids in adds.items()]

@@ -1,0 +1,67 @@
+"""Sending batches to VK: one `execute` per batch, a request that creates things never resent blindly,
+and the pipelined sender that has the next batch in flight while the previous answers are written."""
+
+import contextvars
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+from connections.vk.client import VkCall, VkConnectionBroken, breaks_connection, reason_in_words
+from vksync.applying.context import Context
+
+BATCH = 25
+NOT_REPEATABLE = {"market.add", "market.addAlbum"}  # repeating them after a lost answer would make twins
+
+
+def send(ctx: Context, calls: list[VkCall]) -> list:
+    """One batch through `execute`; a per-call error that makes the whole connection unusable stops the run.
+
+    When the answer to a batch that creates things is lost (timeout, 5xx), VK may have made the items: the
+    batch is not sent again; the run stops (the task tries again later) and the next run, reading the shop
+    first, adopts them by sku instead of creating twins.
+    """
+    for call in calls:
+        ctx.counts.calls[call.method] = ctx.counts.calls.get(call.method, 0) + 1
+    creates = any(call.method in NOT_REPEATABLE for call in calls)
+    results = ctx.client.batch(calls, resend_when_unsure=not creates)
+    for result in results:
+        error = getattr(result, "error", None)
+        if error is not None and breaks_connection(error.code):
+            raise VkConnectionBroken(error.code, reason_in_words(error))
+    return results
+
+
+def chunks(ops: list, size: int = BATCH) -> list[list]:
+    return [ops[start : start + size] for start in range(0, len(ops), size)]
+
+
+def answers_ahead(ctx: Context, batches: list[list], make_calls: Callable) -> Iterator[tuple[list, list, list]]:
+    """(batch, calls, results) in order, the next batch's request already sent while this one's are recorded.
+
+    One request at a time goes out, from a helper thread, so VK's answer and our writes overlap. After a
+    request fails, none after it is sent. A crash loses at most the answers of two requests; their items
+    carry our sku, so the next run adopts them instead of making twins.
+    """
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vk-send")
+    failed = []
+
+    def send_in_turn(calls: list) -> list:
+        if failed:
+            raise failed[0]
+        try:
+            return send(ctx, calls)
+        except BaseException as error:
+            failed.append(error)
+            raise
+
+    try:
+        waiting = None
+        for batch in batches:
+            calls = make_calls(batch)
+            sending = pool.submit(contextvars.copy_context().run, send_in_turn, calls)
+            if waiting:
+                yield waiting[0], waiting[1], waiting[2].result()
+            waiting = (batch, calls, sending)
+        if waiting:
+            yield waiting[0], waiting[1], waiting[2].result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,152 @@
+"""One sync run from start to end, stage after stage:
+
+claim (runs) → read the VK shop into the cache (vkshop) → load the inputs (inputs) → plan (planning, pure)
+→ stop at the brake or for the first confirmation → apply (applying) → close the run (runs) → tell the
+merchant when they must act (notifications). Every failure ends the run with its reason in words.
+"""
+
+import logging
+import time
+
+from connections.models import VkConnection
+from connections.state import mark_ok
+from connections.vk.client import VkConnectionBroken, VkError, VkRateLimitReached, VkTransientError
+from connections.vk.services import run_with_vk
+from vkshop.services import read_vk_shop, store_vk_shop
+from vksync import notifications, runs
+from vksync.applying import apply_plan
+from vksync.inputs import load_inputs, photo_loader
+from vksync.models import SyncRun, SyncSettings
+from vksync.selectors import settings_for
+
+log = logging.getLogger(__name__)
+
+TRANSIENT_FAILURE = "VK временно недоступен"
+INTERNAL_FAILURE = "Внутренняя ошибка EvoSync: синхронизация прервана, следующая продолжит с того же места"
+
+
+class SyncNotPossible(Exception):
+    """The merchant lacks a working VK connection (or community): nothing can be synced."""
+
+
+def run_sync(
+    *, merchant, trigger: str = SyncRun.Trigger.MANUAL, run: SyncRun | None = None, dry_run=False, confirmed=False
+) -> SyncRun | None:
+    """Run one sync for the merchant now; None when another run holds the merchant (it is marked dirty).
+
+    A dry run plans and records the plan without writing to VK.
+    """
+    run = run or runs.new_run(merchant=merchant, trigger=trigger, dry_run=dry_run)
+    with runs.merchant_sync_lock(merchant) as acquired:
+        if not acquired or not runs.claim(run):
+            SyncSettings.objects.filter(merchant=merchant).update(dirty=True, pending_trigger=run.trigger)
+            runs.drop_unclaimed(run)
+            return None
+        try:
+            _execute(run, dry_run=dry_run, confirmed=confirmed)
+        except Exception:
+            _fail(run, INTERNAL_FAILURE)
+            raise
+    run.refresh_from_db()
+    return run
+
+
+def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool) -> None:
+    merchant, used = run.merchant, []
+
+    def work(client) -> None:
+        # Run again from the top after a token refresh: reading, planning and applying are idempotent.
+        used.append(client)
+        started = time.monotonic()
+        # Read the VK shop first: items deleted by hand and items of a crashed run are seen, not guessed.
+        store_vk_shop(merchant=merchant, group_id=connection.group_id, pages=read_vk_shop(client, connection.group_id))
+        read_at = time.monotonic()
+        runs.heartbeat(run)
+        sync_settings = settings_for(merchant)
+        inputs = load_inputs(merchant=merchant, sync_settings=sync_settings, group_id=connection.group_id)
+        plan = inputs.plan()
+        seconds = {"read": round(read_at - started, 3), "plan": round(time.monotonic() - read_at, 3)}
+        log.info("sync planned", extra={"run_id": run.pk, "seconds": seconds, "writes": plan.writes})
+        _finish_plan(
+            run,
+            plan,
+            inputs,
+            dry_run=dry_run,
+            confirmed=confirmed,
+            sync_settings=sync_settings,
+            client=client,
+            connection=connection,
+        )
+
+    try:
+        connection = _vk_connection(merchant)
+        run_with_vk(connection=connection, action=work)  # a permanent error marks the connection broken
+    except SyncNotPossible as error:
+        _fail(run, str(error))
+    except VkConnectionBroken as error:
+        _fail(run, f"Подключение VK не работает: {error.reason}")
+    except VkRateLimitReached:
+        runs.close(run, SyncRun.Status.STOPPED, "VK исчерпал дневной лимит запросов: продолжим позже")
+    except VkTransientError as error:
+        _fail(run, f"{TRANSIENT_FAILURE}: {error}", transient=True)
+    except VkError as error:
+        _fail(run, f"VK не ответил: {getattr(error, 'reason', '') or error}")
+    finally:
+        runs.record_requests(run, used)
+
+
+def _finish_plan(run, plan, inputs, *, dry_run, confirmed, sync_settings, client, connection) -> None:
+    runs.record_plan(run, plan.summary())
+    if dry_run:
+        return runs.close(run, SyncRun.Status.DONE)
+    if not confirmed and not sync_settings.enabled:
+        return runs.close(
+            run, SyncRun.Status.NEEDS_CONFIRMATION, "Проверьте план первой синхронизации и подтвердите его"
+        )
+    if not confirmed and plan.brake:
+        share = round(float(plan.brake_limit) * 100)
+        reason = f"Синхронизация скрыла бы {plan.leaving} из {plan.shop_size} товаров (больше {share}%): подтвердите"
+        if not runs.waited_for_confirmation_before(run):  # one mail, not one per trigger
+            notifications.plan_waits_for_confirmation(merchant_id=run.merchant_id, reason=reason)
+        return runs.close(run, SyncRun.Status.NEEDS_CONFIRMATION, reason)
+    apply_plan(
+        plan=plan,
+        run=run,
+        client=client,
+        group_id=connection.group_id,
+        load_photo=photo_loader(connection.merchant, inputs.photo_sources),
+        default_sha=inputs.default_sha,
+    )
+    mark_ok(connection=connection)
+    runs.close(run, SyncRun.Status.DONE)
+    if plan.writes:
+        _queue_vk_shop_refresh(run)
+    return None
+
+
+def _queue_vk_shop_refresh(run: SyncRun) -> None:
+    """The run is done when VK has everything; reading the shop back for the VK pages is a job of its own.
+
+    (The next run reads the shop first anyway, so no plan depends on it.)"""
+    from vkshop.tasks import refresh_vk_shop
+
+    try:
+        refresh_vk_shop.delay(run.merchant_id)
+    except Exception as error:  # noqa: BLE001 - a broker hiccup must not undo a finished sync; the hourly refresh comes
+        log.warning(
+            "VK shop refresh not queued after sync", extra={"merchant_id": run.merchant_id, "error": str(error)}
+        )
+
+
+def _fail(run: SyncRun, reason: str, *, transient: bool = False) -> None:
+    if runs.fail(run, reason, transient=transient):
+        notifications.sync_failed_twice(merchant_id=run.merchant_id, reason=reason)
+
+
+def _vk_connection(merchant) -> VkConnection:
+    connection = VkConnection.objects.filter(merchant=merchant).first()
+    if connection is None or not connection.access_token or not connection.group_id:
+        raise SyncNotPossible("VK не подключён: подключите сообщество на странице «Подключения»")
+    if connection.status == VkConnection.Status.BROKEN:
+        raise SyncNotPossible(f"Подключение VK не работает: {connection.last_error or 'проверьте его'}")
+    return connection

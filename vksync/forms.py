@@ -1,0 +1,97 @@
+"""The merchant's sync settings form."""
+
+import string
+
+from django import forms
+
+from vksync import rules
+from vksync.models import SyncRun, SyncSettings
+
+
+class SyncSettingsForm(forms.ModelForm):
+    class Meta:
+        model = SyncSettings
+        fields = [
+            "enabled",
+            "category_id",
+            "markup_percent",
+            "rounding",
+            "old_price_markup_percent",
+            "description_template",
+            "unavailable_if_no_stock",
+            "unavailable_if_not_for_sale",
+            "unavailable_action",
+            "delete_grace_days",
+            "send_stock",
+            "albums_mode",
+            "sku_key",
+            "default_photo",
+            "brake_share",
+        ]
+        widgets = {"description_template": forms.Textarea(attrs={"rows": 4, "cols": 60})}
+        help_texts = {
+            "description_template": "Поля: {description}, {article}, {barcode}, {measure}, {name}, {price}. "
+            "Ссылки убираются, короткое описание дополняется до 10 символов.",
+            "brake_share": "Если синхронизация скроет больше этой доли товаров (0.30 = 30%), "
+            "она остановится и спросит вас.",
+            "delete_grace_days": "Недоступные товары сначала скрываются и удаляются только через столько дней.",
+        }
+
+    def __init__(self, *args, categories=None, groups=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if categories:
+            self.fields["category_id"] = forms.TypedChoiceField(
+                label="Категория VK", choices=categories, coerce=int, initial=self.instance.category_id
+            )
+        # Optional category per Evotor group: empty means the shop's category above.
+        current = self.instance.group_categories or {}
+        self.group_fields = []
+        for evotor_id, name in groups:
+            field_name = f"group_category_{evotor_id}"
+            if categories:
+                field = forms.TypedChoiceField(
+                    choices=[("", "— как у магазина —"), *categories], coerce=int, empty_value=None, required=False
+                )
+            else:
+                field = forms.IntegerField(min_value=1, required=False)
+            field.label, field.initial = f"Категория для группы «{name}»", current.get(evotor_id)
+            self.fields[field_name] = field
+            self.group_fields.append((evotor_id, field_name))
+
+    def save(self, commit=True):
+        self.instance.group_categories = {
+            evotor_id: self.cleaned_data[name] for evotor_id, name in self.group_fields if self.cleaned_data.get(name)
+        }
+        return super().save(commit=commit)
+
+    def clean_description_template(self):
+        template = self.cleaned_data["description_template"]
+        try:
+            names = [field for _, field, _, _ in string.Formatter().parse(template) if field]
+        except ValueError:
+            raise forms.ValidationError("В шаблоне незакрытая фигурная скобка.")
+        unknown = sorted(set(names) - set(rules.TEMPLATE_FIELDS))
+        if unknown:
+            raise forms.ValidationError(f"Неизвестные поля: {', '.join(unknown)}")
+        return template
+
+    def clean_enabled(self):
+        enabled = self.cleaned_data["enabled"]
+        confirmed = self.instance.merchant.sync_runs.filter(status=SyncRun.Status.DONE, dry_run=False).exists()
+        if enabled and not self.instance.enabled and not confirmed:
+            raise forms.ValidationError(
+                "Сначала посмотрите и подтвердите план первой синхронизации на странице «Синхронизация»."
+            )
+        return enabled
+
+    def clean_markup_percent(self):
+        value = self.cleaned_data["markup_percent"]
+        if value <= -100:
+            raise forms.ValidationError("Наценка не может быть −100% и меньше: цена стала бы нулевой.")
+        return value
+
+    def clean_brake_share(self):
+        value = self.cleaned_data["brake_share"]
+        if not 0 < value <= 1:
+            raise forms.ValidationError("Доля — число больше 0 и не больше 1.")
+        return value

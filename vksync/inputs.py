@@ -1,0 +1,174 @@
+"""Everything the planner needs, loaded once per run into one typed value (`SyncInputs`).
+
+The desired items (published products through the merchant's rules), the mapping (links of products and
+albums), the VK cache as just read, the photos already uploaded, and the policy for items leaving the shop.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from catalog.models import ProductGroup
+from catalog.selectors import published_products
+from connections.evotor.client import EvotorClient, EvotorError
+from connections.models import EvotorConnection
+from vkshop.models import VkAlbum, VkItem
+from vksync import planning, rules
+from vksync.models import AlbumLink, ProductLink, SyncSettings, VkPhoto
+
+PRODUCT_FIELDS = (
+    "id",
+    "evotor_id",
+    "name",
+    "price",
+    "quantity",
+    "allow_to_sell",
+    "description",
+    "article_number",
+    "barcodes",
+    "measure_name",
+    "parent_evotor_id",
+    "image_url",
+    "image_hash",
+)
+ALBUM_TITLE_MAX = 128
+
+
+@dataclass(frozen=True)
+class SyncInputs:
+    desired: list[planning.DesiredItem]
+    album_titles: dict[str, str]  # album key (Evotor group id) → title, for every wanted album
+    links: dict[int, planning.LinkState]  # product id → link, for published products
+    orphan_links: list[planning.LinkState]  # links whose product is not published any more
+    vk_items: dict[int, planning.CachedItem]
+    vk_albums: dict[int, str]
+    album_links: dict[str, planning.AlbumState]
+    photos: set[str]  # sha256 of pictures already uploaded to the community
+    policy: planning.Policy
+    photo_sources: dict[str, str]  # sha256 → where the picture comes from (an Evotor URL, or file:<path>)
+    default_sha: str  # the picture of products without one
+
+    def plan(self) -> planning.Plan:
+        return planning.plan_sync(
+            desired=self.desired,
+            album_titles=self.album_titles,
+            links=self.links,
+            orphan_links=self.orphan_links,
+            vk_items=self.vk_items,
+            vk_albums=self.vk_albums,
+            album_links=self.album_links,
+            photos=self.photos,
+            policy=self.policy,
+        )
+
+
+def load_inputs(*, merchant, sync_settings: SyncSettings, group_id: int) -> SyncInputs:
+    """Read the catalog, the mapping and the VK cache of the merchant's community, once."""
+    default_sha, default_source = default_photo(sync_settings)
+    desired, album_titles, sources = desired_items(merchant, sync_settings, default_sha)
+    sources[default_sha] = default_source
+    links, orphans = _links(merchant, group_id, wanted={item.product_id for item in desired})
+    return SyncInputs(
+        desired=desired,
+        album_titles=album_titles,
+        links=links,
+        orphan_links=orphans,
+        vk_items=_cached_items(merchant, group_id),
+        vk_albums=dict(VkAlbum.objects.filter(merchant=merchant, group_id=group_id).values_list("vk_id", "title")),
+        album_links={
+            key: planning.AlbumState(album_id, title)
+            for key, album_id, title in AlbumLink.objects.filter(merchant=merchant, group_id=group_id).values_list(
+                "group_evotor_id", "vk_album_id", "pushed_title"
+            )
+        },
+        photos=set(VkPhoto.objects.filter(group_id=group_id).values_list("sha256", flat=True)),
+        policy=planning.Policy(
+            delete_unavailable=sync_settings.unavailable_action == SyncSettings.UnavailableAction.DELETE,
+            delete_grace_days=sync_settings.delete_grace_days,
+            brake_share=sync_settings.brake_share,
+            now=timezone.now(),
+        ),
+        photo_sources=sources,
+        default_sha=default_sha,
+    )
+
+
+def desired_items(merchant, sync_settings: SyncSettings, default_sha: str):
+    """Every published product as a DesiredItem, streamed from the database in chunks."""
+    item_rules = rules.Rules.from_settings(sync_settings)
+    group_names = dict(ProductGroup.objects.filter(merchant=merchant).values_list("evotor_id", "name"))
+    desired, album_titles, sources = [], {}, {}
+    products = published_products(merchant=merchant).order_by().values(*PRODUCT_FIELDS)
+    for product in products.iterator(chunk_size=2000):
+        fields = rules.item_fields(product, item_rules)
+        photo_sha = product["image_hash"] if product["image_url"] and product["image_hash"] else default_sha
+        if photo_sha != default_sha:
+            sources[photo_sha] = product["image_url"]
+        album_key = product["parent_evotor_id"] if item_rules.albums_per_group else None
+        if album_key not in group_names:
+            album_key = None
+        if album_key:
+            album_titles[album_key] = (group_names[album_key] or "Без названия")[:ALBUM_TITLE_MAX]
+        item_hash = rules.pushed_hash(fields, photo_sha)
+        desired.append(planning.DesiredItem(product["id"], fields["sku"], fields, photo_sha, item_hash, album_key))
+    return desired, album_titles, sources
+
+
+def _links(merchant, group_id: int, wanted: set[int]):
+    links, orphans = {}, []
+    rows = ProductLink.objects.filter(merchant=merchant).values_list(
+        "id", "product_id", "sku", "vk_item_id", "vk_album_id", "pushed_hash", "state", "hidden_at", "group_id"
+    )
+    for pk, product_id, sku, vk_id, album_id, pushed, state, hidden_at, link_group in rows.iterator(chunk_size=5000):
+        if link_group != group_id:  # a link into another community: that item is not in this shop
+            vk_id, album_id = None, None
+        link = planning.LinkState(pk, product_id, sku, vk_id, album_id, pushed, state, hidden_at)
+        if product_id in wanted:
+            links[product_id] = link
+        else:
+            orphans.append(link)
+    return links, orphans
+
+
+def _cached_items(merchant, group_id: int) -> dict[int, planning.CachedItem]:
+    rows = VkItem.objects.filter(merchant=merchant, group_id=group_id).values_list("vk_id", "sku", "album_ids")
+    return {
+        vk_id: planning.CachedItem(vk_id, sku or "", tuple(album_ids or ()))
+        for vk_id, sku, album_ids in rows.iterator(chunk_size=5000)
+    }
+
+
+def default_photo(sync_settings: SyncSettings) -> tuple[str, str]:
+    """sha256 and source of the picture for products without one (the merchant's upload, else the setting)."""
+    if sync_settings.default_photo:
+        path = sync_settings.default_photo.path
+    else:
+        path = Path(settings.VK_DEFAULT_PHOTO_PATH)
+        path = str(path if path.is_absolute() else settings.BASE_DIR / path)
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest(), f"file:{path}"
+
+
+def photo_loader(merchant, sources: dict):
+    """sha → (bytes, filename): the default picture from disk, product images from Evotor.
+
+    The Evotor client is made here, so `load` touches no database and may run in the upload thread."""
+    client = None
+    if any(not source.startswith("file:") for source in sources.values()):
+        connection = EvotorConnection.objects.filter(merchant=merchant).first()
+        client = EvotorClient(connection.token if connection else "")
+
+    def load(sha: str) -> tuple[bytes, str]:
+        source = sources[sha]
+        if source.startswith("file:"):
+            path = Path(source[5:])
+            return path.read_bytes(), path.name
+        name = source.rsplit("/", 1)[-1] or "photo.jpg"
+        try:
+            return client.download(source), name
+        except EvotorError as error:  # the item goes without its picture this time; the next run tries again
+            raise ValueError(error.reason) from error
+
+    return load

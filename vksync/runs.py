@@ -1,0 +1,150 @@
+"""The one writer of `SyncRun`: queue, claim, heartbeat, record, close, fail.
+
+A run is claimed in the database (one live run per merchant: a run whose heartbeat stopped is closed as
+interrupted) and, where Redis answers, under a per-merchant lock as well. Nothing else writes a run's row.
+"""
+
+import contextlib
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from connections.locks import merchant_lock
+from vksync.models import SyncRun, SyncSettings
+
+log = logging.getLogger(__name__)
+
+ACTIVE = (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING)
+INTERRUPTED = "Прервано: процесс синхронизации остановился"
+REPLACED = "Не запущено: заменено более новым запуском"
+CONFIRMED = "План подтверждён, запущена новая синхронизация"
+
+
+def stale_before():
+    return timezone.now() - timedelta(seconds=settings.SYNC_STALE_SECONDS)
+
+
+def running(merchant):
+    return SyncRun.objects.filter(merchant=merchant, status=SyncRun.Status.RUNNING)
+
+
+def live_run_exists(merchant) -> bool:
+    """A run is going on now (its heartbeat is recent)."""
+    return running(merchant).filter(heartbeat_at__gte=stale_before()).exists()
+
+
+def waiting_run(merchant) -> SyncRun | None:
+    """A run queued recently and not started yet."""
+    return SyncRun.objects.filter(
+        merchant=merchant, status=SyncRun.Status.QUEUED, created_at__gte=stale_before()
+    ).first()
+
+
+def new_run(*, merchant, trigger: str, dry_run: bool = False) -> SyncRun:
+    return SyncRun.objects.create(merchant=merchant, trigger=trigger, dry_run=dry_run)
+
+
+def drop_unclaimed(run: SyncRun) -> None:
+    """A run that could not start because another holds the merchant leaves no row behind."""
+    SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.QUEUED).delete()
+
+
+@contextlib.contextmanager
+def merchant_sync_lock(merchant):
+    """The Redis lock when Redis answers; the database claim (`claim`) guards either way."""
+    manager = merchant_lock("vk-sync", merchant.pk, timeout=settings.SYNC_LOCK_SECONDS)
+    try:
+        acquired = manager.__enter__()
+    except _redis_errors() as error:
+        log.warning("sync lock unavailable, relying on the database", extra={"error": str(error)})
+        yield True
+        return
+    try:
+        yield acquired
+    finally:
+        try:
+            manager.__exit__(None, None, None)
+        except _redis_errors() as error:  # Redis restarted during the run: the lock died with it
+            log.warning("sync lock not released", extra={"error": str(error)})
+
+
+def _redis_errors():
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return (RedisConnectionError, RedisTimeoutError)
+
+
+def claim(run: SyncRun) -> bool:
+    """Mark the run running unless another one is alive; runs whose heartbeat stopped are closed as interrupted."""
+    now = timezone.now()
+    stale = stale_before()
+    with transaction.atomic():
+        SyncSettings.objects.select_for_update().get_or_create(merchant=run.merchant)
+        others = running(run.merchant).exclude(pk=run.pk)
+        if others.filter(heartbeat_at__gte=stale).exists():
+            return False
+        others.update(status=SyncRun.Status.FAILED, finished_at=now, error=INTERRUPTED)
+        SyncRun.objects.filter(merchant=run.merchant, status=SyncRun.Status.QUEUED, created_at__lt=stale).exclude(
+            pk=run.pk
+        ).update(status=SyncRun.Status.STOPPED, finished_at=now, error=REPLACED)
+        SyncRun.objects.filter(pk=run.pk).update(status=SyncRun.Status.RUNNING, started_at=now, heartbeat_at=now)
+    return True
+
+
+def heartbeat(run: SyncRun) -> None:
+    SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
+
+
+def record_plan(run: SyncRun, summary: dict) -> None:
+    SyncRun.objects.filter(pk=run.pk).update(plan_summary=summary)
+
+
+def record_progress(run: SyncRun, *, progress: dict, counts: dict) -> None:
+    """How far the run got and what it has done so far (a run that fails later still says what it wrote)."""
+    SyncRun.objects.filter(pk=run.pk).update(progress=progress, heartbeat_at=timezone.now(), **counts)
+
+
+def record_requests(run: SyncRun, clients: list) -> None:
+    """VK requests this run sent (HTTP requests, and API calls by method inside them)."""
+    by_method: dict[str, int] = {}
+    for client in clients:
+        for method, count in client.method_counts.items():
+            by_method[method] = by_method.get(method, 0) + count
+    total = sum(client.request_count for client in clients)
+    SyncRun.objects.filter(pk=run.pk).update(requests={"total": total, "by_method": by_method})
+
+
+def close(run: SyncRun, status: str, error: str = "", *, transient: bool = False) -> None:
+    SyncRun.objects.filter(pk=run.pk).update(
+        status=status, error=error, transient=transient, finished_at=timezone.now()
+    )
+
+
+def fail(run: SyncRun, reason: str, *, transient: bool = False) -> bool:
+    """Close the run as failed (`transient`: it may work later, the task retries); True when this is the second
+    failure in a row (not the third: one word, not one per failure)."""
+    close(run, SyncRun.Status.FAILED, reason, transient=transient)
+    last = list(
+        SyncRun.objects.filter(merchant=run.merchant, dry_run=False)
+        .exclude(status__in=[*ACTIVE, SyncRun.Status.STOPPED])
+        .order_by("-created_at", "-id")
+        .values_list("status", flat=True)[:3]
+    )
+    failed = SyncRun.Status.FAILED
+    return last[:2] == [failed, failed] and (len(last) < 3 or last[2] != failed)
+
+
+def waited_for_confirmation_before(run: SyncRun) -> bool:
+    """The merchant's previous run also stopped to ask for confirmation (so they were already told)."""
+    previous = SyncRun.objects.filter(merchant=run.merchant, dry_run=False).exclude(pk=run.pk).first()
+    return previous is not None and previous.status == SyncRun.Status.NEEDS_CONFIRMATION
+
+
+def close_waiting_for_confirmation(merchant) -> None:
+    SyncRun.objects.filter(merchant=merchant, status=SyncRun.Status.NEEDS_CONFIRMATION).update(
+        status=SyncRun.Status.STOPPED, error=CONFIRMED
+    )

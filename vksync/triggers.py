@@ -1,0 +1,97 @@
+"""Every way a sync is asked for, and the debounce.
+
+Button, admin, schedule, a catalog change (a refresh, Evotor's push), `manage.py`, a confirmation, a retry:
+all go through `request_sync`. A trigger that arrives during a run marks the merchant dirty and exactly one
+more run follows (`run_pending`), labelled with the trigger that asked for it.
+"""
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+
+from vksync import runs
+from vksync.models import ProductLink, SyncRun, SyncSettings
+from vksync.selectors import merchants_to_sync, settings_for, vk_connected
+
+log = logging.getLogger(__name__)
+
+# What catalog_changed's sender says → how the run is labelled.
+CATALOG_TRIGGERS = {"refresh": SyncRun.Trigger.REFRESH, "webhook": SyncRun.Trigger.WEBHOOK}
+
+
+def request_sync(*, merchant, trigger: str, confirmed: bool = False, countdown: int = 0) -> SyncRun | None:
+    """Queue a sync unless one is already waiting; during a running sync, mark the merchant dirty.
+
+    Returns the queued run (new or already waiting), or None when the merchant was marked dirty.
+    """
+    from vksync.tasks import sync_merchant
+
+    settings_for(merchant)
+    waiting = runs.waiting_run(merchant)
+    if waiting and not confirmed:
+        return waiting
+    if runs.live_run_exists(merchant):  # one more follows it
+        mark_pending(merchant, trigger)
+        return None
+    run = runs.new_run(merchant=merchant, trigger=trigger)
+    transaction.on_commit(
+        lambda: sync_merchant.apply_async(
+            kwargs={"merchant_id": merchant.pk, "run_id": run.pk, "confirmed": confirmed}, countdown=countdown
+        )
+    )
+    return run
+
+
+def mark_pending(merchant, trigger: str) -> None:
+    """A trigger came while another run held the merchant: one more run follows that one."""
+    SyncSettings.objects.filter(merchant=merchant).update(dirty=True, pending_trigger=trigger)
+
+
+def run_pending(*, merchant) -> SyncRun | None:
+    """After a run: when a trigger came during it, run exactly once more, under that trigger's name."""
+    pending = SyncSettings.objects.filter(merchant=merchant, dirty=True).values_list("pending_trigger", flat=True)
+    trigger = pending.first()
+    if trigger is None or not SyncSettings.objects.filter(merchant=merchant, dirty=True).update(dirty=False):
+        return None
+    return request_sync(merchant=merchant, trigger=trigger or SyncRun.Trigger.WEBHOOK)
+
+
+def catalog_changed(*, merchant, trigger: str) -> SyncRun | None:
+    """The Evotor catalog moved: sync once for a burst of changes, SYNC_DEBOUNCE_SECONDS after the first."""
+    if not settings_for(merchant).enabled or not vk_connected(merchant):
+        return None
+    return request_sync(merchant=merchant, trigger=trigger, countdown=settings.SYNC_DEBOUNCE_SECONDS)
+
+
+def on_catalog_changed(sender, *, merchant, trigger: str = "webhook", **kwargs) -> None:
+    """Receiver of catalog.signals.catalog_changed (a catalog refresh finished, or Evotor pushed a change)."""
+    try:
+        catalog_changed(merchant=merchant, trigger=CATALOG_TRIGGERS.get(trigger, SyncRun.Trigger.WEBHOOK))
+    except Exception:  # noqa: BLE001 - a sync that cannot be queued must never break the sender
+        log.exception("could not queue a sync after a catalog change", extra={"merchant_id": merchant.pk})
+
+
+def sync_all_shops() -> int:
+    """Queue a sync for every merchant in service whose sync is on and VK connected; returns how many."""
+    asked = 0
+    for merchant in merchants_to_sync().iterator():
+        if vk_connected(merchant):
+            request_sync(merchant=merchant, trigger=SyncRun.Trigger.SCHEDULE)
+            asked += 1
+    return asked
+
+
+def confirm_plan(*, merchant) -> SyncRun | None:
+    """The merchant saw the plan and agreed: sync is switched on and the run goes past the brake once."""
+    SyncSettings.objects.filter(merchant=merchant).update(enabled=True)
+    runs.close_waiting_for_confirmation(merchant)
+    return request_sync(merchant=merchant, trigger=SyncRun.Trigger.CONFIRM, confirmed=True)
+
+
+def retry_item(*, merchant, link: ProductLink) -> SyncRun | None:
+    """Push one failed item again on the next run (its hash is forgotten, so the plan includes it)."""
+    ProductLink.objects.filter(pk=link.pk, merchant=merchant).update(
+        pushed_hash="", last_error="", last_error_code=None
+    )
+    return request_sync(merchant=merchant, trigger=SyncRun.Trigger.RETRY)

@@ -1,0 +1,150 @@
+"""The merchant's /sync pages: progress, last runs, failed items, the plan to confirm, settings."""
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.ownership import get_owned_or_404
+from catalog.models import ProductGroup
+from connections.models import VkConnection
+from vkshop.models import VkItem
+from vksync import triggers
+from vksync.forms import SyncSettingsForm
+from vksync.models import ProductLink, SyncRun
+from vksync.selectors import settings_for
+
+log = logging.getLogger(__name__)
+PROGRESS_LABELS = {"albums": "Подборки", "photos": "Фото", "items": "Товары", "membership": "Товары в подборках"}
+LAST_RUNS = 10
+MAX_GROUP_CATEGORIES = 300
+FAILED_ITEMS = 50
+
+
+@login_required
+def sync_page(request):
+    merchant = request.user
+    runs = list(SyncRun.objects.owned_by(merchant).order_by("-created_at", "-id")[:LAST_RUNS])
+    current = next((r for r in runs if r.status in (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING)), None)
+    waiting = runs[0] if runs and runs[0].status == SyncRun.Status.NEEDS_CONFIRMATION else None
+    failed = (
+        ProductLink.objects.owned_by(merchant)
+        .exclude(last_error="")
+        .select_related("product")
+        .only("id", "sku", "last_error", "last_error_code", "updated_at", "state", "product__name")
+        .order_by("-updated_at")[:FAILED_ITEMS]
+    )
+    context = {
+        "settings": settings_for(merchant),
+        "vk": VkConnection.objects.owned_by(merchant).only("status", "group_name", "last_error").first(),
+        "runs": runs,
+        "current": current,
+        "current_progress": [
+            (PROGRESS_LABELS.get(kind, kind), entry)
+            for kind, entry in ((current.progress or {}).items() if current else [])
+            if entry.get("total")
+        ],
+        "waiting": waiting,
+        "failed": failed,
+        "rejected": VkItem.objects.owned_by(merchant)
+        .filter(reject_info__isnull=False)
+        .only("vk_id", "title", "reject_info")
+        .order_by("title")[:FAILED_ITEMS],
+    }
+    return render(request, "vksync/sync.html", context)
+
+
+@login_required
+def sync_progress(request):
+    """The current (or last) run as JSON, for the progress bar."""
+    run = SyncRun.objects.owned_by(request.user).order_by("-created_at", "-id").first()
+    if run is None:
+        return JsonResponse({"run": None})
+    return JsonResponse(
+        {
+            "run": run.pk,
+            "status": run.status,
+            "status_display": run.get_status_display(),
+            "active": run.status in (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING),
+            "progress": run.progress,
+            "error": run.error,
+        }
+    )
+
+
+@login_required
+@require_POST
+def sync_now(request):
+    run = triggers.request_sync(merchant=request.user, trigger=SyncRun.Trigger.MANUAL)
+    if run is None:
+        messages.info(request, "Синхронизация уже идёт; сразу после неё пройдёт ещё одна.")
+    else:
+        messages.success(request, "Синхронизация запущена.")
+    return redirect("sync")
+
+
+@login_required
+@require_POST
+def confirm_plan(request):
+    triggers.confirm_plan(merchant=request.user)
+    messages.success(request, "План подтверждён, синхронизация запущена.")
+    return redirect("sync")
+
+
+@login_required
+@require_POST
+def retry_item(request, link_id: int):
+    link = get_owned_or_404(ProductLink, request.user, pk=link_id)
+    triggers.retry_item(merchant=request.user, link=link)
+    messages.success(request, "Товар будет отправлен в VK ещё раз.")
+    return redirect("sync")
+
+
+@login_required
+def sync_settings(request):
+    instance = settings_for(request.user)
+    categories = _categories(request.user)
+    groups = (
+        ProductGroup.objects.owned_by(request.user)
+        .filter(store__sync_enabled=True, sync_enabled=True, removed=False)
+        .order_by("name")
+        .values_list("evotor_id", "name")[:MAX_GROUP_CATEGORIES]
+    )
+    form = SyncSettingsForm(
+        request.POST or None, request.FILES or None, instance=instance, categories=categories, groups=list(groups)
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Настройки сохранены. Изменения попадут в VK при следующей синхронизации.")
+        return redirect("sync")
+    return render(request, "vksync/sync_settings.html", {"form": form, "settings": instance})
+
+
+def _categories(merchant) -> list | None:
+    """VK's category tree as grouped choices (cached for a day); None when VK cannot be asked."""
+    cached = cache.get("vksync:categories")
+    if cached is not None:
+        return cached
+    connection = VkConnection.objects.owned_by(merchant).first()
+    if connection is None or not connection.access_token or connection.status == VkConnection.Status.BROKEN:
+        return None
+    from connections.vk.client import VkClient, VkError
+
+    try:
+        tree = VkClient(connection.access_token).call("market.getCategories")
+    except VkError as error:
+        log.warning("VK categories unavailable", extra={"error": str(error)})
+        return None
+    choices = []
+    for section in tree.get("items", []):
+        children = section.get("children") or []
+        if children:
+            choices.append((section["name"], [(c["id"], c["name"]) for c in children]))
+        else:
+            choices.append((section["id"], section["name"]))
+    cache.set("vksync:categories", choices, 24 * 3600)
+    return choices
