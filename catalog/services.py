@@ -15,7 +15,6 @@ from catalog.models import Product, ProductGroup, Store
 from catalog.parsing import content_hash, group_fields, product_fields, store_fields
 from catalog.search import search_text_of
 from catalog.selectors import published_products
-from catalog.upsert import bulk_upsert
 from connections.evotor import (
     EvotorAuthError,
     EvotorClient,
@@ -24,10 +23,11 @@ from connections.evotor import (
     EvotorStoreUnavailable,
     EvotorTransientError,
 )
-from connections.locks import merchant_lock
 from connections.models import EvotorConnection
 from connections.services import evotor_mark_broken, evotor_mark_ok, evotor_queue_refresh_soon
 from connections.signals import catalog_changed
+from core.locks import merchant_lock
+from core.upsert import bulk_upsert
 
 logger = logging.getLogger(__name__)
 

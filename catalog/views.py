@@ -13,8 +13,8 @@ from catalog import selectors, services
 from catalog.models import Product, ProductGroup, Store
 from connections.models import EvotorConnection
 from connections.services import evotor_queue_refresh
-from evosync import formats
-from evosync.paging import page_counted_with_rows
+from core import formats
+from core.paging import page_counted_with_rows
 
 PRODUCTS_PER_PAGE = 50
 

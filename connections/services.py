@@ -6,8 +6,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from connections.locks import merchant_key
 from connections.models import EvotorConnection
+from core.locks import merchant_key
 
 logger = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.upsert import bulk_set
 from connections.vk import VkCall, VkConnectionBroken
+from core.upsert import bulk_set
 from vksync import planning as p
 from vksync.photo_uploads import PhotoUploads
 from vksync.sync_models import AlbumLink, ProductLink, SyncItemError, SyncRun, VkPhoto

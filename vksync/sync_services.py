@@ -20,8 +20,8 @@ from django.utils import timezone
 from catalog.models import ProductGroup
 from catalog.selectors import published_products
 from connections.evotor import EvotorClient, EvotorError
-from connections.locks import merchant_lock
 from connections.models import EvotorConnection, VkConnection
+from core.locks import merchant_lock
 from vksync import planning, rules
 from vksync.applying import apply_plan
 from vksync.models import VkAlbum, VkItem

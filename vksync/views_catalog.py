@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.ownership import get_owned_or_404
-from evosync import formats
+from core import formats
 from vksync import catalog_selectors as selectors
 from vksync.models import VkAlbum, VkItem
 from vksync.tasks import refresh_vk_shop
