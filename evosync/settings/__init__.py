@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "vksync",
     "webhooks",
     "emulators",
+    "tools",
 ]
 
 MIDDLEWARE = [

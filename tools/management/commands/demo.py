@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from evosync.demo import connect_demo_merchant, ensure_demo_accounts
+from tools.demo import connect_demo_merchant, ensure_demo_accounts
 
 EMULATOR_START_SECONDS = 60
 

@@ -14,10 +14,10 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from emulators.server import serve_in_thread
-from evosync.bench import naive, vkcost
-from evosync.bench.measure import cpu_seconds
-from evosync.bench.scenario import Scenario, World, worker_env
-from evosync.bench.workers import JobFailed, Workers
+from tools.bench import naive, vkcost
+from tools.bench.measure import cpu_seconds
+from tools.bench.scenario import Scenario, World, worker_env
+from tools.bench.workers import JobFailed, Workers
 
 
 def sync_engine_available() -> bool:

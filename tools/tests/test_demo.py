@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 
 from emulators.evotor.demo import DEMO_TOKEN, DEMO_USER_ID
 from emulators.vk.demo import DEMO_GROUP_ID, seed_demo
-from evosync.demo import connect_demo_merchant, ensure_demo_accounts
+from tools.demo import connect_demo_merchant, ensure_demo_accounts
 from vksync.sync_models import SyncRun
 
 pytestmark = pytest.mark.django_db
