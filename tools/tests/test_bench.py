@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from emulators.vk.shop import Album, Item, Photo, Shop
+from emulators.vk.state import Album, Item, Photo, Shop
 from tools.bench import naive, report, vkcost
 from tools.bench.scenario import bench_database_url
 
