@@ -16,7 +16,6 @@ from catalog.parsing import content_hash, group_fields, product_fields, store_fi
 from catalog.search import search_text_of
 from catalog.selectors import published_products
 from catalog.signals import catalog_changed
-from catalog.upsert import bulk_upsert
 from connections.evotor.client import (
     EvotorClient,
     EvotorError,
@@ -24,9 +23,10 @@ from connections.evotor.client import (
     EvotorStoreUnavailable,
     EvotorTransientError,
 )
-from connections.locks import merchant_lock
 from connections.models import EvotorConnection
 from connections.state import mark_ok, record_error
+from core.locks import merchant_lock
+from core.upsert import bulk_upsert
 
 logger = logging.getLogger(__name__)
 

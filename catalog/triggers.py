@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from connections.locks import merchant_key
+from core.locks import merchant_key
 
 
 def queue_refresh(*, merchant_id: int, countdown: float = 0) -> None:

@@ -12,8 +12,8 @@ from accounts.ownership import get_owned_or_404
 from catalog import selectors, services, triggers
 from catalog.models import Product, ProductGroup, Store
 from connections.models import EvotorConnection
-from evosync import formats
-from evosync.paging import page_counted_with_rows
+from core import formats
+from core.paging import page_counted_with_rows
 
 PRODUCTS_PER_PAGE = 50
 

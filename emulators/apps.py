@@ -1,3 +1,5 @@
+"""The emulators as a Django app only so that Django finds `manage.py run_emulators`; it has no models."""
+
 from django.apps import AppConfig
 
 

@@ -14,13 +14,21 @@ app.autodiscover_tasks()
 
 @app.on_after_configure.connect
 def _filesystem_broker_folders(sender, **kwargs):
-    """The filesystem transport needs its folders to exist before anyone publishes."""
+    """The filesystem transport needs its folders to exist before anyone publishes.
+
+    Its exchange tables go in `control/` under the broker folder: kombu's default is `control` in the
+    working directory, which put them in the repository."""
     from django.conf import settings
 
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
         folder = os.path.join(settings.BASE_DIR, settings.CELERY_BROKER_FOLDER)
-        os.makedirs(folder, exist_ok=True)
-        sender.conf.broker_transport_options = {"data_folder_in": folder, "data_folder_out": folder}
+        control = os.path.join(folder, "control")
+        os.makedirs(control, exist_ok=True)
+        sender.conf.broker_transport_options = {
+            "data_folder_in": folder,
+            "data_folder_out": folder,
+            "control_folder": control,
+        }
 
 
 @task_prerun.connect

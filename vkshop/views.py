@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.ownership import get_owned_or_404
-from evosync import formats
+from core import formats
 from vkshop import selectors
 from vkshop.models import VkAlbum, VkItem
 from vkshop.tasks import refresh_vk_shop

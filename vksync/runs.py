@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from connections.locks import merchant_lock
+from core.locks import merchant_lock
 from vksync.models import SyncRun, SyncSettings
 
 log = logging.getLogger(__name__)

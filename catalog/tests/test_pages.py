@@ -180,7 +180,7 @@ def test_search_pages_count_in_the_same_query_as_their_rows_and_match_the_pagina
     from django.core.paginator import Paginator
 
     from catalog.selectors import store_products
-    from evosync.paging import page_counted_with_rows
+    from core.paging import page_counted_with_rows
 
     ProductFactory.create_batch(7, store=store, name="Чай")
     ProductFactory(store=store, name="Кофе")

@@ -7,9 +7,9 @@ import pytest
 from catalog.models import Product, ProductGroup, Store
 from catalog.selectors import published_products
 from catalog.services import refresh_all_catalogs, refresh_catalog
-from connections.locks import merchant_lock
 from connections.models import EvotorConnection
 from connections.tests.factories import EvotorConnectionFactory
+from core.locks import merchant_lock
 
 pytestmark = pytest.mark.django_db
 

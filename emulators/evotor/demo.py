@@ -1,15 +1,22 @@
-"""The demo merchant the Evotor emulator serves under `manage.py run_emulators` (and `make run`)."""
+"""Demo data: the merchant the Evotor emulator serves under `manage.py run_emulators` (and `make run`).
+
+Only the emulator's side; `tools.demo` connects EvoSync's demo merchant to it.
+"""
 
 DEMO_TOKEN = "demo-evotor-cloud-token"
 DEMO_USER_ID = "01-000000000000777"
 
 
-def connect_demo_merchant(merchant):
-    """Give the demo merchant an Evotor connection to the emulator's demo catalog (once; later runs keep it)."""
-    from connections.evotor.services import evotor_link_user, evotor_save_token
-    from connections.models import EvotorConnection
-
-    if EvotorConnection.objects.filter(merchant=merchant).exclude(token="").exists():
-        return EvotorConnection.objects.get(merchant=merchant)
-    evotor_link_user(merchant=merchant, evotor_user_id=DEMO_USER_ID)
-    return evotor_save_token(merchant=merchant, token=DEMO_TOKEN, source=EvotorConnection.Source.WEBHOOK)
+def seed_demo(
+    emulator, *, seed: int = 1, stores: int = 2, groups: int = 12, products: int = 300, image_share: float = 0.2
+) -> dict:
+    """The demo merchant's generated catalog (token `DEMO_TOKEN`); returns its ids, like `add_merchant`."""
+    return emulator.add_merchant(
+        token=DEMO_TOKEN,
+        user_id=DEMO_USER_ID,
+        seed=seed,
+        stores=stores,
+        groups=groups,
+        products=products,
+        image_share=image_share,
+    )

@@ -1,4 +1,4 @@
-"""pytest fixtures that start this emulator on loopback for a test."""
+"""pytest fixture `evotor_emulator`: an Evotor emulator served on loopback for one test."""
 
 import pytest
 

@@ -5,13 +5,10 @@ import re
 import signal
 import threading
 
-import pytest
 import requests
 from django.core.management import call_command
 
-from accounts.tests.factories import UserFactory
-from catalog.services import refresh_catalog
-from emulators.evotor.demo import DEMO_TOKEN, DEMO_USER_ID, connect_demo_merchant
+from emulators.evotor.demo import DEMO_TOKEN
 
 V2 = {"Accept": "application/vnd.evotor.v2+json", "Authorization": f"Bearer {DEMO_TOKEN}"}
 
@@ -36,13 +33,3 @@ def test_run_emulators_serves_the_demo_merchant_until_the_duration_ends():
     assert seen == {"stores": 2}
     assert "Emulators stopped." in output.getvalue()
     assert signal.getsignal(signal.SIGINT) is before
-
-
-@pytest.mark.django_db
-def test_demo_merchant_connects_to_the_emulators_demo_catalog(evotor_emulator):
-    evotor_emulator.add_merchant(token=DEMO_TOKEN, user_id=DEMO_USER_ID, stores=1, groups=2, products=8)
-    merchant = UserFactory()
-    connection = connect_demo_merchant(merchant)
-    assert connect_demo_merchant(merchant).pk == connection.pk
-    assert connection.evotor_user_id == DEMO_USER_ID
-    assert refresh_catalog(merchant=merchant).products == 8

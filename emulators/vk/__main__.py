@@ -7,7 +7,7 @@ VK_ID_AUTHORIZE_URL / VK_ID_TOKEN_URL, VK_ID_CLIENT_ID) at it.
 import argparse
 
 from emulators.server import make_loopback_server
-from emulators.vk.emulator import VkEmulator
+from emulators.vk.app import VkEmulator
 
 
 def main() -> None:

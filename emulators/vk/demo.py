@@ -1,4 +1,7 @@
-"""The demo VK user and community the VK emulator serves under `manage.py run_emulators` (and `make run`)."""
+"""Demo data: the VK user and community the VK emulator serves under `manage.py run_emulators` (and `make run`).
+
+Only the emulator's side; `tools.demo` connects EvoSync's demo merchant to it.
+"""
 
 DEMO_VK_TOKEN = "demo-vk-user-token"
 DEMO_VK_USER_ID = 1
@@ -14,23 +17,3 @@ def seed_demo(emulator) -> None:
     emulator.add_community(
         group_id=DEMO_GROUP_ID, name="Демо-магазин", screen_name=DEMO_SCREEN_NAME, admins=[DEMO_VK_USER_ID]
     )
-
-
-def vk_id_settings(base_url: str) -> dict[str, str]:
-    """Settings that send "Connect with VK" to the emulator's VK ID pages."""
-    return {
-        "VK_ID_CLIENT_ID": DEMO_CLIENT_ID,
-        "VK_ID_AUTHORIZE_URL": f"{base_url}/authorize",
-        "VK_ID_TOKEN_URL": f"{base_url}/oauth2/auth",
-    }
-
-
-def connect_demo_merchant(merchant):
-    """Give the demo merchant a VK connection to the emulator's community (once; later runs keep it)."""
-    from connections.models import VkConnection
-    from connections.vk.services import save_vk_connection
-
-    existing = VkConnection.objects.filter(merchant=merchant).exclude(access_token="").first()
-    if existing:
-        return existing
-    return save_vk_connection(merchant=merchant, access_token=DEMO_VK_TOKEN, community=DEMO_SCREEN_NAME)

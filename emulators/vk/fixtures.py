@@ -1,9 +1,9 @@
-"""pytest fixtures that start this emulator on loopback for a test."""
+"""pytest fixture `vk_emulator`: a VK emulator served on loopback for one test, with a test user and community."""
 
 import pytest
 
 from emulators.server import serve_in_thread
-from emulators.vk.emulator import VkEmulator
+from emulators.vk.app import VkEmulator
 
 TEST_TOKEN = "vk-test-user-token"
 TEST_USER_ID = 501

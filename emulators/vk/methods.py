@@ -8,22 +8,13 @@ import hashlib
 import hmac
 import json
 import time
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 from emulators.vk.schema import VkFault
-from emulators.vk.shop import CATEGORIES, Album, Item, Photo, album_as_vk, category_index, item_as_vk
+from emulators.vk.state import CATEGORIES, Album, Caller, Item, Photo, album_as_vk, category_index, item_as_vk
 
 HANDLERS = {}
-
-
-@dataclass(frozen=True)
-class Caller:
-    token: str
-    kind: str  # "user" or "group"
-    user_id: int | None = None
-    group_id: int | None = None
 
 
 def handler(name):

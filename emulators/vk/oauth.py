@@ -13,7 +13,7 @@ import time
 from urllib.parse import parse_qsl, urlencode
 
 from emulators.vk.http import json_response, raw_response, read_body
-from emulators.vk.methods import Caller
+from emulators.vk.state import Caller
 
 CODE_LIFETIME = 600
 

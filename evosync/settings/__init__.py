@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "vksync",
     "webhooks",
     "emulators",
+    "tools",
 ]
 
 MIDDLEWARE = [

@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.upsert import bulk_set
+from core.upsert import bulk_set
 from vksync import planning as p
 from vksync.applying.context import Context
 from vksync.models import ProductLink, SyncItemError

@@ -175,7 +175,7 @@ def test_item_deleted_by_hand_comes_back(shop):
 def test_hand_made_vk_item_is_never_touched(shop):
     sync(shop)
     emu_shop = shop.vk.shop(shop.group_id)
-    from emulators.vk.shop import Item
+    from emulators.vk.state import Item
 
     emu_shop.items[9999] = Item(
         id=9999, group_id=shop.group_id, title="Ручной товар", description="Сделан в VK", category_id=1
@@ -199,7 +199,7 @@ def test_hand_made_vk_item_is_never_touched(shop):
 
 def test_existing_vk_item_with_our_sku_is_adopted(shop):
     product = first_product(shop)
-    from emulators.vk.shop import Item
+    from emulators.vk.state import Item
 
     emu_shop = shop.vk.shop(shop.group_id)
     emu_shop.items[5000] = Item(

@@ -11,10 +11,10 @@ import threading
 from django.core.management.base import BaseCommand
 
 from emulators.evotor import EvotorEmulator
-from emulators.evotor.demo import DEMO_TOKEN, DEMO_USER_ID
+from emulators.evotor import demo as evotor_demo
 from emulators.server import serve_in_thread
 from emulators.vk import VkEmulator
-from emulators.vk.demo import DEMO_GROUP_ID, DEMO_VK_TOKEN, seed_demo
+from emulators.vk import demo as vk_demo
 
 
 class Command(BaseCommand):
@@ -53,9 +53,8 @@ class Command(BaseCommand):
 
     def serve_evotor(self, stack: contextlib.ExitStack, options) -> EvotorEmulator:
         emulator = EvotorEmulator(page_size=options["page_size"])
-        emulator.add_merchant(
-            token=DEMO_TOKEN,
-            user_id=DEMO_USER_ID,
+        evotor_demo.seed_demo(
+            emulator,
             seed=options["seed"],
             stores=options["stores"],
             groups=options["groups"],
@@ -64,20 +63,20 @@ class Command(BaseCommand):
         )
         emulator.base_url = stack.enter_context(serve_in_thread(emulator.wsgi_app, port=options["evotor_port"]))
         self.stdout.write(
-            f"Evotor emulator: {emulator.base_url} (EVOTOR_API_URL). Demo merchant: user {DEMO_USER_ID}, "
-            f"token {DEMO_TOKEN}, {options['stores']} stores x {options['products']} products."
+            f"Evotor emulator: {emulator.base_url} (EVOTOR_API_URL). Demo merchant: user {evotor_demo.DEMO_USER_ID}, "
+            f"token {evotor_demo.DEMO_TOKEN}, {options['stores']} stores x {options['products']} products."
         )
         return emulator
 
     def serve_vk(self, stack: contextlib.ExitStack, options) -> VkEmulator:
         rate = options["vk_rate"]
         emulator = VkEmulator(rate_limit_per_second=rate or None)
-        seed_demo(emulator)
+        vk_demo.seed_demo(emulator)
         emulator.chaos(options["vk_chaos"], seed=options["seed"])
         emulator.base_url = stack.enter_context(serve_in_thread(emulator.wsgi_app, port=options["vk_port"]))
         self.stdout.write(
-            f"VK emulator: {emulator.base_url} (VK_API_URL). Demo user token {DEMO_VK_TOKEN}, "
-            f"community {DEMO_GROUP_ID}, {rate or 'no'} requests/s per token"
+            f"VK emulator: {emulator.base_url} (VK_API_URL). Demo user token {vk_demo.DEMO_VK_TOKEN}, "
+            f"community {vk_demo.DEMO_GROUP_ID}, {rate or 'no'} requests/s per token"
             + (f", {options['vk_chaos']:.0%} of requests failing at random." if options["vk_chaos"] else ".")
         )
         return emulator

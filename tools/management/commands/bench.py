@@ -12,9 +12,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from evosync.bench import report
-from evosync.bench.runner import Runner
-from evosync.bench.scenario import QUICK, Scenario, bench_database_url, reset_database
+from tools.bench import report
+from tools.bench.runner import Runner
+from tools.bench.scenario import QUICK, Scenario, bench_database_url, reset_database
 
 
 class Command(BaseCommand):

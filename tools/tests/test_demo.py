@@ -3,9 +3,11 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+from accounts.tests.factories import UserFactory
+from catalog.services import refresh_catalog
 from emulators.evotor.demo import DEMO_TOKEN, DEMO_USER_ID
 from emulators.vk.demo import DEMO_GROUP_ID, seed_demo
-from evosync.demo import connect_demo_merchant, ensure_demo_accounts
+from tools.demo import connect_demo_merchant, connect_evotor, ensure_demo_accounts
 from vksync.models import SyncRun
 
 pytestmark = pytest.mark.django_db
@@ -39,3 +41,12 @@ def test_demo_merchant_gets_one_store_published_and_synced(
         again = connect_demo_merchant()  # a second `make run` keeps what is there
     assert "refreshed" in again
     assert SyncRun.objects.filter(status=SyncRun.Status.DONE).count() >= 1
+
+
+def test_demo_merchant_connects_to_the_emulators_demo_catalog(evotor_emulator):
+    evotor_emulator.add_merchant(token=DEMO_TOKEN, user_id=DEMO_USER_ID, stores=1, groups=2, products=8)
+    merchant = UserFactory()
+    connection = connect_evotor(merchant)
+    assert connect_evotor(merchant).pk == connection.pk
+    assert connection.evotor_user_id == DEMO_USER_ID
+    assert refresh_catalog(merchant=merchant).products == 8

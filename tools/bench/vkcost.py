@@ -22,7 +22,7 @@ import copy
 import math
 from collections import Counter
 
-from emulators.vk.emulator import VkEmulator
+from emulators.vk.app import VkEmulator
 
 EXECUTE_LIMIT = 25
 ALBUMS_PER_READ, ITEMS_PER_READ, ITEMS_PER_ADD_TO_ALBUM = 100, 200, 100

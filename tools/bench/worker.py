@@ -1,4 +1,4 @@
-"""A worker process: `python -m evosync.bench.worker JOB.json RESULT.json`.
+"""A worker process: `python -m tools.bench.worker JOB.json RESULT.json`.
 
 Sets Django up (settings from the environment the orchestrator prepared), runs one job from `jobs`
 inside `measure.measured` and writes {"out": ..., figures...} as JSON. Running each phase in a fresh
@@ -14,8 +14,8 @@ def main(job_path: str, result_path: str) -> int:
     import django
 
     django.setup()
-    from evosync.bench import jobs
-    from evosync.bench.measure import measured
+    from tools.bench import jobs
+    from tools.bench.measure import measured
 
     with open(job_path, encoding="utf-8") as handle:
         job = json.load(handle)

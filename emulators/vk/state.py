@@ -1,4 +1,7 @@
-"""The state behind the VK emulator: communities with their shop (albums, items, photos).
+"""The data the VK emulator holds: users and their tokens, communities with their shop (albums, items, photos).
+
+`VkState` (a mixin of `VkEmulator`) holds it and sets it up without API calls, as if done in VK's interface;
+the dataclasses below are its parts, and `item_as_vk` / `album_as_vk` show them as VK's answers do.
 
 Item states, as VK shows them: `hidden` (added or edited with deleted=1: availability 1, seen
 only with with_disabled=1 by the community's admins), `removed` (market.delete: gone from
@@ -125,6 +128,103 @@ class Community:
     admins: set[int] = field(default_factory=set)
     market_enabled: bool = True
     shop: Shop = field(default_factory=Shop)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Whose token a request carries."""
+
+    token: str
+    kind: str  # "user" or "group"
+    user_id: int | None = None
+    group_id: int | None = None
+
+
+class VkState:
+    """What `VkEmulator` holds, and its set-up (a mixin: it shares the emulator's lock)."""
+
+    def _init_state(self) -> None:
+        self.communities: dict[int, Community] = {}
+        self.users_by_id: dict[int, dict] = {}
+        self.tokens: dict[str, Caller] = {}
+        self.token_expires: dict[str, float] = {}
+        self.photos = {}
+        self.photo_bytes: dict[int, bytes] = {}
+        self.pending_uploads: dict[str, bytes] = {}
+        self.next_photo_id = 1
+        self.oauth_codes: dict[str, dict] = {}
+        self.refresh_tokens: dict[str, dict] = {}
+
+    def add_user(self, token: str = "vk-tok", user_id: int = 1, name: str = "Иван Петров") -> Caller:
+        with self._lock:
+            self.users_by_id[user_id] = {"id": user_id, "name": name}
+            caller = Caller(token=token, kind="user", user_id=user_id)
+            self.tokens[token] = caller
+            if self.oauth_user_id is None:
+                self.oauth_user_id = user_id
+            return caller
+
+    def add_community(
+        self,
+        group_id: int = 1,
+        name: str = "Магазин",
+        screen_name: str | None = None,
+        admins=(1,),
+        market_enabled: bool = True,
+    ) -> Community:
+        with self._lock:
+            community = Community(
+                group_id=group_id,
+                name=name,
+                screen_name=screen_name or f"club{group_id}",
+                admins=set(admins),
+                market_enabled=market_enabled,
+            )
+            self.communities[group_id] = community
+            return community
+
+    def add_album(self, group_id: int, title: str, **fields) -> int:
+        """Set-up shortcut (no API call, not logged): an album made in VK's interface."""
+        with self._lock:
+            shop = self.communities[group_id].shop
+            album = Album(id=shop.next_album_id, group_id=group_id, title=title, **fields)
+            shop.next_album_id += 1
+            shop.albums[album.id] = album
+            return album.id
+
+    def add_item(self, group_id: int, title: str, *, price="100", album_ids=(), **fields) -> int:
+        """Set-up shortcut (no API call, not logged): an item made in VK's interface."""
+        with self._lock:
+            shop = self.communities[group_id].shop
+            fields.setdefault("description", f"{title}: описание товара")
+            fields.setdefault("category_id", 101)
+            item = Item(id=shop.next_item_id, group_id=group_id, title=title, price=Decimal(str(price)), **fields)
+            item.album_ids = list(album_ids)
+            shop.next_item_id += 1
+            shop.items[item.id] = item
+            return item.id
+
+    def add_community_token(self, token: str, group_id: int) -> None:
+        """A community (group) token: VK refuses it for market methods (error 27)."""
+        with self._lock:
+            self.tokens[token] = Caller(token=token, kind="group", group_id=group_id)
+
+    def find_community(self, ref) -> Community | None:
+        text = str(ref).strip().lower()
+        if text.lstrip("-").isdigit():
+            return self.communities.get(abs(int(text)))
+        for prefix in ("https://vk.com/", "https://vk.ru/", "vk.com/", "club", "public"):
+            if text.startswith(prefix) and text[len(prefix) :].isdigit():
+                return self.communities.get(int(text[len(prefix) :]))
+        return next((c for c in self.communities.values() if c.screen_name.lower() == text), None)
+
+    def shop(self, group_id: int):
+        return self.communities[group_id].shop
+
+    def delete_item_by_hand(self, group_id: int, item_id: int) -> None:
+        """The merchant deleted the item in VK's interface: gone for good (calls on it answer 1403)."""
+        with self._lock:
+            self.communities[group_id].shop.items.pop(item_id)
 
 
 def rub_text(amount: Decimal) -> str:

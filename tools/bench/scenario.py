@@ -12,7 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 import environ
 
 from emulators.evotor.app import EvotorEmulator
-from emulators.vk.emulator import VkEmulator
+from emulators.vk.app import VkEmulator
 
 REAL_VK_RATE = 3  # requests per second per user token (../shared/reference/vk-api.md)
 REAL_BACKOFF_SECONDS = 1.0  # VK_RETRY_BACKOFF_SECONDS's default

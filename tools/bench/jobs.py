@@ -101,7 +101,7 @@ def naive(*, steps_file: str, token: str, group_id: int, base_url: str, known_ph
     import json
 
     from connections.vk.client import VkClient
-    from evosync.bench.naive import run_naive
+    from tools.bench.naive import run_naive
 
     steps = json.loads(Path(steps_file).read_text(encoding="utf-8"))
     client = VkClient(token, base_url=base_url)

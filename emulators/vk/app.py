@@ -1,39 +1,42 @@
-"""VkEmulator: a stand-in for api.vk.ru (and VK ID's OAuth) for tests, the demo and benchmarks.
+"""VkEmulator: a stand-in for api.vk.ru (and VK ID's OAuth) for tests, the demo and benchmarks; its WSGI routes.
 
 Plain WSGI, no Django. `POST /method/<name>` answers like VK: parameters checked against the
 official schema, `v` and a token required, VK's envelopes and error codes, a per-token rate
 limit (error 6), `execute` with up to 25 calls counted as one request. `POST /upload/market`
 is the photo upload server; `/authorize` and `/oauth2/auth` emulate VK ID.
+
+The emulator is this class plus its mixins: `state.VkState` (the data and its set-up) and
+`faults.VkFaults` (fault hooks). API methods run in `methods`, `execute`'s code is read by `vkscript`.
 """
 
 import hashlib
 import hmac
 import io
 import json
-import random
 import secrets
 import threading
 import time
 import uuid
 from collections import Counter, defaultdict, deque
-from decimal import Decimal
 from urllib.parse import parse_qsl
 
 from PIL import Image, UnidentifiedImageError
 
 from emulators.vk import oauth, schema, vkscript
+from emulators.vk.faults import VkFaults
 from emulators.vk.http import json_response, parse_multipart, raw_response, read_body, request_params
-from emulators.vk.methods import HANDLERS, Caller, upload_signature
+from emulators.vk.methods import HANDLERS, upload_signature
 from emulators.vk.schema import VkFault
-from emulators.vk.shop import Album, Community, Item
+from emulators.vk.state import Caller, VkState
 
 MIN_PHOTO_SIDE = 400
-CHAOS_FAULTS = ("http_502_before", "error_10_before", "answer_lost_after")
 MAX_PHOTO_SIDES_SUM = 14000
 MAX_PHOTO_BYTES = 50 * 1024 * 1024
 
 
-class VkEmulator:
+class VkEmulator(VkState, VkFaults):
+    """In-memory VK API. Serve `.wsgi_app`; set up users and communities with `add_user` / `add_community`."""
+
     def __init__(
         self,
         rate_limit_per_second: float | None = 3,
@@ -61,148 +64,15 @@ class VkEmulator:
         self.base_url = ""
         self.public_url = "http://127.0.0.1"
         self.secret = secrets.token_bytes(16)
-        self.communities: dict[int, Community] = {}
-        self.users_by_id: dict[int, dict] = {}
-        self.tokens: dict[str, Caller] = {}
-        self.token_expires: dict[str, float] = {}
-        self.photos = {}
-        self.photo_bytes: dict[int, bytes] = {}
-        self.pending_uploads: dict[str, bytes] = {}
-        self.next_photo_id = 1
-        self.oauth_codes: dict[str, dict] = {}
-        self.refresh_tokens: dict[str, dict] = {}
         self.request_log: list[dict] = []
         self.counts: Counter = Counter()
         self.upload_count = 0
         self.rate_limited_count = 0
-        self._faults: dict[str, deque] = defaultdict(deque)
-        self._http_faults: deque = deque()
-        self._upload_faults: deque = deque()
-        self._delays: deque = deque()
         self._windows: dict[str, deque] = defaultdict(deque)
-        self._chaos: tuple[float, random.Random] | None = None
         self._lock = threading.RLock()
         self._rate_lock = threading.Lock()
-
-    # --- set-up -----------------------------------------------------------------------------
-    def add_user(self, token: str = "vk-tok", user_id: int = 1, name: str = "Иван Петров") -> Caller:
-        with self._lock:
-            self.users_by_id[user_id] = {"id": user_id, "name": name}
-            caller = Caller(token=token, kind="user", user_id=user_id)
-            self.tokens[token] = caller
-            if self.oauth_user_id is None:
-                self.oauth_user_id = user_id
-            return caller
-
-    def add_community(
-        self,
-        group_id: int = 1,
-        name: str = "Магазин",
-        screen_name: str | None = None,
-        admins=(1,),
-        market_enabled: bool = True,
-    ) -> Community:
-        with self._lock:
-            community = Community(
-                group_id=group_id,
-                name=name,
-                screen_name=screen_name or f"club{group_id}",
-                admins=set(admins),
-                market_enabled=market_enabled,
-            )
-            self.communities[group_id] = community
-            return community
-
-    def add_album(self, group_id: int, title: str, **fields) -> int:
-        """Set-up shortcut (no API call, not logged): an album made in VK's interface."""
-        with self._lock:
-            shop = self.communities[group_id].shop
-            album = Album(id=shop.next_album_id, group_id=group_id, title=title, **fields)
-            shop.next_album_id += 1
-            shop.albums[album.id] = album
-            return album.id
-
-    def add_item(self, group_id: int, title: str, *, price="100", album_ids=(), **fields) -> int:
-        """Set-up shortcut (no API call, not logged): an item made in VK's interface."""
-        with self._lock:
-            shop = self.communities[group_id].shop
-            fields.setdefault("description", f"{title}: описание товара")
-            fields.setdefault("category_id", 101)
-            item = Item(id=shop.next_item_id, group_id=group_id, title=title, price=Decimal(str(price)), **fields)
-            item.album_ids = list(album_ids)
-            shop.next_item_id += 1
-            shop.items[item.id] = item
-            return item.id
-
-    def add_community_token(self, token: str, group_id: int) -> None:
-        """A community (group) token: VK refuses it for market methods (error 27)."""
-        with self._lock:
-            self.tokens[token] = Caller(token=token, kind="group", group_id=group_id)
-
-    def find_community(self, ref) -> Community | None:
-        text = str(ref).strip().lower()
-        if text.lstrip("-").isdigit():
-            return self.communities.get(abs(int(text)))
-        for prefix in ("https://vk.com/", "https://vk.ru/", "vk.com/", "club", "public"):
-            if text.startswith(prefix) and text[len(prefix) :].isdigit():
-                return self.communities.get(int(text[len(prefix) :]))
-        return next((c for c in self.communities.values() if c.screen_name.lower() == text), None)
-
-    def shop(self, group_id: int):
-        return self.communities[group_id].shop
-
-    # --- faults -----------------------------------------------------------------------------
-    def fail_next(self, method: str, error_code: int, times: int = 1) -> None:
-        """The next `times` calls of `method` fail with VK error `error_code`.
-
-        Counts calls inside execute too; "*" matches any request (before execute runs)."""
-        with self._lock:
-            self._faults[method].extend([error_code] * times)
-
-    def http_error_next(self, status: int = 502, times: int = 1) -> None:
-        with self._lock:
-            self._http_faults.extend([status] * times)
-
-    def upload_error_next(self, status: int = 502, times: int = 1) -> None:
-        """The next photo uploads to the upload server answer HTTP `status`."""
-        with self._lock:
-            self._upload_faults.extend([status] * times)
-
-    def delay_next(self, seconds: float, times: int = 1) -> None:
-        """The next requests wait `seconds` before answering (the client's timeout trips)."""
-        with self._lock:
-            self._delays.extend([seconds] * times)
-
-    def chaos(self, rate: float, *, seed: int = 0) -> None:
-        """From now on a share `rate` of API requests goes wrong at random (0 stops it), reproducibly by `seed`.
-
-        Each fault is one of: HTTP 502 before VK does anything, VK error 10 (internal) before it, or the
-        answer lost after VK did the work (HTTP 502 where the answer should be): the case that makes twins
-        if a client sends a create again."""
-        with self._lock:
-            self._chaos = (rate, random.Random(seed)) if rate > 0 else None
-
-    def _chaos_fault(self) -> str | None:
-        with self._lock:
-            if self._chaos is None:
-                return None
-            rate, rng = self._chaos
-            if rng.random() >= rate:
-                return None
-            return rng.choice(CHAOS_FAULTS)
-
-    def delete_item_by_hand(self, group_id: int, item_id: int) -> None:
-        """The merchant deleted the item in VK's interface: gone for good (calls on it answer 1403)."""
-        with self._lock:
-            self.communities[group_id].shop.items.pop(item_id)
-
-    def revoke_token(self, token: str) -> None:
-        with self._lock:
-            self.tokens.pop(token, None)
-
-    def expire_token(self, token: str) -> None:
-        with self._lock:
-            self.token_expires[token] = time.time() - 1
+        self._init_state()
+        self._init_faults()
 
     # --- inspection -------------------------------------------------------------------------
     @property
@@ -246,9 +116,7 @@ class VkEmulator:
 
     def _api_request(self, environ, start_response, method: str):
         arrived = time.time()
-        with self._lock:
-            http_status = self._http_faults.popleft() if self._http_faults else None
-            delay = self._delays.popleft() if self._delays and not http_status else 0.0
+        http_status, delay = self._take_request_faults()
         chaos = self._chaos_fault()
         if chaos == "http_502_before":
             http_status = 502
@@ -328,13 +196,6 @@ class VkEmulator:
                 raise VkFault(6)
             window.append(arrived)
 
-    def _injected_fault(self, method: str) -> None:
-        with self._lock:
-            queue = self._faults.get(method)
-            code = queue.popleft() if queue else None
-        if code:
-            raise VkFault(code, "injected by the emulator")
-
     def call_method(self, method: str, params: dict, caller: Caller, entry: dict):
         """Run one API method (top level or inside execute) and return its `response`."""
         with self._lock:
@@ -396,7 +257,7 @@ class VkEmulator:
     def _upload(self, environ, start_response):
         with self._lock:
             self.upload_count += 1
-            failure = self._upload_faults.popleft() if self._upload_faults else None
+            failure = self._take_upload_fault()
         if failure:
             return raw_response(start_response, f"{failure} Server Error", b"<html>Upload server error</html>")
         query = dict(parse_qsl(environ.get("QUERY_STRING", "")))

@@ -23,9 +23,9 @@ from urllib.parse import urlsplit
 import requests
 
 from emulators.server import serve_in_thread
-from evosync.bench.runner import sync_engine_available
-from evosync.bench.scenario import Scenario, World, worker_env
-from evosync.bench.workers import Workers
+from tools.bench.runner import sync_engine_available
+from tools.bench.scenario import Scenario, World, worker_env
+from tools.bench.workers import Workers
 
 MAX_QUERIES, MAX_P95_MS = 12, 150
 START_TIMEOUT_SECONDS = 60

@@ -10,9 +10,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from evosync.bench import report
-from evosync.bench.scenario import Scenario, bench_database_url, reset_database
-from evosync.bench.web import MAX_P95_MS, MAX_QUERIES, WebOptions, run_web, web_line, web_table
+from tools.bench import report
+from tools.bench.scenario import Scenario, bench_database_url, reset_database
+from tools.bench.web import MAX_P95_MS, MAX_QUERIES, WebOptions, run_web, web_line, web_table
 
 START, END = "<!-- bench:web:start -->", "<!-- bench:web:end -->"
 

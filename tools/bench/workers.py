@@ -1,4 +1,4 @@
-"""Run jobs in worker processes (`python -m evosync.bench.worker`), one at a time or side by side."""
+"""Run jobs in worker processes (`python -m tools.bench.worker`), one at a time or side by side."""
 
 import json
 import subprocess
@@ -32,7 +32,7 @@ class Workers:
                 spec["profile"] = str(self.directory.parent / f"profile-{self.phase}-{merchant}.txt")
             json.dump(spec, job)
         result = Path(job.name).with_suffix(".result.json")
-        command = [sys.executable, "-m", "evosync.bench.worker", job.name, str(result)]
+        command = [sys.executable, "-m", "tools.bench.worker", job.name, str(result)]
         process = subprocess.Popen(command, env=self.env, cwd=settings.BASE_DIR)  # noqa: S603 - our own module
         process.job_name = name
         return process, result

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from emulators.vk.shop import Album, Item, Photo, Shop
-from evosync.bench import naive, report, vkcost
-from evosync.bench.scenario import bench_database_url
+from emulators.vk.state import Album, Item, Photo, Shop
+from tools.bench import naive, report, vkcost
+from tools.bench.scenario import bench_database_url
 
 BENCH_FIELDS = set(report.BENCH_FIELDS)
 
@@ -137,7 +137,7 @@ def test_tiny_run_prints_a_complete_bench_line_per_phase(settings, tmp_path, cap
 
 def test_web_bench_client_sends_the_session_cookie_and_reconnects_when_the_server_closes():
     from emulators.server import serve_in_thread
-    from evosync.bench.web import PageClient
+    from tools.bench.web import PageClient
 
     seen = []
 

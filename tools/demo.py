@@ -1,4 +1,8 @@
-"""The demo's accounts (DEBUG only): one staff member and one merchant."""
+"""The demo (DEBUG only): its accounts, and the wiring of the demo merchant to the emulators.
+
+The emulators hold their demo data (tokens, ids, a seeded catalog and community) and import no app;
+this module connects the demo merchant to them through the apps' own services.
+"""
 
 from django.contrib.auth import get_user_model
 
@@ -30,14 +34,12 @@ def connect_demo_merchant() -> str:
     """Connect the demo merchant to the emulated Evotor and VK; on the first run, publish one store and sync it."""
     from catalog.models import Store
     from catalog.services import refresh_catalog
-    from emulators.evotor import demo as evotor_demo
-    from emulators.vk import demo as vk_demo
     from vksync.models import SyncRun
     from vksync.triggers import confirm_plan
 
     merchant = get_user_model().objects.get(email=DEMO_ACCOUNTS[1][1])
-    evotor_demo.connect_demo_merchant(merchant)
-    vk_demo.connect_demo_merchant(merchant)
+    connect_evotor(merchant)
+    connect_vk(merchant)
     refresh = refresh_catalog(merchant=merchant)  # sends catalog_changed: a merchant whose sync is on gets a run
     if SyncRun.objects.filter(merchant=merchant).exists():
         return f"Demo merchant {merchant.email}: catalog refreshed ({refresh.status}); the VK sync follows."
@@ -48,3 +50,38 @@ def connect_demo_merchant() -> str:
     refresh_catalog(merchant=merchant)  # again: now the pictures of the published products are read too
     confirm_plan(merchant=merchant)
     return f"Demo merchant {merchant.email}: store «{store.name}» is published; the first VK sync is queued."
+
+
+def connect_evotor(merchant):
+    """Give the merchant an Evotor connection to the emulator's demo catalog (once; later runs keep it)."""
+    from connections.evotor.services import evotor_link_user, evotor_save_token
+    from connections.models import EvotorConnection
+    from emulators.evotor import demo as evotor_demo
+
+    if EvotorConnection.objects.filter(merchant=merchant).exclude(token="").exists():
+        return EvotorConnection.objects.get(merchant=merchant)
+    evotor_link_user(merchant=merchant, evotor_user_id=evotor_demo.DEMO_USER_ID)
+    return evotor_save_token(merchant=merchant, token=evotor_demo.DEMO_TOKEN, source=EvotorConnection.Source.WEBHOOK)
+
+
+def connect_vk(merchant):
+    """Give the merchant a VK connection to the emulator's demo community (once; later runs keep it)."""
+    from connections.models import VkConnection
+    from connections.vk.services import save_vk_connection
+    from emulators.vk import demo as vk_demo
+
+    existing = VkConnection.objects.filter(merchant=merchant).exclude(access_token="").first()
+    if existing:
+        return existing
+    return save_vk_connection(merchant=merchant, access_token=vk_demo.DEMO_VK_TOKEN, community=vk_demo.DEMO_SCREEN_NAME)
+
+
+def vk_id_settings(base_url: str) -> dict[str, str]:
+    """Settings that send "Connect with VK" to the VK emulator's VK ID pages at `base_url`."""
+    from emulators.vk.demo import DEMO_CLIENT_ID
+
+    return {
+        "VK_ID_CLIENT_ID": DEMO_CLIENT_ID,
+        "VK_ID_AUTHORIZE_URL": f"{base_url}/authorize",
+        "VK_ID_TOKEN_URL": f"{base_url}/oauth2/auth",
+    }

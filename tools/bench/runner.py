@@ -14,14 +14,14 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from emulators.server import serve_in_thread
-from evosync.bench import naive, vkcost
-from evosync.bench.measure import cpu_seconds
-from evosync.bench.scenario import Scenario, World, worker_env
-from evosync.bench.workers import JobFailed, Workers
+from tools.bench import naive, vkcost
+from tools.bench.measure import cpu_seconds
+from tools.bench.scenario import Scenario, World, worker_env
+from tools.bench.workers import JobFailed, Workers
 
 
 def sync_engine_available() -> bool:
-    return find_spec("vksync.sync_services") is not None
+    return find_spec("vksync.engine") is not None
 
 
 class Runner:
@@ -72,7 +72,7 @@ class Runner:
         self.step("evotor_images: stores chosen for VK, pictures checked")
         self.evotor_phase("evotor_images", "m1")
         if not sync_engine_available():
-            self.notes.append("The sync engine (vksync.sync_services) is not on this branch: sync phases skipped.")
+            self.notes.append("The sync engine (vksync.engine) is not on this branch: sync phases skipped.")
             self.step("vk_refresh (empty shop: no sync engine)")
             self.vk_phase("vk_refresh", ["m1"], "vk_refresh")
             return

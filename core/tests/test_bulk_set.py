@@ -1,4 +1,7 @@
-"""bulk_set: one UPDATE … CASE per batch writes each row's own values, of every field kind, and nothing else."""
+"""bulk_set: one UPDATE … CASE per batch writes each row's own values, of every field kind, and nothing else.
+
+core has no models of its own, so these tests write catalog's Product: a real table with every field kind.
+"""
 
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -7,7 +10,7 @@ import pytest
 
 from catalog.models import Product
 from catalog.tests.factories import ProductFactory
-from catalog.upsert import bulk_set
+from core.upsert import bulk_set
 
 pytestmark = pytest.mark.django_db
 

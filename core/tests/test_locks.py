@@ -2,7 +2,7 @@
 
 import pytest
 
-from connections.locks import merchant_lock
+from core.locks import merchant_lock
 
 
 @pytest.mark.django_db

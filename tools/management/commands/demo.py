@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from evosync.demo import connect_demo_merchant, ensure_demo_accounts
+from tools.demo import connect_demo_merchant, ensure_demo_accounts, vk_id_settings
 
 EMULATOR_START_SECONDS = 60
 
@@ -49,8 +49,6 @@ class Command(BaseCommand):
 
     def emulator_settings(self) -> dict[str, str]:
         """Point this process and its children at the emulators' ports."""
-        from emulators.vk.demo import vk_id_settings
-
         values = {"EVOTOR_API_URL": settings.EVOTOR_API_URL, "VK_API_URL": settings.VK_API_URL}
         values.update(vk_id_settings(settings.VK_API_URL))
         for name, value in values.items():

@@ -8,7 +8,7 @@ from django.template import Context, Template
 from django.template.defaultfilters import floatformat
 from django.utils import translation
 
-from evosync import formats
+from core import formats
 
 
 @pytest.mark.parametrize("value", ["12", "12.000", "0.25", "-1.5", "0", "1234.567", "0.0004"])

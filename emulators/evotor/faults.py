@@ -1,0 +1,79 @@
+"""Fault injection for the Evotor emulator: what tests switch on to make the Evotor cloud misbehave.
+
+Hooks queue faults for the next requests (`fail_next` an HTTP status, `malformed_next`, `slow_next`,
+`rate_limit_after` for 429s), fail one store (`fail_store`: 402) or a token (`revoke_token`: 401,
+`forbid`: 403); `clear_faults` ends them. The app takes the next fault as each request arrives.
+"""
+
+from collections import deque
+from dataclasses import dataclass
+
+
+@dataclass
+class _Fault:
+    status: int
+    times: int
+    path: str | None = None  # a substring of the request path; None: any API request
+    reset: int = 0  # X-RateLimit-Reset sent with a 429
+    malformed: bool = False
+    delay: float = 0.0
+
+
+class EvotorFaults:
+    """The fault hooks of `EvotorEmulator` (a mixin: it shares the emulator's lock, merchants and request count)."""
+
+    def _init_faults(self) -> None:
+        self._store_status: dict[str, int] = {}  # store_id -> forced HTTP status (402 ...)
+        self._faults: deque[_Fault] = deque()
+        self._rate_limit_after: tuple[int, int, int] | None = None  # (after, times, reset)
+
+    def fail_store(self, store_id: str, status: int = 402) -> None:
+        """Every request under this store answers `status` (402: app not paid/installed there)."""
+        self._store_status[store_id] = status
+
+    def clear_store(self, store_id: str) -> None:
+        self._store_status.pop(store_id, None)
+
+    def revoke_token(self, token: str) -> None:
+        """The token stops working: 401 from now on."""
+        with self._lock:
+            self._merchants.pop(token, None)
+
+    def forbid(self, token: str, forbidden: bool = True) -> None:
+        """403 for this token (scope missing, app not installed)."""
+        self._merchant(token).forbidden = forbidden
+
+    def fail_next(self, status: int, times: int = 1, path: str | None = None, reset: int = 0) -> None:
+        """The next `times` API requests (whose path contains `path`) answer `status`."""
+        self._faults.append(_Fault(status=status, times=times, path=path, reset=reset))
+
+    def malformed_next(self, times: int = 1, path: str | None = None) -> None:
+        """The next `times` answers are 200 with a body that is not JSON."""
+        self._faults.append(_Fault(status=200, times=times, path=path, malformed=True))
+
+    def slow_next(self, seconds: float, times: int = 1, path: str | None = None) -> None:
+        """The next `times` answers wait `seconds` before answering normally."""
+        self._faults.append(_Fault(status=200, times=times, path=path, delay=seconds))
+
+    def rate_limit_after(self, requests: int, times: int = 1, reset: int = 0) -> None:
+        """After `requests` more API requests, answer 429 `times` times with X-RateLimit-Reset: `reset`."""
+        self._rate_limit_after = (self.request_count + requests, times, reset)
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
+        self._store_status.clear()
+        self._rate_limit_after = None
+
+    def _take_fault(self, path: str) -> _Fault | None:
+        with self._lock:
+            if self._rate_limit_after and self.request_count >= self._rate_limit_after[0]:
+                after, times, reset = self._rate_limit_after
+                self._rate_limit_after = (after, times - 1, reset) if times > 1 else None
+                return _Fault(status=429, times=1, reset=reset)
+            for fault in self._faults:
+                if fault.path is None or fault.path in path:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None

@@ -1,0 +1,41 @@
+"""The filesystem broker (the demo without Redis) keeps every file it writes under var/, none in the working tree."""
+
+from pathlib import Path
+
+from celery import Celery
+from kombu import Exchange, Queue
+
+from evosync.celery import _filesystem_broker_folders
+
+
+def filesystem_app(settings, base_dir: Path) -> Celery:
+    """A Celery app configured as evosync's is on the filesystem broker, with the project at `base_dir`."""
+    settings.BASE_DIR = base_dir
+    settings.CELERY_BROKER_URL = "filesystem://"
+    app = Celery("broker-test", set_as_current=False)
+    app.conf.broker_url = "filesystem://"
+    _filesystem_broker_folders(sender=app)
+    return app
+
+
+def test_control_folder_is_under_var(settings, tmp_path):
+    options = filesystem_app(settings, tmp_path).conf.broker_transport_options
+    assert Path(options["control_folder"]).is_relative_to(tmp_path / "var")
+
+
+def test_publishing_and_broadcasting_write_nothing_outside_var(settings, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # kombu's default control folder is relative to the working directory
+    app = filesystem_app(settings, tmp_path)
+    with app.connection_for_write() as connection:
+        # What a worker and a sender do: bind the task queue (its exchange table is the control file) and publish.
+        queue = Queue("celery", Exchange("celery", type="direct"), routing_key="celery")
+        with connection.Producer() as producer:
+            producer.publish({"task": "noop"}, exchange=queue.exchange, routing_key="celery", declare=[queue])
+        # A worker's remote-control mailbox is a fanout exchange: bind a node to it, then broadcast.
+        node = app.control.mailbox(connection).Node("worker@test", channel=connection.default_channel)
+        consumer = node.listen(callback=lambda *args: None)
+        app.control.broadcast("ping", connection=connection)
+        consumer.cancel()
+    written = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert any(path.name.endswith(".exchange") for path in written)  # the broker did write its tables
+    assert [path for path in written if not path.is_relative_to(tmp_path / "var")] == []
