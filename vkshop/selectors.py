@@ -15,7 +15,9 @@ def connected_group_id(*, merchant) -> int | None:
 def albums_with_counts(*, merchant, group_id: int) -> QuerySet:
     """The community's albums as dicts, each with `item_total`: how many cached items it holds (one query)."""
     counts = (
-        VkItemInAlbum.objects.filter(group_id=OuterRef("group_id"), album_vk_id=OuterRef("vk_id"))
+        VkItemInAlbum.objects.filter(
+            group_id=OuterRef("group_id"), album_vk_id=OuterRef("vk_id"), item__merchant=OuterRef("merchant")
+        )
         .order_by()
         .values("album_vk_id")
         .annotate(n=Count("id"))
