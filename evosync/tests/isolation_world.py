@@ -58,14 +58,19 @@ class World:
 def build_merchant_world(
     *, tag: str, password: str, evotor, vk, evotor_user_no: int, vk_user_id: int, community_id: int
 ) -> World:
-    """A merchant with both connections working (on the emulators), a catalog, a VK shop cache and sync records."""
+    """A merchant with both connections working (on the emulators), a catalog, a VK shop cache and sync records.
+
+    A community already in the emulator is shared: this merchant's VK user becomes one more of its admins."""
     email = f"{tag}-merchant@example.com"
     evotor_token = f"{tag}-evotor-token-secret"
     vk_token = f"{tag}-vk-token-secret"
     evotor_user_id = f"01-{evotor_user_no:015d}"
     evotor.add_merchant(token=evotor_token, user_id=evotor_user_id, seed=evotor_user_no, stores=1, groups=2, products=6)
     vk.add_user(token=vk_token, user_id=vk_user_id, name=f"{tag} vk-user")
-    vk.add_community(group_id=community_id, name=f"{tag} community", screen_name=f"{tag}shop", admins=[vk_user_id])
+    if community_id in vk.communities:
+        vk.communities[community_id].admins.add(vk_user_id)
+    else:
+        vk.add_community(group_id=community_id, name=f"{tag} community", screen_name=f"{tag}shop", admins=[vk_user_id])
     vk_item_in_vk = vk.add_item(community_id, f"{tag}-item-in-vk", sku=f"{tag}-sku")
 
     merchant = UserFactory(email=email, full_name=f"{tag} merchant-name", phone="+79990000000", password=password)

@@ -95,10 +95,9 @@ def object_keywords(route: Route) -> list[str]:
     return [name for name in route.keywords if name not in STRUCTURAL and name not in CAPABILITIES]
 
 
-def bait(a: World, b: World) -> dict:
-    """POST fields naming B's objects under every name a view might read, and A's own secrets where a form
-    needs them (A saving their token with B's community, A deleting their account, …)."""
-    b_ids = {
+def b_ids(b: World) -> dict:
+    """B's ids under every name a view might read from a query string or a form."""
+    return {
         "id": b.merchant.pk,
         "pk": b.merchant.pk,
         "merchant": b.merchant.pk,
@@ -116,10 +115,13 @@ def bait(a: World, b: World) -> dict:
         "run_id": b.row(SyncRun).pk,
         "group_id": b.community_id,
         "community": str(b.community_id),
-        "email": b.merchant.email,
-        "login": b.merchant.email,
-        "username": b.merchant.email,
     }
+
+
+def bait(a: World, b: World) -> dict:
+    """POST fields: B's ids and B's email under every name a view might read, and A's own secrets where a
+    form needs them (A saving their token with B's community, A deleting their account, …)."""
+    b_email = {"email": b.merchant.email, "login": b.merchant.email, "username": b.merchant.email}
     a_secrets = {
         "password": a.password,
         "oldpassword": a.password,
@@ -128,25 +130,27 @@ def bait(a: World, b: World) -> dict:
         "token": a.evotor_token,
         "access_token": a.vk_token,
     }
-    return {**b_ids, **a_secrets, "enabled": "1", "next": "/sync"}
+    return {**b_ids(b), **b_email, **a_secrets, "enabled": "1", "next": "/sync"}
 
 
-@pytest.fixture
-def worlds(evotor_emulator, vk_emulator, settings):
+@pytest.fixture(params=["own communities", "one community"])
+def worlds(request, evotor_emulator, vk_emulator, settings):
+    """A and B, each with their own VK community; or both administering one (the case of issue 12, finding 3)."""
     settings.ACCOUNT_RATE_LIMITS = False  # allauth's limits key on 127.0.0.1: every probe comes from there
     common = {"evotor": evotor_emulator, "vk": vk_emulator}
+    b_community = 7101 if request.param == "one community" else 7102
     a = build_merchant_world(
         tag="aqx", password=A_PASSWORD, evotor_user_no=61, vk_user_id=601, community_id=7101, **common
     )
     b = build_merchant_world(
-        tag="bzq", password=B_PASSWORD, evotor_user_no=62, vk_user_id=602, community_id=7102, **common
+        tag="bzq", password=B_PASSWORD, evotor_user_no=62, vk_user_id=602, community_id=b_community, **common
     )
     service_rows = {type(row): row for row in build_service_rows(tag="bzq")}
-    return a, b, service_rows
+    return request.param, a, b, service_rows
 
 
 def test_no_url_lets_merchant_a_reach_merchant_b(worlds, vk_emulator, record_property):
-    a, b, service_rows = worlds
+    case, a, b, service_rows = worlds
     staff = staff_member()
     probes = Probes(a=a, b=b, vk_emulator=vk_emulator, staff=staff)
     all_routes = list(routes())
@@ -181,17 +185,19 @@ def test_no_url_lets_merchant_a_reach_merchant_b(worlds, vk_emulator, record_pro
                 probes.send(a.merchant, "GET", own_url, None, route, "works"),
                 probes.send(a.merchant, "POST", own_url, bait(a, b), route, "works"),
             ]
+            probes.send(a.merchant, "GET", own_url, b_ids(b), route, "any")  # A's page, B's ids in the query
             if not any(o and o["status"] not in (403, 404, 405) and "login" not in o["location"] for o in own):
                 uncontrolled.append(f"{route.text}: A's own {own_url} does not work either ({own})")
         else:
             form = probes.send(a.merchant, "GET", b_url, None, route, "any").get("form", {})
+            probes.send(a.merchant, "GET", b_url, b_ids(b), route, "any")  # B's ids in the query
             probes.send(a.merchant, "POST", b_url, {**bait(a, b), **form}, route, "any")  # the form as shown
             if form.keys() & bait(a, b).keys():  # and with B's values in the form's own fields
                 probes.send(a.merchant, "POST", b_url, {**form, **bait(a, b)}, route, "any")
 
     probes.leaks += [f"after every request: {change}" for change in probes.changes()]
     summary = (
-        f"isolation: {len(all_routes)} patterns, {probes.requests} requests, {len(probes.leaks)} leaks, "
+        f"isolation ({case}): {len(all_routes)} patterns, {probes.requests} requests, {len(probes.leaks)} leaks, "
         f"{len(probes.errors)} errors; staff saw B's data on {probes.b_seen_by_staff} admin pages (by design)"
     )
     record_property("figures", summary)
