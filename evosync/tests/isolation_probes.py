@@ -64,6 +64,16 @@ def form_fields(response) -> dict:
     return data
 
 
+SUBMIT_BUTTON = re.compile(r"<button\b[^>]*\bname=\"([^\"]+)\"", re.IGNORECASE)
+
+
+def buttons(response) -> list[str]:
+    """The names of the page's submit buttons (a view may act on which one was pressed: `action_remove`)."""
+    if response.streaming or "html" not in response.get("Content-Type", ""):
+        return []
+    return sorted(set(SUBMIT_BUTTON.findall(response.content.decode(errors="replace"))))
+
+
 def _flat_choices(choices):
     """A choice field's (value, label) pairs, groups flattened."""
     for value, label in choices:
@@ -241,7 +251,7 @@ class Probes:
         elif seen:
             self.leaks.append(f"{where}: A got B's {', '.join(seen)}")
         self.answers.append(f"{'staff' if staff else 'A':5} {expect:12} {where} -> {status} {location}".rstrip())
-        return {"status": status, "location": location, "form": form_fields(response)}
+        return {"status": status, "location": location, "form": form_fields(response), "buttons": buttons(response)}
 
     def write_log(self) -> None:
         """With ISOLATION_LOG=<file>, every request and its answer, for a human to read."""

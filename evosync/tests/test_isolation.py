@@ -9,8 +9,8 @@ added; a keyword the test cannot fill fails it, naming the pattern. Per pattern:
   The same pattern with A's own ids is the control: it must work, or the refusals prove nothing.
 - capability links (`key`, `uidb36`, `token`: the secret in the link is the permission): GET and POST with B's
   id beside a forged secret; any answer below 500.
-- without ids: GET, then POST with the page's own form filled in plus B's ids under every name a view might
-  read; any answer below 500.
+- without ids: GET (also with B's ids in the query), then POST with the page's own form filled in plus B's
+  ids and email under every name a view might read, once per submit button; any answer below 500.
 - the admin: as A (role `user`) every admin page but login/logout redirects to the admin login, GET
   and POST. As staff of role `admin`, every admin page answers GET below 500 and the pages of B's objects
   show B's data: staff see every merchant, by design.
@@ -189,11 +189,14 @@ def test_no_url_lets_merchant_a_reach_merchant_b(worlds, vk_emulator, record_pro
             if not any(o and o["status"] not in (403, 404, 405) and "login" not in o["location"] for o in own):
                 uncontrolled.append(f"{route.text}: A's own {own_url} does not work either ({own})")
         else:
-            form = probes.send(a.merchant, "GET", b_url, None, route, "any").get("form", {})
+            page = probes.send(a.merchant, "GET", b_url, None, route, "any")
+            form = page.get("form", {})
             probes.send(a.merchant, "GET", b_url, b_ids(b), route, "any")  # B's ids in the query
             probes.send(a.merchant, "POST", b_url, {**bait(a, b), **form}, route, "any")  # the form as shown
             if form.keys() & bait(a, b).keys():  # and with B's values in the form's own fields
                 probes.send(a.merchant, "POST", b_url, {**form, **bait(a, b)}, route, "any")
+            for button in page.get("buttons", []):  # each submit button pressed, B's values in the fields
+                probes.send(a.merchant, "POST", b_url, {**form, **bait(a, b), button: "1"}, route, "any")
 
     probes.leaks += [f"after every request: {change}" for change in probes.changes()]
     summary = (
