@@ -64,6 +64,7 @@ def form_fields(response) -> dict:
     return data
 
 
+CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
 SUBMIT_BUTTON = re.compile(r"<button\b[^>]*\bname=\"([^\"]+)\"", re.IGNORECASE)
 
 
@@ -252,6 +253,30 @@ class Probes:
             self.leaks.append(f"{where}: A got B's {', '.join(seen)}")
         self.answers.append(f"{'staff' if staff else 'A':5} {expect:12} {where} -> {status} {location}".rstrip())
         return {"status": status, "location": location, "form": form_fields(response), "buttons": buttons(response)}
+
+    def pages(self, user, urls: list[str]) -> dict[str, tuple[int, str]]:
+        """Each page as `user` sees it (status, body with the CSRF token blanked), each request undone."""
+        seen = {}
+        for url in urls:
+            self.requests += 1
+            with transaction.atomic():
+                client = Client(raise_request_exception=False)
+                client.force_login(user)
+                response = client.get(url)
+                body = "" if response.streaming else CSRF_TOKEN.sub("csrf", response.content.decode(errors="replace"))
+                seen[url] = (response.status_code, body)
+                transaction.set_rollback(True)
+        return seen
+
+    def pages_depending_on_b(self, urls: list[str]) -> list[str]:
+        """A's pages that change when B and everything B owns are gone: a count, a total, anything of B's."""
+        with_b = self.pages(self.a.merchant, urls)
+        with transaction.atomic():
+            for row in self.b.rows.values():
+                type(row)._base_manager.filter(pk=row.pk).delete()
+            without_b = self.pages(self.a.merchant, urls)
+            transaction.set_rollback(True)
+        return [f"GET {url}: A's page changes when B's data is gone" for url in urls if with_b[url] != without_b[url]]
 
     def write_log(self) -> None:
         """With ISOLATION_LOG=<file>, every request and its answer, for a human to read."""

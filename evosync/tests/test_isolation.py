@@ -19,8 +19,9 @@ added; a keyword the test cannot fill fails it, naming the pattern. Per pattern:
 After every request (`isolation_probes`): every database row that is not A's (B's and the shared ones) is
 as it was, B's community in the VK emulator is untouched, and nothing A got back names B — body, redirect,
 flash messages, mails to anyone but B, queued tasks. Each request is rolled back afterwards, with the work it
-queued on commit run inside it, so no request's effects hide another's. ISOLATION_LOG=<file> writes every
-request and its answer.
+queued on commit run inside it, so no request's effects hide another's. Last, every page A can GET is
+rendered again with B and all B's rows gone: it must not change (a count or a total that includes B's rows
+is a leak no marker would show). ISOLATION_LOG=<file> writes every request and its answer.
 """
 
 import itertools
@@ -154,7 +155,7 @@ def test_no_url_lets_merchant_a_reach_merchant_b(worlds, vk_emulator, record_pro
     staff = staff_member()
     probes = Probes(a=a, b=b, vk_emulator=vk_emulator, staff=staff)
     all_routes = list(routes())
-    unfillable, uncontrolled = [], []
+    unfillable, uncontrolled, a_pages = [], [], []
 
     for route in all_routes:
         try:
@@ -181,6 +182,7 @@ def test_no_url_lets_merchant_a_reach_merchant_b(worlds, vk_emulator, record_pro
                 probes.send(a.merchant, "GET", url, None, route, "refused")
                 probes.send(a.merchant, "POST", url, bait(a, b), route, "refused")
             own_url = route.path(a_values)
+            a_pages.append(own_url)
             own = [
                 probes.send(a.merchant, "GET", own_url, None, route, "works"),
                 probes.send(a.merchant, "POST", own_url, bait(a, b), route, "works"),
@@ -190,6 +192,7 @@ def test_no_url_lets_merchant_a_reach_merchant_b(worlds, vk_emulator, record_pro
                 uncontrolled.append(f"{route.text}: A's own {own_url} does not work either ({own})")
         else:
             page = probes.send(a.merchant, "GET", b_url, None, route, "any")
+            a_pages.append(b_url)
             form = page.get("form", {})
             probes.send(a.merchant, "GET", b_url, b_ids(b), route, "any")  # B's ids in the query
             probes.send(a.merchant, "POST", b_url, {**bait(a, b), **form}, route, "any")  # the form as shown
@@ -199,6 +202,7 @@ def test_no_url_lets_merchant_a_reach_merchant_b(worlds, vk_emulator, record_pro
                 probes.send(a.merchant, "POST", b_url, {**form, **bait(a, b), button: "1"}, route, "any")
 
     probes.leaks += [f"after every request: {change}" for change in probes.changes()]
+    probes.leaks += probes.pages_depending_on_b(a_pages)
     summary = (
         f"isolation ({case}): {len(all_routes)} patterns, {probes.requests} requests, {len(probes.leaks)} leaks, "
         f"{len(probes.errors)} errors; staff saw B's data on {probes.b_seen_by_staff} admin pages (by design)"
