@@ -247,6 +247,8 @@ class Probes:
         seen = self._b_markers_in(response, tasks, data)
         if staff:
             self.b_seen_by_staff += bool(seen)
+            if set(seen) & set(self.b.secrets):  # staff see merchants' data, never their tokens
+                self.leaks.append(f"{where}: staff got B's {', '.join(set(seen) & set(self.b.secrets))}")
             if expect == "staff-sees-b" and not (status == 200 and seen):
                 self.staff_blind.append(f"{where}: {status}")
         elif seen:

@@ -39,7 +39,8 @@ B_PASSWORD = "bzq-own-password-9183"
 
 @dataclass
 class World:
-    """One merchant and one object of each kind they own; `markers` are B's texts A must never see."""
+    """One merchant and one object of each kind they own; `markers` are B's texts A must never see, `secrets`
+    (tokens) the ones nobody sees, staff included."""
 
     tag: str
     merchant: User
@@ -49,6 +50,7 @@ class World:
     community_id: int
     rows: dict[type[models.Model], models.Model] = field(default_factory=dict)
     markers: list[str] = field(default_factory=list)
+    secrets: list[str] = field(default_factory=list)
 
     def row(self, model: type[models.Model]) -> models.Model:
         """This merchant's object of that kind."""
@@ -186,12 +188,11 @@ def build_merchant_world(
         AccessLog.objects.create(**attempt, http_accept="*/*"),
         AccessFailureLog.objects.create(**attempt, http_accept="*/*"),
     ]
+    secrets = [evotor_token, vk_token, f"{tag}-vk-refresh-secret"]
     markers = [
+        *secrets,
         email,
         f"{tag} merchant-name",
-        evotor_token,
-        vk_token,
-        f"{tag}-vk-refresh-secret",
         evotor_user_id,
         f"{tag} vk-user",
         f"{tag} community",
@@ -224,6 +225,7 @@ def build_merchant_world(
         community_id=community_id,
         rows={type(row): row for row in rows},
         markers=markers,
+        secrets=secrets,
     )
     return world
 

@@ -13,7 +13,7 @@ added; a keyword the test cannot fill fails it, naming the pattern. Per pattern:
   ids and email under every name a view might read, once per submit button; any answer below 500.
 - the admin: as A (role `user`) every admin page but login/logout redirects to the admin login, GET
   and POST. As staff of role `admin`, every admin page answers GET below 500 and the pages of B's objects
-  show B's data: staff see every merchant, by design.
+  show B's data: staff see every merchant, by design — but never a merchant's token.
 - machine endpoints (csrf-exempt: Evotor's webhooks, authenticated by a secret, not a session): GET only.
 
 After every request (`isolation_probes`): every database row that is not A's (B's and the shared ones) is
