@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from connections.models import VkConnection
-from connections.tests.factories_vk import VkConnectionFactory
+from connections.tests.factories import VkConnectionFactory
 from emulators.vk.fixtures import TEST_GROUP_ID
 from vkshop import services
 from vkshop.models import VkAlbum, VkItem, VkItemInAlbum
