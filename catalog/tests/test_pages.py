@@ -16,7 +16,7 @@ def store(merchant):
     return StoreFactory(merchant=merchant, name="Магазин у дома", sync_enabled=False)
 
 
-def test_catalog_goes_to_stores(client, merchant):
+def test_catalog_redirects_to_the_stores_page(client, merchant):
     response = client.get("/catalog")
     assert response.status_code == 302 and response.url == "/catalog/stores"
 

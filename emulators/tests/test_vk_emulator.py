@@ -225,7 +225,7 @@ def test_groups_get_by_id_resolves_screen_name_with_market_and_admin(vk_emulator
     assert api(vk_emulator, "groups.getById", group_id="nosuch")["error"]["error_code"] == 100
 
 
-def test_injected_faults(vk_emulator):
+def test_fail_next_http_error_next_and_delay_next_hit_the_next_requests(vk_emulator):
     vk_emulator.fail_next("users.get", 9, times=2)
     vk_emulator.http_error_next(503)
     assert requests.post(f"{vk_emulator.base_url}/method/users.get", data={"v": "5.199"}, timeout=10).status_code == 503

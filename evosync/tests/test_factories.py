@@ -39,7 +39,7 @@ def all_factories() -> list[type]:
     return [made for config in our_apps() for made in factories_of(config)]
 
 
-def test_our_apps_are_found():
+def test_the_check_sees_every_app_of_ours():
     assert {"accounts", "connections", "catalog", "vkshop", "vksync", "webhooks"} <= {c.label for c in our_apps()}
 
 

@@ -101,7 +101,7 @@ def test_broken_connections_wait_for_the_merchant(vk_emulator):
     assert vk_emulator.request_count == 0
 
 
-def test_task_for_one_merchant(vk_emulator):
+def test_refresh_task_fills_one_merchants_vk_shop_cache(vk_emulator):
     fill_shop(vk_emulator, 4)
     connection = VkConnectionFactory()
     refresh_vk_shop.delay(connection.merchant_id)
