@@ -73,6 +73,9 @@ class EvotorEmulator(EvotorState, EvotorFaults):
         return [body]
 
     def _image(self, path: str):
+        fault = self._take_image_fault(path)
+        if fault is not None:
+            return fault.status, [("Content-Type", "text/plain")], b"Injected fault"
         name = path.rsplit("/", 1)[-1]
         image_id, _, extension = name.partition(".")
         if extension not in ("png", "jpg") or not self._image_exists(image_id):

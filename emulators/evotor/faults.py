@@ -44,7 +44,9 @@ class EvotorFaults:
         self._merchant(token).forbidden = forbidden
 
     def fail_next(self, status: int, times: int = 1, path: str | None = None, reset: int = 0) -> None:
-        """The next `times` API requests (whose path contains `path`) answer `status`."""
+        """The next `times` API requests (whose path contains `path`) answer `status`.
+
+        A picture's download fails only when `path` names it (e.g. `path="/images/<id>"`)."""
         self._faults.append(_Fault(status=status, times=times, path=path, reset=reset))
 
     def malformed_next(self, times: int = 1, path: str | None = None) -> None:
@@ -63,6 +65,17 @@ class EvotorFaults:
         self._faults.clear()
         self._store_status.clear()
         self._rate_limit_after = None
+
+    def _take_image_fault(self, path: str) -> _Fault | None:
+        """A fault queued for this picture's path by name (`fail_next(404, path="/images/…")`); others pass by."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.path and fault.path in path and not fault.delay and not fault.malformed:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
 
     def _take_fault(self, path: str) -> _Fault | None:
         with self._lock:

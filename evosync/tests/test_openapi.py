@@ -7,8 +7,7 @@ from django.conf import settings
 from openapi_core import OpenAPI
 from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
 
-from connections.tests.factories import EvotorConnectionFactory
-from connections.tests.factories_vk import VkConnectionFactory
+from connections.tests.factories import EvotorConnectionFactory, VkConnectionFactory
 from webhooks.services import api_token_for
 
 SPEC = Path(__file__).resolve().parents[1] / "api" / "openapi.yaml"
