@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from connections.models import VkConnection
 from connections.vk import services as services_vk
-from connections.vk.client import VkConnectionBroken
+from connections.vk.errors import VkConnectionBroken
 
 pytestmark = pytest.mark.django_db
 

@@ -405,7 +405,7 @@ def test_create_batch_refused_with_error_6_is_sent_again_within_the_run(shop, mo
 
 
 def test_run_is_done_when_vk_has_everything_even_if_reading_the_shop_back_fails(shop, monkeypatch):
-    from connections.vk.client import VkTransientError
+    from connections.vk.errors import VkTransientError
     from vkshop import services
 
     def read_back_fails(*, merchant):
