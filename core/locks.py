@@ -60,3 +60,59 @@ def _redis_lock(key: str, timeout: int):
             except LockError:
                 logger.warning("lock expired before release", extra={"lock": key})
         client.close()
+
+
+class HeldLock:
+    """A lock this process may hold, that it keeps alive by renewing it (`renew`) before `timeout` runs out.
+
+    Truthy when acquired. A holder that dies stops renewing, so the lock ends `timeout` seconds after its
+    last sign of life — the same moment its work is seen as stale elsewhere, when both use one timeout."""
+
+    def __init__(self, key: str, timeout: int):
+        self.key, self.timeout, self.acquired = key, timeout, False
+        self._token = uuid.uuid4().hex
+        self._redis_lock = None
+
+    def __bool__(self) -> bool:
+        return self.acquired
+
+    def acquire(self) -> bool:
+        if settings.REDIS_URL:
+            import redis
+
+            client = redis.Redis.from_url(settings.REDIS_URL)
+            self._redis_lock = client.lock(self.key, timeout=self.timeout, blocking=False)
+            self.acquired = bool(self._redis_lock.acquire(token=self._token))
+        else:
+            self.acquired = cache.add(self.key, self._token, self.timeout)
+        return self.acquired
+
+    def renew(self) -> None:
+        """Start the timeout again (the holder is alive)."""
+        if not self.acquired:
+            return
+        if self._redis_lock is not None:
+            self._redis_lock.reacquire()
+        elif cache.get(self.key) == self._token:
+            cache.touch(self.key, self.timeout)
+
+    def release(self) -> None:
+        if not self.acquired:
+            return
+        self.acquired = False
+        if self._redis_lock is not None:
+            from redis.exceptions import LockError
+
+            try:
+                self._redis_lock.release()
+            except LockError:
+                logger.warning("lock expired before release", extra={"lock": self.key})
+            finally:
+                self._redis_lock.redis.close()
+        elif cache.get(self.key) == self._token:
+            cache.delete(self.key)
+
+
+def renewable_lock(name: str, merchant_id, timeout: int) -> HeldLock:
+    """A HeldLock for one merchant (not yet acquired): `lock.acquire()`, `lock.renew()`, `lock.release()`."""
+    return HeldLock(merchant_key(f"lock:{name}", merchant_id), timeout)

@@ -24,7 +24,10 @@ class VkAlbum(models.Model):
         verbose_name_plural = "подборки VK"
         ordering = ["title"]
         db_table = "vksync_vkalbum"  # the table predates the vkshop app: kept, so nothing is copied
-        constraints = [models.UniqueConstraint(fields=["group_id", "vk_id"], name="vkalbum_unique_per_community")]
+        # Per merchant: two merchants pointing at one community each keep their own copy, never each other's.
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "group_id", "vk_id"], name="vkalbum_unique_per_merchant")
+        ]
 
     def __str__(self):
         return self.title
@@ -61,7 +64,9 @@ class VkItem(models.Model):
         verbose_name_plural = "товары VK"
         ordering = ["title"]
         db_table = "vksync_vkitem"
-        constraints = [models.UniqueConstraint(fields=["group_id", "vk_id"], name="vkitem_unique_per_community")]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "group_id", "vk_id"], name="vkitem_unique_per_merchant")
+        ]
         indexes = [
             # The shop pages read these alone: an album's page in title order, the count and the last read.
             models.Index(fields=["merchant", "group_id", "title", "vk_id"], name="vksync_vkit_merchan_0f8553_idx"),

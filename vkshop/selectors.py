@@ -1,6 +1,6 @@
 """Reads for the merchant's VK shop pages: albums with counts, an album's items, their Evotor products."""
 
-from django.db.models import Count, Exists, IntegerField, Max, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from catalog.models import Product
@@ -15,7 +15,9 @@ def connected_group_id(*, merchant) -> int | None:
 def albums_with_counts(*, merchant, group_id: int) -> QuerySet:
     """The community's albums as dicts, each with `item_total`: how many cached items it holds (one query)."""
     counts = (
-        VkItemInAlbum.objects.filter(group_id=OuterRef("group_id"), album_vk_id=OuterRef("vk_id"))
+        VkItemInAlbum.objects.filter(
+            group_id=OuterRef("group_id"), album_vk_id=OuterRef("vk_id"), item__merchant=OuterRef("merchant")
+        )
         .order_by()
         .values("album_vk_id")
         .annotate(n=Count("id"))
@@ -57,11 +59,22 @@ def items_of_album(*, merchant, group_id: int, album: VkAlbum | None, without_al
 
 
 def evotor_names_for(*, merchant, skus) -> dict[str, str]:
-    """The name of the Evotor product each sku came from, by sku, in one query.
+    """The name of the Evotor product each sku came from, by sku.
 
-    For now EvoSync writes the Evotor product id into the item's sku; when the sync engine's
-    mapping model lands, this is the one function to switch to it."""
+    The sync writes the product's Evotor id, its article number or its first barcode into `sku`, as the
+    merchant chose. The Evotor id is looked up first (one indexed query, and all it takes with the default
+    key); only skus still unknown are looked up by article number and first barcode."""
     skus = {sku for sku in skus if sku}
     if not skus:
         return {}
-    return dict(Product.objects.owned_by(merchant).filter(evotor_id__in=skus).values_list("evotor_id", "name"))
+    products = Product.objects.owned_by(merchant)
+    names = dict(products.filter(evotor_id__in=skus).values_list("evotor_id", "name"))
+    rest = skus - names.keys()
+    if rest:
+        by_other_keys = products.filter(Q(article_number__in=rest) | Q(barcodes__0__in=rest))
+        for article, barcodes, name in by_other_keys.values_list("article_number", "barcodes", "name"):
+            first_barcode = str(barcodes[0]) if barcodes else ""
+            for key in (article, first_barcode):
+                if key in rest:
+                    names.setdefault(key, name)
+    return names

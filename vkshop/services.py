@@ -160,8 +160,9 @@ def store_vk_shop(*, merchant, group_id: int, pages: VkShopPages) -> tuple[int, 
 @transaction.atomic
 def _store_vk_shop(*, merchant, group_id: int, pages: VkShopPages) -> tuple[int, int]:
     now = timezone.now()
-    _upsert(VkAlbum, [album_row(merchant, group_id, a, now) for a in pages.albums], ["group_id", "vk_id"])
-    _upsert(VkItem, [item_row(merchant, group_id, i, now) for i in pages.items], ["group_id", "vk_id"])
+    unique = ["merchant", "group_id", "vk_id"]  # the cache is per merchant: a refresh never rewrites another's rows
+    _upsert(VkAlbum, [album_row(merchant, group_id, a, now) for a in pages.albums], unique)
+    _upsert(VkItem, [item_row(merchant, group_id, i, now) for i in pages.items], unique)
     VkAlbum.objects.filter(merchant=merchant).exclude(group_id=group_id, refreshed_at=now).delete()
     _, deleted = VkItem.objects.filter(merchant=merchant).exclude(group_id=group_id, refreshed_at=now).delete()
     VkItemInAlbum.objects.filter(group_id=group_id, item__merchant=merchant).delete()
@@ -176,11 +177,13 @@ def _store_vk_shop(*, merchant, group_id: int, pages: VkShopPages) -> tuple[int,
 
 
 def refresh_vk_shop(*, merchant) -> VkShopRefresh | None:
-    """Read the merchant's VK shop and refresh the cache; None when another refresh of it is running.
+    """Read the merchant's VK shop and refresh the cache; None when the merchant has no working VK connection
+    or another refresh of it is running.
 
     Raises VkConnectionBroken (the connection is marked broken) and the other VkError kinds."""
     connection = VkConnection.objects.filter(merchant=merchant, group_id__isnull=False).first()
-    if connection is None:
+    if connection is None or connection.status != VkConnection.Status.OK:
+        # Only a connection whose check passed (its token administers the community's shop) may fill the cache.
         return None
     lock = f"vkshop:refresh-shop:{merchant.pk}"
     if not cache.add(lock, 1, LOCK_SECONDS):

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.ownership import get_owned_or_404
+from connections.models import VkConnection
 from core import formats
 from vkshop import selectors
 from vkshop.models import VkAlbum, VkItem
@@ -78,8 +79,14 @@ def _item_row(item: dict, evotor_name: str | None) -> dict:
 @login_required
 @require_POST
 def refresh_now(request):
-    """Re-read the merchant's VK shop in the background."""
-    if selectors.connected_group_id(merchant=request.user):
+    """Re-read the merchant's VK shop in the background (only through a connection whose check passed)."""
+    connection = VkConnection.objects.owned_by(request.user).exclude(group_id=None).first()
+    if connection is None:
+        messages.error(request, "VK не подключён: подключите сообщество на странице «Подключения».")
+    elif connection.status != VkConnection.Status.OK:
+        reason = connection.last_error or "проверьте его на странице «Подключения»"
+        messages.error(request, f"Подключение VK не работает, магазин не перечитан: {reason}")
+    else:
         refresh_vk_shop.delay(request.user.pk)
         messages.success(request, "Магазин VK перечитывается. Обновите страницу через минуту.")
     return redirect("vk_albums")

@@ -37,7 +37,7 @@ def run_sync(
     A dry run plans and records the plan without writing to VK.
     """
     run = run or runs.new_run(merchant=merchant, trigger=trigger, dry_run=dry_run)
-    with runs.merchant_sync_lock(merchant) as acquired:
+    with runs.merchant_sync_lock(merchant, run) as acquired:
         if not acquired or not runs.claim(run):
             SyncSettings.objects.filter(merchant=merchant).update(dirty=True, pending_trigger=run.trigger)
             runs.drop_unclaimed(run)

@@ -1,7 +1,10 @@
 """The one writer of `SyncRun`: queue, claim, heartbeat, record, close, fail.
 
 A run is claimed in the database (one live run per merchant: a run whose heartbeat stopped is closed as
-interrupted) and, where Redis answers, under a per-merchant lock as well. Nothing else writes a run's row.
+interrupted) and under a per-merchant lock as well (Redis, else the cache). The lock and the run's liveness
+are one truth: the lock lasts SYNC_STALE_SECONDS, every heartbeat renews it, and it is released with the
+run — so a worker killed mid-run frees the merchant at the moment its run is seen as stale, not later.
+Nothing else writes a run's row.
 """
 
 import contextlib
@@ -12,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from core.locks import merchant_lock
+from core.locks import HeldLock, renewable_lock
 from vksync.models import SyncRun, SyncSettings
 
 log = logging.getLogger(__name__)
@@ -52,23 +55,42 @@ def drop_unclaimed(run: SyncRun) -> None:
     SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.QUEUED).delete()
 
 
+_held: dict[int, HeldLock] = {}  # run id → its merchant's lock, held by this process
+
+
 @contextlib.contextmanager
-def merchant_sync_lock(merchant):
-    """The Redis lock when Redis answers; the database claim (`claim`) guards either way."""
-    manager = merchant_lock("vk-sync", merchant.pk, timeout=settings.SYNC_LOCK_SECONDS)
+def merchant_sync_lock(merchant, run: SyncRun | None = None):
+    """Yield whether this process holds the merchant's sync lock; heartbeats of `run` renew it.
+
+    When Redis does not answer, the database claim (`claim`) guards alone."""
+    lock = renewable_lock("vk-sync", merchant.pk, timeout=settings.SYNC_STALE_SECONDS)
     try:
-        acquired = manager.__enter__()
+        acquired = lock.acquire()
     except _redis_errors() as error:
         log.warning("sync lock unavailable, relying on the database", extra={"error": str(error)})
         yield True
         return
+    if acquired and run is not None:
+        _held[run.pk] = lock
     try:
         yield acquired
     finally:
+        if run is not None:
+            _held.pop(run.pk, None)
         try:
-            manager.__exit__(None, None, None)
+            lock.release()
         except _redis_errors() as error:  # Redis restarted during the run: the lock died with it
             log.warning("sync lock not released", extra={"error": str(error)})
+
+
+def _renew_lock(run: SyncRun) -> None:
+    lock = _held.get(run.pk)
+    if lock is None:
+        return
+    try:
+        lock.renew()
+    except Exception as error:  # noqa: BLE001 - a lock that cannot be renewed (Redis restarting): the claim guards
+        log.warning("sync lock not renewed", extra={"run_id": run.pk, "error": str(error)})
 
 
 def _redis_errors():
@@ -96,7 +118,9 @@ def claim(run: SyncRun) -> bool:
 
 
 def heartbeat(run: SyncRun) -> None:
+    """The run is alive: say so in the database and keep its lock."""
     SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
+    _renew_lock(run)
 
 
 def record_plan(run: SyncRun, summary: dict) -> None:
@@ -106,6 +130,7 @@ def record_plan(run: SyncRun, summary: dict) -> None:
 def record_progress(run: SyncRun, *, progress: dict, counts: dict) -> None:
     """How far the run got and what it has done so far (a run that fails later still says what it wrote)."""
     SyncRun.objects.filter(pk=run.pk).update(progress=progress, heartbeat_at=timezone.now(), **counts)
+    _renew_lock(run)
 
 
 def record_requests(run: SyncRun, clients: list) -> None:

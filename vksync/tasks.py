@@ -3,19 +3,23 @@
 import smtplib
 
 from celery import shared_task
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from redis.exceptions import RedisError
 
-from vksync import engine, notifications, triggers
+from vksync import engine, notifications, runs, triggers
 from vksync.models import SyncRun
 
 
-@shared_task(name="vksync.sync_merchant", bind=True, acks_late=True, max_retries=3)
+@shared_task(name="vksync.sync_merchant", bind=True, acks_late=True, max_retries=5)
 def sync_merchant(self, merchant_id: int, run_id: int | None = None, confirmed: bool = False, trigger: str = "manual"):
     """Run one merchant's sync; when a trigger came during it, queue exactly one more.
 
-    A run that failed because VK was only temporarily unavailable is tried again with a backoff.
+    A run that failed because VK was only temporarily unavailable is tried again with a backoff. A run
+    refused because another holds the merchant queues nothing at once: the holder runs the pending one
+    when it ends; only when no live run is seen (a killed worker whose lock has not lapsed yet) does the
+    task come back, after a delay that doubles each time.
     """
     merchant = get_user_model().objects.filter(pk=merchant_id).first()
     if merchant is None:
@@ -30,10 +34,19 @@ def sync_merchant(self, merchant_id: int, run_id: int | None = None, confirmed: 
         result = engine.run_sync(merchant=merchant, trigger=trigger, run=run, confirmed=confirmed)
     except RedisError as error:  # Redis restarting (rate limiter, locks): the run was closed; try again soon
         raise self.retry(kwargs=retry, countdown=30 * 2**self.request.retries, exc=error)
+    if result is None:
+        if not runs.live_run_exists(merchant):
+            raise self.retry(kwargs={**retry, "trigger": trigger}, countdown=refused_delay(self.request.retries))
+        return None
     triggers.run_pending(merchant=merchant)
-    if result and result.status == SyncRun.Status.FAILED and result.transient:
+    if result.status == SyncRun.Status.FAILED and result.transient:
         raise self.retry(kwargs=retry, countdown=60 * 2**self.request.retries)
-    return result.pk if result else None
+    return result.pk
+
+
+def refused_delay(retries: int) -> int:
+    """Seconds before a refused sync tries again: doubling, never past the time a dead run takes to go stale."""
+    return min(15 * 2**retries, max(15, settings.SYNC_STALE_SECONDS))
 
 
 @shared_task(name="vksync.sync_all_shops")

@@ -176,9 +176,17 @@ class VkClient:
         return answer.text
 
     def save_product_photo(self, upload_response: str) -> int:
-        """market.saveProductPhoto (one request: the reference says never inside execute); the photo_id."""
-        saved = self.call("market.saveProductPhoto", upload_response=upload_response)
-        return int(saved["photo_id"])
+        """market.saveProductPhoto (one request: the reference says never inside execute); the photo_id.
+
+        An upload response is saved once: when the answer is lost it is not sent again (VK refuses a reused
+        one); the VkTransientError tells the caller to upload the picture afresh."""
+        self.method_counts["market.saveProductPhoto"] += 1
+        payload = self._request(
+            "market.saveProductPhoto", encode_params({"upload_response": upload_response}), resend_when_unsure=False
+        )
+        if "error" in payload:
+            raise_for_error(payload["error"], "market.saveProductPhoto")
+        return int(payload["response"]["photo_id"])
 
     def _upload(self, url: str, files: dict) -> requests.Response:
         """POST the file to VK's upload server, retrying network trouble and HTTP 5xx (bounded)."""

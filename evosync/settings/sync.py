@@ -6,7 +6,6 @@ env = environ.Env()
 
 # Evotor events within this many seconds lead to one sync.
 SYNC_DEBOUNCE_SECONDS = env.int("SYNC_DEBOUNCE_SECONDS", default=60)
-# The per-merchant Redis lock expires by itself after this long (a killed worker never blocks for good).
-SYNC_LOCK_SECONDS = env.int("SYNC_LOCK_SECONDS", default=900)
-# A running sync silent for this long was interrupted; the next run takes over.
+# A running sync silent for this long was interrupted; the next run takes over. The per-merchant sync lock
+# lasts as long and is renewed by every heartbeat (a killed worker frees the merchant when its run goes stale).
 SYNC_STALE_SECONDS = env.int("SYNC_STALE_SECONDS", default=300)

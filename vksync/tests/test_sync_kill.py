@@ -35,8 +35,7 @@ def _adds(emu) -> int:
 @pytest.mark.skipif(connection.vendor == "sqlite", reason="the child process needs a database server it can share")
 @pytest.mark.django_db(transaction=True)
 def test_worker_killed_mid_apply_leaves_no_duplicate(evotor_emulator, vk_emulator, settings):
-    settings.SYNC_LOCK_SECONDS = 1  # the killed worker's lock expires quickly
-    settings.SYNC_STALE_SECONDS = 1
+    settings.SYNC_STALE_SECONDS = 1  # the killed worker's lock and heartbeat go stale quickly
     merchant = UserFactory()
     ids = evotor_emulator.add_merchant(token="tok-kill", seed=11, stores=1, groups=3, products=200, image_share=0)
     EvotorConnectionFactory(merchant=merchant, token="tok-kill", evotor_user_id=ids["user_id"])
