@@ -37,6 +37,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache  # the layout's arrows: [tool.importlinter] in pyproject.toml
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

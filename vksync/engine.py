@@ -10,7 +10,7 @@ import time
 
 from connections.models import VkConnection
 from connections.state import mark_ok
-from connections.vk.client import VkConnectionBroken, VkError, VkRateLimitReached, VkTransientError
+from connections.vk.errors import VkConnectionBroken, VkError, VkRateLimitReached, VkTransientError
 from connections.vk.services import run_with_vk
 from vkshop.services import read_vk_shop, store_vk_shop
 from vksync import notifications, runs

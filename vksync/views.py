@@ -132,7 +132,8 @@ def _categories(merchant) -> list | None:
     connection = VkConnection.objects.owned_by(merchant).first()
     if connection is None or not connection.access_token or connection.status == VkConnection.Status.BROKEN:
         return None
-    from connections.vk.client import VkClient, VkError
+    from connections.vk.client import VkClient
+    from connections.vk.errors import VkError
 
     try:
         tree = VkClient(connection.access_token).call("market.getCategories")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from connections.models import VkConnection
 from connections.vk import services as services_vk
-from connections.vk.client import VkConnectionBroken
+from connections.vk.errors import VkConnectionBroken
 
 pytestmark = pytest.mark.django_db
 

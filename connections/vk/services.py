@@ -1,7 +1,8 @@
 """Writes and checks on the merchant's VK connection: save, test, disconnect, OAuth tokens.
 
-Everything that needs VK goes through `connections.vk.client`. `vk_client_for(connection=...)` is
-the one factory other parts use: it refreshes an OAuth token that is about to expire first.
+Everything that needs VK goes through `connections.vk.client` (the API) and `connections.vk.vk_id`
+(VK ID's tokens). `vk_client_for(connection=...)` is the one factory other parts use: it refreshes
+an OAuth token that is about to expire first.
 `run_with_vk(connection=..., action=...)` also retries once after a refresh on error 5 and
 marks the connection broken, with the reason in words, on a permanent error.
 """
@@ -18,15 +19,9 @@ from django.utils import timezone
 
 from connections.models import VkConnection
 from connections.state import mark_broken, mark_ok
-from connections.vk.client import (
-    VkApiError,
-    VkClient,
-    VkConnectionBroken,
-    VkError,
-    VkIdClient,
-    VkOAuthError,
-    VkTokens,
-)
+from connections.vk.client import VkClient
+from connections.vk.errors import VkApiError, VkConnectionBroken, VkError, VkOAuthError
+from connections.vk.vk_id import VkIdClient, VkTokens
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

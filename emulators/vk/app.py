@@ -7,6 +7,8 @@ is the photo upload server; `/authorize` and `/oauth2/auth` emulate VK ID.
 
 The emulator is this class plus its mixins: `state.VkState` (the data and its set-up) and
 `faults.VkFaults` (fault hooks). API methods run in `methods`, `execute`'s code is read by `vkscript`.
+Over 300 lines on purpose: one request's path, from routing and admission (token, rate limit,
+faults) through `execute` to the answer, plus the upload server that answers beside it.
 """
 
 import hashlib

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-from connections.vk.client import VkApiError, VkConnectionBroken, VkTransientError
+from connections.vk.errors import VkApiError, VkConnectionBroken, VkTransientError
 from vksync.applying.context import Context
 from vksync.applying.mapping import record_batch
 from vksync.models import VkPhoto
