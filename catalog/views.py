@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
@@ -13,6 +14,7 @@ from catalog import selectors, services, triggers
 from catalog.models import Product, ProductGroup, Store
 from connections.models import EvotorConnection
 from core import formats
+from core.numbers import ascii_int
 from core.paging import page_counted_with_rows
 
 PRODUCTS_PER_PAGE = 50
@@ -61,8 +63,9 @@ def groups(request, store_id):
 def products(request, store_id):
     store = get_owned_or_404(Store, request.user, pk=store_id)
     group = None
-    if request.GET.get("group", "").isdigit():
-        group = get_owned_or_404(ProductGroup, request.user, pk=request.GET["group"], store=store)
+    group_pk = ascii_int(request.GET.get("group", ""))
+    if group_pk is not None:
+        group = get_owned_or_404(ProductGroup, request.user, pk=group_pk, store=store)
     query = request.GET.get("q", "").strip()[:100]
     show_removed = request.GET.get("removed") == "1"
     found = selectors.store_products(store=store, group=group, query=query, with_removed=show_removed)
@@ -110,9 +113,11 @@ def _enabled(request, current: bool) -> bool:
 
 
 def _back(request, default: str):
+    """To `next` when it is a path on this site, else to `default`. `next` is only ever used as a URL, never
+    reversed as a view name: `redirect("foo")` would raise NoReverseMatch after the switch was saved."""
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return redirect(target)
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return HttpResponseRedirect(target)
     return redirect(default)
 
 
