@@ -37,8 +37,19 @@ class SyncSettingsForm(forms.ModelForm):
             "delete_grace_days": "Недоступные товары сначала скрываются и удаляются только через столько дней.",
         }
 
+    # The browser's hint; the model's validators (bounds in vksync.rules) are what refuse a value.
+    BOUNDS = {
+        "category_id": (1, rules.CATEGORY_ID_MAX),
+        "markup_percent": (rules.MARKUP_MIN, rules.MARKUP_MAX),
+        "old_price_markup_percent": (rules.MARKUP_MIN, rules.MARKUP_MAX),
+        "delete_grace_days": (0, rules.GRACE_DAYS_MAX),
+        "brake_share": (rules.BRAKE_SHARE_MIN, rules.BRAKE_SHARE_MAX),
+    }
+
     def __init__(self, *args, categories=None, groups=(), **kwargs):
         super().__init__(*args, **kwargs)
+        for name, (low, high) in self.BOUNDS.items():
+            self.fields[name].widget.attrs.update(min=str(low), max=str(high))
         if categories:
             self.fields["category_id"] = forms.TypedChoiceField(
                 label="Категория VK", choices=categories, coerce=int, initial=self.instance.category_id
@@ -53,7 +64,7 @@ class SyncSettingsForm(forms.ModelForm):
                     choices=[("", "— как у магазина —"), *categories], coerce=int, empty_value=None, required=False
                 )
             else:
-                field = forms.IntegerField(min_value=1, required=False)
+                field = forms.IntegerField(min_value=1, max_value=rules.CATEGORY_ID_MAX, required=False)
             field.label, field.initial = f"Категория для группы «{name}»", current.get(evotor_id)
             self.fields[field_name] = field
             self.group_fields.append((evotor_id, field_name))
@@ -83,15 +94,3 @@ class SyncSettingsForm(forms.ModelForm):
                 "Сначала посмотрите и подтвердите план первой синхронизации на странице «Синхронизация»."
             )
         return enabled
-
-    def clean_markup_percent(self):
-        value = self.cleaned_data["markup_percent"]
-        if value <= -100:
-            raise forms.ValidationError("Наценка не может быть −100% и меньше: цена стала бы нулевой.")
-        return value
-
-    def clean_brake_share(self):
-        value = self.cleaned_data["brake_share"]
-        if not 0 < value <= 1:
-            raise forms.ValidationError("Доля — число больше 0 и не больше 1.")
-        return value
