@@ -3,9 +3,12 @@
 import string
 
 from django import forms
+from django.conf import settings
 
 from vksync import rules
 from vksync.models import SyncRun, SyncSettings
+
+PHOTO_FORMATS = ("JPEG", "PNG", "GIF")
 
 
 class SyncSettingsForm(forms.ModelForm):
@@ -85,6 +88,28 @@ class SyncSettingsForm(forms.ModelForm):
         if unknown:
             raise forms.ValidationError(f"Неизвестные поля: {', '.join(unknown)}")
         return template
+
+    def clean_default_photo(self):
+        """A picture VK will take for every product without one: small enough, an image, VK's sizes."""
+        photo = self.cleaned_data.get("default_photo")
+        image = getattr(photo, "image", None)  # set by forms.ImageField on a new upload only
+        if not photo or image is None:
+            return photo
+        limit = settings.SYNC_DEFAULT_PHOTO_MAX_BYTES
+        if photo.size > limit:
+            raise forms.ValidationError(
+                f"Фото больше {limit / 1024 / 1024:.0f} МБ. Уменьшите его и загрузите ещё раз.", code="too_big"
+            )
+        if image.format not in PHOTO_FORMATS:
+            raise forms.ValidationError("Загрузите фото в формате JPEG, PNG или GIF.", code="format")
+        width, height = image.size
+        if min(width, height) < rules.VK_PHOTO_MIN_SIDE or width + height > rules.VK_PHOTO_MAX_SIDES_SUM:
+            raise forms.ValidationError(
+                f"VK принимает фото товара от {rules.VK_PHOTO_MIN_SIDE}×{rules.VK_PHOTO_MIN_SIDE} точек, "
+                f"с суммой сторон не больше {rules.VK_PHOTO_MAX_SIDES_SUM}; у этого {width}×{height}.",
+                code="size",
+            )
+        return photo
 
     def clean_enabled(self):
         enabled = self.cleaned_data["enabled"]

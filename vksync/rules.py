@@ -17,6 +17,8 @@ VK_DESCRIPTION_MAX = 4000
 VK_SKU_MAX = 50
 VK_STOCK_MAX = 999999
 VK_PRICE_MAX = Decimal("999999999999")
+VK_PHOTO_MIN_SIDE = 400  # a product photo's sides, in pixels
+VK_PHOTO_MAX_SIDES_SUM = 14000
 
 TEMPLATE_FIELDS = ("name", "description", "article", "barcode", "measure", "price")
 TEMPLATE_MAX = 4000  # characters of the description template (VK keeps 4000 of the description)
