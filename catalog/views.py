@@ -18,6 +18,7 @@ from core.numbers import ascii_int
 from core.paging import page_counted_with_rows
 
 PRODUCTS_PER_PAGE = 50
+MAX_INDENT = 10  # levels of the groups tree with their own indent (.depth-1 … .depth-10 in evosync.css)
 
 
 @login_required
@@ -52,7 +53,13 @@ def groups(request, store_id):
     )
     disabled = selectors.disabled_group_ids(merchant=request.user, store_ids=[store.pk])
     tree = [
-        {"group": group, "depth": depth, "count": counts.get(group.pk, 0), "published": group.pk not in disabled}
+        {
+            "group": group,
+            "depth": depth,
+            "indent": min(depth + 1, MAX_INDENT),  # a CSS class per level: the CSP allows no style="…"
+            "count": counts.get(group.pk, 0),
+            "published": group.pk not in disabled,
+        }
         for group, depth in selectors.group_tree(store=store)
     ]
     context = {"store": store, "tree": tree, "ungrouped": counts.get(None, 0)}
