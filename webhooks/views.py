@@ -15,10 +15,12 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core.numbers import is_ascii_int
 from webhooks import errors, services
 
 logger = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
+MAX_SEQUENCE = 2**63 - 1  # a BigIntegerField
 
 
 def _authorized(request) -> bool:
@@ -114,11 +116,11 @@ def subscription_event(request, body):
     for name in ("subscriptionId", "userId", "type"):
         _text(body, name, max_length=191)
     sequence = body.get("sequenceNumber")
-    if isinstance(sequence, str) and sequence.isdigit():
+    if is_ascii_int(sequence):
         sequence = body["sequenceNumber"] = int(sequence)
     if sequence is None:
         raise errors.missing("sequenceNumber")
-    if isinstance(sequence, bool) or not isinstance(sequence, int):
+    if isinstance(sequence, bool) or not isinstance(sequence, int) or not 0 <= sequence <= MAX_SEQUENCE:
         raise errors.invalid("sequenceNumber")
     services.record_subscription_event(body=body)
     return HttpResponse(status=200)
