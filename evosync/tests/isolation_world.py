@@ -1,0 +1,247 @@
+"""Two merchants' worlds for the isolation test: one of every object a merchant owns, each name marked.
+
+Merchant B's text fields carry the tag `bzq`, so a page that shows B's data to A is found by looking for
+B's markers in what A got back. Both merchants are wired to the emulators (their own Evotor account, VK
+user and community), so the work a request queues runs for real.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.auth.models import Group
+from django.db import models
+from django.utils import timezone
+from django_celery_beat.models import (
+    ClockedSchedule,
+    CrontabSchedule,
+    IntervalSchedule,
+    PeriodicTask,
+    SolarSchedule,
+)
+
+from accounts import roles
+from accounts.models import User
+from accounts.services import set_role
+from accounts.tests.factories import InviteFactory, StaffFactory, UserFactory
+from catalog.tests.factories import ProductFactory, ProductGroupFactory, StoreFactory
+from connections.tests.factories import EvotorConnectionFactory
+from connections.tests.factories_vk import VkConnectionFactory
+from vkshop.tests.factories import VkAlbumFactory, VkItemFactory, put_in_album
+from vksync.models import AlbumLink, ProductLink, SyncItemError, SyncRun
+from vksync.tests.factories import SyncSettingsFactory
+from webhooks.models import EvotorSubscription, WebhookEvent
+
+A_PASSWORD = "aqx-own-password-4471"
+B_PASSWORD = "bzq-own-password-9183"
+
+
+@dataclass
+class World:
+    """One merchant and one object of each kind they own; `markers` are B's texts A must never see."""
+
+    tag: str
+    merchant: User
+    password: str
+    evotor_token: str
+    vk_token: str
+    community_id: int
+    rows: dict[type[models.Model], models.Model] = field(default_factory=dict)
+    markers: list[str] = field(default_factory=list)
+
+    def row(self, model: type[models.Model]) -> models.Model:
+        """This merchant's object of that kind."""
+        return self.rows[model]
+
+
+def build_merchant_world(
+    *, tag: str, password: str, evotor, vk, evotor_user_no: int, vk_user_id: int, community_id: int
+) -> World:
+    """A merchant with both connections working (on the emulators), a catalog, a VK shop cache and sync records.
+
+    A community already in the emulator is shared: this merchant's VK user becomes one more of its admins."""
+    email = f"{tag}-merchant@example.com"
+    evotor_token = f"{tag}-evotor-token-secret"
+    vk_token = f"{tag}-vk-token-secret"
+    evotor_user_id = f"01-{evotor_user_no:015d}"
+    evotor.add_merchant(token=evotor_token, user_id=evotor_user_id, seed=evotor_user_no, stores=1, groups=2, products=6)
+    vk.add_user(token=vk_token, user_id=vk_user_id, name=f"{tag} vk-user")
+    if community_id in vk.communities:
+        vk.communities[community_id].admins.add(vk_user_id)
+    else:
+        vk.add_community(group_id=community_id, name=f"{tag} community", screen_name=f"{tag}shop", admins=[vk_user_id])
+    vk_item_in_vk = vk.add_item(community_id, f"{tag}-item-in-vk", sku=f"{tag}-sku")
+
+    merchant = UserFactory(email=email, full_name=f"{tag} merchant-name", phone="+79990000000", password=password)
+    set_role(user=merchant, role=roles.USER)
+    evotor_connection = EvotorConnectionFactory(
+        merchant=merchant, token=evotor_token, evotor_user_id=evotor_user_id, status="ok"
+    )
+    vk_connection = VkConnectionFactory(
+        merchant=merchant,
+        access_token=vk_token,
+        refresh_token=f"{tag}-vk-refresh-secret",
+        vk_user_id=vk_user_id,
+        vk_user_name=f"{tag} vk-user",
+        group_id=community_id,
+        group_name=f"{tag} community",
+        group_screen_name=f"{tag}shop",
+    )
+    store = StoreFactory(merchant=merchant, evotor_id=f"{tag}-store-evotor-id", name=f"{tag}-store")
+    group = ProductGroupFactory(store=store, evotor_id=f"{tag}-group-evotor-id", name=f"{tag}-group")
+    product = ProductFactory(
+        store=store,
+        group=group,
+        evotor_id=f"{tag}-product-evotor-id",
+        name=f"{tag}-product",
+        code=f"{tag}-code",
+        barcodes=[f"{tag}-barcode"],
+        description=f"{tag}-product-description",
+    )
+    album = VkAlbumFactory(merchant=merchant, group_id=community_id, vk_id=1, title=f"{tag}-album")
+    item = VkItemFactory(
+        merchant=merchant,
+        group_id=community_id,
+        vk_id=vk_item_in_vk,
+        title=f"{tag}-item",
+        description=f"{tag}-item-description",
+        sku=product.evotor_id,
+        reject_info={"title": f"{tag}-rejected", "description": f"{tag}-reject-reason"},
+    )
+    in_album = put_in_album(item, album)
+    settings = SyncSettingsFactory(merchant=merchant, description_template=f"{tag}-template {{description}}")
+    link = ProductLink.objects.create(
+        merchant=merchant,
+        product=product,
+        group_id=community_id,
+        sku=product.evotor_id,
+        vk_item_id=item.vk_id,
+        state=ProductLink.State.FAILED,
+        last_error=f"{tag}-link-error",
+        last_error_code=100,
+    )
+    album_link = AlbumLink.objects.create(
+        merchant=merchant,
+        group_evotor_id=group.evotor_id,
+        group_id=community_id,
+        vk_album_id=album.vk_id,
+        pushed_title=f"{tag}-album",
+    )
+    failed_run = SyncRun.objects.create(
+        merchant=merchant, status=SyncRun.Status.FAILED, error=f"{tag}-run-error", finished_at=timezone.now()
+    )
+    # The latest run waits for the merchant's confirmation: another merchant's "confirm" must not start it.
+    waiting_run = SyncRun.objects.create(
+        merchant=merchant,
+        status=SyncRun.Status.NEEDS_CONFIRMATION,
+        plan_summary={"hide": 3, "note": f"{tag}-plan"},
+        progress={"items": {"done": 1, "total": 2, "note": f"{tag}-progress"}},
+    )
+    item_error = SyncItemError.objects.create(
+        run=failed_run,
+        merchant=merchant,
+        link=link,
+        product_name=f"{tag}-product",
+        operation="create",
+        code=100,
+        reason=f"{tag}-item-error",
+    )
+    event = WebhookEvent.objects.create(
+        kind=WebhookEvent.Kind.SUBSCRIPTION,
+        event_id=f"{tag}-event",
+        event_type="SubscriptionCreated",
+        evotor_user_id=evotor_user_id,
+        payload={"note": f"{tag}-payload"},
+    )
+    subscription = EvotorSubscription.objects.create(
+        subscription_id=f"{tag}-subscription",
+        evotor_user_id=evotor_user_id,
+        status="SubscriptionActivated",
+        last_sequence_number=1,
+    )
+    invite = InviteFactory(email=f"{tag}-invited@example.com", token=f"{tag}-invite-token-abcdefghijklmnop")
+    attempt = {"username": email, "ip_address": "10.0.0.2", "user_agent": f"{tag}-agent", "path_info": "/login"}
+    rows = [
+        merchant,
+        EmailAddress.objects.get(user=merchant),
+        evotor_connection,
+        vk_connection,
+        store,
+        group,
+        product,
+        album,
+        item,
+        in_album,
+        settings,
+        link,
+        album_link,
+        failed_run,
+        waiting_run,  # the latest run: the one `rows` keeps for SyncRun
+        item_error,
+        event,
+        subscription,
+        invite,
+        AccessAttempt.objects.create(**attempt, http_accept="*/*", get_data="", post_data="", failures_since_start=1),
+        AccessLog.objects.create(**attempt, http_accept="*/*"),
+        AccessFailureLog.objects.create(**attempt, http_accept="*/*"),
+    ]
+    markers = [
+        email,
+        f"{tag} merchant-name",
+        evotor_token,
+        vk_token,
+        f"{tag}-vk-refresh-secret",
+        evotor_user_id,
+        f"{tag} vk-user",
+        f"{tag} community",
+        f"{tag}shop",
+        f"{tag}-store",
+        f"{tag}-group",
+        f"{tag}-product",
+        f"{tag}-code",
+        f"{tag}-barcode",
+        f"{tag}-album",
+        f"{tag}-item",
+        f"{tag}-rejected",
+        f"{tag}-template",
+        f"{tag}-link-error",
+        f"{tag}-run-error",
+        f"{tag}-plan",
+        f"{tag}-progress",
+        f"{tag}-item-error",
+        f"{tag}-payload",
+        f"{tag}-subscription",
+        f"{tag}-invited@example.com",
+        f"{tag}-invite-token",
+    ]
+    world = World(
+        tag=tag,
+        merchant=merchant,
+        password=password,
+        evotor_token=evotor_token,
+        vk_token=vk_token,
+        community_id=community_id,
+        rows={type(row): row for row in rows},
+        markers=markers,
+    )
+    return world
+
+
+def build_service_rows(*, tag: str) -> list[models.Model]:
+    """What only staff see, so that every admin page has a real object to point at: schedules, a staff user."""
+    interval = IntervalSchedule.objects.create(every=3, period=IntervalSchedule.HOURS)
+    return [
+        interval,
+        CrontabSchedule.objects.create(minute="7", hour="3"),
+        SolarSchedule.objects.create(event="sunrise", latitude=55.75, longitude=37.62),
+        ClockedSchedule.objects.create(clocked_time=timezone.now() + timedelta(days=1)),
+        PeriodicTask.objects.create(name=f"{tag}-periodic-task", task="vksync.sync_all_shops", interval=interval),
+        Group.objects.get(name=roles.ADMIN),
+    ]
+
+
+def staff_member() -> User:
+    """A staff member of role `admin`: runs the service from the admin, and sees every merchant there."""
+    staff = StaffFactory(email="staff-isolation@evosync.local")
+    return set_role(user=staff, role=roles.ADMIN)
