@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import logging
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -23,6 +24,10 @@ from webhooks import errors
 from webhooks.models import EvotorSubscription, WebhookEvent
 
 logger = logging.getLogger(__name__)
+# The event key is `<subscriptionId>:<sequenceNumber>` in 191 characters: longer ids would be cut, and two
+# events of one subscription would then share a key.
+SUBSCRIPTION_ID_MAX = 160
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
 
 
 def api_token_for(evotor_user_id: str) -> str:
@@ -115,6 +120,16 @@ def receive_cloud_token(*, evotor_user_id: str, token: str) -> EvotorConnection:
     return evotor_save_token(merchant=connection.merchant, token=token, source=EvotorConnection.Source.WEBHOOK)
 
 
+def _moment(value) -> datetime | None:
+    """When an event happened, if Evotor's timestamp is readable and plausible (the database stores years
+    1000-9999 in UTC, and converting `0001-01-01T00:00+01:00` to UTC overflows)."""
+    moment = parse_evotor_time(value)
+    try:
+        return moment if moment is not None and EARLIEST <= moment.astimezone(UTC) < LATEST else None
+    except OverflowError:
+        return None
+
+
 def _record(kind: str, event_id: str, body: dict, **fields) -> tuple[WebhookEvent, bool]:
     """Record an event once; a resend returns the first record and False."""
     try:
@@ -137,7 +152,7 @@ def record_subscription_event(*, body: dict) -> WebhookEvent:
         event_type=str(body["type"])[:64],
         evotor_user_id=str(body["userId"])[:64],
         sequence_number=sequence,
-        occurred_at=parse_evotor_time(body.get("timestamp")),
+        occurred_at=_moment(body.get("timestamp")),
     )
     if not created:
         return event
@@ -163,7 +178,7 @@ def record_installation_event(*, body: dict) -> WebhookEvent:
     """Record an (un)installation; apply it unless a later one for the same user was applied already."""
     data = body["data"]
     evotor_user_id = str(data["userId"])[:64]
-    occurred_at = parse_evotor_time(body.get("timestamp"))
+    occurred_at = _moment(body.get("timestamp"))
     event, created = _record(
         WebhookEvent.Kind.INSTALLATION,
         str(body["id"]),
