@@ -54,3 +54,18 @@ class EvotorSubscription(models.Model):
     @property
     def active(self) -> bool:
         return self.status in self.ACTIVE_TYPES
+
+
+class EvotorUserLock(models.Model):
+    """One row per Evotor user id that called `/user/*`. Each call takes its row (`select_for_update`) before
+    anything else, so calls for one Evotor user — Evotor's overlapping resends — run one after another."""
+
+    evotor_user_id = models.CharField("пользователь Эвотор", max_length=64, unique=True)
+    first_call_at = models.DateTimeField("первый вызов", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "очередь вызовов пользователя Эвотор"
+        verbose_name_plural = "очереди вызовов пользователей Эвотор"
+
+    def __str__(self):
+        return self.evotor_user_id

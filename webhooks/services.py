@@ -20,7 +20,7 @@ from connections.evotor.services import (
     evotor_set_installed,
 )
 from connections.models import EvotorConnection
-from webhooks import errors
+from webhooks import errors, serial
 from webhooks.models import EvotorSubscription, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -65,6 +65,8 @@ def placeholder_email(evotor_user_id: str) -> str:
 def _link(merchant, evotor_user_id: str) -> EvotorConnection:
     try:
         return evotor_link_user(merchant=merchant, evotor_user_id=evotor_user_id)
+    except IntegrityError:  # the merchant's connection was made meanwhile (their token saved by hand)
+        raise serial.Again from None
     except EvotorLinkConflict as conflict:
         if conflict.which == "evotor_user":
             raise errors.WebhookError(
@@ -76,7 +78,16 @@ def _link(merchant, evotor_user_id: str) -> EvotorConnection:
 
 
 def create_user(*, evotor_user_id: str, email: str | None) -> str:
-    """/user/create: link to the account with this email, or create a pending one; return our api token."""
+    """/user/create: link to the account with this email, or create a pending one; return our api token.
+
+    Calls for one userId run one at a time, each in one transaction: overlapping resends make one account
+    and one link, and a call that is refused leaves no account behind."""
+    return serial.for_evotor_user(
+        evotor_user_id, lambda: _create_user_locked(evotor_user_id=evotor_user_id, email=email)
+    )
+
+
+def _create_user_locked(*, evotor_user_id: str, email: str | None) -> str:
     User = get_user_model()
     existing = EvotorConnection.objects.filter(evotor_user_id=evotor_user_id).select_related("merchant").first()
     if existing is not None:
@@ -87,31 +98,39 @@ def create_user(*, evotor_user_id: str, email: str | None) -> str:
         return api_token_for(evotor_user_id)  # a resend: same answer
     merchant = User.objects.filter(email__iexact=email).first() if email else None
     if merchant is None:
-        try:
-            with transaction.atomic():
-                merchant = User.objects.create_user(
-                    email=email or placeholder_email(evotor_user_id), password=None, status=User.Status.PENDING
-                )
-        except IntegrityError:  # a concurrent resend created it first
-            merchant = User.objects.get(email__iexact=email or placeholder_email(evotor_user_id))
+        merchant = _new_pending_account(email or placeholder_email(evotor_user_id))
         logger.info("pending account created for an evotor user", extra={"merchant_id": merchant.pk})
     _link(merchant, evotor_user_id)
     return api_token_for(evotor_user_id)
+
+
+def _new_pending_account(email: str):
+    User = get_user_model()
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(email=email, password=None, status=User.Status.PENDING)
+    except IntegrityError:  # another Evotor user's call made this account a moment ago: run again and see it
+        raise serial.Again from None
 
 
 def verify_user(*, request, evotor_user_id: str, login: str, password: str) -> str:
     """/user/verify: EvoSync credentials (through axes and the status-aware backend); link and return the token."""
     from django.contrib.auth import authenticate
 
-    merchant = authenticate(request, username=login, login=login, password=password)
+    with serial.sqlite_turn():  # axes writes its failures
+        merchant = authenticate(request, username=login, login=login, password=password)
     if merchant is None:
         raise errors.WebhookError(401, errors.WRONG_CREDENTIALS, "wrong login or password")
-    _link(merchant, evotor_user_id)
+    serial.for_evotor_user(evotor_user_id, lambda: _link(merchant, evotor_user_id))
     return api_token_for(evotor_user_id)
 
 
 def receive_cloud_token(*, evotor_user_id: str, token: str) -> EvotorConnection:
     """/user/token: keep Evotor's cloud token for this user and queue the first catalog refresh."""
+    return serial.for_evotor_user(evotor_user_id, lambda: _receive_cloud_token_locked(evotor_user_id, token))
+
+
+def _receive_cloud_token_locked(evotor_user_id: str, token: str) -> EvotorConnection:
     connection = EvotorConnection.objects.filter(evotor_user_id=evotor_user_id).first()
     if connection is None:
         raise errors.invalid("userId", "unknown userId: /user/create or /user/verify first")
