@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from connections.evotor.client import parse_evotor_time
 from connections.evotor.services import (
@@ -20,7 +21,7 @@ from connections.evotor.services import (
     evotor_set_installed,
 )
 from connections.models import EvotorConnection
-from webhooks import errors, serial
+from webhooks import errors, linking, mails, serial
 from webhooks.models import EvotorSubscription, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -58,8 +59,10 @@ def product_pushed(*, connection: EvotorConnection) -> bool:
 
 
 def placeholder_email(evotor_user_id: str) -> str:
-    safe = "".join(c for c in evotor_user_id.lower() if c.isalnum() or c == "-")[:60]
-    return f"evotor-{safe}@evotor.evosync.local"
+    """The address of an account Evotor made without an email: one per user id, whatever its case or
+    underscores (the email column ignores case). Nobody reads it: no mail goes there."""
+    local = "".join("_" + c.lower() if c.isupper() else "__" if c == "_" else c for c in evotor_user_id)
+    return f"evotor-{local}@{mails.PLACEHOLDER_DOMAIN}"
 
 
 def _link(merchant, evotor_user_id: str) -> EvotorConnection:
@@ -72,22 +75,31 @@ def _link(merchant, evotor_user_id: str) -> EvotorConnection:
             raise errors.WebhookError(
                 409, errors.USER_LINKED_ELSEWHERE, "userId is linked to another account", subject="userId"
             ) from None
-        raise errors.WebhookError(
-            409, errors.ACCOUNT_EXISTS, "account is linked to another Evotor user", subject="email"
-        ) from None
+        raise _account_exists() from None
 
 
-def create_user(*, evotor_user_id: str, email: str | None) -> str:
-    """/user/create: link to the account with this email, or create a pending one; return our api token.
-
-    Calls for one userId run one at a time, each in one transaction: overlapping resends make one account
-    and one link, and a call that is refused leaves no account behind."""
-    return serial.for_evotor_user(
-        evotor_user_id, lambda: _create_user_locked(evotor_user_id=evotor_user_id, email=email)
+def _account_exists() -> errors.WebhookError:
+    return errors.WebhookError(
+        409, errors.ACCOUNT_EXISTS, "an EvoSync account with this email exists: log in with its password", "email"
     )
 
 
-def _create_user_locked(*, evotor_user_id: str, email: str | None) -> str:
+def create_user(*, evotor_user_id: str, email: str | None) -> str:
+    """/user/create: our api token for a new Evotor user, with a new pending account for it.
+
+    An existing account is never linked here: the email is not proof. Its owner is mailed a link request
+    to confirm (webhooks.linking), and Evotor is told the account exists (409, code 2005), so it asks for the
+    account's password (/user/verify). Calls for one userId run one at a time, each in one transaction:
+    overlapping resends make one account and one link, and a refused call leaves no account behind."""
+    token = serial.for_evotor_user(
+        evotor_user_id, lambda: _create_user_locked(evotor_user_id=evotor_user_id, email=email)
+    )
+    if token is None:
+        raise _account_exists()
+    return token
+
+
+def _create_user_locked(*, evotor_user_id: str, email: str | None) -> str | None:
     User = get_user_model()
     existing = EvotorConnection.objects.filter(evotor_user_id=evotor_user_id).select_related("merchant").first()
     if existing is not None:
@@ -96,11 +108,18 @@ def _create_user_locked(*, evotor_user_id: str, email: str | None) -> str:
                 409, errors.USER_LINKED_ELSEWHERE, "userId is linked to another account", subject="userId"
             )
         return api_token_for(evotor_user_id)  # a resend: same answer
-    merchant = User.objects.filter(email__iexact=email).first() if email else None
-    if merchant is None:
-        merchant = _new_pending_account(email or placeholder_email(evotor_user_id))
-        logger.info("pending account created for an evotor user", extra={"merchant_id": merchant.pk})
+    if email:
+        # `=` too: MariaDB's collation makes some addresses equal that LIKE (iexact) tells apart.
+        merchant = User.objects.filter(Q(email__iexact=email) | Q(email=email)).first()
+        if merchant is not None:
+            linking.request_link(merchant=merchant, evotor_user_id=evotor_user_id)
+            return None  # committed with its request and mail; the caller answers 2005
+        merchant = _new_pending_account(email)
+    else:  # one placeholder account per userId; an unlinked one (its link deleted by staff) is taken back
+        address = placeholder_email(evotor_user_id)
+        merchant = User.objects.filter(email__iexact=address).first() or _new_pending_account(address)
     _link(merchant, evotor_user_id)
+    mails.linked(merchant=merchant, evotor_user_id=evotor_user_id, how="created")
     return api_token_for(evotor_user_id)
 
 
@@ -108,25 +127,36 @@ def _new_pending_account(email: str):
     User = get_user_model()
     try:
         with transaction.atomic():
-            return User.objects.create_user(email=email, password=None, status=User.Status.PENDING)
+            merchant = User.objects.create_user(email=email, password=None, status=User.Status.PENDING)
     except IntegrityError:  # another Evotor user's call made this account a moment ago: run again and see it
         raise serial.Again from None
+    logger.info("pending account created for an evotor user", extra={"merchant_id": merchant.pk})
+    return merchant
 
 
 def verify_user(*, request, evotor_user_id: str, login: str, password: str) -> str:
-    """/user/verify: EvoSync credentials (through axes and the status-aware backend); link and return the token."""
+    """/user/verify: EvoSync credentials (through axes and the status-aware backend) are the proof that
+    links an existing account; the owner is mailed. Returns our api token."""
     from django.contrib.auth import authenticate
 
     with serial.sqlite_turn():  # axes writes its failures
         merchant = authenticate(request, username=login, login=login, password=password)
     if merchant is None:
         raise errors.WebhookError(401, errors.WRONG_CREDENTIALS, "wrong login or password")
-    serial.for_evotor_user(evotor_user_id, lambda: _link(merchant, evotor_user_id))
+    serial.for_evotor_user(evotor_user_id, lambda: _verify_locked(merchant, evotor_user_id))
     return api_token_for(evotor_user_id)
 
 
+def _verify_locked(merchant, evotor_user_id: str) -> None:
+    if EvotorConnection.objects.filter(merchant=merchant, evotor_user_id=evotor_user_id).exists():
+        return  # a resend: linked already
+    _link(merchant, evotor_user_id)
+    mails.linked(merchant=merchant, evotor_user_id=evotor_user_id, how="password")
+
+
 def receive_cloud_token(*, evotor_user_id: str, token: str) -> EvotorConnection:
-    """/user/token: keep Evotor's cloud token for this user and queue the first catalog refresh."""
+    """/user/token: keep Evotor's cloud token for this user and queue the first catalog refresh; the owner is
+    mailed when the token changes."""
     return serial.for_evotor_user(evotor_user_id, lambda: _receive_cloud_token_locked(evotor_user_id, token))
 
 
@@ -136,7 +166,11 @@ def _receive_cloud_token_locked(evotor_user_id: str, token: str) -> EvotorConnec
         raise errors.invalid("userId", "unknown userId: /user/create or /user/verify first")
     if connection.token == token and connection.installed and connection.source == EvotorConnection.Source.WEBHOOK:
         return connection  # a resend: nothing new
-    return evotor_save_token(merchant=connection.merchant, token=token, source=EvotorConnection.Source.WEBHOOK)
+    changed = connection.token != token
+    connection = evotor_save_token(merchant=connection.merchant, token=token, source=EvotorConnection.Source.WEBHOOK)
+    if changed:
+        mails.token_changed(merchant=connection.merchant, evotor_user_id=evotor_user_id)
+    return connection
 
 
 def _moment(value) -> datetime | None:
