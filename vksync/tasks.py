@@ -6,6 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
+from django.db import InterfaceError, OperationalError
 from redis.exceptions import RedisError
 
 from vksync import engine, notifications, runs, triggers
@@ -32,7 +33,8 @@ def sync_merchant(self, merchant_id: int, run_id: int | None = None, confirmed: 
     retry = {"merchant_id": merchant_id, "run_id": None, "confirmed": confirmed, "trigger": SyncRun.Trigger.RETRY}
     try:
         result = engine.run_sync(merchant=merchant, trigger=trigger, run=run, confirmed=confirmed)
-    except RedisError as error:  # Redis restarting (rate limiter, locks): the run was closed; try again soon
+    except (RedisError, OperationalError, InterfaceError) as error:
+        # Redis restarting (rate limiter, locks) or the database connection lost: the run was closed; try again soon
         raise self.retry(kwargs=retry, countdown=30 * 2**self.request.retries, exc=error)
     if result is None:
         if not runs.live_run_exists(merchant):
