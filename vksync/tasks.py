@@ -7,6 +7,8 @@ from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
@@ -34,7 +36,8 @@ def sync_merchant(self, merchant_id: int, run_id: int | None = None, confirmed: 
     retry = {"merchant_id": merchant_id, "run_id": None, "confirmed": confirmed, "trigger": SyncRun.Trigger.RETRY}
     try:
         result = engine.run_sync(merchant=merchant, trigger=trigger, run=run, confirmed=confirmed)
-    except RedisError as error:  # Redis restarting (rate limiter, locks): the run was closed; try again soon
+    except (RedisError, DatabaseOperationalError, DatabaseInterfaceError) as error:
+        # Redis restarting (rate limiter, locks) or the database connection lost: the run was closed; try again soon
         countdown = max(1, retry_delay(self.request.retries) // 2)
         raise retry_when_broker_answers(self, kwargs=retry, countdown=countdown, exc=error)
     if result is None:
