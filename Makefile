@@ -12,7 +12,7 @@ ifneq ($(filter mysql%,$(DATABASE_URL) $(BENCH_DATABASE_URL) $(ENV_FILE_DATABASE
 STAMP += $(VENV)/.mysql
 endif
 
-.PHONY: run test lint audit format venv migrate bench bench-web clean
+.PHONY: run test lint audit format venv migrate bench bench-web chaos clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache  # the layout's arrows: [tool.importlinter] in pyproject.toml
 
 # pip-audit over the pinned requirements: fails on a known vulnerability; an unreachable vulnerability
 # service is reported as NOT AUDITED without failing (AUDIT_ARGS=--strict fails then too). tools/audit.py.
@@ -55,6 +56,10 @@ bench: $(STAMP)
 
 bench-web: $(STAMP)
 	DEBUG=$${DEBUG:-true} $(PY) manage.py bench_web $(BENCH_ARGS)
+
+# Faults injected into a real worker's sync, on a Redis and a MariaDB database of its own (tools/chaos/).
+chaos: $(STAMP)
+	DEBUG=$${DEBUG:-true} $(PY) manage.py chaos $(CHAOS_ARGS)
 
 clean:
 	rm -rf $(VENV) var db.sqlite3 staticfiles

@@ -3,6 +3,8 @@
 import pytest
 from django.conf import settings
 
+from accounts.tests.factories import UserFactory
+
 pytest_plugins = ["emulators.evotor.fixtures", "emulators.vk.fixtures"]
 
 
@@ -14,3 +16,11 @@ def redis_client():
     import redis
 
     return redis.Redis.from_url(settings.REDIS_URL)
+
+
+@pytest.fixture
+def merchant(db, client):
+    """An active merchant (password DEFAULT_PASSWORD), with the test `client` logged in as them."""
+    user = UserFactory()
+    client.force_login(user)
+    return user

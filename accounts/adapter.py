@@ -10,6 +10,7 @@ from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
 from axes import utils as axes_utils
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -17,6 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts import roles, services
+from accounts.client_ip import client_ip
 from accounts.models import User
 
 MAIL_LANGUAGES = {"ru", "en"}
@@ -68,6 +70,13 @@ class AccountAdapter(DefaultAccountAdapter):
             del request.session[SIGNUP_SESSION_KEY]
             self.login(request, user)
         return confirmed
+
+    def get_client_ip(self, request):
+        """allauth's rate limits key on the same address as axes: seen through the trusted proxies only."""
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
 
     def respond_user_inactive(self, request, user):
         return render(request, "account/account_inactive.html", {"inactive_user": user}, status=403)

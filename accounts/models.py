@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Group, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from accounts import roles
 
@@ -53,6 +54,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField("дата регистрации", default=timezone.now)
     # The language of the merchant's mails sent outside a request (from the admin, by tasks).
     language = models.CharField("язык писем", max_length=8, choices=settings.LANGUAGES, default="ru")
+    # Raised by every suspension: it is part of the session hash, so sessions opened before a suspension
+    # stay dead when the account is activated again (see get_session_auth_hash).
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -81,6 +85,22 @@ class User(AbstractBaseUser, PermissionsMixin):
         """The user's role (`system`, `admin`, `user`): the role group they belong to."""
         names = {group.name for group in self.groups.all()}
         return next((role for role in roles.ROLES if role in names), None)
+
+    def get_session_auth_hash(self):
+        """Django's hash of the password, and of the session epoch once there has been a suspension:
+        a session carries the hash it was opened with, so a suspension ends every session for good."""
+        return self._with_epoch(super().get_session_auth_hash(), secret=None)
+
+    def get_session_auth_fallback_hash(self):
+        hashes = super().get_session_auth_fallback_hash()  # one per fallback secret, in order
+        for fallback_secret, password_hash in zip(settings.SECRET_KEY_FALLBACKS, hashes, strict=True):
+            yield self._with_epoch(password_hash, secret=fallback_secret)
+
+    def _with_epoch(self, password_hash: str, *, secret) -> str:
+        if not self.session_epoch:  # never suspended: Django's own hash, so no session ends on deploy
+            return password_hash
+        salt = "accounts.User.get_session_auth_hash.epoch"
+        return salted_hmac(salt, f"{password_hash}:{self.session_epoch}", secret=secret, algorithm="sha256").hexdigest()
 
     def get_full_name(self):
         return self.full_name or self.email

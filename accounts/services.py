@@ -38,9 +38,12 @@ def activate(*, user: User) -> User:
 
 
 def suspend(*, user: User) -> User:
-    """Lock the account out: login, open sessions and the admin stop working (is_active goes False)."""
+    """Lock the account out: login, open sessions and the admin stop working (is_active goes False).
+    Its open sessions end for good: the new session epoch changes their hash, so activating the
+    account again does not bring them back."""
     user.status = User.Status.SUSPENDED
-    user.save(update_fields=["status"])
+    user.session_epoch += 1
+    user.save(update_fields=["status", "session_epoch"])
     return user
 
 

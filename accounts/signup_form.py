@@ -5,13 +5,13 @@ import re
 
 from django import forms
 
-PHONE_CHARS = re.compile(r"^\+?[\d\s()\-]+$")
+PHONE_CHARS = re.compile(r"^\+?[0-9 ()\-]+$")  # ASCII digits only: `\d` takes ٩ and other scripts
 
 
 def clean_phone(value: str) -> str:
     """Keep the phone as typed, but make sure it is one: digits with + ( ) - and spaces, 10-15 digits."""
     value = value.strip()
-    digits = re.sub(r"\D", "", value)
+    digits = re.sub(r"[^0-9]", "", value)
     if value and (not PHONE_CHARS.match(value) or not 10 <= len(digits) <= 15):
         raise forms.ValidationError("Введите телефон цифрами, например +7 900 123-45-67.")
     return value

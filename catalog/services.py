@@ -1,4 +1,9 @@
-"""Catalog writes: the refresh from Evotor (bulk upserts, vanished rows marked removed) and the sync switches."""
+"""Catalog writes: the refresh from Evotor (bulk upserts, vanished rows marked removed) and the sync switches.
+
+Over 300 lines on purpose: the refresh is one job, read top to bottom (the public entry points,
+then its steps in order: stores, groups, products, pictures); split, its steps would share
+RefreshResult and the upsert helpers across modules. The two switches are short writes beside it.
+"""
 
 import hashlib
 import logging

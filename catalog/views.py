@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
@@ -13,9 +14,11 @@ from catalog import selectors, services, triggers
 from catalog.models import Product, ProductGroup, Store
 from connections.models import EvotorConnection
 from core import formats
+from core.numbers import ascii_int
 from core.paging import page_counted_with_rows
 
 PRODUCTS_PER_PAGE = 50
+MAX_INDENT = 10  # levels of the groups tree with their own indent (.depth-1 … .depth-10 in evosync.css)
 
 
 @login_required
@@ -50,7 +53,13 @@ def groups(request, store_id):
     )
     disabled = selectors.disabled_group_ids(merchant=request.user, store_ids=[store.pk])
     tree = [
-        {"group": group, "depth": depth, "count": counts.get(group.pk, 0), "published": group.pk not in disabled}
+        {
+            "group": group,
+            "depth": depth,
+            "indent": min(depth + 1, MAX_INDENT),  # a CSS class per level: the CSP allows no style="…"
+            "count": counts.get(group.pk, 0),
+            "published": group.pk not in disabled,
+        }
         for group, depth in selectors.group_tree(store=store)
     ]
     context = {"store": store, "tree": tree, "ungrouped": counts.get(None, 0)}
@@ -61,8 +70,9 @@ def groups(request, store_id):
 def products(request, store_id):
     store = get_owned_or_404(Store, request.user, pk=store_id)
     group = None
-    if request.GET.get("group", "").isdigit():
-        group = get_owned_or_404(ProductGroup, request.user, pk=request.GET["group"], store=store)
+    group_pk = ascii_int(request.GET.get("group", ""))
+    if group_pk is not None:
+        group = get_owned_or_404(ProductGroup, request.user, pk=group_pk, store=store)
     query = request.GET.get("q", "").strip()[:100]
     show_removed = request.GET.get("removed") == "1"
     found = selectors.store_products(store=store, group=group, query=query, with_removed=show_removed)
@@ -110,9 +120,11 @@ def _enabled(request, current: bool) -> bool:
 
 
 def _back(request, default: str):
+    """To `next` when it is a path on this site, else to `default`. `next` is only ever used as a URL, never
+    reversed as a view name: `redirect("foo")` would raise NoReverseMatch after the switch was saved."""
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return redirect(target)
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return HttpResponseRedirect(target)
     return redirect(default)
 
 

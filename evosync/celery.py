@@ -1,11 +1,15 @@
 """The Celery app: Redis broker (a folder on disk without Redis), beat in the database."""
 
+import logging
 import os
 
 from celery import Celery
 from celery.signals import task_postrun, task_prerun
+from celery.worker.consumer import Consumer
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "evosync.settings")
+
+logger = logging.getLogger(__name__)
 
 app = Celery("evosync")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -29,6 +33,49 @@ def _filesystem_broker_folders(sender, **kwargs):
             "data_folder_out": folder,
             "control_folder": control,
         }
+
+
+class BrokerRestartSafeConsumer(Consumer):
+    """The worker's consumer, surviving a Redis restart while it holds messages it has not acknowledged yet.
+
+    With acks_late every running task holds its message until done. When the connection is lost, Celery 5.7
+    drops the connection's transport and then closes its channel, whose QoS tries to give the held messages back
+    through the dropped transport, and acknowledging a message of that channel later goes the same way: both
+    raise AttributeError and the worker exits ("Unrecoverable error"). So before Celery lets go of the lost
+    channel, its messages are given back while that still works (a dropped socket, Redis still up); when Redis
+    itself is down they stay in its unacked set and come back after the visibility timeout. Acknowledgements of
+    tasks that finish afterwards go through the connection the worker has by then (Redis's delivery tags are not
+    bound to a channel), so a task done once is not handed out again."""
+
+    def on_connection_error_after_connected(self, exc):
+        if self.connection is not None and self.app.conf.broker_url.startswith(("redis://", "rediss://")):
+            for channel in _open_channels(self.connection):
+                self._let_go(channel)
+        super().on_connection_error_after_connected(exc)
+
+    def _let_go(self, lost) -> None:
+        qos = getattr(lost, "_qos", None)
+        if qos is not None:
+            try:
+                qos.restore_unacked_once()
+            except Exception as error:  # noqa: BLE001 - Redis is down: the messages wait in its unacked set
+                logger.warning("unacknowledged messages left to the visibility timeout", extra={"error": repr(error)})
+                qos._delivered.clear()
+        lost.basic_ack = lambda delivery_tag, multiple=False: self._current_qos().ack(delivery_tag)
+        lost.basic_reject = lambda delivery_tag, requeue=False: self._current_qos().reject(delivery_tag, requeue)
+
+    def _current_qos(self):
+        if self.connection is None:
+            from redis.exceptions import ConnectionError as RedisConnectionError
+
+            raise RedisConnectionError("the broker connection is not back yet")
+        return self.connection.default_channel.qos
+
+
+def _open_channels(connection) -> list:
+    channels = [getattr(connection, "_default_channel", None)]
+    channels += getattr(getattr(connection, "_connection", None), "channels", None) or []
+    return [channel for channel in dict.fromkeys(channels) if channel is not None]
 
 
 @task_prerun.connect

@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from accounts.selectors import merchants_in_service
 from connections.models import VkConnection
-from connections.vk.client import VkApiError, VkCall, VkClient, VkConnectionBroken, VkError
+from connections.vk.client import VkCall, VkClient
+from connections.vk.errors import VkApiError, VkConnectionBroken, VkError
 from connections.vk.services import run_with_vk
 from vkshop.models import VkAlbum, VkItem, VkItemInAlbum
 

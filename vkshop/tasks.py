@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.contrib.auth import get_user_model
 
-from connections.vk.client import VkTransientError
+from connections.vk.errors import VkTransientError
 from vkshop import services
 
 

@@ -8,9 +8,12 @@ merchant when they must act (notifications). Every failure ends the run with its
 import logging
 import time
 
+from django.db import DatabaseError
+from django.db import connection as database
+
 from connections.models import VkConnection
 from connections.state import mark_ok
-from connections.vk.client import VkConnectionBroken, VkError, VkRateLimitReached, VkTransientError
+from connections.vk.errors import VkConnectionBroken, VkError, VkRateLimitReached, VkTransientError
 from connections.vk.services import run_with_vk
 from vkshop.services import read_vk_shop, store_vk_shop
 from vksync import notifications, runs
@@ -45,7 +48,7 @@ def run_sync(
         try:
             _execute(run, dry_run=dry_run, confirmed=confirmed)
         except Exception:
-            _fail(run, INTERNAL_FAILURE)
+            _fail_after_crash(run)
             raise
     run.refresh_from_db()
     return run
@@ -136,6 +139,16 @@ def _queue_vk_shop_refresh(run: SyncRun) -> None:
         log.warning(
             "VK shop refresh not queued after sync", extra={"merchant_id": run.merchant_id, "error": str(error)}
         )
+
+
+def _fail_after_crash(run: SyncRun) -> None:
+    """Close a run that crashed — on a new database connection when the crash took the old one with it: a run
+    left "running" would hold the merchant until it went stale, with no sync meanwhile."""
+    try:
+        _fail(run, INTERNAL_FAILURE)
+    except DatabaseError:
+        database.close()
+        _fail(run, INTERNAL_FAILURE)
 
 
 def _fail(run: SyncRun, reason: str, *, transient: bool = False) -> None:

@@ -3,9 +3,12 @@
 import string
 
 from django import forms
+from django.conf import settings
 
 from vksync import rules
 from vksync.models import SyncRun, SyncSettings
+
+PHOTO_FORMATS = ("JPEG", "PNG", "GIF")
 
 
 class SyncSettingsForm(forms.ModelForm):
@@ -37,8 +40,19 @@ class SyncSettingsForm(forms.ModelForm):
             "delete_grace_days": "Недоступные товары сначала скрываются и удаляются только через столько дней.",
         }
 
+    # The browser's hint; the model's validators (bounds in vksync.rules) are what refuse a value.
+    BOUNDS = {
+        "category_id": (1, rules.CATEGORY_ID_MAX),
+        "markup_percent": (rules.MARKUP_MIN, rules.MARKUP_MAX),
+        "old_price_markup_percent": (rules.MARKUP_MIN, rules.MARKUP_MAX),
+        "delete_grace_days": (0, rules.GRACE_DAYS_MAX),
+        "brake_share": (rules.BRAKE_SHARE_MIN, rules.BRAKE_SHARE_MAX),
+    }
+
     def __init__(self, *args, categories=None, groups=(), **kwargs):
         super().__init__(*args, **kwargs)
+        for name, (low, high) in self.BOUNDS.items():
+            self.fields[name].widget.attrs.update(min=str(low), max=str(high))
         if categories:
             self.fields["category_id"] = forms.TypedChoiceField(
                 label="Категория VK", choices=categories, coerce=int, initial=self.instance.category_id
@@ -53,7 +67,7 @@ class SyncSettingsForm(forms.ModelForm):
                     choices=[("", "— как у магазина —"), *categories], coerce=int, empty_value=None, required=False
                 )
             else:
-                field = forms.IntegerField(min_value=1, required=False)
+                field = forms.IntegerField(min_value=1, max_value=rules.CATEGORY_ID_MAX, required=False)
             field.label, field.initial = f"Категория для группы «{name}»", current.get(evotor_id)
             self.fields[field_name] = field
             self.group_fields.append((evotor_id, field_name))
@@ -75,6 +89,28 @@ class SyncSettingsForm(forms.ModelForm):
             raise forms.ValidationError(f"Неизвестные поля: {', '.join(unknown)}")
         return template
 
+    def clean_default_photo(self):
+        """A picture VK will take for every product without one: small enough, an image, VK's sizes."""
+        photo = self.cleaned_data.get("default_photo")
+        image = getattr(photo, "image", None)  # set by forms.ImageField on a new upload only
+        if not photo or image is None:
+            return photo
+        limit = settings.SYNC_DEFAULT_PHOTO_MAX_BYTES
+        if photo.size > limit:
+            raise forms.ValidationError(
+                f"Фото больше {limit / 1024 / 1024:.0f} МБ. Уменьшите его и загрузите ещё раз.", code="too_big"
+            )
+        if image.format not in PHOTO_FORMATS:
+            raise forms.ValidationError("Загрузите фото в формате JPEG, PNG или GIF.", code="format")
+        width, height = image.size
+        if min(width, height) < rules.VK_PHOTO_MIN_SIDE or width + height > rules.VK_PHOTO_MAX_SIDES_SUM:
+            raise forms.ValidationError(
+                f"VK принимает фото товара от {rules.VK_PHOTO_MIN_SIDE}×{rules.VK_PHOTO_MIN_SIDE} точек, "
+                f"с суммой сторон не больше {rules.VK_PHOTO_MAX_SIDES_SUM}; у этого {width}×{height}.",
+                code="size",
+            )
+        return photo
+
     def clean_enabled(self):
         enabled = self.cleaned_data["enabled"]
         confirmed = self.instance.merchant.sync_runs.filter(status=SyncRun.Status.DONE, dry_run=False).exists()
@@ -83,15 +119,3 @@ class SyncSettingsForm(forms.ModelForm):
                 "Сначала посмотрите и подтвердите план первой синхронизации на странице «Синхронизация»."
             )
         return enabled
-
-    def clean_markup_percent(self):
-        value = self.cleaned_data["markup_percent"]
-        if value <= -100:
-            raise forms.ValidationError("Наценка не может быть −100% и меньше: цена стала бы нулевой.")
-        return value
-
-    def clean_brake_share(self):
-        value = self.cleaned_data["brake_share"]
-        if not 0 < value <= 1:
-            raise forms.ValidationError("Доля — число больше 0 и не больше 1.")
-        return value

@@ -87,8 +87,8 @@ def load_inputs(*, merchant, sync_settings: SyncSettings, group_id: int) -> Sync
         photos=set(VkPhoto.objects.filter(group_id=group_id).values_list("sha256", flat=True)),
         policy=planning.Policy(
             delete_unavailable=sync_settings.unavailable_action == SyncSettings.UnavailableAction.DELETE,
-            delete_grace_days=sync_settings.delete_grace_days,
-            brake_share=sync_settings.brake_share,
+            delete_grace_days=rules.grace_days(sync_settings.delete_grace_days),
+            brake_share=rules.brake_share(sync_settings.brake_share),
             now=timezone.now(),
         ),
         photo_sources=sources,

@@ -3,9 +3,16 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from accounts.ownership import OwnedManager
+from vksync import rules
+
+MARKUP_BOUNDS = [
+    MinValueValidator(rules.MARKUP_MIN, "Наценка не может быть −100%% и меньше: цена стала бы нулевой."),
+    MaxValueValidator(rules.MARKUP_MAX, "Наценка — не больше %(limit_value)s%%."),
+]
 
 
 class SyncSettings(models.Model):
@@ -33,26 +40,48 @@ class SyncSettings(models.Model):
     merchant = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sync_settings")
     # Off until the merchant has seen and confirmed the first plan.
     enabled = models.BooleanField("синхронизация включена", default=False)
-    category_id = models.IntegerField("категория VK", default=1)
+    category_id = models.IntegerField(
+        "категория VK",
+        default=1,
+        validators=[
+            MinValueValidator(1, "Номер категории VK — целое число от 1."),
+            MaxValueValidator(rules.CATEGORY_ID_MAX, "Такой категории в VK нет."),
+        ],
+    )
     # {"<evotor group id>": <VK category id>} for groups that go to another category.
     group_categories = models.JSONField("категории по группам", default=dict, blank=True)
-    markup_percent = models.DecimalField("наценка, %", max_digits=7, decimal_places=2, default=Decimal("0"))
+    markup_percent = models.DecimalField(
+        "наценка, %", max_digits=7, decimal_places=2, default=Decimal("0"), validators=MARKUP_BOUNDS
+    )
     rounding = models.CharField("округление", max_length=8, choices=Rounding.choices, default=Rounding.NONE)
     old_price_markup_percent = models.DecimalField(
-        "старая цена: наценка, %", max_digits=7, decimal_places=2, null=True, blank=True
+        "старая цена: наценка, %", max_digits=7, decimal_places=2, null=True, blank=True, validators=MARKUP_BOUNDS
     )
-    description_template = models.TextField("шаблон описания", default="{description}")
+    description_template = models.TextField("шаблон описания", default="{description}", max_length=rules.TEMPLATE_MAX)
     unavailable_if_no_stock = models.BooleanField("нет в наличии, если остаток ≤ 0", default=True)
     unavailable_if_not_for_sale = models.BooleanField("нет в наличии, если продажа запрещена", default=True)
     unavailable_action = models.CharField(
         "что делать с недоступными", max_length=8, choices=UnavailableAction.choices, default=UnavailableAction.HIDE
     )
-    delete_grace_days = models.PositiveIntegerField("удалять через, дней", default=7)
+    delete_grace_days = models.PositiveIntegerField(
+        "удалять через, дней",
+        default=7,
+        validators=[MaxValueValidator(rules.GRACE_DAYS_MAX, "Не больше %(limit_value)s дней.")],
+    )
     send_stock = models.BooleanField("передавать остаток", default=False)
     albums_mode = models.CharField("подборки", max_length=16, choices=AlbumsMode.choices, default=AlbumsMode.PER_GROUP)
     sku_key = models.CharField("ключ товара (sku)", max_length=16, choices=SkuKey.choices, default=SkuKey.EVOTOR_ID)
     default_photo = models.ImageField("фото по умолчанию", upload_to="sync/default-photos/", blank=True)
-    brake_share = models.DecimalField("тормоз: доля магазина", max_digits=4, decimal_places=2, default=Decimal("0.30"))
+    brake_share = models.DecimalField(
+        "тормоз: доля магазина",
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("0.30"),
+        validators=[
+            MinValueValidator(rules.BRAKE_SHARE_MIN, "Доля — число больше 0 и не больше 1."),
+            MaxValueValidator(rules.BRAKE_SHARE_MAX, "Доля — число больше 0 и не больше 1."),
+        ],
+    )
     # A trigger arrived while a run was going on: exactly one more run follows, labelled with that trigger.
     dirty = models.BooleanField(default=False)
     pending_trigger = models.CharField(max_length=16, blank=True)

@@ -3,6 +3,10 @@
 Inputs are plain values (loaded once by `vksync.inputs`): the desired items built by `rules`,
 the mapping (ProductLink rows), the VK cache (items and albums as last read from VK),
 and the photos already uploaded. The output is a list of operations for `applying`.
+
+Over 300 lines on purpose: one pure function, the plain values it reads and returns, and its
+private steps (adopt, move between albums, orphans, albums), read together; the tests in
+`tests/test_planning.py` drive it through `plan_sync` on plain values.
 """
 
 from collections import Counter

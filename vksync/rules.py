@@ -17,8 +17,48 @@ VK_DESCRIPTION_MAX = 4000
 VK_SKU_MAX = 50
 VK_STOCK_MAX = 999999
 VK_PRICE_MAX = Decimal("999999999999")
+VK_PHOTO_MIN_SIDE = 400  # a product photo's sides, in pixels
+VK_PHOTO_MAX_SIDES_SUM = 14000
 
 TEMPLATE_FIELDS = ("name", "description", "article", "barcode", "measure", "price")
+TEMPLATE_MAX = 4000  # characters of the description template (VK keeps 4000 of the description)
+
+# The merchant's numbers, bounded to what makes sense. The form and the model refuse anything outside;
+# what a sync reads is clamped to them too, so a value stored before the bounds existed cannot crash a run
+# (a grace of 2,147,483,647 days made every sync fail with OverflowError).
+GRACE_DAYS_MAX = 365
+MARKUP_MIN = Decimal("-99.99")  # −100% would make every price zero
+MARKUP_MAX = Decimal("1000")
+BRAKE_SHARE_MIN = Decimal("0.01")
+BRAKE_SHARE_MAX = Decimal("1")
+CATEGORY_ID_MAX = 2**31 - 1  # VK's ids are 32-bit
+
+
+def clamp(value, low, high):
+    """`value` moved into [low, high]."""
+    return min(max(value, low), high)
+
+
+def grace_days(value) -> int:
+    """Days an unavailable item stays hidden before it is deleted, within 0..GRACE_DAYS_MAX."""
+    return clamp(int(value or 0), 0, GRACE_DAYS_MAX)
+
+
+def brake_share(value) -> Decimal:
+    """The brake's share of the shop, within BRAKE_SHARE_MIN..BRAKE_SHARE_MAX."""
+    return clamp(Decimal(value if value is not None else "0.30"), BRAKE_SHARE_MIN, BRAKE_SHARE_MAX)
+
+
+def markup(value) -> Decimal:
+    return clamp(Decimal(value or 0), MARKUP_MIN, MARKUP_MAX)
+
+
+def category(value) -> int | None:
+    """A VK category id as stored by the merchant, or None when it is not one."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= CATEGORY_ID_MAX:
+        return None
+    return value
+
 
 _LINK = re.compile(
     r"(?:https?://|ftp://|www\.)\S+"
@@ -47,13 +87,14 @@ class Rules:
     @classmethod
     def from_settings(cls, sync_settings) -> "Rules":
         s = sync_settings
+        stored = s.group_categories if isinstance(s.group_categories, dict) else {}
         return cls(
-            category_id=s.category_id,
-            group_categories=dict(s.group_categories or {}),
-            markup_percent=Decimal(s.markup_percent),
+            category_id=category(s.category_id) or 1,
+            group_categories={group: category(value) for group, value in stored.items() if category(value)},
+            markup_percent=markup(s.markup_percent),
             rounding=s.rounding,
             old_price_markup_percent=(
-                Decimal(s.old_price_markup_percent) if s.old_price_markup_percent is not None else None
+                markup(s.old_price_markup_percent) if s.old_price_markup_percent is not None else None
             ),
             description_template=s.description_template,
             unavailable_if_no_stock=s.unavailable_if_no_stock,

@@ -1,11 +1,15 @@
 """Celery entry points of the sync engine: thin, they call the engine, the triggers and the mail."""
 
+import contextlib
 import smtplib
 
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
+from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
 from vksync import engine, notifications, runs, triggers
@@ -32,16 +36,34 @@ def sync_merchant(self, merchant_id: int, run_id: int | None = None, confirmed: 
     retry = {"merchant_id": merchant_id, "run_id": None, "confirmed": confirmed, "trigger": SyncRun.Trigger.RETRY}
     try:
         result = engine.run_sync(merchant=merchant, trigger=trigger, run=run, confirmed=confirmed)
-    except RedisError as error:  # Redis restarting (rate limiter, locks): the run was closed; try again soon
-        raise self.retry(kwargs=retry, countdown=30 * 2**self.request.retries, exc=error)
+    except (RedisError, DatabaseOperationalError, DatabaseInterfaceError) as error:
+        # Redis restarting (rate limiter, locks) or the database connection lost: the run was closed; try again soon
+        countdown = max(1, retry_delay(self.request.retries) // 2)
+        raise retry_when_broker_answers(self, kwargs=retry, countdown=countdown, exc=error)
     if result is None:
         if not runs.live_run_exists(merchant):
-            raise self.retry(kwargs={**retry, "trigger": trigger}, countdown=refused_delay(self.request.retries))
+            countdown = refused_delay(self.request.retries)
+            raise retry_when_broker_answers(self, kwargs={**retry, "trigger": trigger}, countdown=countdown)
         return None
     triggers.run_pending(merchant=merchant)
     if result.status == SyncRun.Status.FAILED and result.transient:
-        raise self.retry(kwargs=retry, countdown=60 * 2**self.request.retries)
+        raise retry_when_broker_answers(self, kwargs=retry, countdown=retry_delay(self.request.retries))
     return result.pk
+
+
+def retry_when_broker_answers(task, **options):
+    """`task.retry`, once Redis answers: the run may have failed because Redis restarted, and a retry queued
+    while it is down would be dropped. Waits up to TASK_RETRY_BROKER_WAIT_SECONDS."""
+    with contextlib.suppress(OperationalError), task.app.connection_for_write() as connection:
+        connection.ensure_connection(
+            interval_start=1, interval_step=1, interval_max=5, timeout=settings.TASK_RETRY_BROKER_WAIT_SECONDS
+        )
+    return task.retry(**options)
+
+
+def retry_delay(retries: int) -> int:
+    """Seconds before a failed run is tried again: SYNC_RETRY_BACKOFF_SECONDS, doubling."""
+    return settings.SYNC_RETRY_BACKOFF_SECONDS * 2**retries
 
 
 def refused_delay(retries: int) -> int:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.ownership import get_owned_or_404
 from catalog.models import ProductGroup
-from connections.models import VkConnection
+from connections.models import EvotorConnection, VkConnection
 from vkshop.models import VkItem
 from vksync import triggers
 from vksync.forms import SyncSettingsForm
@@ -41,6 +41,9 @@ def sync_page(request):
     context = {
         "settings": settings_for(merchant),
         "vk": VkConnection.objects.owned_by(merchant).only("status", "group_name", "last_error").first(),
+        "evotor": EvotorConnection.objects.owned_by(merchant)
+        .only("status", "last_error", "installed", "token")
+        .first(),
         "runs": runs,
         "current": current,
         "current_progress": [
@@ -132,7 +135,8 @@ def _categories(merchant) -> list | None:
     connection = VkConnection.objects.owned_by(merchant).first()
     if connection is None or not connection.access_token or connection.status == VkConnection.Status.BROKEN:
         return None
-    from connections.vk.client import VkClient, VkError
+    from connections.vk.client import VkClient
+    from connections.vk.errors import VkError
 
     try:
         tree = VkClient(connection.access_token).call("market.getCategories")

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from webhooks.models import EvotorSubscription, WebhookEvent
+from webhooks.models import EvotorLinkRequest, EvotorSubscription, WebhookEvent
 
 
 @admin.register(WebhookEvent)
@@ -20,6 +20,18 @@ class EvotorSubscriptionAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["subscription_id", "evotor_user_id"]
     readonly_fields = [f.name for f in EvotorSubscription._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(EvotorLinkRequest)
+class EvotorLinkRequestAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "merchant", "evotor_user_id", "status", "expires_at", "decided_at"]
+    list_filter = ["status"]
+    search_fields = ["evotor_user_id", "merchant__email"]
+    readonly_fields = [f.name for f in EvotorLinkRequest._meta.fields if f.name != "token_hash"]
+    exclude = ["token_hash"]
 
     def has_add_permission(self, request):
         return False

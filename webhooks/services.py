@@ -4,10 +4,12 @@ import base64
 import hashlib
 import hmac
 import logging
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from connections.evotor.client import parse_evotor_time
 from connections.evotor.services import (
@@ -19,10 +21,14 @@ from connections.evotor.services import (
     evotor_set_installed,
 )
 from connections.models import EvotorConnection
-from webhooks import errors
+from webhooks import errors, linking, mails, serial
 from webhooks.models import EvotorSubscription, WebhookEvent
 
 logger = logging.getLogger(__name__)
+# The event key is `<subscriptionId>:<sequenceNumber>` in 191 characters: longer ids would be cut, and two
+# events of one subscription would then share a key.
+SUBSCRIPTION_ID_MAX = 160
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
 
 
 def api_token_for(evotor_user_id: str) -> str:
@@ -53,25 +59,47 @@ def product_pushed(*, connection: EvotorConnection) -> bool:
 
 
 def placeholder_email(evotor_user_id: str) -> str:
-    safe = "".join(c for c in evotor_user_id.lower() if c.isalnum() or c == "-")[:60]
-    return f"evotor-{safe}@evotor.evosync.local"
+    """The address of an account Evotor made without an email: one per user id, whatever its case or
+    underscores (the email column ignores case). Nobody reads it: no mail goes there."""
+    local = "".join("_" + c.lower() if c.isupper() else "__" if c == "_" else c for c in evotor_user_id)
+    return f"evotor-{local}@{mails.PLACEHOLDER_DOMAIN}"
 
 
 def _link(merchant, evotor_user_id: str) -> EvotorConnection:
     try:
         return evotor_link_user(merchant=merchant, evotor_user_id=evotor_user_id)
+    except IntegrityError:  # the merchant's connection was made meanwhile (their token saved by hand)
+        raise serial.Again from None
     except EvotorLinkConflict as conflict:
         if conflict.which == "evotor_user":
             raise errors.WebhookError(
                 409, errors.USER_LINKED_ELSEWHERE, "userId is linked to another account", subject="userId"
             ) from None
-        raise errors.WebhookError(
-            409, errors.ACCOUNT_EXISTS, "account is linked to another Evotor user", subject="email"
-        ) from None
+        raise _account_exists() from None
+
+
+def _account_exists() -> errors.WebhookError:
+    return errors.WebhookError(
+        409, errors.ACCOUNT_EXISTS, "an EvoSync account with this email exists: log in with its password", "email"
+    )
 
 
 def create_user(*, evotor_user_id: str, email: str | None) -> str:
-    """/user/create: link to the account with this email, or create a pending one; return our api token."""
+    """/user/create: our api token for a new Evotor user, with a new pending account for it.
+
+    An existing account is never linked here: the email is not proof. Its owner is mailed a link request
+    to confirm (webhooks.linking), and Evotor is told the account exists (409, code 2005), so it asks for the
+    account's password (/user/verify). Calls for one userId run one at a time, each in one transaction:
+    overlapping resends make one account and one link, and a refused call leaves no account behind."""
+    token = serial.for_evotor_user(
+        evotor_user_id, lambda: _create_user_locked(evotor_user_id=evotor_user_id, email=email)
+    )
+    if token is None:
+        raise _account_exists()
+    return token
+
+
+def _create_user_locked(*, evotor_user_id: str, email: str | None) -> str | None:
     User = get_user_model()
     existing = EvotorConnection.objects.filter(evotor_user_id=evotor_user_id).select_related("merchant").first()
     if existing is not None:
@@ -80,39 +108,79 @@ def create_user(*, evotor_user_id: str, email: str | None) -> str:
                 409, errors.USER_LINKED_ELSEWHERE, "userId is linked to another account", subject="userId"
             )
         return api_token_for(evotor_user_id)  # a resend: same answer
-    merchant = User.objects.filter(email__iexact=email).first() if email else None
-    if merchant is None:
-        try:
-            with transaction.atomic():
-                merchant = User.objects.create_user(
-                    email=email or placeholder_email(evotor_user_id), password=None, status=User.Status.PENDING
-                )
-        except IntegrityError:  # a concurrent resend created it first
-            merchant = User.objects.get(email__iexact=email or placeholder_email(evotor_user_id))
-        logger.info("pending account created for an evotor user", extra={"merchant_id": merchant.pk})
+    if email:
+        # `=` too: MariaDB's collation makes some addresses equal that LIKE (iexact) tells apart.
+        merchant = User.objects.filter(Q(email__iexact=email) | Q(email=email)).first()
+        if merchant is not None:
+            linking.request_link(merchant=merchant, evotor_user_id=evotor_user_id)
+            return None  # committed with its request and mail; the caller answers 2005
+        merchant = _new_pending_account(email)
+    else:  # one placeholder account per userId; an unlinked one (its link deleted by staff) is taken back
+        address = placeholder_email(evotor_user_id)
+        merchant = User.objects.filter(email__iexact=address).first() or _new_pending_account(address)
     _link(merchant, evotor_user_id)
+    mails.linked(merchant=merchant, evotor_user_id=evotor_user_id, how="created")
     return api_token_for(evotor_user_id)
+
+
+def _new_pending_account(email: str):
+    User = get_user_model()
+    try:
+        with transaction.atomic():
+            merchant = User.objects.create_user(email=email, password=None, status=User.Status.PENDING)
+    except IntegrityError:  # another Evotor user's call made this account a moment ago: run again and see it
+        raise serial.Again from None
+    logger.info("pending account created for an evotor user", extra={"merchant_id": merchant.pk})
+    return merchant
 
 
 def verify_user(*, request, evotor_user_id: str, login: str, password: str) -> str:
-    """/user/verify: EvoSync credentials (through axes and the status-aware backend); link and return the token."""
+    """/user/verify: EvoSync credentials (through axes and the status-aware backend) are the proof that
+    links an existing account; the owner is mailed. Returns our api token."""
     from django.contrib.auth import authenticate
 
-    merchant = authenticate(request, username=login, login=login, password=password)
+    with serial.sqlite_turn():  # axes writes its failures
+        merchant = authenticate(request, username=login, login=login, password=password)
     if merchant is None:
         raise errors.WebhookError(401, errors.WRONG_CREDENTIALS, "wrong login or password")
-    _link(merchant, evotor_user_id)
+    serial.for_evotor_user(evotor_user_id, lambda: _verify_locked(merchant, evotor_user_id))
     return api_token_for(evotor_user_id)
 
 
+def _verify_locked(merchant, evotor_user_id: str) -> None:
+    if EvotorConnection.objects.filter(merchant=merchant, evotor_user_id=evotor_user_id).exists():
+        return  # a resend: linked already
+    _link(merchant, evotor_user_id)
+    mails.linked(merchant=merchant, evotor_user_id=evotor_user_id, how="password")
+
+
 def receive_cloud_token(*, evotor_user_id: str, token: str) -> EvotorConnection:
-    """/user/token: keep Evotor's cloud token for this user and queue the first catalog refresh."""
+    """/user/token: keep Evotor's cloud token for this user and queue the first catalog refresh; the owner is
+    mailed when the token changes."""
+    return serial.for_evotor_user(evotor_user_id, lambda: _receive_cloud_token_locked(evotor_user_id, token))
+
+
+def _receive_cloud_token_locked(evotor_user_id: str, token: str) -> EvotorConnection:
     connection = EvotorConnection.objects.filter(evotor_user_id=evotor_user_id).first()
     if connection is None:
         raise errors.invalid("userId", "unknown userId: /user/create or /user/verify first")
     if connection.token == token and connection.installed and connection.source == EvotorConnection.Source.WEBHOOK:
         return connection  # a resend: nothing new
-    return evotor_save_token(merchant=connection.merchant, token=token, source=EvotorConnection.Source.WEBHOOK)
+    changed = connection.token != token
+    connection = evotor_save_token(merchant=connection.merchant, token=token, source=EvotorConnection.Source.WEBHOOK)
+    if changed:
+        mails.token_changed(merchant=connection.merchant, evotor_user_id=evotor_user_id)
+    return connection
+
+
+def _moment(value) -> datetime | None:
+    """When an event happened, if Evotor's timestamp is readable and plausible (the database stores years
+    1000-9999 in UTC, and converting `0001-01-01T00:00+01:00` to UTC overflows)."""
+    moment = parse_evotor_time(value)
+    try:
+        return moment if moment is not None and EARLIEST <= moment.astimezone(UTC) < LATEST else None
+    except OverflowError:
+        return None
 
 
 def _record(kind: str, event_id: str, body: dict, **fields) -> tuple[WebhookEvent, bool]:
@@ -137,7 +205,7 @@ def record_subscription_event(*, body: dict) -> WebhookEvent:
         event_type=str(body["type"])[:64],
         evotor_user_id=str(body["userId"])[:64],
         sequence_number=sequence,
-        occurred_at=parse_evotor_time(body.get("timestamp")),
+        occurred_at=_moment(body.get("timestamp")),
     )
     if not created:
         return event
@@ -163,7 +231,7 @@ def record_installation_event(*, body: dict) -> WebhookEvent:
     """Record an (un)installation; apply it unless a later one for the same user was applied already."""
     data = body["data"]
     evotor_user_id = str(data["userId"])[:64]
-    occurred_at = parse_evotor_time(body.get("timestamp"))
+    occurred_at = _moment(body.get("timestamp"))
     event, created = _record(
         WebhookEvent.Kind.INSTALLATION,
         str(body["id"]),

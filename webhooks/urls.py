@@ -1,6 +1,6 @@
 from django.urls import path
 
-from webhooks import views
+from webhooks import link_pages, views
 
 urlpatterns = [
     path("user/create", views.user_create, name="evotor-user-create"),
@@ -13,4 +13,7 @@ urlpatterns = [
         views.legacy_product_push,
         name="evotor-legacy-product-push",
     ),
+    # The account owner's answer to an Evotor link request (the link is mailed).
+    path("evotor/link/<str:token>", link_pages.link_request_link, name="evotor-link-request"),
+    path("evotor/link", link_pages.link_request_decide, name="evotor-link-decide"),
 ]

@@ -1,24 +1,21 @@
-"""Evotor's calls to EvoSync. Thin: check the secret, read the body, hand over to webhooks.services.
+"""Evotor's calls to EvoSync. Thin: check the method and the secret, read the body, hand over to webhooks.services.
 
-Every refusal is Evotor's documented error body `{"errors": [{"code": N, ...}]}`, never a 500.
+Every refusal is Evotor's documented error body `{"errors": [{"code": N, ...}]}`, never a 500 and never
+one of Django's HTML pages (405, 400 for a body past DATA_UPLOAD_MAX_MEMORY_SIZE, axes' lockout page).
 """
 
 import functools
 import hmac
-import json
 import logging
 
+from axes.helpers import get_cool_off
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
-from webhooks import errors, services
+from webhooks import errors, parsing, services
 
 logger = logging.getLogger(__name__)
-MAX_BODY = 64 * 1024
 
 
 def _authorized(request) -> bool:
@@ -29,117 +26,104 @@ def _authorized(request) -> bool:
     return hmac.compare_digest(header[7:].strip().encode(), secret.encode())
 
 
+def _post_only(request) -> HttpResponse | None:
+    if request.method == "POST":
+        return None
+    response = errors.WebhookError(405, errors.SYNTAX, "method not allowed: POST only").response()
+    response["Allow"] = "POST"
+    return response
+
+
+def _login_locked(request) -> HttpResponse:
+    """django-axes locked this login (too many wrong passwords): Evotor's body, not axes' HTML page."""
+    cool_off = get_cool_off(request)
+    seconds = round(cool_off.total_seconds()) if cool_off else 0
+    reason = "too many failed logins"
+    if seconds:
+        reason += f": try again in {max(1, round(seconds / 60))} minutes"
+    response = errors.WebhookError(429, errors.WRONG_CREDENTIALS, reason).response()
+    if seconds:
+        response["Retry-After"] = str(seconds)
+    request.axes_locked_out = False  # the answer is given: AxesMiddleware must not replace it with its page
+    return response
+
+
 def evotor_webhook(handler):
     """POST only, csrf-exempt, Bearer secret checked in constant time, JSON object body, errors as Evotor's."""
 
     @csrf_exempt
-    @require_POST
     @functools.wraps(handler)
     def view(request):
+        refused = _post_only(request)
+        if refused is not None:
+            return refused
         if not _authorized(request):
             logger.warning("webhook refused: bad authorization", extra={"path": request.path})
             return errors.WebhookError(401, errors.BAD_APP_TOKEN, "bad application token").response()
         try:
-            if len(request.body) > MAX_BODY:
-                raise errors.WebhookError(400, errors.SYNTAX, "body too large")
-            try:
-                body = json.loads(request.body or b"null")
-            except (ValueError, UnicodeDecodeError):
-                raise errors.WebhookError(400, errors.SYNTAX, "body is not JSON") from None
-            if not isinstance(body, dict):
-                raise errors.WebhookError(400, errors.SYNTAX, "body must be a JSON object")
-            return handler(request, body)
+            response = handler(request, parsing.read_body(request))
         except errors.WebhookError as error:
             logger.info("webhook refused", extra={"path": request.path, "code": error.code})
-            return error.response()
+            response = error.response()
+        if getattr(request, "axes_locked_out", False):
+            logger.info("webhook refused: login locked", extra={"path": request.path})
+            return _login_locked(request)
+        return response
 
     return view
 
 
-def _text(body: dict, *names: str, required: bool = True, max_length: int = 64) -> str | None:
-    """The first present field among `names` (old and new spellings), as a non-empty string."""
-    for name in names:
-        if name in body and body[name] not in (None, ""):
-            value = body[name]
-            if not isinstance(value, str | int) or isinstance(value, bool) or len(str(value)) > max_length:
-                raise errors.invalid(name)
-            return str(value).strip()
-    if required:
-        raise errors.missing(names[0])
-    return None
-
-
-def _email(body: dict) -> str | None:
-    key = next((k for k in body if k.lower() == "email"), None)
-    if key is None or body[key] in (None, ""):
-        return None
-    value = body[key]
-    try:
-        validate_email(value)
-    except (ValidationError, TypeError):
-        raise errors.invalid(key, "invalid email") from None
-    return value.strip().lower()
-
-
 @evotor_webhook
 def user_create(request, body):
-    user_id = _text(body, "userId", "userUuid")
-    token = services.create_user(evotor_user_id=user_id, email=_email(body))
+    user_id = parsing.user_id(body)
+    token = services.create_user(evotor_user_id=user_id, email=parsing.email(body))
     return JsonResponse({"userId": user_id, "token": token})
 
 
 @evotor_webhook
 def user_verify(request, body):
-    user_id = _text(body, "userId", "userUuid")
-    login = _text(body, "login", "username", max_length=254)
-    password = body.get("password")
-    if password in (None, ""):
-        raise errors.missing("password")
-    if not isinstance(password, str):
-        raise errors.invalid("password")
+    user_id = parsing.user_id(body)
+    login = parsing.text(body, "login", "username", max_length=254)
+    password = parsing.password(body)
     token = services.verify_user(request=request, evotor_user_id=user_id, login=login, password=password)
     return JsonResponse({"userId": user_id, "token": token})
 
 
 @evotor_webhook
 def user_token(request, body):
-    user_id = _text(body, "userId", "userUuid")
-    token = _text(body, "token", max_length=1000)
-    services.receive_cloud_token(evotor_user_id=user_id, token=token)
+    user_id = parsing.user_id(body)
+    services.receive_cloud_token(evotor_user_id=user_id, token=parsing.cloud_token(body))
     return HttpResponse(status=200)
 
 
 @evotor_webhook
 def subscription_event(request, body):
-    for name in ("subscriptionId", "userId", "type"):
-        _text(body, name, max_length=191)
-    sequence = body.get("sequenceNumber")
-    if isinstance(sequence, str) and sequence.isdigit():
-        sequence = body["sequenceNumber"] = int(sequence)
-    if sequence is None:
-        raise errors.missing("sequenceNumber")
-    if isinstance(sequence, bool) or not isinstance(sequence, int):
-        raise errors.invalid("sequenceNumber")
+    parsing.text(body, "subscriptionId", max_length=services.SUBSCRIPTION_ID_MAX)
+    parsing.user_id(body, "userId")
+    parsing.text(body, "type")
+    body["sequenceNumber"] = parsing.sequence_number(body)
     services.record_subscription_event(body=body)
     return HttpResponse(status=200)
 
 
 @evotor_webhook
 def installation_event(request, body):
-    _text(body, "id", max_length=191)
-    _text(body, "type")
+    parsing.text(body, "id", max_length=191)
+    parsing.text(body, "type")
     data = body.get("data")
     if not isinstance(data, dict):
         raise errors.missing("data") if data is None else errors.invalid("data")
-    _text(data, "userId")
+    parsing.user_id(data, "userId")
     services.record_installation_event(body=body)
     return HttpResponse(status=200)
 
 
 @csrf_exempt
-@require_POST
 def legacy_product_push(request, store_uuid):
     """Evotor's old push of a product made on a terminal, with `Authorization: Bearer <our api token>`."""
+    refused = _post_only(request)
+    if refused is not None:
+        return refused
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else ""
     connection = services.connection_for_api_token(token) if token else None

@@ -12,9 +12,14 @@ DEFAULT_PASSWORD = "correct-horse-battery-9"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
+    """An active merchant who can log in with DEFAULT_PASSWORD; `UserFactory(staff=True)` makes a staff member."""
+
     class Meta:
         model = get_user_model()
         skip_postgeneration_save = True
+
+    class Params:
+        staff = factory.Trait(is_staff=True, email=factory.Sequence(lambda n: f"staff{n}@evosync.local"))
 
     email = factory.Sequence(lambda n: f"merchant{n}@example.com")
     full_name = factory.Faker("name", locale="ru_RU")
@@ -33,11 +38,6 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             verified = self.status != "pending"
             EmailAddress.objects.create(user=self, email=self.email, primary=True, verified=verified)
-
-
-class StaffFactory(UserFactory):
-    email = factory.Sequence(lambda n: f"staff{n}@evosync.local")
-    is_staff = True
 
 
 class InviteFactory(factory.django.DjangoModelFactory):

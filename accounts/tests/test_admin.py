@@ -6,10 +6,11 @@ from django.contrib.auth.models import Group
 
 from accounts import roles, services
 from accounts.models import Invite, User
-from accounts.tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from accounts.tests.helpers import link_in, log_in
 from catalog.models import Store
-from connections.models import EvotorConnection, VkConnection
+from catalog.tests.factories import StoreFactory
+from connections.tests.factories import EvotorConnectionFactory, VkConnectionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ INVITES = "/admin/accounts/invite/"
 
 @pytest.fixture
 def system_client(client):
-    staff = StaffFactory()
+    staff = UserFactory(staff=True)
     services.set_role(user=staff, role=roles.SYSTEM)
     client.force_login(staff)
     client.staff = staff
@@ -29,7 +30,7 @@ def system_client(client):
 @pytest.fixture
 def admin_client_(client):
     """A staff member with the `admin` role (not a superuser): rights come from the role group."""
-    staff = StaffFactory()
+    staff = UserFactory(staff=True)
     services.set_role(user=staff, role=roles.ADMIN)
     client.force_login(staff)
     client.staff = staff
@@ -42,9 +43,7 @@ def run_action(client, action, users, **extra):
     )
 
 
-def test_admin_is_for_staff_only(client):
-    client.force_login(UserFactory())
-
+def test_admin_is_for_staff_only(client, merchant):
     response = client.get("/admin/")
 
     assert response.status_code == 302
@@ -52,7 +51,7 @@ def test_admin_is_for_staff_only(client):
 
 
 def test_suspended_staff_is_locked_out_of_the_admin(client):
-    staff = StaffFactory()
+    staff = UserFactory(staff=True)
     services.set_role(user=staff, role=roles.SYSTEM)
     client.force_login(staff)
     assert client.get(USERS).status_code == 200
@@ -66,7 +65,7 @@ def test_suspended_staff_is_locked_out_of_the_admin(client):
 
 
 def test_staff_logs_into_the_admin_with_email(client):
-    staff = StaffFactory()
+    staff = UserFactory(staff=True)
     services.set_role(user=staff, role=roles.ADMIN)
 
     response = client.post("/admin/login/?next=/admin/", {"username": staff.email, "password": DEFAULT_PASSWORD})
@@ -78,8 +77,8 @@ def test_staff_logs_into_the_admin_with_email(client):
 def test_users_list_shows_status_role_connections_and_last_sync(system_client):
     merchant = UserFactory(email="shop@example.com")
     services.set_role(user=merchant, role=roles.USER)
-    EvotorConnection.objects.create(merchant=merchant, status="ok")
-    VkConnection.objects.create(merchant=merchant, status="broken", group_id=5)
+    EvotorConnectionFactory(merchant=merchant, status="ok")
+    VkConnectionFactory(merchant=merchant, status="broken")
 
     response = system_client.get(USERS)
 
@@ -96,7 +95,7 @@ def test_users_list_filters_by_status_role_and_connection(system_client):
     pending = UserFactory(status=User.Status.PENDING)
     connected = UserFactory()
     services.set_role(user=connected, role=roles.USER)
-    EvotorConnection.objects.create(merchant=connected, status="broken")
+    EvotorConnectionFactory(merchant=connected, status="broken")
 
     def shown(query):
         return {u.pk for u in system_client.get(USERS + query).context["cl"].result_list}
@@ -173,7 +172,7 @@ def test_action_send_invite_invites_pending_users_only(system_client, mailoutbox
 
 def test_action_delete_asks_then_deletes_with_everything_the_merchant_owns(system_client):
     user = UserFactory()
-    Store.objects.create(merchant=user, evotor_id="s1", name="Магазин")
+    StoreFactory(merchant=user)
 
     confirm = run_action(system_client, "delete_selected", [user])
     assert "Вы уверены" in confirm.content.decode() or "Are you sure" in confirm.content.decode()

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts import roles, services
 from accounts.models import Invite, User, hash_token
-from accounts.tests.factories import InviteFactory, StaffFactory, UserFactory
+from accounts.tests.factories import InviteFactory, UserFactory
 from accounts.tests.helpers import link_in, log_in
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ def test_invite_service_mails_a_link_that_expires_in_the_configured_hours(
     settings, mailoutbox, django_capture_on_commit_callbacks
 ):
     settings.INVITE_EXPIRE_HOURS = 12
-    staff = StaffFactory()
+    staff = UserFactory(staff=True)
 
     with django_capture_on_commit_callbacks(execute=True):
         invite = services.invite(email="New@Example.com", created_by=staff)

@@ -59,18 +59,14 @@ def test_suspended_user_is_told_so_and_not_logged_in(client):
     assert "_auth_user_id" not in client.session
 
 
-def test_suspending_ends_an_open_session(client):
-    user = UserFactory()
-    client.force_login(user)
-    user.status = User.Status.SUSPENDED
-    user.save()
+def test_suspending_ends_an_open_session(client, merchant):
+    merchant.status = User.Status.SUSPENDED
+    merchant.save()
 
     assert client.get("/profile")["Location"].startswith("/login")
 
 
-def test_logout_page_asks_then_logs_out(client):
-    client.force_login(UserFactory())
-
+def test_logout_page_asks_then_logs_out(client, merchant):
     assert "Выйти из EvoSync?" in client.get("/logout").content.decode()
     response = client.post("/logout")
 
@@ -178,10 +174,7 @@ def test_reset_mail_in_english_for_an_english_browser(client, mailoutbox):
     assert mailoutbox[0].subject == "[EvoSync] Reset your EvoSync password"
 
 
-def test_change_password_needs_the_old_one(client):
-    user = UserFactory()
-    client.force_login(user)
-
+def test_change_password_needs_the_old_one(client, merchant):
     wrong = client.post(
         "/profile/change-password",
         {"oldpassword": "not-it", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
@@ -194,8 +187,8 @@ def test_change_password_needs_the_old_one(client):
         {"oldpassword": DEFAULT_PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
     )
     assert right.status_code == 302
-    user.refresh_from_db()
-    assert user.check_password(NEW_PASSWORD)
+    merchant.refresh_from_db()
+    assert merchant.check_password(NEW_PASSWORD)
 
 
 def test_change_password_page_is_for_logged_in_users(client):

@@ -12,8 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def merchants():
-    a, b = UserFactory(), UserFactory()
+def merchants(merchant):
+    """Two merchants with one of everything; the test client is logged in as the first."""
+    a, b = merchant, UserFactory()
     give_merchant_data(a)
     give_merchant_data(b)
     return a, b
@@ -57,7 +58,6 @@ def test_guests_own_nothing(merchants):
 
 def test_merchant_cannot_reach_another_merchants_data_through_the_admin(client, merchants):
     a, b = merchants
-    client.force_login(a)
     evotor = b.evotor_connection
 
     response = client.get(f"/admin/connections/evotorconnection/{evotor.pk}/change/")
@@ -68,7 +68,6 @@ def test_merchant_cannot_reach_another_merchants_data_through_the_admin(client, 
 
 def test_account_pages_act_only_on_the_logged_in_merchant(client, merchants):
     a, b = merchants
-    client.force_login(a)
 
     client.post("/profile/edit", {"full_name": "Взлом", "phone": "", "language": "ru", "id": b.pk, "pk": b.pk})
     client.post("/profile/delete", {"password": "whatever", "id": b.pk})

@@ -4,35 +4,35 @@ import pytest
 from allauth.account.models import EmailAddress
 
 from accounts.models import User
-from accounts.tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from catalog.models import Product, ProductGroup, Store
+from catalog.tests.factories import ProductFactory, ProductGroupFactory, StoreFactory
 from connections.models import EvotorConnection, VkConnection
+from connections.tests.factories import EvotorConnectionFactory, VkConnectionFactory
 from vkshop.models import VkAlbum, VkItem
+from vkshop.tests.factories import VkAlbumFactory, VkItemFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def give_merchant_data(merchant):
     """One of everything a merchant owns today: connections with tokens, catalog, VK cache."""
-    EvotorConnection.objects.create(merchant=merchant, evotor_user_id=f"01-{merchant.pk:015d}", token="evo-secret")
-    VkConnection.objects.create(merchant=merchant, access_token="vk-secret", group_id=1000 + merchant.pk)
-    store = Store.objects.create(merchant=merchant, evotor_id=f"store-{merchant.pk}", name="Магазин")
-    group = ProductGroup.objects.create(merchant=merchant, store=store, evotor_id=f"group-{merchant.pk}", name="Чай")
-    Product.objects.create(merchant=merchant, store=store, group=group, evotor_id=f"p-{merchant.pk}", name="Пуэр")
-    VkAlbum.objects.create(merchant=merchant, group_id=1000 + merchant.pk, vk_id=1, title="Чай")
-    VkItem.objects.create(merchant=merchant, group_id=1000 + merchant.pk, vk_id=1, title="Пуэр")
+    EvotorConnectionFactory(merchant=merchant, token="evo-secret")
+    community = 1000 + merchant.pk
+    VkConnectionFactory(merchant=merchant, access_token="vk-secret", group_id=community)
+    group = ProductGroupFactory(store=StoreFactory(merchant=merchant), name="Чай")
+    ProductFactory(store=group.store, group=group, name="Пуэр")
+    VkAlbumFactory(merchant=merchant, group_id=community, title="Чай")
+    VkItemFactory(merchant=merchant, group_id=community, title="Пуэр")
 
 
 OWNED_MODELS = [EvotorConnection, VkConnection, Store, ProductGroup, Product, VkAlbum, VkItem]
 
 
-def test_profile_shows_the_merchant_and_links(client):
-    user = UserFactory(full_name="Анна Петрова", phone="+79001234567")
-    client.force_login(user)
-
+def test_profile_shows_the_merchant_and_links(client, merchant):
     page = client.get("/profile").content.decode()
 
-    assert "Анна Петрова" in page and "+79001234567" in page and user.email in page
+    assert merchant.full_name in page and merchant.phone in page and merchant.email in page
     for link in ["/profile/edit", "/profile/change-password", "/profile/delete"]:
         assert f'href="{link}"' in page
 
@@ -42,78 +42,69 @@ def test_profile_pages_need_login(client):
         assert client.get(path)["Location"].startswith("/login?next=")
 
 
-def test_edit_saves_name_phone_and_mail_language(client):
-    user = UserFactory()
-    client.force_login(user)
-
+def test_edit_saves_name_phone_and_mail_language(client, merchant):
     response = client.post(
         "/profile/edit", {"full_name": "Иван Сидоров", "phone": "+7 (912) 000-11-22", "language": "en"}
     )
 
     assert response["Location"] == "/profile"
-    user.refresh_from_db()
-    assert (user.full_name, user.phone, user.language) == ("Иван Сидоров", "+7 (912) 000-11-22", "en")
+    merchant.refresh_from_db()
+    assert (merchant.full_name, merchant.phone, merchant.language) == ("Иван Сидоров", "+7 (912) 000-11-22", "en")
 
 
-def test_edit_rejects_a_bad_phone_and_keeps_the_old_one(client):
-    user = UserFactory(phone="+79001234567")
-    client.force_login(user)
+def test_edit_rejects_a_bad_phone_and_keeps_the_old_one(client, merchant):
+    phone = merchant.phone
 
     response = client.post("/profile/edit", {"full_name": "Иван", "phone": "12", "language": "ru"})
 
     assert response.status_code == 200
     assert "phone" in response.context["form"].errors
-    user.refresh_from_db()
-    assert user.phone == "+79001234567"
+    merchant.refresh_from_db()
+    assert merchant.phone == phone
 
 
-def test_edit_cannot_change_status_or_email(client):
-    user = UserFactory(email="shop@example.com")
-    client.force_login(user)
+def test_edit_cannot_change_status_or_email(client, merchant):
+    email = merchant.email
 
     client.post(
         "/profile/edit",
         {"full_name": "Иван", "phone": "", "language": "ru", "status": "suspended", "email": "x@example.com"},
     )
 
-    user.refresh_from_db()
-    assert (user.email, user.status) == ("shop@example.com", User.Status.ACTIVE)
+    merchant.refresh_from_db()
+    assert (merchant.email, merchant.status) == (email, User.Status.ACTIVE)
 
 
-def test_delete_asks_for_the_password_and_wrong_one_keeps_everything(client):
-    user = UserFactory()
-    give_merchant_data(user)
-    client.force_login(user)
+def test_delete_asks_for_the_password_and_wrong_one_keeps_everything(client, merchant):
+    give_merchant_data(merchant)
 
     assert 'name="password"' in client.get("/profile/delete").content.decode()
     response = client.post("/profile/delete", {"password": "not-my-password"})
 
     assert response.status_code == 200
     assert "Неверный пароль" in response.content.decode()
-    assert User.objects.filter(pk=user.pk).exists()
-    assert all(model.objects.filter(merchant=user).exists() for model in OWNED_MODELS)
+    assert User.objects.filter(pk=merchant.pk).exists()
+    assert all(model.objects.filter(merchant=merchant).exists() for model in OWNED_MODELS)
 
 
-def test_delete_removes_account_connections_tokens_and_catalog_but_not_others(client):
-    user = UserFactory()
+def test_delete_removes_account_connections_tokens_and_catalog_but_not_others(client, merchant):
     other = UserFactory()
-    give_merchant_data(user)
+    give_merchant_data(merchant)
     give_merchant_data(other)
-    client.force_login(user)
 
     response = client.post("/profile/delete", {"password": DEFAULT_PASSWORD})
 
     assert response["Location"] == "/login"
-    assert not User.objects.filter(pk=user.pk).exists()
-    assert not EmailAddress.objects.filter(user_id=user.pk).exists()
+    assert not User.objects.filter(pk=merchant.pk).exists()
+    assert not EmailAddress.objects.filter(user_id=merchant.pk).exists()
     for model in OWNED_MODELS:
-        assert not model.objects.filter(merchant_id=user.pk).exists(), model
+        assert not model.objects.filter(merchant_id=merchant.pk).exists(), model
         assert model.objects.filter(merchant=other).count() == 1, model
     assert "_auth_user_id" not in client.session
 
 
 def test_staff_cannot_delete_themselves_here(client):
-    staff = StaffFactory()
+    staff = UserFactory(staff=True)
     client.force_login(staff)
 
     page = client.get("/profile/delete")
@@ -126,22 +117,20 @@ def test_staff_cannot_delete_themselves_here(client):
 
 
 def test_profile_has_no_delete_link_for_staff(client):
-    client.force_login(StaffFactory())
+    client.force_login(UserFactory(staff=True))
 
     assert "/profile/delete" not in client.get("/profile").content.decode()
 
 
-def test_deleted_merchant_can_register_again_with_the_same_email(client, mailoutbox):
-    user = UserFactory(email="shop@example.com")
-    client.force_login(user)
+def test_deleted_merchant_can_register_again_with_the_same_email(client, merchant, mailoutbox):
     client.post("/profile/delete", {"password": DEFAULT_PASSWORD})
 
     password = "Sunflower-Market-42"
     response = client.post(
         "/register",
-        {"email": "shop@example.com", "full_name": "Анна", "phone": "+79001234567"}
+        {"email": merchant.email, "full_name": "Анна", "phone": "+79001234567"}
         | {"password1": password, "password2": password},
     )
 
     assert response["Location"] == "/confirm-email"
-    assert User.objects.get(email="shop@example.com").status == User.Status.PENDING
+    assert User.objects.get(email=merchant.email).status == User.Status.PENDING

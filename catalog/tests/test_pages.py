@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.tests.factories import StaffFactory, UserFactory
+from accounts.tests.factories import UserFactory
 from catalog.models import Product
 from catalog.tests.factories import ProductFactory, ProductGroupFactory, StoreFactory
 
@@ -12,18 +12,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def merchant(client):
-    user = UserFactory()
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def store(merchant):
     return StoreFactory(merchant=merchant, name="Магазин у дома", sync_enabled=False)
 
 
-def test_catalog_goes_to_stores(client, merchant):
+def test_catalog_redirects_to_the_stores_page(client, merchant):
     response = client.get("/catalog")
     assert response.status_code == 302 and response.url == "/catalog/stores"
 
@@ -82,7 +75,7 @@ def test_another_merchants_ids_are_404(client, merchant, store):
 
 
 def test_staff_get_404_too_on_merchant_pages(client, store):
-    client.force_login(StaffFactory())
+    client.force_login(UserFactory(staff=True))
     assert client.get(f"/catalog/stores/{store.pk}/products").status_code == 404
 
 

@@ -162,7 +162,7 @@ def test_401_marks_the_connection_broken_with_a_readable_reason(evotor_emulator,
     assert not Store.objects.exists()
 
 
-def test_429_then_success(evotor_emulator, connection, catalog):
+def test_refresh_waits_out_429s_and_reads_the_whole_catalog(evotor_emulator, connection, catalog):
     evotor_emulator.rate_limit_after(3, times=2, reset=0)
     result = refresh_catalog(merchant=connection.merchant)
     assert result.ok

@@ -3,7 +3,6 @@
 import pytest
 from django.core.cache import cache
 
-from accounts.tests.factories import UserFactory
 from catalog.models import Product, ProductGroup, Store
 from catalog.services import refresh_catalog
 from catalog.triggers import refresh_soon_key
@@ -13,14 +12,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def merchant(client, evotor_emulator):
-    user = UserFactory()
+def merchant(merchant, evotor_emulator):
+    """The logged-in merchant, with an Evotor catalog read once (nothing picked for VK yet)."""
     ids = evotor_emulator.add_merchant(token="tok-pick", seed=3, stores=1, groups=2, products=30, image_share=0.5)
-    EvotorConnectionFactory(merchant=user, token="tok-pick", evotor_user_id=ids["user_id"])
-    refresh_catalog(merchant=user)
-    cache.delete(refresh_soon_key(user.pk, "selection"))
-    client.force_login(user)
-    return user
+    EvotorConnectionFactory(merchant=merchant, token="tok-pick", evotor_user_id=ids["user_id"])
+    refresh_catalog(merchant=merchant)
+    cache.delete(refresh_soon_key(merchant.pk, "selection"))
+    return merchant
 
 
 def test_switching_a_store_on_reads_the_pictures_of_its_products(client, merchant, django_capture_on_commit_callbacks):

@@ -72,20 +72,28 @@ class EvotorLinkConflict(Exception):
 
 
 def evotor_link_user(*, merchant, evotor_user_id: str) -> EvotorConnection:
-    """Tie an Evotor user to the merchant's account (idempotent); raises EvotorLinkConflict otherwise."""
+    """Tie an Evotor user to the merchant's account (idempotent); raises EvotorLinkConflict otherwise.
+
+    Callers serialize the calls for one Evotor user (the webhooks hold its lock row). No locking read looks
+    for a row that may be missing: on MariaDB that takes a gap lock, and two links at once deadlocked (1213).
+    A connection made for the merchant meanwhile ends in IntegrityError (one per merchant) for the caller."""
     with transaction.atomic():
-        owner = EvotorConnection.objects.select_for_update().filter(evotor_user_id=evotor_user_id).first()
+        owner = EvotorConnection.objects.filter(evotor_user_id=evotor_user_id).first()
         if owner is not None:
             if owner.merchant_id != merchant.pk:
                 raise EvotorLinkConflict("evotor_user")
             return owner
-        connection, _created = EvotorConnection.objects.select_for_update().get_or_create(
-            merchant=merchant, defaults={"source": EvotorConnection.Source.WEBHOOK}
-        )
-        if connection.evotor_user_id and connection.evotor_user_id != evotor_user_id:
-            raise EvotorLinkConflict("account")
-        connection.evotor_user_id = evotor_user_id
-        connection.save(update_fields=["evotor_user_id"])
+        existing = EvotorConnection.objects.filter(merchant=merchant).values_list("pk", flat=True).first()
+        if existing is None:
+            connection = EvotorConnection.objects.create(
+                merchant=merchant, evotor_user_id=evotor_user_id, source=EvotorConnection.Source.WEBHOOK
+            )
+        else:
+            connection = EvotorConnection.objects.select_for_update().get(pk=existing)
+            if connection.evotor_user_id and connection.evotor_user_id != evotor_user_id:
+                raise EvotorLinkConflict("account")
+            connection.evotor_user_id = evotor_user_id
+            connection.save(update_fields=["evotor_user_id"])
     logger.info("evotor user linked", extra={"merchant_id": merchant.pk})
     return connection
 

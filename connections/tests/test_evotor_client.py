@@ -90,7 +90,7 @@ def test_network_error_is_transient():
     assert client.request_count == 2
 
 
-def test_images_and_download(evotor_emulator):
+def test_product_images_are_listed_and_download_as_pictures(evotor_emulator):
     ids = evotor_emulator.add_merchant(stores=1, products=10, image_share=1.0)
     client = EvotorClient("tok-1")
     images = client.product_images(ids["stores"][0], ids["images"][0])

@@ -10,13 +10,6 @@ from connections.tests.factories import EvotorConnectionFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def merchant(client):
-    user = UserFactory()
-    client.force_login(user)
-    return user
-
-
 def test_card_says_not_connected_and_offers_the_form(client, merchant):
     page = client.get("/connections").content.decode()
     assert "Не подключено" in page
@@ -107,6 +100,5 @@ def test_test_without_a_connection_says_so(client, merchant):
 
 def test_pages_need_login_and_post(client):
     assert client.post("/connections/evotor/test").status_code == 302
-    user = UserFactory()
-    client.force_login(user)
+    client.force_login(UserFactory())
     assert client.get("/connections/evotor/disconnect").status_code == 405

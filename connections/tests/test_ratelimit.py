@@ -78,7 +78,8 @@ def test_acquire_waits_for_a_slot(tmp_path, limit):
 
 
 def test_a_redis_outage_is_a_transient_vk_error(vk_emulator):
-    from connections.vk.client import VkClient, VkTransientError
+    from connections.vk.client import VkClient
+    from connections.vk.errors import VkTransientError
 
     limiter = RedisRateLimiter("redis://127.0.0.1:1/0", limit=3, window=1.1)
     client = VkClient(TEST_TOKEN, rate_limiter=limiter)

@@ -7,15 +7,13 @@ import pytest
 from PIL import Image
 
 from connections.ratelimit import FileRateLimiter
-from connections.vk.client import (
+from connections.vk.client import VkCall, VkClient, execute_code
+from connections.vk.errors import (
     PERMANENT_REASONS,
     VkApiError,
-    VkCall,
-    VkClient,
     VkConnectionBroken,
     VkRateLimitReached,
     VkTransientError,
-    execute_code,
 )
 from emulators.vk.fixtures import TEST_GROUP_ID, TEST_TOKEN
 

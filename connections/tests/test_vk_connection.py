@@ -5,17 +5,10 @@ from django.db import connection as db
 
 from accounts.tests.factories import UserFactory
 from connections.models import VkConnection
-from connections.tests.factories_vk import VkConnectionFactory
+from connections.tests.factories import VkConnectionFactory
 from emulators.vk.fixtures import TEST_GROUP_ID, TEST_TOKEN
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def merchant(client):
-    user = UserFactory()
-    client.force_login(user)
-    return user
 
 
 @pytest.mark.parametrize("community", ["evoshop", "https://vk.com/evoshop", "club7001", "-7001", "7001", "@evoshop"])

@@ -7,19 +7,11 @@ import pytest
 import requests
 from django.utils import timezone
 
-from accounts.tests.factories import UserFactory
 from connections.models import VkConnection
 from connections.vk import services as services_vk
-from connections.vk.client import VkConnectionBroken
+from connections.vk.errors import VkConnectionBroken
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def merchant(client):
-    user = UserFactory()
-    client.force_login(user)
-    return user
 
 
 def start(client, community="evoshop"):

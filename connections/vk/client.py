@@ -1,15 +1,15 @@
-"""The only code in EvoSync that talks to VK: the API (api.vk.ru) and VK ID's OAuth endpoint.
+"""The only code in EvoSync that talks to VK's API (api.vk.ru); VK ID's OAuth is in `vk_id`.
 
 `VkClient(token).call("market.get", owner_id=-1, count=200)` returns VK's `response`;
 `batch([VkCall(...), ...])` packs up to 25 calls into one `execute` and returns a VkResult per
 call, in order. Every request first takes a slot from the per-token rate limiter shared by all
 processes; transient failures are retried with a bounded backoff. Tokens never reach the logs.
+What VK's errors mean, and the kinds raised: `errors`.
 """
 
 import json
 import logging
 import mimetypes
-import secrets
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,110 +20,17 @@ import requests
 from django.conf import settings
 
 from connections.ratelimit import RateLimiter, RateLimiterError, default_rate_limiter, token_key
+from connections.vk.errors import (
+    REFUSED_CODES,
+    TRANSIENT_CODES,
+    VkApiError,
+    VkTransientError,
+    raise_for_error,
+)
 
 logger = logging.getLogger(__name__)
 
 EXECUTE_LIMIT = 25
-TRANSIENT_CODES = {6, 9, 10, 36}
-# VK refused the whole request before running any of it: resending can never do a thing twice.
-REFUSED_CODES = {6}
-RATE_LIMIT_CODE = 29
-PERMANENT_REASONS = {
-    5: "VK не принимает токен: он истёк или был отозван. Подключите VK заново.",
-    14: "VK требует ввести капчу. Откройте VK в браузере, выполните проверку и повторите позже.",
-    15: "Доступ запрещён: у пользователя нет прав на товары этого сообщества.",
-    17: "VK требует подтвердить вход. Войдите в VK в браузере и подключите VK заново.",
-    27: "Это токен сообщества, а для товаров нужен токен пользователя — администратора сообщества.",
-    203: "Нет доступа к сообществу: пользователь токена не является его администратором.",
-    205: "Нет доступа к товарам сообщества.",
-    1438: "В сообществе не включены товары. Включите раздел «Товары» в настройках сообщества.",
-    1525: "Магазин сообщества отключён в VK.",
-    1526: "Услуги магазина сообщества отключены в VK.",
-}
-# What a per-item error means, in the merchant's words (shown beside the item that VK refused).
-VK_REASONS = {
-    1: "Неизвестная ошибка VK",
-    6: "Слишком много запросов в секунду",
-    9: "VK ограничил частые одинаковые действия",
-    10: "Внутренняя ошибка VK",
-    13: "VK не смог выполнить пакет запросов",
-    100: "VK не принял один из параметров товара",
-    1402: "Подборка не найдена в VK",
-    1403: "Товар не найден в VK (удалён вручную)",
-    1404: "Товар уже в подборке",
-    1405: "В магазине VK слишком много товаров",
-    1406: "В подборке VK слишком много товаров",
-    1407: "В магазине VK слишком много подборок",
-    1408: "VK не разрешает ссылки в описании",
-    1429: "Размеры товара указаны не полностью",
-    1433: "VK не принял фото товара",
-    1434: "VK не принял фото товара",
-    1435: "VK не принял фото товара",
-}
-
-
-def breaks_connection(code) -> bool:
-    """Whether VK's error code means the token or the community cannot be used any more (also inside execute)."""
-    return code in PERMANENT_REASONS
-
-
-def reason_in_words(error) -> str:
-    """A VK error as the merchant reads it: what it means, then VK's code and message."""
-    code = getattr(error, "code", None)
-    words = getattr(error, "reason", "") or VK_REASONS.get(code, "")
-    message = getattr(error, "message", "") or str(error)
-    return f"{words} (код {code}: {message})" if words else f"Ошибка VK {code}: {message}"
-
-
-class VkError(Exception):
-    """Anything that went wrong talking to VK.
-
-    `permanent`: True when the connection itself cannot be used any more (the caller marks it broken and
-    does not retry); False when trying again later may work. Callers decide on this flag, never on a text."""
-
-    permanent = False
-
-
-class VkApiError(VkError):
-    """VK refused one call (e.g. 100 invalid parameter, 1403 item not found): record it and go on."""
-
-    def __init__(self, code: int, message: str, method: str = ""):
-        self.code = code
-        self.message = message
-        self.method = method
-        super().__init__(f"VK error {code} in {method or 'call'}: {message}")
-
-    @property
-    def transient(self) -> bool:
-        return self.code in TRANSIENT_CODES
-
-
-class VkTransientError(VkError):
-    """VK or the network failed for a while (6, 9, 10, 36, HTTP 5xx, timeouts) even after retries."""
-
-
-class VkRateLimitReached(VkError):
-    """Error 29: the daily quota of a method is spent. Stop the run and resume later."""
-
-
-class VkConnectionBroken(VkError):
-    """The token or the community cannot be used any more; `.reason` says why, in Russian."""
-
-    permanent = True
-
-    def __init__(self, code: int, reason: str):
-        self.code = code
-        self.reason = reason
-        super().__init__(f"VK error {code}: {reason}")
-
-
-class VkOAuthError(VkError):
-    """VK ID refused to issue or refresh a token."""
-
-    def __init__(self, error: str, description: str = ""):
-        self.error = error
-        self.description = description
-        super().__init__(f"VK ID: {error} {description}".strip())
 
 
 @dataclass(frozen=True)
@@ -158,16 +65,6 @@ def execute_code(calls: list[VkCall]) -> str:
     """The VKScript program that runs `calls` in order and returns their answers as a list."""
     parts = [f"API.{call.method}({json.dumps(encode_params(call.params), ensure_ascii=False)})" for call in calls]
     return "return [" + ",".join(parts) + "];"
-
-
-def raise_for_error(error: dict, method: str):
-    code = int(error.get("error_code") or 0)
-    message = str(error.get("error_msg") or "")
-    if breaks_connection(code):
-        raise VkConnectionBroken(code, PERMANENT_REASONS[code])
-    if code == RATE_LIMIT_CODE:
-        raise VkRateLimitReached(f"VK: дневной лимит запросов исчерпан ({method}). Продолжим позже.")
-    raise VkApiError(code, message, method)
 
 
 class VkClient:
@@ -279,9 +176,17 @@ class VkClient:
         return answer.text
 
     def save_product_photo(self, upload_response: str) -> int:
-        """market.saveProductPhoto (one request: the reference says never inside execute); the photo_id."""
-        saved = self.call("market.saveProductPhoto", upload_response=upload_response)
-        return int(saved["photo_id"])
+        """market.saveProductPhoto (one request: the reference says never inside execute); the photo_id.
+
+        An upload response is saved once: when the answer is lost it is not sent again (VK refuses a reused
+        one); the VkTransientError tells the caller to upload the picture afresh."""
+        self.method_counts["market.saveProductPhoto"] += 1
+        payload = self._request(
+            "market.saveProductPhoto", encode_params({"upload_response": upload_response}), resend_when_unsure=False
+        )
+        if "error" in payload:
+            raise_for_error(payload["error"], "market.saveProductPhoto")
+        return int(payload["response"]["photo_id"])
 
     def _upload(self, url: str, files: dict) -> requests.Response:
         """POST the file to VK's upload server, retrying network trouble and HTTP 5xx (bounded)."""
@@ -330,64 +235,3 @@ class VkClient:
         if response.status_code >= 500:
             raise VkTransientError(f"HTTP {response.status_code} from {what}")
         return response
-
-
-@dataclass(frozen=True)
-class VkTokens:
-    access_token: str
-    refresh_token: str
-    expires_in: int
-    user_id: int | None
-    device_id: str
-
-
-class VkIdClient:
-    """VK ID's token endpoint: exchange an authorization code (PKCE) or a refresh token."""
-
-    def __init__(self, *, token_url: str | None = None, client_id: str | None = None, session=None, timeout=None):
-        self.token_url = token_url or settings.VK_ID_TOKEN_URL
-        self.client_id = client_id if client_id is not None else settings.VK_ID_CLIENT_ID
-        self.session = session or requests.Session()
-        self.timeout = timeout if timeout is not None else settings.VK_REQUEST_TIMEOUT_SECONDS
-
-    def exchange_code(self, *, code: str, code_verifier: str, redirect_uri: str, device_id: str, state: str):
-        form = {
-            "grant_type": "authorization_code",
-            "code": code,
-            "code_verifier": code_verifier,
-            "redirect_uri": redirect_uri,
-            "device_id": device_id,
-            "state": state,
-        }
-        return self._token(form, device_id)
-
-    def refresh(self, *, refresh_token: str, device_id: str) -> VkTokens:
-        form = {
-            "grant_type": "refresh_token",
-            "refresh_token": refresh_token,
-            "device_id": device_id,
-            "state": secrets.token_urlsafe(24),
-        }
-        return self._token(form, device_id)
-
-    def _token(self, form: dict, device_id: str) -> VkTokens:
-        try:
-            response = self.session.post(
-                self.token_url, data={**form, "client_id": self.client_id}, timeout=self.timeout
-            )
-            body = response.json()
-        except requests.RequestException as exc:
-            raise VkTransientError(f"network error calling VK ID: {type(exc).__name__}")
-        except ValueError:
-            raise VkTransientError(f"VK ID answered HTTP {response.status_code} without JSON")
-        if response.status_code >= 500:
-            raise VkTransientError(f"HTTP {response.status_code} from VK ID")
-        if "error" in body or "access_token" not in body:
-            raise VkOAuthError(str(body.get("error", "invalid_response")), str(body.get("error_description", "")))
-        return VkTokens(
-            access_token=body["access_token"],
-            refresh_token=body.get("refresh_token", ""),
-            expires_in=int(body.get("expires_in") or 0),
-            user_id=int(body["user_id"]) if body.get("user_id") else None,
-            device_id=device_id,
-        )

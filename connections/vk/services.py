@@ -1,12 +1,14 @@
 """Writes and checks on the merchant's VK connection: save, test, disconnect, OAuth tokens.
 
-Everything that needs VK goes through `connections.vk.client`. `vk_client_for(connection=...)` is
-the one factory other parts use: it refreshes an OAuth token that is about to expire first.
+Everything that needs VK goes through `connections.vk.client` (the API) and `connections.vk.vk_id`
+(VK ID's tokens). `vk_client_for(connection=...)` is the one factory other parts use: it refreshes
+an OAuth token that is about to expire first.
 `run_with_vk(connection=..., action=...)` also retries once after a refresh on error 5 and
 marks the connection broken, with the reason in words, on a permanent error.
 """
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,20 +20,17 @@ from django.utils import timezone
 
 from connections.models import VkConnection
 from connections.state import mark_broken, mark_ok
-from connections.vk.client import (
-    VkApiError,
-    VkClient,
-    VkConnectionBroken,
-    VkError,
-    VkIdClient,
-    VkOAuthError,
-    VkTokens,
-)
+from connections.vk.client import VkClient
+from connections.vk.errors import VkApiError, VkConnectionBroken, VkError, VkOAuthError
+from connections.vk.vk_id import VkIdClient, VkTokens
+from core.numbers import ascii_int, is_ascii_int
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+SCREEN_NAME = re.compile(r"[A-Za-z0-9_.]{1,100}", re.ASCII)
 
 COMMUNITY_NOT_FOUND = "Сообщество «{ref}» не найдено в VK. Укажите его id или короткое имя (адрес)."
+NOT_A_COMMUNITY = "«{text}» — не id и не короткое имя сообщества VK. Укажите, например, club123 или myshop."
 REFRESH_FAILED = "VK ID не обновил токен ({error}). Подключите VK заново."
 
 
@@ -55,23 +54,28 @@ class VkIdentity:
 
 
 def community_ref(text: str) -> str:
-    """The id or short name out of what a merchant pastes: `club123`, `https://vk.com/shop`, `-123`, `shop`."""
-    ref = text.strip().rstrip("/")
+    """The id or short name out of what a merchant pastes: `club123`, `https://vk.com/shop`, `-123`, `shop`.
+
+    "" when it names none: ids are ASCII digits (`²` is not one), short names Latin letters, digits, `_` and `.`."""
+    ref = text.strip().split("?", 1)[0].split("#", 1)[0].rstrip("/")
     for prefix in ("https://", "http://", "m.vk.com/", "vk.com/", "vk.ru/", "www."):
         if ref.startswith(prefix):
             ref = ref[len(prefix) :]
     ref = ref.removeprefix("vk.com/").removeprefix("vk.ru/").removeprefix("@")
-    if ref.lstrip("-").isdigit():
-        return str(abs(int(ref)))
+    number = ascii_int(ref, signed=True)
+    if number is not None:
+        return str(abs(number))
     for prefix in ("club", "public", "event"):
-        if ref.startswith(prefix) and ref[len(prefix) :].isdigit():
-            return ref[len(prefix) :]
-    return ref
+        if ref.startswith(prefix) and is_ascii_int(ref[len(prefix) :]):
+            return str(int(ref[len(prefix) :]))
+    return ref if SCREEN_NAME.fullmatch(ref) else ""
 
 
 def identify(client: VkClient, community: str) -> VkIdentity:
     """Whose token it is and which community `community` names (resolved to its id)."""
     ref = community_ref(community)
+    if not ref and community.strip():
+        raise VkSetupError(NOT_A_COMMUNITY.format(text=community.strip()[:60]))
     if not ref:
         raise VkSetupError("Укажите сообщество VK: его id или короткое имя.")
     user = client.call("users.get")[0]

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from connections.models import VkConnection
 from connections.vk import services as services_vk
-from connections.vk.client import VkError, VkIdClient
+from connections.vk.errors import VkError
+from connections.vk.vk_id import VkIdClient
 
 OAUTH_SESSION_KEY = "vk_oauth"
 

@@ -73,6 +73,9 @@ class EvotorEmulator(EvotorState, EvotorFaults):
         return [body]
 
     def _image(self, path: str):
+        fault = self._take_image_fault(path)
+        if fault is not None:
+            return fault.status, [("Content-Type", "text/plain")], b"Injected fault"
         name = path.rsplit("/", 1)[-1]
         image_id, _, extension = name.partition(".")
         if extension not in ("png", "jpg") or not self._image_exists(image_id):
@@ -132,7 +135,7 @@ class EvotorEmulator(EvotorState, EvotorFaults):
     def _dispatch(self, merchant: Merchant, parts: list[str], query: dict, environ):
         with self._lock:
             if parts == ["stores"]:
-                return self._page(merchant.stores, query)
+                return self._page(merchant.stores, query, path="/stores")
             if len(parts) < 2 or parts[0] != "stores" or parts[1] not in merchant.stores:
                 return 404, "Not found"
             store_id = parts[1]
@@ -140,11 +143,11 @@ class EvotorEmulator(EvotorState, EvotorFaults):
             if not rest:
                 return 200, merchant.stores[store_id]
             if rest == ["product-groups"]:
-                return self._page(merchant.groups[store_id], query)
+                return self._page(merchant.groups[store_id], query, path="/" + "/".join(parts))
             if rest[0] == "product-groups" and len(rest) == 2 and rest[1] in merchant.groups[store_id]:
                 return 200, merchant.groups[store_id][rest[1]]
             if rest == ["products"]:
-                return self._page(merchant.products[store_id], query)
+                return self._page(merchant.products[store_id], query, path="/" + "/".join(parts))
             if rest[0] == "products" and len(rest) >= 2 and rest[1] in merchant.products[store_id]:
                 if len(rest) == 2:
                     return 200, merchant.products[store_id][rest[1]]
@@ -161,7 +164,7 @@ class EvotorEmulator(EvotorState, EvotorFaults):
         host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
         return f"{environ.get('wsgi.url_scheme', 'http')}://{host}"
 
-    def _page(self, objects: dict, query: dict) -> tuple[int, dict | str]:
+    def _page(self, objects: dict, query: dict, path: str = "") -> tuple[int, dict | str]:
         """One page in id order; the cursor is the last id handed out (opaque to clients)."""
         key = id(objects)  # one dict per merchant/store and kind; the cache is dropped on every write
         ids = self._sorted_ids.get(key)
@@ -174,6 +177,9 @@ class EvotorEmulator(EvotorState, EvotorFaults):
             except (ValueError, UnicodeDecodeError):
                 return 400, "Invalid cursor"
             start = bisect.bisect_right(ids, after)
+        failed = self._page_fault(path, start // self.page_size + 1) if path else None
+        if failed:
+            return failed, "Injected fault on this page"
         chunk = ids[start : start + self.page_size]
         items = [objects[i] for i in chunk]
         more = start + self.page_size < len(ids)

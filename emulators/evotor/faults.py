@@ -2,7 +2,8 @@
 
 Hooks queue faults for the next requests (`fail_next` an HTTP status, `malformed_next`, `slow_next`,
 `rate_limit_after` for 429s), fail one store (`fail_store`: 402) or a token (`revoke_token`: 401,
-`forbid`: 403); `clear_faults` ends them. The app takes the next fault as each request arrives.
+`forbid`: 403), or one page in the middle of a list (`fail_page`); `clear_faults` ends them. The app
+takes the next fault as each request arrives.
 """
 
 from collections import deque
@@ -19,6 +20,15 @@ class _Fault:
     delay: float = 0.0
 
 
+@dataclass
+class _PageFault:
+    page: int
+    status: int
+    path: str
+    times: int | None  # None: until clear_faults
+    hits: int = 0
+
+
 class EvotorFaults:
     """The fault hooks of `EvotorEmulator` (a mixin: it shares the emulator's lock, merchants and request count)."""
 
@@ -26,6 +36,7 @@ class EvotorFaults:
         self._store_status: dict[str, int] = {}  # store_id -> forced HTTP status (402 ...)
         self._faults: deque[_Fault] = deque()
         self._rate_limit_after: tuple[int, int, int] | None = None  # (after, times, reset)
+        self._page_faults: list[_PageFault] = []
 
     def fail_store(self, store_id: str, status: int = 402) -> None:
         """Every request under this store answers `status` (402: app not paid/installed there)."""
@@ -44,7 +55,9 @@ class EvotorFaults:
         self._merchant(token).forbidden = forbidden
 
     def fail_next(self, status: int, times: int = 1, path: str | None = None, reset: int = 0) -> None:
-        """The next `times` API requests (whose path contains `path`) answer `status`."""
+        """The next `times` API requests (whose path contains `path`) answer `status`.
+
+        A picture's download fails only when `path` names it (e.g. `path="/images/<id>"`)."""
         self._faults.append(_Fault(status=status, times=times, path=path, reset=reset))
 
     def malformed_next(self, times: int = 1, path: str | None = None) -> None:
@@ -63,6 +76,18 @@ class EvotorFaults:
         self._faults.clear()
         self._store_status.clear()
         self._rate_limit_after = None
+        self._page_faults.clear()
+
+    def _take_image_fault(self, path: str) -> _Fault | None:
+        """A fault queued for this picture's path by name (`fail_next(404, path="/images/…")`); others pass by."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.path and fault.path in path and not fault.delay and not fault.malformed:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
 
     def _take_fault(self, path: str) -> _Fault | None:
         with self._lock:
@@ -76,4 +101,23 @@ class EvotorFaults:
                     if fault.times <= 0:
                         self._faults.remove(fault)
                     return fault
+        return None
+
+    def fail_page(self, page: int, status: int = 503, *, path: str = "/products", times: int | None = None):
+        """Page `page` (1: the first) of the lists whose path contains `path` answers `status`, `times` times
+        (None: until `clear_faults`), while the pages around it answer. The fault's `hits` counts its answers."""
+        fault = _PageFault(page=page, status=status, path=path, times=times)
+        with self._lock:
+            self._page_faults.append(fault)
+        return fault
+
+    def _page_fault(self, path: str, page: int) -> int | None:
+        """The status page `page` of `path` must answer instead of the page, if a `fail_page` says so."""
+        with self._lock:
+            for fault in self._page_faults:
+                if fault.page == page and fault.path in path:
+                    fault.hits += 1
+                    if fault.times is not None and fault.hits >= fault.times:
+                        self._page_faults.remove(fault)
+                    return fault.status
         return None

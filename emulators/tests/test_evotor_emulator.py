@@ -76,7 +76,7 @@ def test_products_come_in_cursor_pages_with_rate_limit_headers(evotor_emulator):
     assert evotor_emulator.request_counts["GET /stores/{store_id}/products"] == 3
 
 
-def test_402_store_and_injected_faults(evotor_emulator):
+def test_fault_hooks_fail_one_store_the_next_requests_and_after_n_requests(evotor_emulator):
     ids = evotor_emulator.add_merchant(products=5)
     first, second = ids["stores"]
     evotor_emulator.fail_store(first, 402)

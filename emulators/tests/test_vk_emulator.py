@@ -1,6 +1,7 @@
 """The VK emulator answers like VK: checks, envelopes, limits, execute, photos, faults."""
 
 import io
+import time
 
 import pytest
 import requests
@@ -224,7 +225,7 @@ def test_groups_get_by_id_resolves_screen_name_with_market_and_admin(vk_emulator
     assert api(vk_emulator, "groups.getById", group_id="nosuch")["error"]["error_code"] == 100
 
 
-def test_injected_faults(vk_emulator):
+def test_fail_next_http_error_next_and_delay_next_hit_the_next_requests(vk_emulator):
     vk_emulator.fail_next("users.get", 9, times=2)
     vk_emulator.http_error_next(503)
     assert requests.post(f"{vk_emulator.base_url}/method/users.get", data={"v": "5.199"}, timeout=10).status_code == 503
@@ -254,3 +255,71 @@ def test_chaos_fails_a_share_of_requests_in_three_ways_and_a_lost_answer_still_d
     assert seen == {"http_502_before", "error_10_before", "answer_lost_after"}
     vk_emulator.chaos(0)
     assert api(vk_emulator, "users.get")["response"][0]["id"] == 501
+
+
+def add_in_execute(emu, name):
+    code = (
+        f'return [API.market.add({{"owner_id": {OWNER}, "name": "{name}", "description": "Листовой чай, 100 г",'
+        f' "category_id": 101, "sku": "{name}"}})];'
+    )
+    return requests.post(
+        f"{emu.base_url}/method/execute", data={"v": "5.199", "access_token": TEST_TOKEN, "code": code}, timeout=10
+    )
+
+
+def made(emu, sku):
+    return [item for item in emu.shop(TEST_GROUP_ID).items.values() if item.sku == sku]
+
+
+def test_refuse_next_refuses_the_whole_request_that_calls_the_method_and_does_nothing(vk_emulator):
+    vk_emulator.refuse_next("market.add", 6, skip=1)
+    assert api(vk_emulator, "users.get")["response"]  # calls no market.add: neither refused nor counted
+    assert "response" in add_in_execute(vk_emulator, "Чай первый").json()  # the one skipped
+    refused = add_in_execute(vk_emulator, "Чай второй").json()
+    assert refused["error"]["error_code"] == 6 and made(vk_emulator, "Чай второй") == []
+    assert "response" in add_in_execute(vk_emulator, "Чай второй").json()  # once only
+    assert len(made(vk_emulator, "Чай второй")) == 1
+
+
+def test_lose_answer_next_does_the_work_and_answers_502(vk_emulator):
+    vk_emulator.lose_answer_next("market.add", skip=1)
+    assert add_in_execute(vk_emulator, "Чай первый").status_code == 200
+    lost = add_in_execute(vk_emulator, "Чай второй")
+    assert lost.status_code == 502
+    assert len(made(vk_emulator, "Чай второй")) == 1  # VK made it all the same
+    assert vk_emulator.request_log[-1]["answer_lost"] is True
+    assert add_in_execute(vk_emulator, "Чай третий").status_code == 200
+
+
+def test_on_request_runs_before_the_work_of_a_request_calling_the_method(vk_emulator):
+    item_id = add_item(vk_emulator)
+    vk_emulator.on_request("market.edit", lambda: vk_emulator.delete_item_by_hand(TEST_GROUP_ID, item_id))
+    assert api(vk_emulator, "market.getById", item_ids=f"{OWNER}_{item_id}")["response"]["count"] == 1  # not yet
+    code = f'return [API.market.edit({{"owner_id": {OWNER}, "item_id": {item_id}, "price": 5}})];'
+    answer = api(vk_emulator, "execute", code=code)
+    assert answer["response"] == [False] and answer["execute_errors"][0]["error_code"] == 1403
+
+
+def test_delay_next_can_wait_for_a_method_and_the_late_request_is_still_done(vk_emulator):
+    vk_emulator.delay_next(0.5, method="market.add")
+    assert api(vk_emulator, "users.get")["response"]  # not delayed: it calls no market.add
+    late = {"v": "5.199", "access_token": TEST_TOKEN, "owner_id": OWNER, "name": "Чай поздний"}
+    late |= {"description": "Листовой чай, 100 г", "category_id": 101, "sku": "late"}
+    with pytest.raises(requests.Timeout):
+        requests.post(f"{vk_emulator.base_url}/method/market.add", data=late, timeout=0.1)
+    for _ in range(40):  # bounded: the emulator finishes the late request on its own
+        if made(vk_emulator, "late"):
+            break
+        time.sleep(0.05)
+    assert len(made(vk_emulator, "late")) == 1
+
+
+def test_clear_faults_ends_every_queued_fault_and_the_chaos(vk_emulator):
+    vk_emulator.refuse_next("*", 10, times=5)
+    vk_emulator.lose_answer_next(times=5)
+    vk_emulator.fail_next("users.get", 9)
+    vk_emulator.http_error_next(502)
+    vk_emulator.chaos(1.0)
+    vk_emulator.clear_faults()
+    assert api(vk_emulator, "users.get")["response"][0]["id"] == 501
+    assert add_in_execute(vk_emulator, "Чай").status_code == 200

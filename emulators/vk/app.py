@@ -7,6 +7,8 @@ is the photo upload server; `/authorize` and `/oauth2/auth` emulate VK ID.
 
 The emulator is this class plus its mixins: `state.VkState` (the data and its set-up) and
 `faults.VkFaults` (fault hooks). API methods run in `methods`, `execute`'s code is read by `vkscript`.
+Over 300 lines on purpose: one request's path, from routing and admission (token, rate limit,
+faults) through `execute` to the answer, plus the upload server that answers beside it.
 """
 
 import hashlib
@@ -116,7 +118,7 @@ class VkEmulator(VkState, VkFaults):
 
     def _api_request(self, environ, start_response, method: str):
         arrived = time.time()
-        http_status, delay = self._take_request_faults()
+        http_status = self._take_http_fault()
         chaos = self._chaos_fault()
         if chaos == "http_502_before":
             http_status = 502
@@ -128,6 +130,7 @@ class VkEmulator(VkState, VkFaults):
             self._log(entry)
             return raw_response(start_response, f"{http_status} Server Error", b"<html>Server error</html>")
         params, problem = request_params(environ)
+        due = self._take_request_faults(vkscript.methods_in(method, params))
         paused = False
         try:
             if params is None:
@@ -135,18 +138,24 @@ class VkEmulator(VkState, VkFaults):
             entry["params"] = {k: v for k, v in params.items() if k != "access_token"}
             caller = self._admit(environ, params, arrived)  # checked as the request arrives, like VK
             entry["user_id"] = caller.user_id
-            self._pause(delay)
+            self._pause(due.delay)
             paused = True
+            for callback in due.callbacks:
+                callback()
             if chaos == "error_10_before":
                 raise VkFault(10, "Internal server error")
+            if due.error_code:
+                raise VkFault(due.error_code, "injected by the emulator")
             payload = self._answer(method, params, caller, entry)
         except VkFault as fault:
             entry["error_code"] = fault.code
             payload = {"error": self._error_body(fault, method, params or {})}
         if not paused:
-            self._pause(delay)
+            self._pause(due.delay)
+        if due.lose_answer:
+            entry["answer_lost"] = True
         self._log(entry)
-        if chaos == "answer_lost_after":
+        if chaos == "answer_lost_after" or due.lose_answer:
             return raw_response(start_response, "502 Bad Gateway", b"<html>Bad gateway</html>")
         return json_response(start_response, payload)
 

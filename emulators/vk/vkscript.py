@@ -154,6 +154,17 @@ def parse(code: str) -> tuple[list[tuple[str, dict]], bool]:
     return _Parser(code or "").program()
 
 
+def methods_in(method: str, params: dict | None) -> set[str]:
+    """The API methods a request calls: its own, and for execute the calls in its code (if it parses)."""
+    if method != "execute" or not params:
+        return {method}
+    try:
+        calls, _ = parse(params.get("code", ""))
+    except VkFault:
+        return {method}
+    return {method, *(name for name, _ in calls)}
+
+
 def as_param(value) -> str:
     """A literal argument as VK sees it over HTTP: lists comma-joined, booleans 0/1."""
     if isinstance(value, bool):

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "allauth",
     "allauth.account",
     "guardian",
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "evosync.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -179,5 +181,6 @@ from .accounts import *  # noqa: E402,F403
 from .celery import *  # noqa: E402,F403
 from .evotor import *  # noqa: E402,F403
 from .logging import *  # noqa: E402,F403
+from .security import *  # noqa: E402,F403
 from .sync import *  # noqa: E402,F403
 from .vk import *  # noqa: E402,F403

@@ -1,6 +1,8 @@
 """Accounts, mail and SMS settings."""
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
+from python_ipware import IpWare
 
 env = environ.Env()
 
@@ -52,6 +54,22 @@ AXES_USERNAME_CALLABLE = "accounts.axes.attempted_login"
 AXES_LOCKOUT_CALLABLE = "accounts.axes.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+
+# The reverse proxies in front of `web` (README, "Behind a proxy"). Login throttling (axes) and allauth's rate
+# limits key on the client's address: behind a proxy REMOTE_ADDR is the proxy's, shared by everyone, so the
+# client is read from X-Forwarded-For through these proxies (accounts/client_ip.py). Default: no proxy is
+# trusted, X-Forwarded-For is ignored and a forged one dodges nothing. TRUSTED_PROXY_IPS: one entry per proxy,
+# the farthest first and the one connecting to `web` last; each an address, a network (CIDR) or a prefix.
+# TRUSTED_PROXY_COUNT alone believes any connecting peer: only when `web` can be reached through the proxies only.
+TRUSTED_PROXY_IPS = env.list("TRUSTED_PROXY_IPS", default=[])
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=len(TRUSTED_PROXY_IPS))
+if TRUSTED_PROXY_COUNT < 0 or (TRUSTED_PROXY_IPS and TRUSTED_PROXY_COUNT != len(TRUSTED_PROXY_IPS)):
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more, and equal to the entries of TRUSTED_PROXY_IPS.")
+try:
+    IpWare(proxy_list=TRUSTED_PROXY_IPS)  # refuses what is no address, network or prefix: fail at start, not at login
+except ValueError as error:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_IPS: {error}")
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
 
 # django-guardian: no anonymous user row; only owners and staff get object rights.
 ANONYMOUS_USER_NAME = None

@@ -9,3 +9,8 @@ SYNC_DEBOUNCE_SECONDS = env.int("SYNC_DEBOUNCE_SECONDS", default=60)
 # A running sync silent for this long was interrupted; the next run takes over. The per-merchant sync lock
 # lasts as long and is renewed by every heartbeat (a killed worker frees the merchant when its run goes stale).
 SYNC_STALE_SECONDS = env.int("SYNC_STALE_SECONDS", default=300)
+# The largest default product photo a merchant may upload on the sync settings page.
+SYNC_DEFAULT_PHOTO_MAX_BYTES = env.int("SYNC_DEFAULT_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+# A run that failed for a passing reason (VK or Redis briefly away) is tried again after this many seconds,
+# doubling each time (five times at most); after a Redis error, half as long.
+SYNC_RETRY_BACKOFF_SECONDS = env.int("SYNC_RETRY_BACKOFF_SECONDS", default=60)

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from connections.tests.factories_vk import VkConnectionFactory
 from django.contrib.auth.models import Group
 from django.db import models
 from django.utils import timezone
@@ -27,7 +28,6 @@ from accounts.services import set_role
 from accounts.tests.factories import InviteFactory, StaffFactory, UserFactory
 from catalog.tests.factories import ProductFactory, ProductGroupFactory, StoreFactory
 from connections.tests.factories import EvotorConnectionFactory
-from connections.tests.factories_vk import VkConnectionFactory
 from vkshop.tests.factories import VkAlbumFactory, VkItemFactory, put_in_album
 from vksync.models import AlbumLink, ProductLink, SyncItemError, SyncRun
 from vksync.tests.factories import SyncSettingsFactory

@@ -71,7 +71,7 @@ def sample(steps: list[dict], budget: int) -> list[dict]:
 
 def run_naive(client, steps: list[dict], *, group_id: int, photo: Path, known_photos: list[int]) -> dict:
     """Send `steps` one request each; per kind: steps sent, API requests, wall seconds, errors."""
-    from connections.vk.client import VkError
+    from connections.vk.errors import VkError
 
     content = photo.read_bytes()
     photos = list(known_photos)

@@ -154,8 +154,8 @@ def bench_database_url(*, explicit: str, configured: str, var_dir: Path) -> str:
     return f"sqlite:///{var_dir / 'bench.sqlite3'}"
 
 
-def reset_database(url: str) -> str:
-    """Start from an empty database; returns the engine and version for the report."""
+def reset_database(url: str, *, guard: str = "bench") -> str:
+    """Start from an empty database (its name must contain `guard`); returns the engine and version for the report."""
     config = environ.Env.db_url_config(url)
     if config["ENGINE"].endswith("sqlite3"):
         path = Path(config["NAME"])
@@ -166,8 +166,8 @@ def reset_database(url: str) -> str:
     if not config["ENGINE"].endswith("mysql"):
         raise ValueError(f"the benchmark runs on SQLite or MariaDB/MySQL, not {config['ENGINE']}")
     name = config["NAME"]
-    if "bench" not in name or not name.replace("_", "").isalnum():
-        raise ValueError(f"refusing to reset database {name!r}: its name must contain 'bench'")
+    if guard not in name or not name.replace("_", "").isalnum():
+        raise ValueError(f"refusing to reset database {name!r}: its name must contain {guard!r}")
     import MySQLdb
 
     conn = MySQLdb.connect(

@@ -1,4 +1,4 @@
-"""Factories for the VK shop cache (a module of its own so the sync engine's factories merge cleanly)."""
+"""Factories for the VK shop cache: albums, items, and an item's place in an album."""
 
 import factory
 from django.utils import timezone
@@ -31,7 +31,26 @@ class VkItemFactory(factory.django.DjangoModelFactory):
     refreshed_at = factory.LazyFunction(timezone.now)
 
 
+class VkItemInAlbumFactory(factory.django.DjangoModelFactory):
+    """`VkItemInAlbumFactory(item=…, album=…)`: the item is in the album, and lists it in `album_ids` as VK does."""
+
+    class Meta:
+        model = VkItemInAlbum
+        skip_postgeneration_save = True
+
+    class Params:
+        album = factory.SubFactory(VkAlbumFactory, merchant=factory.SelfAttribute("..item.merchant"))
+
+    item = factory.SubFactory(VkItemFactory)
+    group_id = factory.SelfAttribute("album.group_id")
+    album_vk_id = factory.SelfAttribute("album.vk_id")
+
+    @factory.post_generation
+    def listed_on_the_item(self, create, extracted, **kwargs):
+        if create and self.album_vk_id not in self.item.album_ids:
+            self.item.album_ids = [*self.item.album_ids, self.album_vk_id]
+            self.item.save(update_fields=["album_ids"])
+
+
 def put_in_album(item: VkItem, album: VkAlbum) -> VkItemInAlbum:
-    item.album_ids = [*item.album_ids, album.vk_id]
-    item.save(update_fields=["album_ids"])
-    return VkItemInAlbum.objects.create(item=item, group_id=album.group_id, album_vk_id=album.vk_id)
+    return VkItemInAlbumFactory(item=item, album=album)

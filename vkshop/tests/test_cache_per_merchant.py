@@ -3,7 +3,7 @@
 import pytest
 
 from connections.models import VkConnection
-from connections.tests.factories_vk import VkConnectionFactory
+from connections.tests.factories import VkConnectionFactory
 from emulators.vk.fixtures import TEST_GROUP_ID
 from vkshop.models import VkItem
 from vkshop.services import VkShopPages, refresh_vk_shop, store_vk_shop

@@ -3,7 +3,7 @@
 import pytest
 
 from catalog.tests.factories import ProductFactory
-from connections.tests.factories_vk import VkConnectionFactory
+from connections.tests.factories import VkConnectionFactory
 from vkshop.selectors import evotor_names_for
 from vkshop.tests.factories import VkAlbumFactory, VkItemFactory, put_in_album
 

@@ -3,28 +3,26 @@
 import pytest
 
 from accounts.tests.factories import UserFactory
-from catalog.models import Product, Store
-from connections.tests.factories_vk import VkConnectionFactory
+from catalog.models import Product
+from catalog.tests.factories import ProductFactory, StoreFactory
+from connections.tests.factories import VkConnectionFactory
 from vkshop.models import VkItem, VkItemInAlbum
-from vkshop.tests.factories import VkAlbumFactory, VkItemFactory, put_in_album
+from vkshop.tests.factories import VkAlbumFactory, VkItemFactory, VkItemInAlbumFactory, put_in_album
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def merchant(client):
-    user = UserFactory()
-    VkConnectionFactory(merchant=user)
-    client.force_login(user)
-    return user
+def merchant(merchant):
+    """The logged-in merchant, with VK connected."""
+    VkConnectionFactory(merchant=merchant)
+    return merchant
 
 
 def many_items(merchant, count: int, album=None) -> list[VkItem]:
     items = VkItem.objects.bulk_create(VkItemFactory.build(merchant=merchant, sku=f"evo-{n}") for n in range(count))
     if album is not None:
-        VkItemInAlbum.objects.bulk_create(
-            VkItemInAlbum(item=item, group_id=album.group_id, album_vk_id=album.vk_id) for item in items
-        )
+        VkItemInAlbum.objects.bulk_create(VkItemInAlbumFactory.build(item=item, album=album) for item in items)
     return items
 
 
@@ -44,11 +42,8 @@ def test_albums_page_lists_albums_with_item_counts(client, merchant):
 
 def test_album_items_show_price_availability_and_the_evotor_product(client, merchant):
     album = VkAlbumFactory(merchant=merchant, title="Чай")
-    store = Store.objects.create(merchant=merchant, evotor_id="store-1", name="Магазин")
-    Product.objects.create(merchant=merchant, store=store, evotor_id="prod-1", name="Чай из Эвотора", price=150)
-    other = UserFactory()
-    other_store = Store.objects.create(merchant=other, evotor_id="store-1", name="Чужой")
-    Product.objects.create(merchant=other, store=other_store, evotor_id="prod-2", name="Чужой товар", price=1)
+    ProductFactory(store=StoreFactory(merchant=merchant), evotor_id="prod-1", name="Чай из Эвотора", price=150)
+    ProductFactory(evotor_id="prod-2", name="Чужой товар", price=1)  # another merchant's
     made = VkItemFactory(merchant=merchant, title="Чай VK", sku="prod-1", price="150.00", availability=2)
     by_hand = VkItemFactory(merchant=merchant, title="Сделан вручную", sku="prod-2")
     put_in_album(made, album)
@@ -79,9 +74,9 @@ def test_every_item_and_items_without_album(client, merchant):
 
 def test_a_thousand_items_page_in_a_constant_number_of_queries(client, merchant, django_assert_max_num_queries):
     album = VkAlbumFactory(merchant=merchant)
-    store = Store.objects.create(merchant=merchant, evotor_id="store-1", name="Магазин")
+    store = StoreFactory(merchant=merchant)
     Product.objects.bulk_create(
-        Product(merchant=merchant, store=store, evotor_id=f"evo-{n}", name=f"Товар Эвотор {n}") for n in range(1200)
+        ProductFactory.build(store=store, evotor_id=f"evo-{n}", name=f"Товар Эвотор {n}") for n in range(1200)
     )
     many_items(merchant, 1200, album)
     with django_assert_max_num_queries(8):

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from connections.models import VkConnection
-from connections.tests.factories_vk import VkConnectionFactory
+from connections.tests.factories import VkConnectionFactory
 from emulators.vk.fixtures import TEST_GROUP_ID
 from vkshop import services
 from vkshop.models import VkAlbum, VkItem, VkItemInAlbum
@@ -101,7 +101,7 @@ def test_broken_connections_wait_for_the_merchant(vk_emulator):
     assert vk_emulator.request_count == 0
 
 
-def test_task_for_one_merchant(vk_emulator):
+def test_refresh_task_fills_one_merchants_vk_shop_cache(vk_emulator):
     fill_shop(vk_emulator, 4)
     connection = VkConnectionFactory()
     refresh_vk_shop.delay(connection.merchant_id)

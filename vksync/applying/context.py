@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from connections.vk.client import reason_in_words
+from connections.vk.errors import reason_in_words
 from vksync import planning as p
 from vksync.models import AlbumLink, SyncItemError, SyncRun, VkPhoto
 

@@ -8,7 +8,8 @@ import contextlib
 
 from django.utils import timezone
 
-from connections.vk.client import VkCall, reason_in_words
+from connections.vk.client import VkCall
+from connections.vk.errors import reason_in_words
 from vksync import planning as p
 from vksync.applying import mapping
 from vksync.applying.context import Context

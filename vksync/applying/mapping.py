@@ -36,13 +36,22 @@ def prepare_links(ctx: Context, ops: list[p.Operation]) -> None:
 
 
 def ensure_links(ctx: Context, ops: list[p.Operation]) -> None:
-    """Links exist (with the sku and the hash about to be pushed) before VK is asked to create anything."""
+    """Links exist (with the sku, and the hash about to be pushed) before VK is asked to create anything.
+
+    The hash is written ahead only when the create will carry everything it stands for — its picture already
+    known to the community. Else it stays open: if the answer is lost, the next run adopts the item and edits
+    it, instead of trusting a hash VK never held (an item left without its picture for good)."""
     # A re-create keeps its link: it is marked as being created, with the hash about to be pushed.
     again = [op for op in ops if op.kind == p.CREATE and op.link_id]
     set_fields(
         [
             ProductLink(
-                pk=op.link_id, state="creating", pushed_hash=op.hash, vk_item_id=None, group_id=ctx.group_id, sku=op.sku
+                pk=op.link_id,
+                state="creating",
+                pushed_hash=_hash_ahead(ctx, op),
+                vk_item_id=None,
+                group_id=ctx.group_id,
+                sku=op.sku,
             )
             for op in again
         ],
@@ -57,7 +66,7 @@ def ensure_links(ctx: Context, ops: list[p.Operation]) -> None:
                 group_id=ctx.group_id,
                 sku=op.sku,
                 state=ProductLink.State.CREATING,
-                pushed_hash=op.hash if op.kind == p.CREATE else "",
+                pushed_hash=_hash_ahead(ctx, op) if op.kind == p.CREATE else "",
             )
             for op in new
         ],
@@ -75,3 +84,7 @@ def ensure_links(ctx: Context, ops: list[p.Operation]) -> None:
     ]
     set_fields(links, ["vk_item_id", "state", "updated_at"])
     ctx.counts.adopted += len(adopted)
+
+
+def _hash_ahead(ctx: Context, op: p.Operation) -> str:
+    return op.hash if (not op.photo_sha or op.photo_sha in ctx.photo_ids) else ""

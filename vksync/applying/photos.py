@@ -13,13 +13,13 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-from connections.vk.client import VkApiError, VkConnectionBroken
+from connections.vk.errors import VkApiError, VkConnectionBroken, VkTransientError
 from vksync.applying.context import Context
 from vksync.applying.mapping import record_batch
 from vksync.models import VkPhoto
 
 BATCH = 25
-PER_PHOTO_ERRORS = (VkApiError, OSError, ValueError)  # this picture fails; the others go on
+PER_PHOTO_ERRORS = (VkApiError, OSError, ValueError)  # this picture fails; the others go on (VK down stops the run)
 _DONE = object()
 
 
@@ -82,13 +82,23 @@ class PhotoUploads:
             if self._stopped.is_set():
                 return
             try:
-                photo_id = self.client.save_product_photo(post.result())
+                photo_id = self._save(op, post.result())
             except VkConnectionBroken:
                 raise
             except PER_PHOTO_ERRORS as error:
                 self._outcomes.put((op, None, error))
                 continue
             self._outcomes.put((op, photo_id, None))
+
+    def _save(self, op, upload_response: str) -> int:
+        """Save an uploaded picture; when the answer is lost, upload it afresh once (a response is saved once)."""
+        try:
+            return self.client.save_product_photo(upload_response)
+        except VkTransientError:
+            if self._stopped.is_set():
+                raise
+            fresh_url = self.client.photo_upload_urls(self.group_id, 1)[0]
+            return self.client.save_product_photo(self._post(op, fresh_url))
 
     def _post(self, op, upload_url: str) -> str:
         content, filename = self.load_photo(op.photo_sha)

@@ -5,7 +5,8 @@ import contextvars
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-from connections.vk.client import VkCall, VkConnectionBroken, breaks_connection, reason_in_words
+from connections.vk.client import VkCall
+from connections.vk.errors import VkConnectionBroken, breaks_connection, reason_in_words
 from vksync.applying.context import Context
 
 BATCH = 25

@@ -7,10 +7,10 @@ import pytest
 from accounts.tests.factories import UserFactory
 from catalog.models import Store
 from catalog.services import refresh_catalog
-from connections.tests.factories import EvotorConnectionFactory
+from connections.tests.factories import EvotorConnectionFactory, VkConnectionFactory
 from emulators.vk.fixtures import TEST_GROUP_ID
 from vksync.models import SyncSettings
-from vksync.tests.factories import SyncSettingsFactory, VkConnectionFactory
+from vksync.tests.factories import SyncSettingsFactory
 
 
 @pytest.fixture

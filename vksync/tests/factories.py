@@ -1,27 +1,78 @@
+"""Factories for the sync engine's records: settings, the product ↔ item mapping, photos, runs and their errors."""
+
 import factory
 
 from accounts.tests.factories import UserFactory
-from connections.models import VkConnection
-from emulators.vk.fixtures import TEST_GROUP_ID, TEST_TOKEN
-from vksync.models import SyncSettings
-
-
-class VkConnectionFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = VkConnection
-
-    merchant = factory.SubFactory(UserFactory)
-    access_token = TEST_TOKEN
-    group_id = TEST_GROUP_ID
-    group_name = "Чайная лавка"
-    group_screen_name = "evoshop"
-    status = VkConnection.Status.OK
+from catalog.tests.factories import ProductFactory
+from emulators.vk.fixtures import TEST_GROUP_ID
+from vksync.models import AlbumLink, ProductLink, SyncItemError, SyncRun, SyncSettings, VkPhoto
 
 
 class SyncSettingsFactory(factory.django.DjangoModelFactory):
+    """The merchant's rules with sync switched on (the first plan confirmed); one row per merchant."""
+
     class Meta:
         model = SyncSettings
         django_get_or_create = ["merchant"]
 
     merchant = factory.SubFactory(UserFactory)
     enabled = True
+
+
+class ProductLinkFactory(factory.django.DjangoModelFactory):
+    """A product shown in the VK shop as an item of the `vk_emulator`'s community."""
+
+    class Meta:
+        model = ProductLink
+
+    product = factory.SubFactory(ProductFactory)
+    merchant = factory.SelfAttribute("product.merchant")
+    group_id = TEST_GROUP_ID
+    sku = factory.LazyAttribute(lambda o: o.product.evotor_id if o.product else "")
+    vk_item_id = factory.Sequence(lambda n: n + 1)
+    state = ProductLink.State.ACTIVE
+
+
+class AlbumLinkFactory(factory.django.DjangoModelFactory):
+    """An Evotor product group shown as a VK album."""
+
+    class Meta:
+        model = AlbumLink
+
+    merchant = factory.SubFactory(UserFactory)
+    group_evotor_id = factory.Faker("uuid4")
+    group_id = TEST_GROUP_ID
+    vk_album_id = factory.Sequence(lambda n: n + 1)
+    pushed_title = factory.Sequence(lambda n: f"Группа {n}")
+
+
+class VkPhotoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VkPhoto
+
+    group_id = TEST_GROUP_ID
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    photo_id = factory.Sequence(lambda n: n + 1)
+
+
+class SyncRunFactory(factory.django.DjangoModelFactory):
+    """A run as the "Синхронизировать сейчас" button queues it; pass `status=…` for a later stage."""
+
+    class Meta:
+        model = SyncRun
+
+    merchant = factory.SubFactory(UserFactory)
+    trigger = SyncRun.Trigger.MANUAL
+
+
+class SyncItemErrorFactory(factory.django.DjangoModelFactory):
+    """An item VK refused during a run."""
+
+    class Meta:
+        model = SyncItemError
+
+    run = factory.SubFactory(SyncRunFactory)
+    merchant = factory.SelfAttribute("run.merchant")
+    operation = "create"
+    code = 100
+    reason = "VK не принял параметры товара (код 100)"

@@ -1,6 +1,8 @@
-"""Checks shared by the sync tests: the VK shop (in the emulator) against the desired state."""
+"""Checks shared by the sync tests and the chaos suite (tools/chaos): the VK shop (in the emulator) against the
+desired state. `shop` is anything with `merchant`, `vk` (the emulator) and `group_id`."""
 
 import hashlib
+from collections import Counter
 from decimal import Decimal
 
 from catalog.models import ProductGroup
@@ -40,8 +42,22 @@ def items_by_sku(shop) -> dict:
     return by_sku
 
 
+def duplicate_items(shop) -> int:
+    """Live VK items beyond the first for one sku (0 when every sku has one item)."""
+    return sum(count - 1 for count in Counter(item.sku for item in live_items(shop)).values())
+
+
+def lost_products(shop) -> list[str]:
+    """Skus of published products the rules show (available) that have no visible VK item."""
+    rules = Rules.from_settings(SyncSettings.objects.get(merchant=shop.merchant))
+    visible = {item.sku for item in live_items(shop) if not item.hidden}
+    wanted = (item_fields(p, rules) for p in published_products(merchant=shop.merchant).values(*PRODUCT_FIELDS))
+    return [fields["sku"] for fields in wanted if not fields["deleted"] and fields["sku"] not in visible]
+
+
 def assert_vk_matches_catalog(shop) -> int:
-    """Every published product is in VK exactly as the rules say; returns how many are visible."""
+    """Every published product is in VK exactly as the rules say — every field, its one picture, its album —
+    every album once under its group's name, and nothing else of ours shown; returns how many are visible."""
     rules = Rules.from_settings(SyncSettings.objects.get(merchant=shop.merchant))
     default_sha, _ = default_photo(SyncSettings.objects.get(merchant=shop.merchant))
     emu = shop.vk
@@ -57,13 +73,17 @@ def assert_vk_matches_catalog(shop) -> int:
         if item is None:
             assert fields["deleted"], f"{product['name']} is missing in VK"
             continue
-        assert item.title == fields["name"]
-        assert item.description == fields["description"]
-        assert item.price == Decimal(fields["price"])
-        assert item.category_id == fields["category_id"]
-        assert bool(item.hidden) == bool(fields["deleted"])
+        name = product["name"]
+        assert item.title == fields["name"], name
+        assert item.description == fields["description"], name
+        assert item.price == Decimal(fields["price"]), name
+        assert item.old_price == (Decimal(fields["old_price"]) if "old_price" in fields else None), name
+        assert item.stock_amount == fields.get("stock_amount"), name
+        assert item.category_id == fields["category_id"], name
+        assert bool(item.hidden) == bool(fields["deleted"]), name
         photo_sha = hashlib.sha256(emu.photo_bytes[item.main_photo_id]).hexdigest()
-        assert photo_sha == (product["image_hash"] if product["image_url"] else default_sha)
+        assert photo_sha == (product["image_hash"] if product["image_url"] else default_sha), name
+        assert item.photo_ids == [], name  # the one picture is the main one
         if not fields["deleted"]:
             visible += 1
             group = product["parent_evotor_id"]
@@ -74,4 +94,9 @@ def assert_vk_matches_catalog(shop) -> int:
     for sku, item in by_sku.items():
         if sku not in published and sku:
             assert item.hidden, f"{item.title} should be hidden"
+    linked = set(albums.values())
+    assert linked <= set(vk_shop.albums), f"linked albums missing in VK: {linked - set(vk_shop.albums)}"
+    ours = {vk_shop.albums[album_id].title for album_id in linked}
+    twins = [a.title for album_id, a in vk_shop.albums.items() if album_id not in linked and a.title in ours]
+    assert not twins, f"albums twice in VK (one not linked): {twins}"
     return visible

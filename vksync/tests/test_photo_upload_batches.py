@@ -25,7 +25,7 @@ def test_run_stopped_among_photo_saves_leaves_no_twin_photos_and_the_next_run_fi
     """Uploads run ahead in a thread; when a save fails for good the run stops, and nothing is saved twice."""
     settings.VK_MAX_RETRIES = 1
     shop.vk.reset_log()
-    shop.vk.fail_next("market.saveProductPhoto", 10, times=2)  # the first save, and its retry: the run stops
+    shop.vk.fail_next("market.saveProductPhoto", 10, times=2)  # the first save, and the fresh upload's: it stops
     first = run_sync(merchant=shop.merchant)
     assert first.status == SyncRun.Status.FAILED
     assert VkPhoto.objects.filter(group_id=shop.group_id).count() == 0  # the failure came with the first save

@@ -2,18 +2,18 @@
 
 from django.urls import reverse
 
-from accounts.tests.factories import StaffFactory, UserFactory
+from accounts.tests.factories import UserFactory
+from connections.tests.factories import VkConnectionFactory
 from vksync import runs
-from vksync.models import SyncItemError, SyncRun, SyncSettings
-from vksync.tests.factories import VkConnectionFactory
+from vksync.models import SyncRun, SyncSettings
+from vksync.tests.factories import SyncItemErrorFactory, SyncRunFactory
 
 
 def test_admin_lists_runs_of_every_merchant_and_runs_sync_now(client, db, django_capture_on_commit_callbacks):
-    client.force_login(StaffFactory(is_superuser=True))
+    client.force_login(UserFactory(staff=True, is_superuser=True))
     first, second = UserFactory(), UserFactory()
     for merchant in (first, second):
-        run = SyncRun.objects.create(merchant=merchant, status=SyncRun.Status.FAILED, error="VK не ответил")
-        SyncItemError.objects.create(run=run, merchant=merchant, operation="create", code=100, reason="Плохо")
+        SyncItemErrorFactory(run=SyncRunFactory(merchant=merchant, status=SyncRun.Status.FAILED, error="VK не ответил"))
     page = client.get(reverse("admin:vksync_syncrun_changelist")).content.decode()
     assert first.email in page and second.email in page
     assert client.get(reverse("admin:vksync_syncitemerror_changelist")).status_code == 200
@@ -27,10 +27,8 @@ def test_admin_lists_runs_of_every_merchant_and_runs_sync_now(client, db, django
     assert SyncRun.objects.filter(trigger=SyncRun.Trigger.ADMIN, status=SyncRun.Status.QUEUED).count() == 2
 
 
-def test_settings_page_offers_vk_categories(client, vk_emulator, db):
-    merchant = UserFactory()
+def test_settings_page_offers_vk_categories(client, merchant, vk_emulator):
     VkConnectionFactory(merchant=merchant)
-    client.force_login(merchant)
     from django.core.cache import cache
 
     cache.delete("vksync:categories")
@@ -44,7 +42,6 @@ def test_sync_lock_falls_back_to_the_database_when_redis_is_down(db, settings):
     merchant = UserFactory()
     with runs.merchant_sync_lock(merchant) as acquired:
         assert acquired is True
-    run = SyncRun.objects.create(merchant=merchant)
-    assert runs.claim(run)
-    second = SyncRun.objects.create(merchant=merchant)
+    assert runs.claim(SyncRunFactory(merchant=merchant))
+    second = SyncRunFactory(merchant=merchant)
     assert not runs.claim(second)  # the database still keeps one run at a time

@@ -11,11 +11,10 @@ from django.db import connection, connections
 from accounts.tests.factories import UserFactory
 from catalog.models import Store
 from catalog.services import refresh_catalog
-from connections.tests.factories import EvotorConnectionFactory
+from connections.tests.factories import EvotorConnectionFactory, VkConnectionFactory
 from emulators.vk.fixtures import TEST_GROUP_ID
 from vksync.engine import run_sync
 from vksync.models import SyncRun, SyncSettings
-from vksync.tests.factories import VkConnectionFactory
 from vksync.tests.helpers import assert_vk_matches_catalog, live_items
 
 ADDS_BEFORE_KILL = 40

@@ -6,17 +6,14 @@ from django.urls import reverse
 from accounts.tests.factories import UserFactory
 from catalog.models import Product
 from catalog.tests.factories import StoreFactory
-from vksync.models import ProductLink, SyncItemError, SyncRun, SyncSettings
-
-
-@pytest.fixture
-def merchant(db):
-    return UserFactory()
+from vkshop.tests.factories import VkItemFactory
+from vksync.models import ProductLink, SyncRun, SyncSettings
+from vksync.tests.factories import SyncItemErrorFactory, SyncRunFactory, SyncSettingsFactory
 
 
 @pytest.fixture
 def big_shop(merchant):
-    """10,000 products, all linked to VK items, some failed, and a history of runs."""
+    """The logged-in merchant with 10,000 products, all linked to VK items, some failed, and a history of runs."""
     store = StoreFactory(merchant=merchant)
     Product.objects.bulk_create(
         [Product(merchant=merchant, store=store, evotor_id=f"p-{n}", name=f"Товар {n}") for n in range(10_000)],
@@ -40,25 +37,17 @@ def big_shop(merchant):
         batch_size=2000,
     )
     for status in ["done", "failed", "done", "running"]:
-        run = SyncRun.objects.create(
+        run = SyncRunFactory(
             merchant=merchant, status=status, progress={"items": {"done": 5, "total": 10}}, requests={"total": 3}
         )
-        SyncItemError.objects.create(run=run, merchant=merchant, operation="create", code=100, reason="Ошибка")
+        SyncItemErrorFactory(run=run)
     return merchant
 
 
 def test_sync_page_stays_within_12_queries_at_10000_products(client, big_shop, django_assert_max_num_queries):
-    from vkshop.models import VkItem
-
-    client.force_login(big_shop)
-    SyncSettings.objects.get_or_create(merchant=big_shop)
-    VkItem.objects.create(
-        merchant=big_shop,
-        group_id=7001,
-        vk_id=1,
-        title="Товар 0",
-        reject_info={"title": "Товар отклонён", "description": "Запрещённая категория"},
-    )
+    SyncSettingsFactory(merchant=big_shop)
+    rejected = {"title": "Товар отклонён", "description": "Запрещённая категория"}
+    VkItemFactory(merchant=big_shop, title="Товар 0", reject_info=rejected)
     with django_assert_max_num_queries(12):
         response = client.get(reverse("sync"))
     assert response.status_code == 200
@@ -70,7 +59,6 @@ def test_sync_page_stays_within_12_queries_at_10000_products(client, big_shop, d
 
 
 def test_progress_endpoint_reports_the_current_run(client, big_shop, django_assert_max_num_queries):
-    client.force_login(big_shop)
     with django_assert_max_num_queries(6):
         data = client.get(reverse("sync_progress")).json()
     assert data["active"] is True
@@ -90,7 +78,6 @@ def test_retry_of_another_merchants_item_is_404(client, big_shop):
 
 
 def test_retry_forgets_the_pushed_hash_and_queues_a_run(client, big_shop, django_capture_on_commit_callbacks):
-    client.force_login(big_shop)
     SyncRun.objects.filter(merchant=big_shop).update(status="done")
     link = ProductLink.objects.filter(merchant=big_shop).exclude(last_error="").first()
     ProductLink.objects.filter(pk=link.pk).update(pushed_hash="abc")
@@ -103,7 +90,6 @@ def test_retry_forgets_the_pushed_hash_and_queues_a_run(client, big_shop, django
 
 
 def test_sync_now_button_queues_a_run(client, merchant, django_capture_on_commit_callbacks):
-    client.force_login(merchant)
     with django_capture_on_commit_callbacks(execute=False):
         response = client.post(reverse("sync_now"))
     assert response.status_code == 302
@@ -111,8 +97,7 @@ def test_sync_now_button_queues_a_run(client, merchant, django_capture_on_commit
 
 
 def test_plan_waiting_for_confirmation_is_shown(client, merchant):
-    client.force_login(merchant)
-    SyncRun.objects.create(
+    SyncRunFactory(
         merchant=merchant,
         status=SyncRun.Status.NEEDS_CONFIRMATION,
         plan_summary={"create": 120, "update": 3, "hide": 7, "adopt": 2},
@@ -126,7 +111,6 @@ def test_plan_waiting_for_confirmation_is_shown(client, merchant):
 
 
 def test_settings_form_saves_rules_and_rejects_bad_template(client, merchant):
-    client.force_login(merchant)
     data = {
         "category_id": 401,
         "markup_percent": "15",
@@ -154,8 +138,7 @@ def test_category_per_group_is_saved_and_used(client, merchant):
     from vksync.rules import Rules, item_fields
 
     store = StoreFactory(merchant=merchant, sync_enabled=True)
-    group = ProductGroupFactory(store=store, merchant=merchant, name="Напитки")
-    client.force_login(merchant)
+    group = ProductGroupFactory(store=store, name="Напитки")
     page = client.get(reverse("sync_settings")).content.decode()
     assert "Категория для группы «Напитки»" in page
     data = {
@@ -178,7 +161,6 @@ def test_category_per_group_is_saved_and_used(client, merchant):
 
 
 def test_sync_cannot_be_switched_on_before_the_first_plan_is_confirmed(client, merchant):
-    client.force_login(merchant)
     data = {
         "enabled": "on",
         "category_id": 401,
@@ -194,7 +176,7 @@ def test_sync_cannot_be_switched_on_before_the_first_plan_is_confirmed(client, m
     response = client.post(reverse("sync_settings"), data)
     assert response.status_code == 200
     assert "подтвердите план" in response.content.decode()
-    SyncRun.objects.create(merchant=merchant, status=SyncRun.Status.DONE)
+    SyncRunFactory(merchant=merchant, status=SyncRun.Status.DONE)
     assert client.post(reverse("sync_settings"), data).status_code == 302
     assert SyncSettings.objects.get(merchant=merchant).enabled
     assert client.post(reverse("sync_settings"), data | {"enabled": ""}).status_code == 302

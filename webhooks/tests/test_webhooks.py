@@ -126,11 +126,12 @@ def test_create_accepts_the_old_user_uuid_field(client):
     assert EvotorConnection.objects.filter(evotor_user_id="01-000000000000043").exists()
 
 
-def test_create_links_an_existing_account_by_email(client):
-    merchant = UserFactory(email="shop@example.com")
+def test_create_with_an_existing_accounts_email_links_nothing_and_is_409_code_2005(client):
+    UserFactory(email="shop@example.com")  # the email is no proof (issue 12, finding 2): /user/verify is
     response = post(client, "/user/create", {"userId": "01-7", "email": "Shop@Example.com", "customField": 1})
-    assert response.status_code == 200
-    assert EvotorConnection.objects.get(evotor_user_id="01-7").merchant == merchant
+    assert response.status_code == 409
+    assert codes(response) == [2005]
+    assert not EvotorConnection.objects.filter(evotor_user_id="01-7").exists()
 
 
 def test_create_resent_gives_the_same_token_and_no_second_account(client):
@@ -233,7 +234,7 @@ def test_new_token_repairs_a_broken_connection(client, django_capture_on_commit_
         post(client, "/user/token", {"userId": "01-18", "token": "new"})
     connection.refresh_from_db()
     assert (connection.token, connection.status, connection.last_error) == ("new", "unchecked", "")
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the refresh, and the merchant's mail about the new token
 
 
 # ----- events ---------------------------------------------------------------------------------

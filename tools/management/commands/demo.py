@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from evosync.settings.security import content_security_policy
 from tools.demo import connect_demo_merchant, ensure_demo_accounts, vk_id_settings
 
 EMULATOR_START_SECONDS = 60
@@ -53,6 +54,11 @@ class Command(BaseCommand):
         values.update(vk_id_settings(settings.VK_API_URL))
         for name, value in values.items():
             setattr(settings, name, value)
+        # "Connect with VK" posts to EvoSync, which redirects to the emulator's VK ID page: the CSP's form-action
+        # must name the emulator's origin (set in this process only; the web server is this process).
+        settings.CONTENT_SECURITY_POLICY = content_security_policy(
+            jivosite=bool(settings.JIVOSITE_WIDGET_ID), vk_id_authorize_url=settings.VK_ID_AUTHORIZE_URL
+        )
         return values
 
     def start_emulators(self, env) -> subprocess.Popen:

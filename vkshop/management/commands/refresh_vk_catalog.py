@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.selectors import merchant_by_email
-from connections.vk.client import VkConnectionBroken, VkError
+from connections.vk.errors import VkConnectionBroken, VkError
 from vkshop import services
 
 
