@@ -65,14 +65,20 @@ def form_fields(response) -> dict:
 
 
 CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
-SUBMIT_BUTTON = re.compile(r"<button\b[^>]*\bname=\"([^\"]+)\"", re.IGNORECASE)
+BUTTON = re.compile(r"<button\b[^>]*>", re.IGNORECASE)
+ATTRIBUTE = re.compile(r"\b(name|value)=\"([^\"]*)\"")
 
 
-def buttons(response) -> list[str]:
-    """The names of the page's submit buttons (a view may act on which one was pressed: `action_remove`)."""
+def buttons(response) -> list[tuple[str, str]]:
+    """The page's named submit buttons as (name, value): a view may act on which one was pressed."""
     if response.streaming or "html" not in response.get("Content-Type", ""):
         return []
-    return sorted(set(SUBMIT_BUTTON.findall(response.content.decode(errors="replace"))))
+    found = set()
+    for tag in BUTTON.findall(response.content.decode(errors="replace")):
+        attributes = dict(ATTRIBUTE.findall(tag))
+        if attributes.get("name"):
+            found.add((attributes["name"], attributes.get("value", "")))
+    return sorted(found)
 
 
 def _flat_choices(choices):

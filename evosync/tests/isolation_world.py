@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-from connections.tests.factories_vk import VkConnectionFactory
 from django.contrib.auth.models import Group
 from django.db import models
 from django.utils import timezone
@@ -25,13 +24,21 @@ from django_celery_beat.models import (
 from accounts import roles
 from accounts.models import User
 from accounts.services import set_role
-from accounts.tests.factories import InviteFactory, StaffFactory, UserFactory
+from accounts.tests.factories import InviteFactory, UserFactory
 from catalog.tests.factories import ProductFactory, ProductGroupFactory, StoreFactory
-from connections.tests.factories import EvotorConnectionFactory
+from connections.tests.factories import EvotorConnectionFactory, VkConnectionFactory
 from vkshop.tests.factories import VkAlbumFactory, VkItemFactory, put_in_album
-from vksync.models import AlbumLink, ProductLink, SyncItemError, SyncRun
-from vksync.tests.factories import SyncSettingsFactory
-from webhooks.models import EvotorSubscription, WebhookEvent
+from vksync.models import ProductLink, SyncRun
+from vksync.tests.factories import (
+    AlbumLinkFactory,
+    ProductLinkFactory,
+    SyncItemErrorFactory,
+    SyncRunFactory,
+    SyncSettingsFactory,
+)
+from webhooks import mails
+from webhooks.models import EvotorLinkRequest
+from webhooks.tests.factories import EvotorSubscriptionFactory, WebhookEventFactory
 
 A_PASSWORD = "aqx-own-password-4471"
 B_PASSWORD = "bzq-own-password-9183"
@@ -113,54 +120,42 @@ def build_merchant_world(
     )
     in_album = put_in_album(item, album)
     settings = SyncSettingsFactory(merchant=merchant, description_template=f"{tag}-template {{description}}")
-    link = ProductLink.objects.create(
-        merchant=merchant,
+    link = ProductLinkFactory(
         product=product,
         group_id=community_id,
-        sku=product.evotor_id,
         vk_item_id=item.vk_id,
         state=ProductLink.State.FAILED,
         last_error=f"{tag}-link-error",
         last_error_code=100,
     )
-    album_link = AlbumLink.objects.create(
+    album_link = AlbumLinkFactory(
         merchant=merchant,
         group_evotor_id=group.evotor_id,
         group_id=community_id,
         vk_album_id=album.vk_id,
         pushed_title=f"{tag}-album",
     )
-    failed_run = SyncRun.objects.create(
+    failed_run = SyncRunFactory(
         merchant=merchant, status=SyncRun.Status.FAILED, error=f"{tag}-run-error", finished_at=timezone.now()
     )
     # The latest run waits for the merchant's confirmation: another merchant's "confirm" must not start it.
-    waiting_run = SyncRun.objects.create(
+    waiting_run = SyncRunFactory(
         merchant=merchant,
         status=SyncRun.Status.NEEDS_CONFIRMATION,
         plan_summary={"hide": 3, "note": f"{tag}-plan"},
         progress={"items": {"done": 1, "total": 2, "note": f"{tag}-progress"}},
     )
-    item_error = SyncItemError.objects.create(
-        run=failed_run,
+    item_error = SyncItemErrorFactory(
+        run=failed_run, link=link, product_name=f"{tag}-product", reason=f"{tag}-item-error"
+    )
+    event = WebhookEventFactory(evotor_user_id=evotor_user_id, payload={"note": f"{tag}-payload"})
+    subscription = EvotorSubscriptionFactory(subscription_id=f"{tag}-subscription", evotor_user_id=evotor_user_id)
+    # Another Evotor user asks to be linked to this account; the owner has not answered the mailed link yet.
+    link_request = EvotorLinkRequest.objects.create(
         merchant=merchant,
-        link=link,
-        product_name=f"{tag}-product",
-        operation="create",
-        code=100,
-        reason=f"{tag}-item-error",
-    )
-    event = WebhookEvent.objects.create(
-        kind=WebhookEvent.Kind.SUBSCRIPTION,
-        event_id=f"{tag}-event",
-        event_type="SubscriptionCreated",
-        evotor_user_id=evotor_user_id,
-        payload={"note": f"{tag}-payload"},
-    )
-    subscription = EvotorSubscription.objects.create(
-        subscription_id=f"{tag}-subscription",
-        evotor_user_id=evotor_user_id,
-        status="SubscriptionActivated",
-        last_sequence_number=1,
+        evotor_user_id=f"{tag}-asking-evotor-user",
+        token_hash=mails.hash_token(f"{tag}-link-request-token"),
+        expires_at=timezone.now() + timedelta(hours=24),
     )
     invite = InviteFactory(email=f"{tag}-invited@example.com", token=f"{tag}-invite-token-abcdefghijklmnop")
     attempt = {"username": email, "ip_address": "10.0.0.2", "user_agent": f"{tag}-agent", "path_info": "/login"}
@@ -183,6 +178,7 @@ def build_merchant_world(
         item_error,
         event,
         subscription,
+        link_request,
         invite,
         AccessAttempt.objects.create(**attempt, http_accept="*/*", get_data="", post_data="", failures_since_start=1),
         AccessLog.objects.create(**attempt, http_accept="*/*"),
@@ -213,6 +209,8 @@ def build_merchant_world(
         f"{tag}-item-error",
         f"{tag}-payload",
         f"{tag}-subscription",
+        f"{tag}-asking-evotor-user",
+        f"{tag}-link-request-token",
         f"{tag}-invited@example.com",
         f"{tag}-invite-token",
     ]
@@ -245,5 +243,5 @@ def build_service_rows(*, tag: str) -> list[models.Model]:
 
 def staff_member() -> User:
     """A staff member of role `admin`: runs the service from the admin, and sees every merchant there."""
-    staff = StaffFactory(email="staff-isolation@evosync.local")
+    staff = UserFactory(staff=True, email="staff-isolation@evosync.local")
     return set_role(user=staff, role=roles.ADMIN)

@@ -60,7 +60,7 @@ OBJECT_IDS = {
 CAPABILITIES = {
     "key": lambda world: signing.dumps(world.merchant.pk, salt="forged"),
     "uidb36": lambda world: int_to_base36(world.merchant.pk),
-    "token": lambda world: "forged-invite-token-0000000000",
+    "token": lambda world: "forged-token-00000000000000000000",
 }
 # Keywords that name no object: one fixed value.
 STRUCTURAL = {"app_label": "catalog", "url": "no-such-page/"}
@@ -198,8 +198,8 @@ def test_no_url_lets_merchant_a_reach_merchant_b(worlds, vk_emulator, record_pro
             probes.send(a.merchant, "POST", b_url, {**bait(a, b), **form}, route, "any")  # the form as shown
             if form.keys() & bait(a, b).keys():  # and with B's values in the form's own fields
                 probes.send(a.merchant, "POST", b_url, {**form, **bait(a, b)}, route, "any")
-            for button in page.get("buttons", []):  # each submit button pressed, B's values in the fields
-                probes.send(a.merchant, "POST", b_url, {**form, **bait(a, b), button: "1"}, route, "any")
+            for name, value in page.get("buttons", []):  # each submit button pressed, B's values in the fields
+                probes.send(a.merchant, "POST", b_url, {**form, **bait(a, b), name: value}, route, "any")
 
     probes.leaks += [f"after every request: {change}" for change in probes.changes()]
     probes.leaks += probes.pages_depending_on_b(a_pages)
