@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-from connections.tests.factories_vk import VkConnectionFactory
 from django.contrib.auth.models import Group
 from django.db import models
 from django.utils import timezone
@@ -25,13 +24,14 @@ from django_celery_beat.models import (
 from accounts import roles
 from accounts.models import User
 from accounts.services import set_role
-from accounts.tests.factories import InviteFactory, StaffFactory, UserFactory
+from accounts.tests.factories import InviteFactory, UserFactory
 from catalog.tests.factories import ProductFactory, ProductGroupFactory, StoreFactory
-from connections.tests.factories import EvotorConnectionFactory
+from connections.tests.factories import EvotorConnectionFactory, VkConnectionFactory
 from vkshop.tests.factories import VkAlbumFactory, VkItemFactory, put_in_album
 from vksync.models import AlbumLink, ProductLink, SyncItemError, SyncRun
 from vksync.tests.factories import SyncSettingsFactory
 from webhooks.models import EvotorSubscription, WebhookEvent
+from webhooks.tests.factories import EvotorLinkRequestFactory, EvotorUserLockFactory
 
 A_PASSWORD = "aqx-own-password-4471"
 B_PASSWORD = "bzq-own-password-9183"
@@ -161,6 +161,8 @@ def build_merchant_world(
         last_sequence_number=1,
     )
     invite = InviteFactory(email=f"{tag}-invited@example.com", token=f"{tag}-invite-token-abcdefghijklmnop")
+    link_request = EvotorLinkRequestFactory(merchant=merchant, evotor_user_id=f"{tag}-linking-user")
+    user_lock = EvotorUserLockFactory(evotor_user_id=f"{tag}-locked-user")
     attempt = {"username": email, "ip_address": "10.0.0.2", "user_agent": f"{tag}-agent", "path_info": "/login"}
     rows = [
         merchant,
@@ -182,6 +184,8 @@ def build_merchant_world(
         event,
         subscription,
         invite,
+        link_request,
+        user_lock,
         AccessAttempt.objects.create(**attempt, http_accept="*/*", get_data="", post_data="", failures_since_start=1),
         AccessLog.objects.create(**attempt, http_accept="*/*"),
         AccessFailureLog.objects.create(**attempt, http_accept="*/*"),
@@ -243,5 +247,5 @@ def build_service_rows(*, tag: str) -> list[models.Model]:
 
 def staff_member() -> User:
     """A staff member of role `admin`: runs the service from the admin, and sees every merchant there."""
-    staff = StaffFactory(email="staff-isolation@evosync.local")
+    staff = UserFactory(staff=True, email="staff-isolation@evosync.local")
     return set_role(user=staff, role=roles.ADMIN)
