@@ -6,7 +6,7 @@ from django.test import Client
 
 from accounts import roles, services
 from accounts.models import User
-from accounts.tests.factories import StaffFactory, UserFactory
+from accounts.tests.factories import UserFactory
 from accounts.tests.helpers import log_in
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def merchant_browser():
 
 @pytest.fixture
 def staff_browser():
-    staff = StaffFactory()
+    staff = UserFactory(staff=True)
     services.set_role(user=staff, role=roles.SYSTEM)
     browser = Client()
     browser.force_login(staff)

@@ -37,8 +37,12 @@ from vksync.tests.factories import (
     SyncSettingsFactory,
 )
 from webhooks import mails
-from webhooks.models import EvotorLinkRequest
-from webhooks.tests.factories import EvotorSubscriptionFactory, WebhookEventFactory
+from webhooks.tests.factories import (
+    EvotorLinkRequestFactory,
+    EvotorSubscriptionFactory,
+    EvotorUserLockFactory,
+    WebhookEventFactory,
+)
 
 A_PASSWORD = "aqx-own-password-4471"
 B_PASSWORD = "bzq-own-password-9183"
@@ -151,12 +155,12 @@ def build_merchant_world(
     event = WebhookEventFactory(evotor_user_id=evotor_user_id, payload={"note": f"{tag}-payload"})
     subscription = EvotorSubscriptionFactory(subscription_id=f"{tag}-subscription", evotor_user_id=evotor_user_id)
     # Another Evotor user asks to be linked to this account; the owner has not answered the mailed link yet.
-    link_request = EvotorLinkRequest.objects.create(
+    link_request = EvotorLinkRequestFactory(
         merchant=merchant,
         evotor_user_id=f"{tag}-asking-evotor-user",
         token_hash=mails.hash_token(f"{tag}-link-request-token"),
-        expires_at=timezone.now() + timedelta(hours=24),
     )
+    user_lock = EvotorUserLockFactory(evotor_user_id=f"{tag}-locked-user")
     invite = InviteFactory(email=f"{tag}-invited@example.com", token=f"{tag}-invite-token-abcdefghijklmnop")
     attempt = {"username": email, "ip_address": "10.0.0.2", "user_agent": f"{tag}-agent", "path_info": "/login"}
     rows = [
@@ -179,6 +183,7 @@ def build_merchant_world(
         event,
         subscription,
         link_request,
+        user_lock,
         invite,
         AccessAttempt.objects.create(**attempt, http_accept="*/*", get_data="", post_data="", failures_since_start=1),
         AccessLog.objects.create(**attempt, http_accept="*/*"),

@@ -6,13 +6,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from connections.tests.factories_vk import VkConnectionFactory
 from django.conf import settings as django_settings
 from django.template.loader import render_to_string
 
 from accounts.tests.factories import UserFactory
 from catalog.tests.factories import ProductGroupFactory, StoreFactory
-from connections.tests.factories import EvotorConnectionFactory
+from connections.tests.factories import EvotorConnectionFactory, VkConnectionFactory
 from evosync.settings.security import content_security_policy
 from vksync.models import SyncRun
 
@@ -103,9 +102,9 @@ def test_visitor_pages_carry_the_policy_and_nothing_inline(client, db, path):
 
 def test_the_admin_has_nothing_inline_either(client, db):
     from accounts import roles, services
-    from accounts.tests.factories import StaffFactory
+    from accounts.tests.factories import UserFactory
 
-    staff = StaffFactory()
+    staff = UserFactory(staff=True)
     services.set_role(user=staff, role=roles.SYSTEM)
     client.force_login(staff)
     for path in ("/admin/", "/admin/accounts/user/", f"/admin/accounts/user/{staff.pk}/change/"):

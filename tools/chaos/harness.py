@@ -9,6 +9,9 @@ live VK items with one sku), lost items (a published, available product with no 
 or hidden on the way), sync tasks queued, and the convergence check — with faults off, one more sync writes
 nothing, and the whole VK shop matches the catalog field by field, picture and album
 (`vksync.tests.helpers.assert_vk_matches_catalog`).
+
+One module, over 300 lines on purpose: it is one procedure (arm, trigger, wait, measure, check) read from top
+to bottom; the processes, the faults and the report live beside it.
 """
 
 import math

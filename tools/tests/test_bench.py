@@ -101,8 +101,9 @@ def test_bench_database_is_never_the_configured_one():
 def _bench_database(tmp_path) -> str:
     """MariaDB when the suite runs on it (a database of the bench's own), else a SQLite file."""
     configured = os.environ.get("DATABASE_URL", "")
-    if configured.startswith("mysql"):
-        return configured.rsplit("/", 1)[0] + "/evosync_bench_harness_test"
+    if configured.startswith("mysql"):  # named after the suite's own database: two suites never share it
+        server, name = configured.split("?", 1)[0].rsplit("/", 1)
+        return f"{server}/{name}_bench_harness"
     return f"sqlite:///{tmp_path / 'b.sqlite3'}"
 
 

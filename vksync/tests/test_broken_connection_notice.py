@@ -6,11 +6,10 @@ import pytest
 from accounts.tests.factories import UserFactory
 from catalog.services import refresh_catalog
 from connections.models import EvotorConnection, VkConnection
-from connections.tests.factories import EvotorConnectionFactory
+from connections.tests.factories import EvotorConnectionFactory, VkConnectionFactory
 from emulators.vk.fixtures import TEST_TOKEN
 from vksync.engine import run_sync
 from vksync.models import SyncSettings
-from vksync.tests.factories import VkConnectionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,8 @@
 import factory
 from django.utils import timezone
 
-from webhooks.models import EvotorSubscription, WebhookEvent
+from accounts.tests.factories import UserFactory
+from webhooks.models import EvotorLinkRequest, EvotorSubscription, EvotorUserLock, WebhookEvent
 
 
 class WebhookEventFactory(factory.django.DjangoModelFactory):
@@ -36,3 +37,23 @@ class EvotorSubscriptionFactory(factory.django.DjangoModelFactory):
     plan_id = "basic"
     status = "SubscriptionCreated"
     last_sequence_number = 1
+
+
+class EvotorUserLockFactory(factory.django.DjangoModelFactory):
+    """The row that serialises concurrent /user/create calls for one Evotor user."""
+
+    class Meta:
+        model = EvotorUserLock
+
+    evotor_user_id = factory.Sequence(lambda n: f"01-{n:015d}")
+
+
+class EvotorLinkRequestFactory(factory.django.DjangoModelFactory):
+    """An open request to link an Evotor user to an existing account, waiting for its owner's answer."""
+
+    class Meta:
+        model = EvotorLinkRequest
+
+    merchant = factory.SubFactory(UserFactory)
+    evotor_user_id = factory.Sequence(lambda n: f"01-{n:015d}")
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(days=2))
