@@ -19,14 +19,14 @@ def lines(outcome) -> tuple[str, str]:
 
 def table(outcomes) -> str:
     rows = [
-        "| fault | faults injected | runs to converge | duplicates | lost | tasks queued | converged, then a no-op |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| fault | faults injected | runs to converge | triggers | duplicates | lost | tasks queued | all right |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for o in outcomes:
         runs = "—" if o.runs_to_converge is None else o.runs_to_converge
         check = "yes" if o.ok else "**no**: " + "; ".join(o.problems())
         rows.append(
-            f"| {o.fault} | {o.faults_injected} | {runs} | {o.duplicates} | {o.lost} | "
+            f"| {o.fault} | {o.faults_injected} | {runs} | {o.triggers} | {o.duplicates} | {o.lost} | "
             f"{o.tasks_queued} (≤ {o.tasks_bound}) | {check} |"
         )
     return "\n".join(rows)

@@ -73,7 +73,7 @@ def test_report_prints_one_line_and_one_chaos_json_per_fault():
     figures = json.loads(chaos[6:])
     assert figures["runs_to_converge"] == 3 and figures["ok"] is True
     table = report.table([outcome])
-    assert "| vk_failures |" in table and "| 12 | 3 | 0 | 0 | 4 (≤ 12) |" in table
+    assert "| vk_failures | 12 | 3 | 2 | 0 | 0 | 4 (≤ 12) | yes |" in table
 
 
 def test_faults_without_real_processes_are_left_to_make_chaos():
