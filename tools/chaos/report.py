@@ -32,7 +32,7 @@ def table(outcomes) -> str:
     return "\n".join(rows)
 
 
-def results_block(*, outcomes, titles: dict, host: dict, sizes: dict, command: str, skipped: list[str]) -> str:
+def results_block(*, outcomes, host: dict, sizes: dict, command: str, skipped: list[str]) -> str:
     parts = [
         f"Run `{command}` on {host['date']}.",
         "",
@@ -44,9 +44,8 @@ def results_block(*, outcomes, titles: dict, host: dict, sizes: dict, command: s
         table(outcomes),
         "",
     ]
-    parts += [f"- `{o.fault}`: {titles.get(o.fault, '')}" for o in outcomes]
-    notes = [f"- {o.fault}: {note}" for o in outcomes for note in dict.fromkeys(o.notes)]
+    notes = [f"- `{o.fault}` {note}" for o in outcomes for note in dict.fromkeys(o.notes)]
     if notes or skipped:
-        parts += ["", "Notes:", "", *notes, *(f"- skipped {reason}" for reason in skipped)]
-    parts += ["", "```", *(lines(o)[1] for o in outcomes), "```"]
+        parts += ["Notes:", "", *notes, *(f"- skipped {reason}" for reason in skipped), ""]
+    parts += ["```", *(lines(o)[1] for o in outcomes), "```"]
     return "\n".join(parts)
