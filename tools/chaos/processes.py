@@ -103,10 +103,6 @@ class RedisServer(_Child):
         """'' when redis-server is on the PATH, else why not."""
         return "" if shutil.which("redis-server") else "redis-server is not on the PATH (apt-get install redis-server)"
 
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
     def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         command = [

@@ -57,11 +57,11 @@ def run_inside(options: dict, say=print) -> int:
         cluster = WorkerCluster(env=dict(os.environ), redis=redis, database=database, var_dir=var_dir, pids=pids)
         stack.callback(cluster.close)
         cluster.start()
-        harness = Harness(world, cluster, seconds_per_fault=options["seconds_per_fault"], say=say)
+        harness = Harness(world, cluster, seconds_per_fault=options["seconds_per_fault"])
         faults, skipped = faults_for(cluster.provides, options["fault"] or None)
         say(f"chaos: {engine}, {len(faults)} faults, {options['products']} products each; worker logs in {var_dir}")
         for fault in faults:
-            say(f"[chaos {time.strftime('%H:%M:%S')}] {fault.name}: {fault.title}")
+            say(f"[chaos {time.strftime('%H:%M:%S', time.gmtime())}] {fault.name}: {fault.title}")
             outcome = harness.run(fault)
             outcomes.append(outcome)
             for line in report.lines(outcome):

@@ -32,7 +32,7 @@ def harness(settings):
         settings.VK_RATE_LIMIT_PER_SECOND = 1000
         settings.VK_RETRY_BACKOFF_SECONDS = 0.01
         settings.VK_MAX_RETRIES = 2
-        yield Harness(world, cluster, seconds_per_fault=45, say=lambda text: None)
+        yield Harness(world, cluster, seconds_per_fault=45)
     cluster.close()
 
 
