@@ -101,7 +101,8 @@ def _redis_errors():
 
 
 def claim(run: SyncRun) -> bool:
-    """Mark the run running unless another one is alive; runs whose heartbeat stopped are closed as interrupted."""
+    """Mark the queued run running unless another one is alive; runs whose heartbeat stopped are closed as
+    interrupted. False too when the run is no longer queued: a twin of its message took it, or dropped it."""
     now = timezone.now()
     stale = stale_before()
     with transaction.atomic():
@@ -109,11 +110,13 @@ def claim(run: SyncRun) -> bool:
         others = running(run.merchant).exclude(pk=run.pk)
         if others.filter(heartbeat_at__gte=stale).exists():
             return False
+        started = SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.QUEUED)
+        if not started.update(status=SyncRun.Status.RUNNING, started_at=now, heartbeat_at=now):
+            return False
         others.update(status=SyncRun.Status.FAILED, finished_at=now, error=INTERRUPTED)
         SyncRun.objects.filter(merchant=run.merchant, status=SyncRun.Status.QUEUED, created_at__lt=stale).exclude(
             pk=run.pk
         ).update(status=SyncRun.Status.STOPPED, finished_at=now, error=REPLACED)
-        SyncRun.objects.filter(pk=run.pk).update(status=SyncRun.Status.RUNNING, started_at=now, heartbeat_at=now)
     return True
 
 

@@ -103,7 +103,7 @@ class WorkerKilled(MidRun):
 
 
 class RedisRestarted(MidRun):
-    name, title, needs = "redis_restarted", "Redis killed mid-run and started again (empty)", frozenset({"worker"})
+    name, title, needs = "redis_restarted", "Redis SIGKILLed mid-run and started again", frozenset({"worker"})
 
     def strike(self, harness) -> int:
         harness.cluster.restart_redis()

@@ -91,7 +91,8 @@ class _Child:
 
 
 class RedisServer(_Child):
-    """`redis-server` on 127.0.0.1:`port`, data in `directory`, nothing saved to disk (a restart loses it all)."""
+    """`redis-server` on 127.0.0.1:`port`, data in `directory`, with the append-only file as in production
+    (docker-compose.yml): what was queued before a kill is there after the restart."""
 
     def __init__(self, port: int, directory: Path, pids: "PidFile | None" = None):
         super().__init__(pids)
@@ -103,15 +104,12 @@ class RedisServer(_Child):
         """'' when redis-server is on the PATH, else why not."""
         return "" if shutil.which("redis-server") else "redis-server is not on the PATH (apt-get install redis-server)"
 
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
     def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         command = [
-            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--dir", str(self.directory), "--logfile", str(self.directory / "redis.log"), "--daemonize", "no",
+            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
+            "--appendfsync", "everysec", "--dir", str(self.directory), "--logfile", str(self.directory / "redis.log"),
+            "--daemonize", "no",
         ]  # fmt: skip
         self._started(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))  # noqa: S603
         wait_until(self.answers, seconds=START_SECONDS, what=f"redis-server on port {self.port}")
@@ -127,7 +125,7 @@ class RedisServer(_Child):
             return False
 
     def restart(self) -> None:
-        """Killed by pid (every queued message and lock dies with it) and started again on the same port."""
+        """Killed by pid (SIGKILL: connections cut, nothing flushed) and started again on the same port."""
         self.kill()
         self.start()
         self.restarts += 1

@@ -19,20 +19,20 @@ def lines(outcome) -> tuple[str, str]:
 
 def table(outcomes) -> str:
     rows = [
-        "| fault | faults injected | runs to converge | duplicates | lost | tasks queued | converged, then a no-op |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| fault | faults injected | runs to converge | triggers | duplicates | lost | tasks queued | all right |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for o in outcomes:
         runs = "—" if o.runs_to_converge is None else o.runs_to_converge
         check = "yes" if o.ok else "**no**: " + "; ".join(o.problems())
         rows.append(
-            f"| {o.fault} | {o.faults_injected} | {runs} | {o.duplicates} | {o.lost} | "
+            f"| {o.fault} | {o.faults_injected} | {runs} | {o.triggers} | {o.duplicates} | {o.lost} | "
             f"{o.tasks_queued} (≤ {o.tasks_bound}) | {check} |"
         )
     return "\n".join(rows)
 
 
-def results_block(*, outcomes, titles: dict, host: dict, sizes: dict, command: str, skipped: list[str]) -> str:
+def results_block(*, outcomes, host: dict, sizes: dict, command: str, skipped: list[str]) -> str:
     parts = [
         f"Run `{command}` on {host['date']}.",
         "",
@@ -44,9 +44,8 @@ def results_block(*, outcomes, titles: dict, host: dict, sizes: dict, command: s
         table(outcomes),
         "",
     ]
-    parts += [f"- `{o.fault}`: {titles.get(o.fault, '')}" for o in outcomes]
-    notes = [f"- {o.fault}: {note}" for o in outcomes for note in dict.fromkeys(o.notes)]
+    notes = [f"- `{o.fault}` {note}" for o in outcomes for note in dict.fromkeys(o.notes)]
     if notes or skipped:
-        parts += ["", "Notes:", "", *notes, *(f"- skipped {reason}" for reason in skipped)]
-    parts += ["", "```", *(lines(o)[1] for o in outcomes), "```"]
+        parts += ["Notes:", "", *notes, *(f"- skipped {reason}" for reason in skipped), ""]
+    parts += ["```", *(lines(o)[1] for o in outcomes), "```"]
     return "\n".join(parts)

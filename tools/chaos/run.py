@@ -33,7 +33,7 @@ def run_inside(options: dict, say=print) -> int:
     for old_log in var_dir.glob("worker-*.log"):
         old_log.unlink()
     pids = PidFile(var_dir / "pids")
-    outcomes, titles = [], {}
+    outcomes = []
     with ExitStack() as stack:
         redis = RedisServer(urlsplit(settings.REDIS_URL).port, Path(tempfile.mkdtemp(prefix="evosync-chaos-")), pids)
         stack.callback(shutil.rmtree, redis.directory, ignore_errors=True)
@@ -57,12 +57,11 @@ def run_inside(options: dict, say=print) -> int:
         cluster = WorkerCluster(env=dict(os.environ), redis=redis, database=database, var_dir=var_dir, pids=pids)
         stack.callback(cluster.close)
         cluster.start()
-        harness = Harness(world, cluster, seconds_per_fault=options["seconds_per_fault"], say=say)
+        harness = Harness(world, cluster, seconds_per_fault=options["seconds_per_fault"])
         faults, skipped = faults_for(cluster.provides, options["fault"] or None)
         say(f"chaos: {engine}, {len(faults)} faults, {options['products']} products each; worker logs in {var_dir}")
         for fault in faults:
-            titles[fault.name] = fault.title
-            say(f"[chaos {time.strftime('%H:%M:%S')}] {fault.name}: {fault.title}")
+            say(f"[chaos {time.strftime('%H:%M:%S', time.gmtime())}] {fault.name}: {fault.title}")
             outcome = harness.run(fault)
             outcomes.append(outcome)
             for line in report.lines(outcome):
@@ -74,7 +73,6 @@ def run_inside(options: dict, say=print) -> int:
             sizes = {k: options[k] for k in ("products", "groups", "image_share", "vk_rate", "latency", "seed")}
             block = report.results_block(
                 outcomes=outcomes,
-                titles=titles,
                 host=machine(engine, redis=True),
                 sizes=sizes,
                 command=os.environ.get("CHAOS_COMMAND", "make chaos"),

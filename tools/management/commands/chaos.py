@@ -36,8 +36,8 @@ class Command(BaseCommand):
         parser.add_argument("--latency", type=float, default=0.01, help="VK seconds per request")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--fault", action="append", default=[], help="run only this fault (repeatable)")
-        parser.add_argument("--seconds-per-fault", type=float, default=240)
-        parser.add_argument("--timeout", type=float, default=1500, help="the whole run, in seconds")
+        parser.add_argument("--seconds-per-fault", type=float, default=180, help="bound on one fault")
+        parser.add_argument("--timeout", type=float, default=1200, help="bound on the whole run, in seconds")
         parser.add_argument("--database-url", default=os.environ.get("CHAOS_DATABASE_URL", DEFAULT_DATABASE),
                             help="created empty, dropped at the end (its name must contain 'chaos')")  # fmt: skip
         parser.add_argument("--docs", default="", help="write the results table into this file (docs/chaos.md)")
