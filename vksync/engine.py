@@ -16,10 +16,10 @@ from connections.state import mark_ok
 from connections.vk.errors import VkConnectionBroken, VkError, VkRateLimitReached, VkTransientError
 from connections.vk.services import run_with_vk
 from vkshop.services import read_vk_shop, store_vk_shop
-from vksync import notifications, runs
+from vksync import notifications, runs, triggers
 from vksync.applying import apply_plan
 from vksync.inputs import load_inputs, photo_loader
-from vksync.models import SyncRun, SyncSettings
+from vksync.models import SyncRun
 from vksync.selectors import settings_for
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def run_sync(
     run = run or runs.new_run(merchant=merchant, trigger=trigger, dry_run=dry_run)
     with runs.merchant_sync_lock(merchant, run) as acquired:
         if not acquired or not runs.claim(run):
-            SyncSettings.objects.filter(merchant=merchant).update(dirty=True, pending_trigger=run.trigger)
+            triggers.mark_pending(merchant, run.trigger)
             runs.drop_unclaimed(run)
             return None
         try:

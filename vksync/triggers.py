@@ -50,9 +50,9 @@ def mark_pending(merchant, trigger: str) -> None:
 
 def run_pending(*, merchant) -> SyncRun | None:
     """After a run: when a trigger came during it, run exactly once more, under that trigger's name."""
-    pending = SyncSettings.objects.filter(merchant=merchant, dirty=True).values_list("pending_trigger", flat=True)
-    trigger = pending.first()
-    if trigger is None or not SyncSettings.objects.filter(merchant=merchant, dirty=True).update(dirty=False):
+    pending = SyncSettings.objects.filter(merchant=merchant, dirty=True)
+    trigger = pending.values_list("pending_trigger", flat=True).first()
+    if trigger is None or not pending.update(dirty=False):
         return None
     return request_sync(merchant=merchant, trigger=trigger or SyncRun.Trigger.WEBHOOK)
 
