@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from catalog.models import Product, ProductGroup, Store
@@ -23,7 +23,7 @@ class RefreshState:
     last attempt failed, why and what brings the next one."""
 
     connected: bool  # a token is there
-    checked_at: datetime | None  # the last attempt (or token check), good or not
+    checked_at: datetime | None  # when the catalog was last read (the stores), or the failed attempt
     failed: bool = False
     reason: str = ""
     retry: str = ""
@@ -43,7 +43,8 @@ def refresh_state(*, connection: EvotorConnection | None) -> RefreshState:
         return RefreshState(
             True, connection.last_checked_at, True, connection.last_error, RETRY_BY_ITSELF, _next_try_by(connection)
         )
-    return RefreshState(connected=True, checked_at=connection.last_checked_at)
+    last_read = Store.objects.filter(merchant_id=connection.merchant_id).aggregate(at=Max("refreshed_at"))["at"]
+    return RefreshState(connected=True, checked_at=last_read)
 
 
 def _next_try_by(connection: EvotorConnection) -> datetime | None:
