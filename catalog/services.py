@@ -29,7 +29,7 @@ from connections.evotor.client import (
     EvotorTransientError,
 )
 from connections.models import EvotorConnection
-from connections.state import mark_ok, record_error
+from connections.state import mark_ok, note_failed_attempt, record_error
 from core.locks import merchant_lock
 from core.upsert import bulk_upsert
 
@@ -115,6 +115,7 @@ def refresh_catalog(*, merchant, progress: Progress | None = None) -> RefreshRes
                 result.status, result.error = "broken", exc.reason
             else:
                 logger.warning("catalog refresh failed", extra={"merchant_id": merchant.pk, "status": exc.status})
+                note_failed_attempt(connection=connection, reason=exc.reason)
                 result.status, result.error = "failed", exc.reason
         else:
             mark_ok(connection=connection)

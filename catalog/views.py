@@ -34,9 +34,11 @@ def stores(request):
         .annotate(product_count=Count("products", filter=live))
         .order_by("removed", "name")
     )
+    connection = EvotorConnection.objects.owned_by(request.user).first()
     context = {
         "stores": rows,
-        "connection": EvotorConnection.objects.owned_by(request.user).first(),
+        "connection": connection,
+        "refresh": selectors.refresh_state(connection=connection),
         "published_count": selectors.published_products(merchant=request.user).count(),
     }
     return render(request, "catalog/stores.html", context)
@@ -62,7 +64,7 @@ def groups(request, store_id):
         }
         for group, depth in selectors.group_tree(store=store)
     ]
-    context = {"store": store, "tree": tree, "ungrouped": counts.get(None, 0)}
+    context = {"store": store, "tree": tree, "ungrouped": counts.get(None, 0), "refresh": _refresh_state(request)}
     return render(request, "catalog/groups.html", context)
 
 
@@ -94,8 +96,13 @@ def products(request, store_id):
         "groups": [(str(pk), name) for pk, name, removed in groups if not removed],  # str: no localize() per option
         "show_removed": show_removed,
         "page_link": f"?{filters}&page=" if filters else "?page=",
+        "refresh": _refresh_state(request),
     }
     return render(request, "catalog/products.html", context)
+
+
+def _refresh_state(request) -> selectors.RefreshState:
+    return selectors.refresh_state(connection=EvotorConnection.objects.owned_by(request.user).first())
 
 
 def _product_row(product: dict, group_names: dict[int, str]) -> dict:

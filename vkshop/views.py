@@ -14,7 +14,9 @@ from vkshop.models import VkAlbum, VkItem
 from vkshop.tasks import refresh_vk_shop
 
 ITEMS_PER_PAGE = 50
-AVAILABILITY = dict(VkItem.Availability.choices)
+# VK calls an item with availability 1 "removed", but it is only off the shop window and comes back when shown
+# again: EvoSync's word for it, on this page and on /sync, is «Скрыт» (deleted for good is «Удалён»).
+AVAILABILITY = dict(VkItem.Availability.choices) | {VkItem.Availability.REMOVED: "Скрыт"}
 ALBUM_PAGE = "/vk-catalog/albums/{}/products"  # the `vk_album_products` URL, built once per row without reverse()
 
 

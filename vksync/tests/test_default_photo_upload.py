@@ -22,7 +22,7 @@ VALID = {
     "delete_grace_days": "7",
     "albums_mode": "per_group",
     "sku_key": "evotor_id",
-    "brake_share": "0.3",
+    "brake_percent": "30",
 }
 
 

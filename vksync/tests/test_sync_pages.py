@@ -122,7 +122,7 @@ def test_settings_form_saves_rules_and_rejects_bad_template(client, merchant):
         "delete_grace_days": 3,
         "albums_mode": "per_group",
         "sku_key": "evotor_id",
-        "brake_share": "0.5",
+        "brake_percent": "50",
     }
     response = client.post(reverse("sync_settings"), data)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -150,7 +150,7 @@ def test_category_per_group_is_saved_and_used(client, merchant):
         "delete_grace_days": 7,
         "albums_mode": "per_group",
         "sku_key": "evotor_id",
-        "brake_share": "0.3",
+        "brake_percent": "30",
         f"group_category_{group.evotor_id}": "102",
     }
     assert client.post(reverse("sync_settings"), data).status_code == 302
@@ -171,7 +171,7 @@ def test_sync_cannot_be_switched_on_before_the_first_plan_is_confirmed(client, m
         "delete_grace_days": 7,
         "albums_mode": "per_group",
         "sku_key": "evotor_id",
-        "brake_share": "0.3",
+        "brake_percent": "30",
     }
     response = client.post(reverse("sync_settings"), data)
     assert response.status_code == 200
