@@ -5,6 +5,8 @@ import io
 
 import pytest
 from django.core.files.storage import default_storage
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
 from catalog import thumbnails
@@ -132,9 +134,6 @@ def test_the_products_page_makes_as_many_queries_with_thumbnails_as_without(
 ):
     store = StoreFactory(merchant=merchant)
     ProductFactory.create_batch(5, store=store)
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as plain:
         client.get(f"/catalog/stores/{store.pk}/products")
     for n in range(40):
