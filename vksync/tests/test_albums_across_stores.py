@@ -5,6 +5,7 @@ duplicate and never touches an album the merchant made in VK by hand. Through th
 from collections import Counter
 
 import pytest
+from django.urls import reverse
 
 from catalog.models import ProductGroup, Store
 from vksync.engine import run_sync
@@ -128,3 +129,18 @@ def test_a_hand_made_album_of_the_same_title_is_used_rather_than_made_twice(shop
     assert_vk_matches_catalog(shop)
     assert titles(shop)[title] == 1
     assert AlbumLink.objects.get(merchant=shop.merchant, group_evotor_id=group.evotor_id).vk_album_id == album_id
+
+
+@pytest.mark.django_db
+def test_the_settings_page_offers_the_choice_with_shared_albums_by_default_and_saves_it(client, merchant):
+    page = client.get(reverse("sync_settings")).content.decode()
+    assert "Одна подборка на группу для всех магазинов" in page
+    assert "Название магазина в названии подборки" in page
+    assert '<option value="shared" selected>' in page
+    form = client.get(reverse("sync_settings")).context["form"]
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "default_photo"}
+    data = {name: ("on" if value is True else value) for name, value in data.items() if value is not False}
+    data.pop("group_categories", None)
+    response = client.post(reverse("sync_settings"), data | {"albums_across_stores": "store_in_title"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert SyncSettings.objects.get(merchant=merchant).albums_across_stores == STORE_IN_TITLE
