@@ -181,8 +181,9 @@ THUMBNAIL_CACHE = "private, max-age=31536000, immutable"  # a name is its conten
 
 @login_required
 @require_GET
-def thumbnail(request, name):
+def thumbnail(request, thumbnail_name):
     """A product's small picture from storage (why no ownership query: catalog.thumbnails)."""
+    name = thumbnail_name
     if not thumbnails.NAME.match(name):
         raise Http404
     etag = f'"{name.removesuffix(".webp")}"'
