@@ -23,6 +23,7 @@ PRODUCTS_PER_PAGE = 50
 NO_PICTURE = "Нет фото"
 PICTURE_COMING = "Фото есть в Эвоторе и появится здесь после следующего обновления каталога"
 PICTURE_UNREADABLE = "Фото есть в Эвоторе, но прочитать его не удалось"
+THUMBNAIL_CACHE = "private, max-age=31536000, immutable"  # a name is its content's hash: it never changes
 MAX_INDENT = 10  # levels of the groups tree with their own indent (.depth-1 … .depth-10 in evosync.css)
 
 
@@ -176,22 +177,19 @@ def refresh_now(request):
     return redirect("catalog-stores")
 
 
-THUMBNAIL_CACHE = "private, max-age=31536000, immutable"  # a name is its content's hash: it never changes
-
-
 @login_required
 @require_GET
 def thumbnail(request, thumbnail_name):
     """A product's small picture from storage (why no ownership query: catalog.thumbnails)."""
-    name = thumbnail_name
-    if not thumbnails.NAME.match(name):
+    if not thumbnails.NAME.match(thumbnail_name):
         raise Http404
-    etag = f'"{name.removesuffix(".webp")}"'
+    etag = f'"{thumbnail_name.removesuffix(".webp")}"'
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponse(status=304)
     else:
         try:
-            response = FileResponse(default_storage.open(thumbnails.storage_path(name)), content_type="image/webp")
+            file = default_storage.open(thumbnails.storage_path(thumbnail_name))
+            response = FileResponse(file, content_type="image/webp")
         except FileNotFoundError:
             raise Http404
     response["ETag"], response["Cache-Control"] = etag, THUMBNAIL_CACHE
