@@ -117,7 +117,7 @@ def group_tree(*, store) -> list[tuple[ProductGroup, int]]:
 
 
 PRODUCT_PAGE_COLUMNS = ("name", "code", "barcodes", "group_id", "price", "quantity", "measure_name",
-                        "allow_to_sell", "removed", "image_url")  # fmt: skip
+                        "allow_to_sell", "removed", "image_url", "thumbnail")  # fmt: skip
 
 
 def store_products(*, store, group=None, query: str = "", with_removed: bool = False) -> QuerySet:

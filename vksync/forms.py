@@ -52,6 +52,7 @@ class SyncSettingsForm(forms.ModelForm):
             "delete_grace_days",
             "send_stock",
             "albums_mode",
+            "albums_across_stores",
             "sku_key",
             "default_photo",
             "brake_percent",
@@ -62,6 +63,9 @@ class SyncSettingsForm(forms.ModelForm):
             "Ссылки убираются, короткое описание дополняется до 10 символов.",
             "delete_grace_days": "Только для «Скрывать, затем удалять»: недоступный товар сначала скрывается "
             "и удаляется из VK, если остаётся недоступным столько дней.",
+            "albums_across_stores": "Если в VK идут несколько магазинов и в них есть группы с одним названием: "
+            "одна подборка «Бакалея» с товарами всех магазинов, или у каждого магазина своя — "
+            "«Бакалея — Магазин на Ленина». Подборки, созданные вами в VK вручную, EvoSync не трогает.",
         }
         labels = {"delete_grace_days": "Удалять скрытые товары через, дней"}
 

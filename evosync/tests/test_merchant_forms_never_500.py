@@ -51,6 +51,7 @@ SYNC_SETTINGS = {
     "unavailable_action": "delete",
     "delete_grace_days": "7",
     "albums_mode": "per_group",
+    "albums_across_stores": "shared",
     "sku_key": "evotor_id",
     "brake_percent": "30",
 }

@@ -121,6 +121,7 @@ def test_settings_form_saves_rules_and_rejects_bad_template(client, merchant):
         "unavailable_action": "delete",
         "delete_grace_days": 3,
         "albums_mode": "per_group",
+        "albums_across_stores": "shared",
         "sku_key": "evotor_id",
         "brake_percent": "50",
     }
@@ -149,6 +150,7 @@ def test_category_per_group_is_saved_and_used(client, merchant):
         "unavailable_action": "hide",
         "delete_grace_days": 7,
         "albums_mode": "per_group",
+        "albums_across_stores": "shared",
         "sku_key": "evotor_id",
         "brake_percent": "30",
         f"group_category_{group.evotor_id}": "102",
@@ -170,6 +172,7 @@ def test_sync_cannot_be_switched_on_before_the_first_plan_is_confirmed(client, m
         "unavailable_action": "hide",
         "delete_grace_days": 7,
         "albums_mode": "per_group",
+        "albums_across_stores": "shared",
         "sku_key": "evotor_id",
         "brake_percent": "30",
     }
