@@ -22,6 +22,7 @@ FORM = {
     "unavailable_action": "hide",
     "delete_grace_days": 7,
     "albums_mode": "per_group",
+    "albums_across_stores": "shared",
     "sku_key": "evotor_id",
     "brake_percent": "30",
 }
