@@ -37,7 +37,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "guardian",
-    "axes",
+    "evosync.apps.AxesConfig",  # axes, named in Russian in the admin
     "django_celery_beat",
     "evosync",
     "accounts",
@@ -144,6 +144,8 @@ LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", "Русский"), ("en", "English")]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Moscow")
 USE_I18N = True
+# Our Russian over Django's and the apps' own: model names' plural forms, admin phrases (evosync/locale).
+LOCALE_PATHS = [BASE_DIR / "evosync" / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"
