@@ -1,6 +1,9 @@
 """The demo (`make run`): its accounts, and the demo merchant connected and synced through the emulators."""
 
+import html
+
 import pytest
+import requests
 from django.contrib.auth import get_user_model
 
 from accounts.tests.factories import UserFactory
@@ -60,7 +63,13 @@ def test_the_visitor_confirming_the_demo_plan_fills_the_vk_shop(
     run = SyncRun.objects.filter(trigger=SyncRun.Trigger.CONFIRM).get()
     assert run.status == SyncRun.Status.DONE, run.error
     shop = vk_emulator.shop(DEMO_GROUP_ID)
-    assert run.created == len([item for item in shop.items.values() if not item.hidden]) > 0
+    shown = [item for item in shop.items.values() if not item.hidden]
+    assert run.created == len(shown) > 0
+    page = requests.get(f"{vk_emulator.base_url}/market-{DEMO_GROUP_ID}", timeout=5).text  # what the visitor opens
+    assert all(html.escape(item.title) in page for item in shown)
+    hidden = {item.title for item in shop.items.values() if item.hidden} - {item.title for item in shown}
+    assert not any(html.escape(title) in page for title in hidden)
+    assert page.count('<img src="/photos/') >= len(shown)  # every item with its picture (the default one at least)
 
 
 def test_demo_merchant_connects_to_the_emulators_demo_catalog(evotor_emulator):
