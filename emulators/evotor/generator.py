@@ -132,8 +132,8 @@ def make_product(
     cost_share = rng.uniform(0.5, 0.8)
     note = NOTES[_draw(rng, (NOTE_DRAW,)) % len(NOTES)]
     shelf = shelf_named(group["name"]) if group else EVERYTHING
-    goods, name = goods_for(shelf, kind, look, taken if taken is not None else set())
-    price = shop_price(goods, price_share, name)
+    goods, pack, name = goods_for(shelf, kind, look, taken if taken is not None else set())
+    price = shop_price(goods, pack, price_share)
     product = {
         "id": product_id,
         "parent_id": group["id"] if group else None,
@@ -180,9 +180,9 @@ def _choices(shelf: Shelf) -> tuple[tuple[Goods, str, str], ...]:
     )
 
 
-def goods_for(shelf: Shelf, kind: float, look: int, taken: set[str]) -> tuple[Goods, str]:
+def goods_for(shelf: Shelf, kind: float, look: int, taken: set[str]) -> tuple[Goods, str, str]:
     """The goods `kind` picks on the shelf, in the brand and pack `look` picks; the next offer whose name is
-    free when that one is taken (all taken: that one again)."""
+    free when that one is taken (all taken: that one again). Returns the goods, the pack and the name."""
     goods = shelf.goods[int(kind * len(shelf.goods))]
     choices = _choices(shelf)
     start = next(i for i, choice in enumerate(choices) if choice[0] == goods)
@@ -196,14 +196,12 @@ def goods_for(shelf: Shelf, kind: float, look: int, taken: set[str]) -> tuple[Go
         goods, brand, pack = choices[start % len(choices)]
         name = f"{goods.name} «{brand}»" + (f", {pack}" if pack else "")
     taken.add(name)
-    return goods, name
+    return goods, pack, name
 
 
-def shop_price(goods: Goods, share: float, name: str) -> float:
+def shop_price(goods: Goods, pack: str, share: float) -> float:
     """A price in the goods' range, dearer for a bigger pack, ending as shop prices do: 89.9, 349."""
-    packs = goods.packs or ("",)
-    pack = next((p for p in packs if name.endswith(f", {p}")), packs[0]) if goods.packs else ""
-    factor = 1 + 0.7 * (packs.index(pack) if pack else 0)
+    factor = 1 + 0.7 * (goods.packs.index(pack) if pack else 0)
     value = (goods.low + share * (goods.high - goods.low)) * factor
     return float(int(value) // 10 * 10 + 9) if value >= 100 else int(value) + 0.9
 
