@@ -59,6 +59,15 @@ def test_admin_index_is_titled_evosync_and_names_every_section_in_russian(staff_
             assert is_russian(model["name"]), model["name"]
 
 
+def test_the_admin_is_russian_even_for_a_browser_asking_for_english(staff_client):
+    response = staff_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    page = response.content.decode()
+    assert response["Content-Language"] == "ru"
+    assert "Последние действия" in page and "Recent actions" not in page
+    assert ">Изменить<" in page and ">Change<" not in page
+    assert "Access attempts" not in page and "Periodic tasks" not in page
+
+
 @pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label)
 def test_every_changelist_has_russian_title_and_column_names(staff_client, model):
     response = staff_client.get(changelist_url(model))
