@@ -42,9 +42,18 @@ IntervalSchedule.__str__ = interval_in_words
 admin.site.unregister(PeriodicTask)
 
 
+class TaskFilter(admin.AllValuesFieldListFilter):
+    """The filter on the task's name: django-celery-beat names the field "Task Name" in plain English."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = "задача"
+
+
 @admin.register(PeriodicTask)
 class RussianPeriodicTaskAdmin(PeriodicTaskAdmin):
     list_display = ("name", "enabled", "schedule", "interval", "start_time", "last_run_at", "one_off")
+    list_filter = ["enabled", "one_off", ("task", TaskFilter), "start_time", "last_run_at"]
 
     @admin.display(description="расписание")
     def schedule(self, task):

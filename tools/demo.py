@@ -13,6 +13,7 @@ DEMO_ACCOUNTS = [
     ("staff", "admin@evosync.local", "admin-demo-2026", roles.SYSTEM),
     ("merchant", "merchant@evosync.local", "merchant-demo-2026", roles.USER),
 ]
+DEMO_NAMES = {"staff": "Демо Сотрудник", "merchant": "Демо Продавец"}
 
 
 def ensure_demo_accounts():
@@ -20,7 +21,7 @@ def ensure_demo_accounts():
     User = get_user_model()
     shown = []
     for label, email, password, role in DEMO_ACCOUNTS:
-        user, created = User.objects.get_or_create(email=email, defaults={"full_name": f"Demo {label}"})
+        user, created = User.objects.get_or_create(email=email, defaults={"full_name": DEMO_NAMES[label]})
         if created:
             user.set_password(password)
             user.save(update_fields=["password"])

@@ -25,7 +25,7 @@ from vksync.models import SyncRun, SyncSettings
 pytestmark = pytest.mark.django_db
 
 CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
-ALLOWED_LATIN = {"ID"}  # read the same in Russian
+ALLOWED_LATIN = {"ID", "VK"}  # read the same in Russian
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 
 
@@ -79,6 +79,8 @@ def test_every_changelist_has_russian_title_and_column_names(staff_client, model
     headers = [header["text"] for header in result_headers(response.context["cl"])]
     english = [text for text in headers if text and not is_russian(text)]
     assert english == [], f"{opts.label}: columns {english}"
+    filters = [str(spec.title) for spec in response.context["cl"].filter_specs]
+    assert [title for title in filters if not is_russian(title)] == [], f"{opts.label}: filters {filters}"
 
 
 @pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label)
