@@ -15,12 +15,12 @@ header h1 { margin: 0; font-size: 20px; }
 header p { margin: 4px 0 0; color: #626d7a; }
 main { max-width: 1040px; margin: 0 auto; padding: 16px; }
 nav { margin-bottom: 16px; }
-nav a { margin-right: 16px; color: #2a5885; text-decoration: none; }
+nav a { margin-right: 16px; color: #2a5885; text-decoration: none; display: inline-block; white-space: nowrap; }
 section { background: #fff; border-radius: 8px; padding: 16px; margin-bottom: 16px; }
 h2 { font-size: 17px; margin: 0 0 12px; }
 h2 small { color: #818c99; font-weight: normal; }
 ul { list-style: none; margin: 0; padding: 0; display: grid; gap: 16px;
-     grid-template-columns: repeat(auto-fill, minmax(160px, 1fr)); }
+     grid-template-columns: repeat(auto-fill, minmax(140px, 1fr)); }
 li img, li .nophoto { width: 100%; aspect-ratio: 1; object-fit: cover; border-radius: 6px; background: #f0f2f5;
                       display: block; }
 li .price { font-weight: bold; margin-top: 6px; }
