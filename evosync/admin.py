@@ -59,6 +59,10 @@ class RussianPeriodicTaskAdmin(PeriodicTaskAdmin):
     def schedule(self, task):
         return task.scheduler
 
+    @admin.display(description="расписание cron словами")
+    def crontab_translation(self, task):
+        return super().crontab_translation(task)
+
 
 admin.site.unregister(CrontabSchedule)
 
@@ -66,6 +70,8 @@ admin.site.unregister(CrontabSchedule)
 @admin.register(CrontabSchedule)
 class RussianCrontabScheduleAdmin(CrontabScheduleAdmin):
     list_display = ("expression", "in_words")
+    fields = ["in_words" if name == "human_readable" else name for name in CrontabScheduleAdmin.fields]
+    readonly_fields = ("in_words",)
 
     @admin.display(description="выражение cron")
     def expression(self, crontab):
