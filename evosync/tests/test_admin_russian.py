@@ -203,3 +203,10 @@ def test_login_attempts_say_how_many_are_left_in_russian(staff_client, settings,
     )
     page = staff_client.get(changelist_url(AccessAttempt)).content.decode()
     assert f">{words}<" in page
+
+
+def test_the_users_list_names_roles_in_words(staff_client):
+    services.set_role(user=UserFactory(), role=roles.USER)
+    page = staff_client.get(changelist_url(User)).content.decode()
+    assert '<td class="field-role_name">user — продавец</td>' in page
+    assert '<td class="field-role_name">system — все права</td>' in page
