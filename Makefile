@@ -12,7 +12,7 @@ ifneq ($(filter mysql%,$(DATABASE_URL) $(BENCH_DATABASE_URL) $(ENV_FILE_DATABASE
 STAMP += $(VENV)/.mysql
 endif
 
-.PHONY: run test lint audit format venv migrate bench bench-web chaos clean
+.PHONY: run test lint audit format venv migrate messages bench bench-web chaos clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ format: $(STAMP)
 
 migrate: $(STAMP)
 	$(PY) manage.py migrate
+
+# evosync/locale's Russian (model names' plural forms, admin phrases) compiled for Django; commit the .mo too.
+messages:
+	msgfmt --check -o evosync/locale/ru/LC_MESSAGES/django.mo evosync/locale/ru/LC_MESSAGES/django.po
 
 bench: $(STAMP)
 	DEBUG=$${DEBUG:-true} $(PY) manage.py bench $(BENCH_ARGS)

@@ -137,7 +137,7 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.display(description="роль")
     def role_name(self, user):
-        return user.role or "—"
+        return dict(roles.ROLE_CHOICES).get(user.role, "—")  # «user — продавец»
 
     @admin.display(description="подключения")
     def connections(self, user):

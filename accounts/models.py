@@ -44,7 +44,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         ACTIVE = "active", "Активен"
         SUSPENDED = "suspended", "Заблокирован"
 
-    email = models.EmailField("email", unique=True)
+    email = models.EmailField("электронная почта", unique=True)
     full_name = models.CharField("имя", max_length=150, blank=True)
     phone = models.CharField("телефон", max_length=32, blank=True)
     status = models.CharField("статус", max_length=16, choices=Status.choices, default=Status.PENDING)
@@ -56,7 +56,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     language = models.CharField("язык писем", max_length=8, choices=settings.LANGUAGES, default="ru")
     # Raised by every suspension: it is part of the session hash, so sessions opened before a suspension
     # stay dead when the account is activated again (see get_session_auth_hash).
-    session_epoch = models.PositiveIntegerField(default=0, editable=False)
+    session_epoch = models.PositiveIntegerField("поколение сессий", default=0, editable=False)
 
     objects = UserManager()
 
@@ -125,8 +125,8 @@ class InviteQuerySet(models.QuerySet):
 class Invite(models.Model):
     """A staff invitation: the emailed `/invite/<token>` link lets the person set a password, once."""
 
-    email = models.EmailField("email")
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    email = models.EmailField("электронная почта")
+    token_hash = models.CharField("хеш ссылки", max_length=64, unique=True, editable=False)
     language = models.CharField("язык письма", max_length=8, choices=settings.LANGUAGES, default="ru")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

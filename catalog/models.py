@@ -7,13 +7,15 @@ from accounts.ownership import OwnedManager
 
 
 class CatalogObject(models.Model):
-    merchant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    merchant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="продавец"
+    )
     evotor_id = models.CharField("id в Эвоторе", max_length=64)
     name = models.CharField("название", max_length=255)
-    evotor_updated_at = models.DateTimeField(null=True, blank=True)
+    evotor_updated_at = models.DateTimeField("изменено в Эвоторе", null=True, blank=True)
     # Vanished from Evotor on the last complete refresh: kept so the VK side can hide it.
     removed = models.BooleanField("удалён в Эвоторе", default=False)
-    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField("удалено из Эвотора", null=True, blank=True)
     refreshed_at = models.DateTimeField("обновлён", null=True, blank=True)
 
     objects = OwnedManager()
@@ -37,8 +39,8 @@ class Store(CatalogObject):
 
 
 class ProductGroup(CatalogObject):
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="groups")
-    parent_evotor_id = models.CharField(max_length=64, null=True, blank=True)
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="groups", verbose_name="магазин")
+    parent_evotor_id = models.CharField("родительская группа (id в Эвоторе)", max_length=64, null=True, blank=True)
     # A group is published when its store is, it is, and every group above it is.
     sync_enabled = models.BooleanField("публиковать в VK", default=True)
 
@@ -51,8 +53,10 @@ class ProductGroup(CatalogObject):
 
 
 class Product(CatalogObject):
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="products")
-    group = models.ForeignKey(ProductGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="products")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="products", verbose_name="магазин")
+    group = models.ForeignKey(
+        ProductGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="products", verbose_name="группа"
+    )
     parent_evotor_id = models.CharField("id группы в Эвоторе", max_length=64, null=True, blank=True)
     type = models.CharField("тип", max_length=32, default="NORMAL")
     code = models.CharField("код", max_length=64, blank=True)
@@ -67,15 +71,15 @@ class Product(CatalogObject):
     article_number = models.CharField("артикул", max_length=255, blank=True)
     extra = models.JSONField("прочие поля", default=dict, blank=True)
     # Hash of the fields above as last read from Evotor: tells a refresh what changed.
-    content_hash = models.CharField(max_length=64, blank=True)
+    content_hash = models.CharField("хеш содержимого", max_length=64, blank=True)
     # Images: fetched only for products selected for VK, and again only when content_hash moves.
     image_url = models.URLField("картинка", max_length=1000, blank=True)
-    image_hash = models.CharField(max_length=64, blank=True)
-    image_checked_hash = models.CharField(max_length=64, blank=True)
+    image_hash = models.CharField("хеш картинки", max_length=64, blank=True)
+    image_checked_hash = models.CharField("хеш проверенной картинки", max_length=64, blank=True)
     # The small picture for EvoSync's pages (catalog.thumbnails): its file name, "-" when the picture is unreadable.
     thumbnail = models.CharField("миниатюра", max_length=80, blank=True)
     # Name, code and barcodes folded (lower case, ё as е) for the products page's search: one LIKE, any case.
-    search_text = models.TextField(blank=True, editable=False)
+    search_text = models.TextField("текст для поиска", blank=True, editable=False)
 
     class Meta:
         verbose_name = "товар"

@@ -37,11 +37,11 @@ class EvotorConnection(Connection):
         MANUAL = "manual", "Вручную"
 
     merchant = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="evotor_connection"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="evotor_connection", verbose_name="продавец"
     )
     evotor_user_id = models.CharField("пользователь Эвотор", max_length=64, null=True, blank=True, unique=True)
     token = EncryptedTextField("токен облака Эвотор", blank=True)
-    source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
+    source = models.CharField("как подключено", max_length=16, choices=Source.choices, default=Source.MANUAL)
     installed = models.BooleanField("приложение установлено", default=True)
 
     class Meta:
@@ -59,17 +59,19 @@ class VkConnection(Connection):
         OAUTH = "oauth", "VK ID"
         MANUAL = "manual", "Вручную"
 
-    merchant = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="vk_connection")
+    merchant = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="vk_connection", verbose_name="продавец"
+    )
     access_token = EncryptedTextField("токен доступа", blank=True)
     refresh_token = EncryptedTextField("токен обновления", blank=True)
     token_expires_at = models.DateTimeField("токен истекает", null=True, blank=True)
-    device_id = models.CharField(max_length=255, blank=True)
-    source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
+    device_id = models.CharField("устройство VK ID", max_length=255, blank=True)
+    source = models.CharField("как подключено", max_length=16, choices=Source.choices, default=Source.MANUAL)
     vk_user_id = models.BigIntegerField("пользователь VK", null=True, blank=True)
-    vk_user_name = models.CharField(max_length=255, blank=True)
+    vk_user_name = models.CharField("пользователь VK", max_length=255, blank=True)
     group_id = models.BigIntegerField("сообщество (id)", null=True, blank=True)
     group_name = models.CharField("сообщество", max_length=255, blank=True)
-    group_screen_name = models.CharField(max_length=255, blank=True)
+    group_screen_name = models.CharField("короткое имя сообщества", max_length=255, blank=True)
 
     class Meta:
         verbose_name = "подключение VK"

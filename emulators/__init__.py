@@ -11,9 +11,11 @@ Both emulators have one shape, so a reader who knows one knows the other:
 - `demo.py`: the demo data (tokens, ids) and `seed_demo(emulator)`, used by `manage.py run_emulators`;
 - `fixtures.py`: the pytest fixtures (`evotor_emulator`, `vk_emulator`) that serve it for one test.
 
-What only one of them needs sits beside these. Evotor: `generator.py` (seeded catalogs), `images.py`
-(product pictures), `webhooks.py` (Evotor calling our webhooks). VK: `methods.py` (the API methods run on
-the state), `vkscript.py` (`execute`'s code), `schema.py` (VK's official schema and its checks),
-`conformance.py` (do logged calls fit it), `oauth.py` (VK ID), `http.py` (reading form and multipart bodies).
+What only one of them needs sits beside these. Evotor: `generator.py` (seeded catalogs), `assortment.py`
+(what the generated shops sell), `images.py` (product pictures showing the product's name), `webhooks.py`
+(Evotor calling our webhooks). VK: `methods.py` (the API methods run on the state), `vkscript.py` (`execute`'s
+code), `schema.py` (VK's official schema and its checks), `conformance.py` (do logged calls fit it), `oauth.py`
+(VK ID), `http.py` (reading form and multipart bodies), `shop_page.py` (the community's shop as a visitor sees
+it, `/market-<group_id>`).
 `server.py` serves either on 127.0.0.1, in a thread or in the foreground.
 """

@@ -5,3 +5,4 @@ from django.apps import AppConfig
 
 class EmulatorsConfig(AppConfig):
     name = "emulators"
+    verbose_name = "Эмуляторы Эвотора и VK"

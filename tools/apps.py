@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class ToolsConfig(AppConfig):
     name = "tools"
-    verbose_name = "Development tools"
+    verbose_name = "Инструменты разработки"

@@ -13,6 +13,7 @@ DEMO_ACCOUNTS = [
     ("staff", "admin@evosync.local", "admin-demo-2026", roles.SYSTEM),
     ("merchant", "merchant@evosync.local", "merchant-demo-2026", roles.USER),
 ]
+DEMO_NAMES = {"staff": "Демо Сотрудник", "merchant": "Демо Продавец"}
 
 
 def ensure_demo_accounts():
@@ -20,7 +21,7 @@ def ensure_demo_accounts():
     User = get_user_model()
     shown = []
     for label, email, password, role in DEMO_ACCOUNTS:
-        user, created = User.objects.get_or_create(email=email, defaults={"full_name": f"Demo {label}"})
+        user, created = User.objects.get_or_create(email=email, defaults={"full_name": DEMO_NAMES[label]})
         if created:
             user.set_password(password)
             user.save(update_fields=["password"])
@@ -31,25 +32,31 @@ def ensure_demo_accounts():
 
 
 def connect_demo_merchant() -> str:
-    """Connect the demo merchant to the emulated Evotor and VK; on the first run, publish one store and sync it."""
+    """Connect the demo merchant to the emulated Evotor and VK; on the first run, publish one store and have
+    the first plan computed. The plan waits for the visitor's confirmation on the site, as a new merchant's does."""
     from catalog.models import Store
     from catalog.services import refresh_catalog
     from vksync.models import SyncRun
-    from vksync.triggers import confirm_plan
+    from vksync.selectors import settings_for
+    from vksync.triggers import request_sync
 
     merchant = get_user_model().objects.get(email=DEMO_ACCOUNTS[1][1])
     connect_evotor(merchant)
     connect_vk(merchant)
     refresh = refresh_catalog(merchant=merchant)  # sends catalog_changed: a merchant whose sync is on gets a run
     if SyncRun.objects.filter(merchant=merchant).exists():
-        return f"Demo merchant {merchant.email}: catalog refreshed ({refresh.status}); the VK sync follows."
+        after = "the VK sync follows" if settings_for(merchant).enabled else "the first plan waits for confirmation"
+        return f"Demo merchant {merchant.email}: catalog refreshed ({refresh.status}); {after}."
     store = Store.objects.filter(merchant=merchant, removed=False).order_by("name").first()
     if store is None:
         return f"Demo merchant {merchant.email}: the Evotor catalog could not be read ({refresh.status})."
     Store.objects.filter(pk=store.pk).update(sync_enabled=True)
     refresh_catalog(merchant=merchant)  # again: now the pictures of the published products are read too
-    confirm_plan(merchant=merchant)
-    return f"Demo merchant {merchant.email}: store «{store.name}» is published; the first VK sync is queued."
+    request_sync(merchant=merchant, trigger=SyncRun.Trigger.COMMAND)  # sync is off: the run stops at its plan
+    return (
+        f"Demo merchant {merchant.email}: store «{store.name}» is published; the first VK sync's plan "
+        "is being computed and waits for confirmation on the site (/sync)."
+    )
 
 
 def connect_evotor(merchant):

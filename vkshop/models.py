@@ -7,15 +7,17 @@ from accounts.ownership import OwnedManager
 
 
 class VkAlbum(models.Model):
-    merchant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    merchant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="продавец"
+    )
     group_id = models.BigIntegerField("сообщество")
     vk_id = models.BigIntegerField("id в VK")
     title = models.CharField("название", max_length=255)
     count = models.IntegerField("товаров", default=0)
-    is_main = models.BooleanField(default=False)
-    is_hidden = models.BooleanField(default=False)
-    updated_time = models.DateTimeField(null=True, blank=True)
-    refreshed_at = models.DateTimeField(null=True, blank=True)
+    is_main = models.BooleanField("основная", default=False)
+    is_hidden = models.BooleanField("скрыта", default=False)
+    updated_time = models.DateTimeField("изменена в VK", null=True, blank=True)
+    refreshed_at = models.DateTimeField("прочитано из VK", null=True, blank=True)
 
     objects = OwnedManager()
 
@@ -39,7 +41,9 @@ class VkItem(models.Model):
         REMOVED = 1, "Удалён"
         UNAVAILABLE = 2, "Недоступен"
 
-    merchant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    merchant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="продавец"
+    )
     group_id = models.BigIntegerField("сообщество")
     vk_id = models.BigIntegerField("id в VK")
     title = models.CharField("название", max_length=255)
@@ -48,14 +52,14 @@ class VkItem(models.Model):
     old_price = models.DecimalField("старая цена, ₽", max_digits=14, decimal_places=2, null=True, blank=True)
     sku = models.CharField("артикул (sku)", max_length=64, blank=True, db_index=True)
     availability = models.IntegerField("доступность", choices=Availability.choices, default=0)
-    category_id = models.IntegerField(null=True, blank=True)
-    stock_amount = models.IntegerField(null=True, blank=True)
+    category_id = models.IntegerField("категория VK", null=True, blank=True)
+    stock_amount = models.IntegerField("остаток в VK", null=True, blank=True)
     album_ids = models.JSONField("подборки", default=list, blank=True)
     photo_ids = models.JSONField("фото", default=list, blank=True)
-    thumb_photo = models.URLField(max_length=1000, blank=True)
+    thumb_photo = models.URLField("миниатюра", max_length=1000, blank=True)
     date = models.DateTimeField("изменён в VK", null=True, blank=True)
     reject_info = models.JSONField("отклонён модерацией", null=True, blank=True)
-    refreshed_at = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField("прочитано из VK", null=True, blank=True)
 
     objects = OwnedManager()
 
@@ -84,7 +88,7 @@ class VkItem(models.Model):
 class VkItemInAlbum(models.Model):
     """An item's place in an album (VK albums and items are many-to-many): lets a page list an album's items."""
 
-    item = models.ForeignKey(VkItem, on_delete=models.CASCADE, related_name="in_albums")
+    item = models.ForeignKey(VkItem, on_delete=models.CASCADE, related_name="in_albums", verbose_name="товар VK")
     group_id = models.BigIntegerField("сообщество")
     album_vk_id = models.BigIntegerField("id подборки в VK")
 

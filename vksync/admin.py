@@ -11,7 +11,7 @@ def _run_now(modeladmin, request, merchants) -> None:
     for merchant in merchants:
         if triggers.request_sync(merchant=merchant, trigger=SyncRun.Trigger.ADMIN):
             queued += 1
-    modeladmin.message_user(request, f"Синхронизаций запущено: {queued}", messages.SUCCESS)
+    modeladmin.message_user(request, f"Синхронизаций запущено: {queued}.", messages.SUCCESS)
 
 
 class SyncItemErrorInline(admin.TabularInline):
@@ -27,7 +27,7 @@ class SyncItemErrorInline(admin.TabularInline):
 
 @admin.register(SyncRun)
 class SyncRunAdmin(admin.ModelAdmin):
-    list_display = ["id", "merchant", "trigger", "status", "created_at", "duration", "created", "updated"]
+    list_display = ["number", "merchant", "trigger", "status", "created_at", "duration", "created", "updated"]
     list_display += ["hidden", "deleted", "adopted", "failed"]
     list_filter = ["status", "trigger", "dry_run"]
     search_fields = ["merchant__email"]
@@ -35,6 +35,14 @@ class SyncRunAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in SyncRun._meta.fields]
     inlines = [SyncItemErrorInline]
     actions = ["run_sync_now"]
+
+    @admin.display(description="запуск", ordering="id")
+    def number(self, run):
+        return f"№ {run.pk}"
+
+    @admin.display(description="длительность")
+    def duration(self, run):
+        return run.duration or "—"
 
     @admin.action(description="Синхронизировать сейчас (магазины выбранных запусков)")
     def run_sync_now(self, request, queryset):

@@ -15,6 +15,7 @@ from connections.models import VkConnection
 from connections.state import mark_ok
 from connections.vk.errors import VkConnectionBroken, VkError, VkRateLimitReached, VkTransientError
 from connections.vk.services import run_with_vk
+from core.plurals import plural
 from vkshop.services import read_vk_shop, store_vk_shop
 from vksync import notifications, runs, triggers
 from vksync.applying import apply_plan
@@ -108,7 +109,8 @@ def _finish_plan(run, plan, inputs, *, dry_run, confirmed, sync_settings, client
         )
     if not confirmed and plan.brake:
         share = round(float(plan.brake_limit) * 100)
-        reason = f"Синхронизация скрыла бы {plan.leaving} из {plan.shop_size} товаров (больше {share}%): подтвердите"
+        of_items = plural(plan.shop_size, "товара", "товаров", "товаров")  # «из 21 товара», «из 5 товаров»
+        reason = f"Синхронизация скрыла бы {plan.leaving} из {plan.shop_size} {of_items} (больше {share}%): подтвердите"
         if not runs.waited_for_confirmation_before(run):  # one mail, not one per trigger
             notifications.plan_waits_for_confirmation(merchant_id=run.merchant_id, reason=reason)
         return runs.close(run, SyncRun.Status.NEEDS_CONFIRMATION, reason)

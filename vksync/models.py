@@ -41,7 +41,9 @@ class SyncSettings(models.Model):
         ARTICLE = "article", "Артикул"
         BARCODE = "barcode", "Штрихкод"
 
-    merchant = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sync_settings")
+    merchant = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sync_settings", verbose_name="продавец"
+    )
     # Off until the merchant has seen and confirmed the first plan.
     enabled = models.BooleanField("синхронизация включена", default=False)
     category_id = models.IntegerField(
@@ -94,9 +96,9 @@ class SyncSettings(models.Model):
         ],
     )
     # A trigger arrived while a run was going on: exactly one more run follows, labelled with that trigger.
-    dirty = models.BooleanField(default=False)
-    pending_trigger = models.CharField(max_length=16, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    dirty = models.BooleanField("ждёт ещё одного запуска", default=False)
+    pending_trigger = models.CharField("причина следующего запуска", max_length=16, blank=True)
+    updated_at = models.DateTimeField("изменено", auto_now=True)
 
     objects = OwnedManager()
 
@@ -118,21 +120,25 @@ class ProductLink(models.Model):
         DELETED = "deleted", "Удалён"
         FAILED = "failed", "Ошибка"
 
-    merchant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    merchant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="продавец"
+    )
     # SET_NULL: a product row that disappears must not take the knowledge of its VK item with it.
-    product = models.ForeignKey("catalog.Product", on_delete=models.SET_NULL, null=True, related_name="vk_links")
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.SET_NULL, null=True, related_name="vk_links", verbose_name="товар"
+    )
     group_id = models.BigIntegerField("сообщество")
-    sku = models.CharField(max_length=64, blank=True)
+    sku = models.CharField("артикул в VK (sku)", max_length=64, blank=True)
     vk_item_id = models.BigIntegerField("товар VK", null=True, blank=True)
     vk_album_id = models.BigIntegerField("подборка VK", null=True, blank=True)
-    pushed_hash = models.CharField(max_length=64, blank=True)
-    photo_hash = models.CharField(max_length=64, blank=True)
+    pushed_hash = models.CharField("хеш отправленного", max_length=64, blank=True)
+    photo_hash = models.CharField("хеш фото", max_length=64, blank=True)
     state = models.CharField("состояние", max_length=16, choices=State.choices, default=State.CREATING)
     last_error = models.TextField("последняя ошибка", blank=True)
-    last_error_code = models.IntegerField(null=True, blank=True)
+    last_error_code = models.IntegerField("код последней ошибки VK", null=True, blank=True)
     hidden_at = models.DateTimeField("скрыт", null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField("создано", auto_now_add=True)
+    updated_at = models.DateTimeField("изменено", auto_now=True)
 
     objects = OwnedManager()
 
@@ -155,12 +161,14 @@ class ProductLink(models.Model):
 class AlbumLink(models.Model):
     """One Evotor product group ↔ the VK album made for it."""
 
-    merchant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    group_evotor_id = models.CharField(max_length=64)
+    merchant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="продавец"
+    )
+    group_evotor_id = models.CharField("группа (id в Эвоторе)", max_length=64)
     group_id = models.BigIntegerField("сообщество")
     vk_album_id = models.BigIntegerField("подборка VK")
-    pushed_title = models.CharField(max_length=255)
-    created_at = models.DateTimeField(auto_now_add=True)
+    pushed_title = models.CharField("название в VK", max_length=255)
+    created_at = models.DateTimeField("создано", auto_now_add=True)
 
     objects = OwnedManager()
 
@@ -179,9 +187,9 @@ class VkPhoto(models.Model):
     """An image uploaded once to a community, reused by every item showing it."""
 
     group_id = models.BigIntegerField("сообщество")
-    sha256 = models.CharField(max_length=64)
-    photo_id = models.BigIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    sha256 = models.CharField("SHA-256 картинки", max_length=64)
+    photo_id = models.BigIntegerField("фото в VK")
+    created_at = models.DateTimeField("создано", auto_now_add=True)
 
     class Meta:
         verbose_name = "фото VK"
@@ -211,15 +219,17 @@ class SyncRun(models.Model):
         NEEDS_CONFIRMATION = "needs_confirmation", "Ждёт подтверждения"
         STOPPED = "stopped", "Остановлено"
 
-    merchant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sync_runs")
+    merchant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sync_runs", verbose_name="продавец"
+    )
     trigger = models.CharField("причина", max_length=16, choices=Trigger.choices, default=Trigger.MANUAL)
     status = models.CharField("состояние", max_length=24, choices=Status.choices, default=Status.QUEUED)
-    dry_run = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    dry_run = models.BooleanField("пробный (без записи в VK)", default=False)
+    created_at = models.DateTimeField("поставлен в очередь", auto_now_add=True)
+    started_at = models.DateTimeField("начат", null=True, blank=True)
+    finished_at = models.DateTimeField("закончен", null=True, blank=True)
     # Touched while the run works: a "running" run whose heartbeat stopped was interrupted (worker killed).
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField("последний признак жизни", null=True, blank=True)
     created = models.PositiveIntegerField("создано", default=0)
     updated = models.PositiveIntegerField("изменено", default=0)
     hidden = models.PositiveIntegerField("скрыто", default=0)
@@ -258,14 +268,18 @@ class SyncRun(models.Model):
 class SyncItemError(models.Model):
     """One operation VK refused during a run, with VK's reason in words."""
 
-    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="item_errors")
-    merchant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    link = models.ForeignKey(ProductLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="errors")
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="item_errors", verbose_name="запуск")
+    merchant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="продавец"
+    )
+    link = models.ForeignKey(
+        ProductLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="errors", verbose_name="связь"
+    )
     product_name = models.CharField("товар", max_length=255, blank=True)
     operation = models.CharField("операция", max_length=32)
     code = models.IntegerField("код VK", null=True, blank=True)
     reason = models.TextField("причина")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("когда", auto_now_add=True)
 
     objects = OwnedManager()
 

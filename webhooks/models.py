@@ -90,7 +90,7 @@ class EvotorLinkRequest(models.Model):
     )
     evotor_user_id = models.CharField("пользователь Эвотор", max_length=64)
     # The SHA-256 of the mailed token (set when the mail is sent): a leaked table confirms nothing.
-    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    token_hash = models.CharField("хеш ссылки", max_length=64, unique=True, null=True, blank=True, editable=False)
     status = models.CharField("состояние", max_length=16, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField("запрошена", default=timezone.now)
     expires_at = models.DateTimeField("действует до")

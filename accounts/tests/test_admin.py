@@ -175,7 +175,7 @@ def test_action_delete_asks_then_deletes_with_everything_the_merchant_owns(syste
     StoreFactory(merchant=user)
 
     confirm = run_action(system_client, "delete_selected", [user])
-    assert "Вы уверены" in confirm.content.decode() or "Are you sure" in confirm.content.decode()
+    assert "Удалить выбранное (пользователь)? Будут удалены эти объекты" in confirm.content.decode()
     run_action(system_client, "delete_selected", [user], post="yes")
 
     assert not User.objects.filter(pk=user.pk).exists()

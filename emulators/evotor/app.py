@@ -81,10 +81,13 @@ class EvotorEmulator(EvotorState, EvotorFaults):
         if extension not in ("png", "jpg") or not self._image_exists(image_id):
             return 404, [("Content-Type", "text/plain")], b"not found"
         content_type = "image/png" if extension == "png" else "image/jpeg"
-        return 200, [("Content-Type", content_type)], picture(image_id, extension)
+        return 200, [("Content-Type", content_type)], picture(image_id, extension, caption=self._caption(image_id))
 
     def _image_exists(self, image_id: str) -> bool:
         return image_id in self._image_ids
+
+    def _caption(self, image_id: str) -> str:
+        return self._image_captions.get(image_id, "")
 
     def _api(self, environ, method, path, query):
         parts = [p for p in path.split("/") if p]
@@ -154,11 +157,14 @@ class EvotorEmulator(EvotorState, EvotorFaults):
                 if rest[2:] == ["images"]:
                     base = self._base(environ)
                     images = [
-                        {**i, "url": base + i["url"], "meta": {**i["meta"], "file_size": _file_size(i)}}
+                        {**i, "url": base + i["url"], "meta": {**i["meta"], "file_size": self._file_size(i)}}
                         for i in merchant.images.get(rest[1], [])
                     ]
                     return 200, {"items": images, "paging": {}}
             return 404, "Not found"
+
+    def _file_size(self, image: dict) -> int:
+        return len(picture(image["id"], image["meta"]["extension"], caption=self._caption(image["id"])))
 
     def _base(self, environ) -> str:
         host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
@@ -193,7 +199,3 @@ def _route(parts: list[str]) -> str:
     if len(parts) > 2 and parts[2] == "product-groups":
         names[3] = "{group_id}"
     return "/" + "/".join(names.get(i, p) if i in names else p for i, p in enumerate(parts))
-
-
-def _file_size(image: dict) -> int:
-    return len(picture(image["id"], image["meta"]["extension"]))

@@ -29,6 +29,7 @@ class EvotorState:
         self._merchants: dict[str, Merchant] = {}  # token -> merchant
         self._sorted_ids: dict[int, list[str]] = {}  # paging cache, dropped on writes
         self._image_ids: set[str] = set()
+        self._image_captions: dict[str, str] = {}  # image id -> the product's name when it was taken
 
     def add_merchant(
         self,
@@ -67,6 +68,7 @@ class EvotorState:
         image_id = _uuid(rng)
         extension = "png" if rng.random() < 0.5 else "jpg"
         self._image_ids.add(image_id)
+        self._image_captions[image_id] = product["name"]
         stamp = now_evotor_time()
         return {
             "id": image_id,
@@ -113,7 +115,9 @@ class EvotorState:
         with self._lock:
             merchant = self._merchant(token)
             rng = random.Random(f"new-{len(merchant.products[store_id])}-{self.request_count}")
-            product = make_product(rng, store_id, merchant.user_id, list(merchant.groups[store_id]), 999999)
+            names = {p["name"] for p in merchant.products[store_id].values()}
+            groups = list(merchant.groups[store_id].values())
+            product = make_product(rng, store_id, merchant.user_id, groups, 999999, names)
             product.update(fields)
             product["store_id"] = store_id
             merchant.products[store_id][product["id"]] = product

@@ -3,7 +3,8 @@
 Plain WSGI, no Django. `POST /method/<name>` answers like VK: parameters checked against the
 official schema, `v` and a token required, VK's envelopes and error codes, a per-token rate
 limit (error 6), `execute` with up to 25 calls counted as one request. `POST /upload/market`
-is the photo upload server; `/authorize` and `/oauth2/auth` emulate VK ID.
+is the photo upload server; `/authorize` and `/oauth2/auth` emulate VK ID; `/market-<group_id>` is the
+community's shop as a visitor sees it (`shop_page`).
 
 The emulator is this class plus its mixins: `state.VkState` (the data and its set-up) and
 `faults.VkFaults` (fault hooks). API methods run in `methods`, `execute`'s code is read by `vkscript`.
@@ -24,7 +25,7 @@ from urllib.parse import parse_qsl
 
 from PIL import Image, UnidentifiedImageError
 
-from emulators.vk import oauth, schema, vkscript
+from emulators.vk import oauth, schema, shop_page, vkscript
 from emulators.vk.faults import VkFaults
 from emulators.vk.http import json_response, parse_multipart, raw_response, read_body, request_params
 from emulators.vk.methods import HANDLERS, upload_signature
@@ -110,6 +111,8 @@ class VkEmulator(VkState, VkFaults):
             return self._upload(environ, start_response)
         if path.startswith("/photos/"):
             return self._photo(start_response, path)
+        if path.startswith("/market-"):
+            return self._shop_page(start_response, path[len("/market-") :])
         if path == "/authorize":
             return oauth.authorize(self, environ, start_response)
         if path == "/oauth2/auth" and environ["REQUEST_METHOD"] == "POST":
@@ -304,6 +307,17 @@ class VkEmulator(VkState, VkFaults):
         return json_response(
             start_response, {"server": 1, "photo": photo, "hash": digest, "crop_data": "", "crop_hash": ""}
         )
+
+    def _shop_page(self, start_response, ref: str):
+        """The community's shop as a visitor sees it (shop_page), e.g. /market-1."""
+        with self._lock:
+            community = self.communities.get(int(ref)) if ref.isdigit() else None
+            page = shop_page.render(community, lambda photo_id: f"/photos/{photo_id}.jpg") if community else None
+        if page is None:
+            return raw_response(
+                start_response, "404 Not Found", "Нет такого сообщества".encode(), "text/plain; charset=utf-8"
+            )
+        return raw_response(start_response, "200 OK", page.encode(), "text/html; charset=utf-8")
 
     def _photo(self, start_response, path: str):
         name = path.rsplit("/", 1)[-1].split(".")[0]

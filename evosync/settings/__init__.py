@@ -37,7 +37,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "guardian",
-    "axes",
+    "evosync.apps.AxesConfig",  # axes, named in Russian in the admin
     "django_celery_beat",
     "evosync",
     "accounts",
@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "evosync.admin_language.AdminInRussianMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -144,6 +145,8 @@ LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", "Русский"), ("en", "English")]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Moscow")
 USE_I18N = True
+# Our Russian over Django's and the apps' own: model names' plural forms, admin phrases (evosync/locale).
+LOCALE_PATHS = [BASE_DIR / "evosync" / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

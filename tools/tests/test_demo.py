@@ -1,6 +1,9 @@
 """The demo (`make run`): its accounts, and the demo merchant connected and synced through the emulators."""
 
+import html
+
 import pytest
+import requests
 from django.contrib.auth import get_user_model
 
 from accounts.tests.factories import UserFactory
@@ -9,6 +12,8 @@ from emulators.evotor.demo import DEMO_TOKEN, DEMO_USER_ID
 from emulators.vk.demo import DEMO_GROUP_ID, seed_demo
 from tools.demo import connect_demo_merchant, connect_evotor, ensure_demo_accounts
 from vksync.models import SyncRun
+from vksync.selectors import settings_for
+from vksync.triggers import confirm_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +29,7 @@ def test_demo_accounts_are_created_once_with_their_roles():
     ]
 
 
-def test_demo_merchant_gets_one_store_published_and_synced(
+def test_demo_merchant_gets_one_store_published_and_its_first_plan_waits_for_the_visitor(
     evotor_emulator, vk_emulator, django_capture_on_commit_callbacks
 ):
     evotor_emulator.add_merchant(token=DEMO_TOKEN, user_id=DEMO_USER_ID, seed=1, stores=2, groups=3, products=20)
@@ -32,15 +37,39 @@ def test_demo_merchant_gets_one_store_published_and_synced(
     ensure_demo_accounts()
     with django_capture_on_commit_callbacks(execute=True):
         message = connect_demo_merchant()
-    assert "published" in message
+    assert "published" in message and "waits for confirmation" in message
     run = SyncRun.objects.get()
+    assert run.status == SyncRun.Status.NEEDS_CONFIRMATION, run.error
+    assert run.plan_summary["create"] > 0
+    assert not settings_for(run.merchant).enabled
+    assert vk_emulator.shop(DEMO_GROUP_ID).items == {}  # nothing reaches VK before the visitor confirms
+    with django_capture_on_commit_callbacks(execute=True):
+        again = connect_demo_merchant()  # a second `make run` keeps the plan waiting
+    assert "first plan waits for confirmation" in again
+    assert SyncRun.objects.get().status == SyncRun.Status.NEEDS_CONFIRMATION
+
+
+def test_the_visitor_confirming_the_demo_plan_fills_the_vk_shop(
+    evotor_emulator, vk_emulator, django_capture_on_commit_callbacks
+):
+    evotor_emulator.add_merchant(token=DEMO_TOKEN, user_id=DEMO_USER_ID, seed=1, stores=2, groups=3, products=20)
+    seed_demo(vk_emulator)
+    ensure_demo_accounts()
+    with django_capture_on_commit_callbacks(execute=True):
+        connect_demo_merchant()
+    merchant = get_user_model().objects.get(email="merchant@evosync.local")
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm_plan(merchant=merchant)
+    run = SyncRun.objects.filter(trigger=SyncRun.Trigger.CONFIRM).get()
     assert run.status == SyncRun.Status.DONE, run.error
     shop = vk_emulator.shop(DEMO_GROUP_ID)
-    assert run.created == len([item for item in shop.items.values() if not item.hidden]) > 0
-    with django_capture_on_commit_callbacks(execute=True):
-        again = connect_demo_merchant()  # a second `make run` keeps what is there
-    assert "refreshed" in again
-    assert SyncRun.objects.filter(status=SyncRun.Status.DONE).count() >= 1
+    shown = [item for item in shop.items.values() if not item.hidden]
+    assert run.created == len(shown) > 0
+    page = requests.get(f"{vk_emulator.base_url}/market-{DEMO_GROUP_ID}", timeout=5).text  # what the visitor opens
+    assert all(html.escape(item.title) in page for item in shown)
+    hidden = {item.title for item in shop.items.values() if item.hidden} - {item.title for item in shown}
+    assert not any(html.escape(title) in page for title in hidden)
+    assert page.count('<img src="/photos/') >= len(shown)  # every item with its picture (the default one at least)
 
 
 def test_demo_merchant_connects_to_the_emulators_demo_catalog(evotor_emulator):

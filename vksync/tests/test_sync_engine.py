@@ -151,6 +151,9 @@ def test_store_switched_off_is_stopped_by_the_brake(shop, django_capture_on_comm
     assert writes(shop) == []
     assert run.plan_summary["hide"] == len(live_items(shop))
     assert "подтвердите" in run.error
+    size = len(live_items(shop))
+    of_items = "товара" if size % 10 == 1 and size % 100 != 11 else "товаров"  # «из 21 товара», «из 5 товаров»
+    assert f"скрыла бы {size} из {size} {of_items} (больше" in run.error
     assert any("подтверждения" in m.subject for m in mail.outbox)
 
     run = sync(shop, confirmed=True)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from emulators.vk.demo import DEMO_GROUP_ID
 from evosync.settings.security import content_security_policy
 from tools.demo import connect_demo_merchant, ensure_demo_accounts, vk_id_settings
 
@@ -88,7 +89,14 @@ class Command(BaseCommand):
         url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"  # noqa: S104
         lines = ["", "EvoSync demo is starting.", f"  Open {url}/ and log in:"]
         lines += [f"    {role}: {email} / {password}" for role, email, password in accounts]
-        lines += [f"  Staff admin: {url}/admin/", f"  Health: {url}/health", "  Stop with Ctrl-C.", ""]
+        lines += [
+            "  The first sync's plan waits for you: log in as the merchant and confirm it on /sync.",
+            f"  The VK community's shop, as a visitor sees it: {settings.VK_API_URL}/market-{DEMO_GROUP_ID}",
+            f"  Staff admin: {url}/admin/",
+            f"  Health: {url}/health",
+            "  Stop with Ctrl-C.",
+            "",
+        ]
         self.stdout.write(self.style.SUCCESS("\n".join(lines)))
 
 
