@@ -51,8 +51,14 @@ def browser(chromium_executable):
 @pytest.fixture(scope="session")
 def live(chromium_executable, tmp_path_factory):
     """The live EvoSync with its emulators and worker, one per run (each test makes its own merchant)."""
-    with contextlib.ExitStack() as stack:
-        yield harness.start(tmp_path_factory.mktemp("live-evosync"), stack)
+    folder = tmp_path_factory.mktemp("live-evosync")
+    try:
+        with contextlib.ExitStack() as stack:
+            yield harness.start(folder, stack)
+    finally:  # the server's and the worker's logs beside the screenshots, for a failure in CI
+        (ARTIFACTS / "live-evosync").mkdir(parents=True, exist_ok=True)
+        for log in folder.glob("*.log"):
+            shutil.copy(log, ARTIFACTS / "live-evosync" / log.name)
 
 
 @pytest.fixture

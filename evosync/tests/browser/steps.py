@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from evosync.tests.browser.harness import LiveEvoSync, Shop
 
 SYNC_SECONDS = 60  # the longest a step waits for the worker (a first sync of this size takes a few seconds)
-QUICK_SECONDS = 20  # the longest a step waits for what should follow by itself within seconds
+QUICK_SECONDS = 15  # the longest a step waits for what should follow by itself within seconds
 
 
 @dataclass
@@ -206,7 +206,8 @@ class Merchant(Window):
         """A plan waiting for confirmation appears (the page is reloaded until it does)."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            self.open(path)
+            answer = self.page.goto(self.live.url + path)
+            assert answer is not None and answer.status == 200, f"{path} answers {answer and answer.status}"
             if self.page.get_by_role("button", name=re.compile("Подтвердить")).count():
                 self.shot("plan-shown")
                 return
