@@ -38,7 +38,7 @@ def chromium_executable():
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # closed when the browser tests are done, not at the end of the whole run
 def browser(chromium_executable):
     from playwright.sync_api import sync_playwright
 
@@ -48,9 +48,9 @@ def browser(chromium_executable):
         chromium.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live(chromium_executable, tmp_path_factory):
-    """The live EvoSync with its emulators and worker, one per run (each test makes its own merchant)."""
+    """The live EvoSync with its emulators and worker, one for all the browser tests (each makes its own merchant)."""
     folder = tmp_path_factory.mktemp("live-evosync")
     try:
         with contextlib.ExitStack() as stack:

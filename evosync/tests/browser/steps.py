@@ -45,7 +45,11 @@ class Window:
             self.page.locator("details", has=found).locator("summary").first.click()
         return found.first
 
-    def says(self, text) -> None:
+    def assert_on(self, url_pattern: str) -> None:
+        """The window shows a URL matching `url_pattern` (waiting for a redirect to land)."""
+        expect(self.page).to_have_url(re.compile(url_pattern))
+
+    def assert_says(self, text) -> None:
         expect(self.page.get_by_text(text).first).to_be_visible()
 
 
@@ -241,7 +245,7 @@ class Merchant(Window):
     def vk_price_of(self, sku: str) -> Decimal | None:
         return next((item.price for item in self.vk_items() if item.sku == sku and not item.hidden), None)
 
-    def wait_for_vk_price(self, sku: str, price: Decimal, seconds: float = SYNC_SECONDS) -> None:
+    def assert_vk_price_becomes(self, sku: str, price: Decimal, seconds: float = SYNC_SECONDS) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline and self.vk_price_of(sku) != price:
             time.sleep(0.5)
