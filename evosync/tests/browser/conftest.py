@@ -72,3 +72,4 @@ def owner(browser, live, request):
     page = context.new_page()
     yield Merchant(page=page, live=live, artifacts=folder, shop=live.new_shop())
     context.close()
+    live.assert_running()

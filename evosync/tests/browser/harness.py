@@ -98,6 +98,11 @@ class LiveEvoSync:
                     found.append(message)
         return found
 
+    def assert_running(self) -> None:
+        """The web server and the worker are still up (a worker that stopped leaves every wait to time out)."""
+        for name, process in zip(("web", "worker"), self.processes, strict=True):
+            assert process.poll() is None, f"the live EvoSync's {name} stopped:\n{self.log(name)[-3000:]}"
+
     def log(self, name: str) -> str:
         return (self.folder / f"{name}.log").read_text(errors="replace")
 

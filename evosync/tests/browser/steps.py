@@ -38,6 +38,11 @@ class Window:
         self.shots.append(path)
         return path
 
+    def press(self, button) -> None:
+        """Press a button that sends a form, or follow a link, and wait for the page it leads to."""
+        with self.page.expect_navigation():
+            button.click()
+
     def field(self, label):
         """The field labelled `label`, its folded <details> opened first when it is inside one."""
         found = self.page.get_by_label(label)
@@ -62,20 +67,18 @@ class Staff(Window):
         self.open("/admin/")
         self.page.locator("#id_username").fill(self.email)
         self.page.locator("#id_password").fill(self.password)
-        self.page.locator("#login-form").get_by_role("button").click()
-        self.page.wait_for_load_state()
+        self.press(self.page.locator("#login-form").get_by_role("button"))
         self.shot("admin-logged-in")
 
     def suspend_in_admin(self, email: str) -> None:
         """Users list → tick the merchant → the "suspend" action."""
         self.open("/admin/")
-        self.page.locator("a[href$='/accounts/user/']").first.click()
+        self.press(self.page.locator("a[href$='/accounts/user/']").first)
         row = self.page.get_by_role("row").filter(has=self.page.get_by_role("link", name=email, exact=True))
         row.locator("input[name=_selected_action]").check()
         self.page.locator("select[name=action]").select_option("suspend_users")
         self.shot("admin-suspend-chosen")
-        self.page.locator("button[name=index]").click()
-        self.page.wait_for_load_state()
+        self.press(self.page.locator("button[name=index]"))
         self.shot("admin-suspended")
 
 
@@ -102,8 +105,7 @@ class Merchant(Window):
         self.page.get_by_label(re.compile(r"^Пароль:?$")).fill(self.shop.password)
         self.page.get_by_label(re.compile(r"^Пароль \(ещё раз\)|^Повторите пароль", re.I)).fill(self.shop.password)
         self.shot("register-filled")
-        self.page.get_by_role("button", name="Зарегистрироваться").click()
-        self.page.wait_for_load_state()
+        self.press(self.page.get_by_role("button", name="Зарегистрироваться"))
         self.shot("registered")
 
     def confirmation_link(self) -> str:
@@ -131,8 +133,7 @@ class Merchant(Window):
             return
         self.page.get_by_label(re.compile("email|почт", re.I)).fill(email or self.shop.email)
         self.page.get_by_label(re.compile(r"^Пароль:?$")).fill(password or self.shop.password)
-        self.page.locator("form").get_by_role("button", name=re.compile("Войти")).click()
-        self.page.wait_for_load_state()
+        self.press(self.page.locator("form").get_by_role("button", name=re.compile("Войти")))
         self.shot("logged-in")
 
     def sign_up_and_log_in(self) -> None:
@@ -145,8 +146,7 @@ class Merchant(Window):
         self.open("/connections")
         self.field("Токен облака Эвотор").fill(token or self.shop.evotor_token)
         card = self.page.locator("#evotor")
-        card.get_by_role("button", name=re.compile("Подключить|Сохранить")).click()
-        self.page.wait_for_load_state()
+        self.press(card.get_by_role("button", name=re.compile("Подключить|Сохранить")))
         self.shot("evotor-wrong-token" if token else "evotor-connected")
 
     def connect_vk(self) -> None:
@@ -154,8 +154,7 @@ class Merchant(Window):
         self.field("Токен пользователя VK").fill(self.shop.vk_token)
         form = self.page.locator("form", has=self.page.get_by_label("Токен пользователя VK"))
         form.get_by_label(re.compile("Сообщество")).fill(self.shop.screen_name)
-        form.get_by_role("button", name="Сохранить").click()
-        self.page.wait_for_load_state()
+        self.press(form.get_by_role("button", name="Сохранить"))
         self.shot("vk-connected")
 
     # ----- catalog ----------------------------------------------------------------------------------
@@ -183,27 +182,23 @@ class Merchant(Window):
     def publish_store(self, name: str, *, groups: int = 2) -> None:
         """Switch the store on, and keep only its first `groups` product groups published."""
         self.open("/catalog/stores")
-        self.store_row(name).get_by_role("button", name="Включить").click()
-        self.page.wait_for_load_state()
+        self.press(self.store_row(name).get_by_role("button", name="Включить"))
         self.shot("store-published")
-        self.store_row(name).get_by_role("link", name="Группы").click()
+        self.press(self.store_row(name).get_by_role("link", name="Группы"))
         rows = self.page.get_by_role("row").filter(has=self.page.get_by_role("button", name="Выключить"))
         while rows.count() > groups:
-            rows.last.get_by_role("button", name="Выключить").click()
-            self.page.wait_for_load_state()
+            self.press(rows.last.get_by_role("button", name="Выключить"))
         self.shot("two-groups-published")
 
     def unpublish_store(self, name: str) -> None:
         self.open("/catalog/stores")
-        self.store_row(name).get_by_role("button", name="Выключить").click()
-        self.page.wait_for_load_state()
+        self.press(self.store_row(name).get_by_role("button", name="Выключить"))
         self.shot("store-switched-off")
 
     # ----- sync ---------------------------------------------------------------------------------------
     def sync_now(self) -> None:
         self.open("/sync")
-        self.page.get_by_role("button", name="Синхронизировать сейчас").click()
-        self.page.wait_for_load_state()
+        self.press(self.page.get_by_role("button", name="Синхронизировать сейчас"))
         self.shot("sync-now-pressed")
 
     def wait_for_plan(self, path: str = "/sync", seconds: float = SYNC_SECONDS) -> None:
@@ -220,8 +215,7 @@ class Merchant(Window):
         raise AssertionError(f"no plan waiting for confirmation on {path}")
 
     def confirm_plan(self) -> None:
-        self.page.get_by_role("button", name=re.compile("Подтвердить")).first.click()
-        self.page.wait_for_load_state()
+        self.press(self.page.get_by_role("button", name=re.compile("Подтвердить")).first)
         self.shot("plan-confirmed")
 
     def watch_progress_to_the_end(self) -> None:

@@ -90,7 +90,7 @@ def test_2_connect_publish_confirm_and_see_the_items_in_vk_catalog_and_in_vk(own
     owner.open("/vk-catalog/albums")
     owner.shot("vk-catalog-albums")
     album = next(a for a in owner.live.vk.shop(owner.shop.group_id).albums.values())
-    owner.page.get_by_role("link", name=album.title).first.click()
+    owner.press(owner.page.get_by_role("link", name=album.title).first)
     owner.shot("vk-catalog-album-items")
     in_album = [i for i in items if album.id in i.album_ids]
     assert in_album, f"no VK item in album {album.title}"
