@@ -22,12 +22,6 @@ from evosync.tests.browser.steps import Merchant
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
 
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if "browser" in item.keywords:
-            item.add_marker(pytest.mark.xdist_group("browser"))  # one live EvoSync per run, not one per worker
-
-
 @pytest.fixture(scope="session")
 def chromium_executable():
     path = chromium_path()
@@ -71,5 +65,6 @@ def owner(browser, live, request):
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield Merchant(page=page, live=live, artifacts=folder, shop=live.new_shop())
-    context.close()
+    for window in browser.contexts:  # the merchant's, and a staff member's if the test opened one
+        window.close()
     live.assert_running()

@@ -113,8 +113,8 @@ class Merchant(Window):
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             for mail in self.live.mails(self.shop.email):
-                body = mail.get_payload(decode=True) if not mail.is_multipart() else mail.get_payload(0).get_payload()
-                text = body.decode() if isinstance(body, bytes) else body
+                text_part = mail.get_payload(0) if mail.is_multipart() else mail
+                text = text_part.get_payload(decode=True).decode(text_part.get_content_charset() or "utf-8")
                 found = re.search(r"https?://\S+/confirm-email/\S+", text)
                 if found:
                     return found.group(0)
@@ -228,6 +228,20 @@ class Merchant(Window):
         self.shot("sync-done")
 
     # ----- the VK side ------------------------------------------------------------------------------------
+    def open_vk_album(self, title: str) -> None:
+        """/vk-catalog/albums → the album. The page shows the VK shop as last read, and that read is queued after
+        a sync ends: the page is reloaded until the album is there."""
+        deadline = time.monotonic() + QUICK_SECONDS
+        link = self.page.get_by_role("link", name=title).first
+        while True:
+            self.open("/vk-catalog/albums")
+            if link.count() or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        self.shot("vk-catalog-albums")
+        self.press(link)
+        self.shot("vk-catalog-album-items")
+
     def vk_items(self) -> list:
         """The community's live items in the VK emulator."""
         return [item for item in self.live.vk.shop(self.shop.group_id).items.values() if not item.removed]

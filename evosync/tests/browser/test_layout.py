@@ -8,7 +8,8 @@ import pytest
 from evosync.tests.browser.layout import DESKTOP, PHONE, accessibility_violations, off_screen
 from evosync.tests.browser.steps import synced_shop
 
-pytestmark = pytest.mark.browser
+# One xdist group: under `-n 2 --dist loadgroup` (CI) they share one live EvoSync and Chromium on one worker.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 # The merchant's pages; {groups}, {products} and {album} are the synced shop's own (read from the links).
 MERCHANT_PAGES = [
