@@ -21,13 +21,15 @@ def _filesystem_broker_folders(sender, **kwargs):
     """The filesystem transport needs its folders to exist before anyone publishes.
 
     Its exchange tables go in `control/` under the broker folder: kombu's default is `control` in the
-    working directory, which put them in the repository."""
+    working directory, which put them in the repository. Its transport is kombu's with messages that appear
+    whole (`evosync.broker`): kombu's own lets a worker take a half-written message and stop."""
     from django.conf import settings
 
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
         folder = os.path.join(settings.BASE_DIR, settings.CELERY_BROKER_FOLDER)
         control = os.path.join(folder, "control")
         os.makedirs(control, exist_ok=True)
+        sender.conf.broker_transport = "evosync.broker:Transport"
         sender.conf.broker_transport_options = {
             "data_folder_in": folder,
             "data_folder_out": folder,

@@ -40,3 +40,13 @@ def pytest_terminal_summary(terminalreporter):
         )
     for line in sorted(figures):
         terminalreporter.write_line(line)
+    _browser_tests_skipped(terminalreporter)
+
+
+def _browser_tests_skipped(terminalreporter):
+    """One line when the browser tests (evosync/tests/browser) were skipped for want of Chromium."""
+    from evosync.tests.browser.chromium import MISSING
+
+    skipped = [r for r in terminalreporter.stats.get("skipped", ()) if MISSING in str(r.longrepr)]
+    if skipped:
+        terminalreporter.write_line(f"{MISSING} ({len(skipped)} tests)", yellow=True, bold=True)

@@ -1,0 +1,33 @@
+"""Set-up the browser tests cannot do through pages, run in the live EvoSync's database by `harness.seed`:
+
+python -m evosync.tests.browser.seed staff EMAIL PASSWORD         a staff member (role "admin")
+python -m evosync.tests.browser.seed link-evotor EMAIL USER_ID    the merchant installed our app in Evotor
+"""
+
+import sys
+
+import django
+
+
+def staff(email: str, password: str) -> None:
+    from accounts import roles
+    from accounts.services import set_role
+    from accounts.tests.factories import UserFactory
+
+    set_role(user=UserFactory(email=email, password=password, full_name="Ольга Сотрудник"), role=roles.ADMIN)
+
+
+def link_evotor(email: str, evotor_user_id: str) -> None:
+    """What Evotor's install ends in for an existing account: its Evotor user id is linked to the connection."""
+    from django.contrib.auth import get_user_model
+
+    from connections.evotor.services import evotor_link_user
+
+    evotor_link_user(merchant=get_user_model().objects.get(email=email), evotor_user_id=evotor_user_id)
+
+
+COMMANDS = {"staff": staff, "link-evotor": link_evotor}
+
+if __name__ == "__main__":
+    django.setup()
+    COMMANDS[sys.argv[1]](*sys.argv[2:])
