@@ -12,7 +12,7 @@ from django.db import transaction
 
 from vksync import runs
 from vksync.models import ProductLink, SyncRun, SyncSettings
-from vksync.selectors import merchants_to_sync, settings_for, vk_connected
+from vksync.selectors import first_sync_done, merchants_to_sync, settings_for, vk_connected
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +58,22 @@ def run_pending(*, merchant) -> SyncRun | None:
 
 
 def catalog_changed(*, merchant, trigger: str) -> SyncRun | None:
-    """The Evotor catalog moved: sync once for a burst of changes, SYNC_DEBOUNCE_SECONDS after the first."""
-    if not settings_for(merchant).enabled or not vk_connected(merchant):
+    """The Evotor catalog moved: sync once for a burst of changes, SYNC_DEBOUNCE_SECONDS after the first.
+
+    Before the first sync the plan the merchant is to confirm is computed again instead (the choice of stores
+    and groups, or the catalog, changed); after the merchant switched the sync off, nothing happens."""
+    if not vk_connected(merchant):
         return None
+    if not settings_for(merchant).enabled:
+        return None if first_sync_done(merchant) else request_first_plan(merchant=merchant, trigger=trigger)
     return request_sync(merchant=merchant, trigger=trigger, countdown=settings.SYNC_DEBOUNCE_SECONDS)
+
+
+def request_first_plan(*, merchant, trigger: str = SyncRun.Trigger.MANUAL) -> SyncRun | None:
+    """Compute the first sync's plan now: the run reads the VK shop, plans and stops for the merchant's
+    confirmation (the sync is off until then). A plan already waiting is replaced: what it counted has moved."""
+    runs.replace_waiting_plans(merchant)
+    return request_sync(merchant=merchant, trigger=trigger)
 
 
 def on_catalog_changed(sender, *, merchant, trigger: str = "webhook", **kwargs) -> None:
