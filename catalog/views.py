@@ -37,7 +37,6 @@ def stores(request):
     context = {
         "stores": rows,
         "connection": EvotorConnection.objects.owned_by(request.user).first(),
-        "published_count": selectors.published_products(merchant=request.user).count(),
     }
     return render(request, "catalog/stores.html", context)
 

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from catalog.models import Product, Store
+from catalog.models import Product
 from catalog.selectors import published_products
 from connections.models import VkConnection
 from vkshop.models import VkItem
@@ -51,13 +51,10 @@ class VkCount:
 
 
 def vk_count(*, merchant, sync_settings: SyncSettings | None = None) -> VkCount:
-    """The merchant's count now: three queries, and one pass over two columns of the published products."""
+    """The merchant's count now: five queries, and one pass over two columns of the published products."""
     item_rules = rules.Rules.from_settings(sync_settings or settings_for(merchant))
-    store_ids = list(
-        Store.objects.filter(merchant=merchant, sync_enabled=True, removed=False).values_list("id", flat=True)
-    )
     totals = Product.objects.filter(merchant=merchant, removed=False).aggregate(
-        all=Count("id"), in_stores=Count("id", filter=Q(store_id__in=store_ids))
+        all=Count("id"), in_stores=Count("id", filter=Q(store__sync_enabled=True, store__removed=False))
     )
     reasons = {rules.NO_STOCK: 0, rules.NOT_FOR_SALE: 0, None: 0}
     published = published_products(merchant=merchant).order_by().values_list("quantity", "allow_to_sell")
@@ -81,14 +78,25 @@ class VkShopCount:
     visible: int = 0  # items shown in the VK shop
     ours: int = 0  # of those, items EvoSync keeps for a product
     hidden: int = 0  # items hidden in VK (not shown to buyers)
+    expected: int = 0  # what the catalog says should be shown (VkCount.to_vk)
 
     @property
     def others(self) -> int:
         """Shown items EvoSync does not keep: made in VK by hand, or by someone else."""
         return self.visible - self.ours
 
+    @property
+    def to_show(self) -> int:
+        """Products the catalog sends to VK that the shop does not show yet (the next sync brings them)."""
+        return max(self.expected - self.ours, 0)
 
-def vk_shop_count(*, merchant) -> VkShopCount | None:
+    @property
+    def to_hide(self) -> int:
+        """Items the shop still shows that the catalog no longer sends (the next sync hides them)."""
+        return max(self.ours - self.expected, 0)
+
+
+def vk_shop_count(*, merchant, expected: int) -> VkShopCount | None:
     """The cached VK shop of the merchant's community in one query; None when no community is connected."""
     group_id = VkConnection.objects.filter(merchant=merchant).values_list("group_id", flat=True).first()
     if not group_id:
@@ -104,4 +112,4 @@ def vk_shop_count(*, merchant) -> VkShopCount | None:
         ours=Count("id", filter=shown & Q(ours)),
         hidden=Count("id", filter=~shown),
     )
-    return VkShopCount(**totals)
+    return VkShopCount(**totals, expected=expected)

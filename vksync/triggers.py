@@ -8,11 +8,14 @@ more run follows (`run_pending`), labelled with the trigger that asked for it.
 import logging
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from vksync import runs
+from vksync.counts import vk_count
 from vksync.models import ProductLink, SyncRun, SyncSettings
 from vksync.selectors import first_sync_done, merchants_to_sync, settings_for, vk_connected
+from vksync.setup import readiness
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +68,15 @@ def catalog_changed(*, merchant, trigger: str) -> SyncRun | None:
     if not vk_connected(merchant):
         return None
     if not settings_for(merchant).enabled:
-        return None if first_sync_done(merchant) else request_first_plan(merchant=merchant, trigger=trigger)
+        return request_first_plan(merchant=merchant, trigger=trigger) if first_plan_wanted(merchant) else None
     return request_sync(merchant=merchant, trigger=trigger, countdown=settings.SYNC_DEBOUNCE_SECONDS)
+
+
+def first_plan_wanted(merchant) -> bool:
+    """Before the first sync, once nothing is missing (Evotor, VK, a choice with products for VK)."""
+    if first_sync_done(merchant):
+        return False
+    return not readiness(merchant=merchant, count=vk_count(merchant=merchant)).blocker
 
 
 def request_first_plan(*, merchant, trigger: str = SyncRun.Trigger.MANUAL) -> SyncRun | None:
@@ -82,6 +92,16 @@ def on_catalog_changed(sender, *, merchant, trigger: str = "webhook", **kwargs) 
         catalog_changed(merchant=merchant, trigger=CATALOG_TRIGGERS.get(trigger, SyncRun.Trigger.WEBHOOK))
     except Exception:  # noqa: BLE001 - a sync that cannot be queued must never break the sender
         log.exception("could not queue a sync after a catalog change", extra={"merchant_id": merchant.pk})
+
+
+def on_vk_connected(sender, *, merchant_id: int, **kwargs) -> None:
+    """Receiver of connections.signals.vk_connected: the first plan may be computed now (on commit)."""
+    try:
+        merchant = get_user_model().objects.get(pk=merchant_id)
+        if not settings_for(merchant).enabled and first_plan_wanted(merchant):
+            request_first_plan(merchant=merchant, trigger=SyncRun.Trigger.MANUAL)
+    except Exception:  # noqa: BLE001 - a plan that cannot be queued must never undo the saved connection
+        log.exception("could not queue the first plan after VK was connected", extra={"merchant_id": merchant_id})
 
 
 def sync_all_shops() -> int:

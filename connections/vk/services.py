@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from connections.models import VkConnection
+from connections.signals import vk_connected
 from connections.state import mark_broken, mark_ok
 from connections.vk.client import VkClient
 from connections.vk.errors import PERMANENT_REASONS, VkApiError, VkConnectionBroken, VkError, VkOAuthError
@@ -174,6 +175,7 @@ def save_vk_connection(*, merchant, access_token: str, community: str) -> VkConn
     _apply_identity(connection, identity)
     connection.save()
     logger.info("VK connection saved for merchant %s, community %s", merchant.pk, identity.group_id)
+    vk_connected.send(sender=VkConnection, merchant_id=merchant.pk)
     return connection
 
 
@@ -188,6 +190,7 @@ def save_vk_oauth_connection(*, merchant, tokens: VkTokens, community: str) -> V
     _apply_identity(connection, identity)
     connection.save()
     logger.info("VK ID connection saved for merchant %s, community %s", merchant.pk, identity.group_id)
+    vk_connected.send(sender=VkConnection, merchant_id=merchant.pk)
     return connection
 
 

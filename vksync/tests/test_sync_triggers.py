@@ -83,9 +83,36 @@ def test_catalog_refresh_triggers_a_sync(shop, django_capture_on_commit_callback
     assert run.status == SyncRun.Status.DONE
 
 
-def test_no_sync_is_queued_while_sync_is_off(shop, django_capture_on_commit_callbacks):
+def test_no_sync_is_queued_once_the_merchant_switched_the_sync_off(shop, django_capture_on_commit_callbacks):
+    SyncRunFactory(merchant=shop.merchant, status=SyncRun.Status.DONE)  # the first sync went through before
     SyncSettings.objects.filter(merchant=shop.merchant).update(enabled=False)
     catalog_changed.send(sender=None, merchant=shop.merchant, trigger="refresh")
+    assert SyncRun.objects.filter(merchant=shop.merchant).count() == 1
+
+
+def test_before_the_first_sync_a_catalog_change_computes_the_plan_and_stops_for_confirmation(
+    shop, django_capture_on_commit_callbacks
+):
+    SyncSettings.objects.filter(merchant=shop.merchant).update(enabled=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_changed.send(sender=None, merchant=shop.merchant, trigger="refresh")
+    run = SyncRun.objects.get(merchant=shop.merchant)
+    assert run.status == SyncRun.Status.NEEDS_CONFIRMATION and run.trigger == SyncRun.Trigger.REFRESH
+    assert run.plan_summary["create"] > 20 and run.plan_summary["count"]["to_vk"] == run.plan_summary["create"]
+    assert live_items(shop) == []  # nothing reached VK
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_changed.send(sender=None, merchant=shop.merchant, trigger="refresh")
+    statuses = list(SyncRun.objects.filter(merchant=shop.merchant).values_list("status", flat=True))
+    assert statuses == [SyncRun.Status.NEEDS_CONFIRMATION, SyncRun.Status.STOPPED]  # the old plan is replaced
+
+
+def test_nothing_is_planned_while_something_is_missing(shop, django_capture_on_commit_callbacks):
+    from catalog.models import Store
+
+    SyncSettings.objects.filter(merchant=shop.merchant).update(enabled=False)
+    Store.objects.filter(merchant=shop.merchant).update(sync_enabled=False)  # no store chosen yet
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_changed.send(sender=None, merchant=shop.merchant, trigger="refresh")
     assert not SyncRun.objects.filter(merchant=shop.merchant).exists()
 
 
