@@ -30,6 +30,10 @@ class EvotorTokenForm(forms.Form):
         token = self.cleaned_data["token"]
         if any(c.isspace() for c in token):
             raise forms.ValidationError("Токен не должен содержать пробелов.")
+        if not token.isascii() or not token.isprintable():  # Evotor's tokens are; an HTTP header takes no other
+            raise forms.ValidationError(
+                "Токен Эвотора состоит из латинских букв, цифр и знаков: проверьте, что вставили."
+            )
         return token
 
 

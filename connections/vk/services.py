@@ -131,7 +131,7 @@ def identity_problems(identity: VkIdentity) -> str:
     if not identity.can_edit:
         problems.append(
             f"Пользователь токена ({identity.user_name or identity.user_id}) не администратор и не редактор "
-            f"сообщества «{identity.group_name}»: нужен токен администратора."
+            "этого сообщества: нужен токен его администратора."
         )
     if identity.market_problem:
         problems.append(identity.market_problem)
