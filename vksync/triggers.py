@@ -3,6 +3,10 @@
 Button, admin, schedule, a catalog change (a refresh, Evotor's push), `manage.py`, a confirmation, a retry:
 all go through `request_sync`. A trigger that arrives during a run marks the merchant dirty and exactly one
 more run follows (`run_pending`), labelled with the trigger that asked for it.
+
+Before the first sync (the sync is off until the merchant confirms a plan) the first plan computes itself:
+a catalog change, a VK community connected or the start's button asks `request_first_plan`, whose run reads the
+VK shop, plans and stops for the confirmation; a newer plan replaces one still waiting.
 """
 
 import logging
