@@ -8,9 +8,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from catalog.models import Store
+from connections.views import safe_next
 from vksync import triggers
 from vksync.counts import VkCount, vk_count, vk_shop_count
 from vksync.models import SyncRun
@@ -91,7 +93,7 @@ def request_plan(request):
     else:
         triggers.request_first_plan(merchant=merchant)
         messages.info(request, "Считаем план: он появится здесь через минуту. В VK пока ничего не меняется.")
-    return redirect("start")
+    return redirect(safe_next(request, reverse("start")))
 
 
 @login_required

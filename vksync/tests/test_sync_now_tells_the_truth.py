@@ -90,3 +90,15 @@ def test_the_sync_page_without_a_plan_offers_one_instead_of_a_dead_end(client, l
     VkConnection.objects.filter(merchant=logged_in.merchant).delete()
     page = client.get(reverse("sync")).content.decode()
     assert "План пока не посчитать: VK не подключён" in page
+
+
+def test_the_sync_pages_plan_button_computes_the_plan_and_comes_back(
+    client, logged_in, django_capture_on_commit_callbacks
+):
+    SyncSettings.objects.filter(merchant=logged_in.merchant).update(enabled=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("start_plan"), {"next": "/sync"})
+    assert response["Location"] == "/sync"
+    assert SyncRun.objects.get(merchant=logged_in.merchant).status == SyncRun.Status.NEEDS_CONFIRMATION
+    page = client.get(reverse("sync")).content.decode()
+    assert "План ждёт подтверждения" in page and "Плана ещё нет" not in page
