@@ -5,8 +5,9 @@ all go through `request_sync`. A trigger that arrives during a run marks the mer
 more run follows (`run_pending`), labelled with the trigger that asked for it.
 
 Before the first sync (the sync is off until the merchant confirms a plan) the first plan computes itself:
-a catalog change, a VK community connected or the start's button asks `request_first_plan`, whose run reads the
-VK shop, plans and stops for the confirmation; a newer plan replaces one still waiting.
+the choice of stores and groups, a VK community connected or the start's button asks `request_first_plan`, whose
+run reads the VK shop, plans and stops for the confirmation; a catalog change then computes it again, and the
+newer plan replaces the one still waiting.
 """
 
 import logging
@@ -67,12 +68,13 @@ def run_pending(*, merchant) -> SyncRun | None:
 def catalog_changed(*, merchant, trigger: str) -> SyncRun | None:
     """The Evotor catalog moved: sync once for a burst of changes, SYNC_DEBOUNCE_SECONDS after the first.
 
-    Before the first sync the plan the merchant is to confirm is computed again instead (the choice of stores
-    and groups, or the catalog, changed); after the merchant switched the sync off, nothing happens."""
+    Before the first sync, a plan already asked for (by the choice, VK connected, a button) is computed again
+    instead: the catalog it counted moved. After the merchant switched the sync off, nothing happens."""
     if not vk_connected(merchant):
         return None
     if not settings_for(merchant).enabled:
-        return request_first_plan(merchant=merchant, trigger=trigger) if first_plan_wanted(merchant) else None
+        asked = SyncRun.objects.filter(merchant=merchant).exists()
+        return request_first_plan(merchant=merchant, trigger=trigger) if asked and first_plan_wanted(merchant) else None
     return request_sync(merchant=merchant, trigger=trigger, countdown=settings.SYNC_DEBOUNCE_SECONDS)
 
 
@@ -83,11 +85,11 @@ def first_plan_wanted(merchant) -> bool:
     return not readiness(merchant=merchant, count=vk_count(merchant=merchant)).blocker
 
 
-def request_first_plan(*, merchant, trigger: str = SyncRun.Trigger.MANUAL) -> SyncRun | None:
+def request_first_plan(*, merchant, trigger: str = SyncRun.Trigger.MANUAL, countdown: int = 0) -> SyncRun | None:
     """Compute the first sync's plan now: the run reads the VK shop, plans and stops for the merchant's
     confirmation (the sync is off until then). A plan already waiting is replaced: what it counted has moved."""
     runs.replace_waiting_plans(merchant)
-    return request_sync(merchant=merchant, trigger=trigger)
+    return request_sync(merchant=merchant, trigger=trigger, countdown=countdown)
 
 
 def on_catalog_changed(sender, *, merchant, trigger: str = "webhook", **kwargs) -> None:
@@ -100,12 +102,26 @@ def on_catalog_changed(sender, *, merchant, trigger: str = "webhook", **kwargs) 
 
 def on_vk_connected(sender, *, merchant_id: int, **kwargs) -> None:
     """Receiver of connections.signals.vk_connected: the first plan may be computed now (on commit)."""
+    _first_plan_soon(merchant_id, countdown=0)
+
+
+def on_selection_changed(sender, *, merchant_id: int, **kwargs) -> None:
+    """Receiver of catalog.signals.selection_changed: the first plan, once the catalog has been read again for
+    the pictures of what was picked (CATALOG_SELECTION_REFRESH_DELAY_SECONDS; that refresh replans if sooner)."""
+    _first_plan_soon(merchant_id, countdown=settings.CATALOG_SELECTION_REFRESH_DELAY_SECONDS + FIRST_PLAN_MARGIN)
+
+
+FIRST_PLAN_MARGIN = 15  # seconds after the selection's refresh is due, for it to finish
+
+
+def _first_plan_soon(merchant_id: int, *, countdown: int) -> None:
+    """Before the first sync, with nothing missing: compute the plan the merchant is to confirm."""
     try:
         merchant = get_user_model().objects.get(pk=merchant_id)
         if not settings_for(merchant).enabled and first_plan_wanted(merchant):
-            request_first_plan(merchant=merchant, trigger=SyncRun.Trigger.MANUAL)
-    except Exception:  # noqa: BLE001 - a plan that cannot be queued must never undo the saved connection
-        log.exception("could not queue the first plan after VK was connected", extra={"merchant_id": merchant_id})
+            request_first_plan(merchant=merchant, trigger=SyncRun.Trigger.MANUAL, countdown=countdown)
+    except Exception:  # noqa: BLE001 - a plan that cannot be queued must never undo what the merchant saved
+        log.exception("could not queue the first plan", extra={"merchant_id": merchant_id})
 
 
 def sync_all_shops() -> int:

@@ -21,11 +21,10 @@ def shop(db, evotor_emulator, vk_emulator, settings):
         token="tok-sync", user_id="01-000000000000077", seed=7, stores=2, groups=3, products=40, image_share=0.15
     )
     EvotorConnectionFactory(merchant=merchant, token="tok-sync", evotor_user_id=ids["user_id"])
+    VkConnectionFactory(merchant=merchant)
     refresh_catalog(merchant=merchant)
     Store.objects.filter(merchant=merchant).update(sync_enabled=True)
     refresh_catalog(merchant=merchant)  # images are fetched for products selected for VK
-    # VK after the catalog: with VK connected and the sync still off, a refresh would queue the first plan.
-    VkConnectionFactory(merchant=merchant)
     SyncSettingsFactory(merchant=merchant)
     SyncSettings.objects.filter(merchant=merchant).update(enabled=True)
     return SimpleNamespace(

@@ -47,11 +47,10 @@ from vksync.models import SyncSettings
 ensure_demo_accounts()
 merchant = get_user_model().objects.get(email=DEMO_ACCOUNTS[1][1])
 connect_evotor(merchant)
+connect_vk(merchant)
 Store.objects.filter(merchant=merchant).update(sync_enabled=True)
 refresh_catalog(merchant=merchant)
-# The sync on before VK is connected: with VK connected and the sync off, the first plan would compute itself.
 SyncSettings.objects.update_or_create(merchant=merchant, defaults={"enabled": True})
-connect_vk(merchant)
 print("MERCHANT", merchant.pk)
 """
 
