@@ -17,7 +17,10 @@ logout = allauth_views.LogoutView.as_view()
 
 
 def home(request):
-    return redirect("profile" if request.user.is_authenticated else "account_login")
+    """A merchant goes to their pages; a visitor reads what EvoSync does, with sign-up and log-in."""
+    if request.user.is_authenticated:
+        return redirect("profile")
+    return render(request, "accounts/landing.html")
 
 
 @require_http_methods(["GET", "POST"])

@@ -72,6 +72,8 @@ class Product(CatalogObject):
     image_url = models.URLField("картинка", max_length=1000, blank=True)
     image_hash = models.CharField(max_length=64, blank=True)
     image_checked_hash = models.CharField(max_length=64, blank=True)
+    # The small picture for EvoSync's pages (catalog.thumbnails): its file name, "-" when the picture is unreadable.
+    thumbnail = models.CharField("миниатюра", max_length=80, blank=True)
     # Name, code and barcodes folded (lower case, ё as е) for the products page's search: one LIKE, any case.
     search_text = models.TextField(blank=True, editable=False)
 

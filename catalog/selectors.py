@@ -1,9 +1,58 @@
 """Reads of the catalog that are more than a one-line query."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Max, QuerySet
+from django.utils import timezone
 
 from catalog.models import Product, ProductGroup, Store
 from catalog.search import fold_for_search
+from connections.models import EvotorConnection
+
+# What brings the next refresh after a failed one (refresh_state().retry).
+RETRY_BY_ITSELF = "auto"  # the hourly refresh (and the task's own retries) will try again
+RETRY_AFTER_NEW_TOKEN = "token"  # Evotor refused the token: nothing is tried until it is replaced
+RETRY_AFTER_REINSTALL = "reinstall"  # the app was removed in Evotor: nothing is tried until it is installed
+
+
+@dataclass(frozen=True)
+class RefreshState:
+    """What the catalog pages say about reading the catalog from Evotor: when it last happened and, when the
+    last attempt failed, why and what brings the next one."""
+
+    connected: bool  # a token is there
+    checked_at: datetime | None  # when the catalog was last read (the stores), or the failed attempt
+    failed: bool = False
+    reason: str = ""
+    retry: str = ""
+    next_try_by: datetime | None = None  # RETRY_BY_ITSELF: the hourly refresh comes by then at the latest
+
+
+def refresh_state(*, connection: EvotorConnection | None) -> RefreshState:
+    if connection is None or not connection.token:
+        return RefreshState(connected=False, checked_at=None)
+    if not connection.installed:
+        reason = connection.last_error or "приложение EvoSync удалено в Эвоторе."
+        return RefreshState(True, connection.last_checked_at, True, reason, RETRY_AFTER_REINSTALL)
+    if connection.status == EvotorConnection.Status.BROKEN:
+        reason = connection.last_error or "Эвотор не принял токен."
+        return RefreshState(True, connection.last_checked_at, True, reason, RETRY_AFTER_NEW_TOKEN)
+    if connection.last_error:
+        return RefreshState(
+            True, connection.last_checked_at, True, connection.last_error, RETRY_BY_ITSELF, _next_try_by(connection)
+        )
+    last_read = Store.objects.filter(merchant_id=connection.merchant_id).aggregate(at=Max("refreshed_at"))["at"]
+    return RefreshState(connected=True, checked_at=last_read)
+
+
+def _next_try_by(connection: EvotorConnection) -> datetime | None:
+    """The failed attempt plus the refresh interval; None when that moment has passed (beat not running)."""
+    if connection.last_checked_at is None:
+        return None
+    by = connection.last_checked_at + timedelta(seconds=settings.CATALOG_REFRESH_INTERVAL_SECONDS)
+    return by if by > timezone.now() else None
 
 
 def disabled_group_ids(*, merchant, store_ids=None) -> set[int]:
@@ -68,7 +117,7 @@ def group_tree(*, store) -> list[tuple[ProductGroup, int]]:
 
 
 PRODUCT_PAGE_COLUMNS = ("name", "code", "barcodes", "group_id", "price", "quantity", "measure_name",
-                        "allow_to_sell", "removed", "image_url")  # fmt: skip
+                        "allow_to_sell", "removed", "image_url", "thumbnail")  # fmt: skip
 
 
 def store_products(*, store, group=None, query: str = "", with_removed: bool = False) -> QuerySet:

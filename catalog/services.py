@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connections, router
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.selectors import merchants_in_service
+from catalog import thumbnails
 from catalog.models import Product, ProductGroup, Store
 from catalog.parsing import content_hash, group_fields, product_fields, store_fields
 from catalog.search import search_text_of
@@ -29,7 +30,7 @@ from connections.evotor.client import (
     EvotorTransientError,
 )
 from connections.models import EvotorConnection
-from connections.state import mark_ok, record_error
+from connections.state import mark_ok, note_failed_attempt, record_error
 from core.locks import merchant_lock
 from core.upsert import bulk_upsert
 
@@ -115,6 +116,7 @@ def refresh_catalog(*, merchant, progress: Progress | None = None) -> RefreshRes
                 result.status, result.error = "broken", exc.reason
             else:
                 logger.warning("catalog refresh failed", extra={"merchant_id": merchant.pk, "status": exc.status})
+                note_failed_attempt(connection=connection, reason=exc.reason)
                 result.status, result.error = "failed", exc.reason
         else:
             mark_ok(connection=connection)
@@ -234,8 +236,8 @@ def _refresh_store(merchant, client, store: Store, result: RefreshResult, now, p
     seen: set[str] = set()
     fresh = {
         "merchant_id": merchant.pk, "store_id": store.pk, "removed": False, "removed_at": None, "refreshed_at": now,
-        "image_url": "", "image_hash": "", "image_checked_hash": "",  # set on insert only (not in the update list)
-    }  # fmt: skip
+        "image_url": "", "image_hash": "", "image_checked_hash": "", "thumbnail": "",
+    }  # fmt: skip  # the picture's fields: set on insert only (not in the update list)
     for page in client.product_pages(store.evotor_id):
         rows = []
         for data in page:
@@ -291,11 +293,12 @@ def _refresh_groups(merchant, client, store: Store, result: RefreshResult, now) 
 
 def _refresh_images(merchant, client: EvotorClient, result: RefreshResult) -> None:
     """Pictures cost a request per product: only for products going to VK, and only when they changed."""
+    # Changed since the last check, or a picture known before thumbnails existed (read once more for one).
     stale = (
         published_products(merchant=merchant)
-        .exclude(image_checked_hash=F("content_hash"))
+        .filter(~Q(image_checked_hash=F("content_hash")) | (~Q(image_hash="") & Q(thumbnail="")))
         .select_related("store")
-        .only("id", "evotor_id", "content_hash", "image_url", "image_hash", "store__evotor_id")
+        .only("id", "evotor_id", "content_hash", "image_url", "image_hash", "thumbnail", "store__evotor_id")
         .order_by("pk")[: settings.CATALOG_IMAGE_CHECKS_PER_REFRESH]
     )
     checked = []
@@ -312,16 +315,19 @@ def _refresh_images(merchant, client: EvotorClient, result: RefreshResult) -> No
     except EvotorTransientError:
         logger.info("image checks paused", extra={"merchant_id": merchant.pk, "checked": len(checked)})
     finally:
-        Product.objects.bulk_update(checked, ["image_url", "image_hash", "image_checked_hash"], batch_size=500)
+        fields = ["image_url", "image_hash", "image_checked_hash", "thumbnail"]
+        Product.objects.bulk_update(checked, fields, batch_size=500)
         result.images_checked += len(checked)
 
 
 def _apply_image(client: EvotorClient, product: Product, images: list[dict], result: RefreshResult) -> None:
     url = next((str(i["url"]) for i in images if isinstance(i, dict) and i.get("url")), "")[:1000]
     if not url:
-        product.image_url, product.image_hash = "", ""
-    elif url != product.image_url or not product.image_hash:
-        product.image_hash = hashlib.sha256(client.download(url)).hexdigest()
+        product.image_url, product.image_hash, product.thumbnail = "", "", ""
+    elif url != product.image_url or not product.image_hash or not product.thumbnail:
+        data = client.download(url)
+        product.image_hash = hashlib.sha256(data).hexdigest()
         product.image_url = url
+        product.thumbnail = thumbnails.save(image_hash=product.image_hash, data=data)
         result.images_downloaded += 1
     product.image_checked_hash = product.content_hash

@@ -5,6 +5,7 @@ from catalog import views
 urlpatterns = [
     path("catalog", views.catalog_home, name="catalog"),
     path("catalog/refresh", views.refresh_now, name="catalog-refresh"),
+    path("catalog/thumbs/<str:thumbnail_name>", views.thumbnail, name="catalog-thumbnail"),
     path("catalog/stores", views.stores, name="catalog-stores"),
     path("catalog/stores/<int:store_id>/groups", views.groups, name="catalog-groups"),
     path("catalog/stores/<int:store_id>/products", views.products, name="catalog-products"),

@@ -2,15 +2,17 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.ownership import get_owned_or_404
-from catalog import selectors, services, triggers
+from catalog import selectors, services, thumbnails, triggers
 from catalog.models import Product, ProductGroup, Store
 from connections.models import EvotorConnection
 from core import formats
@@ -18,6 +20,10 @@ from core.numbers import ascii_int
 from core.paging import page_counted_with_rows
 
 PRODUCTS_PER_PAGE = 50
+NO_PICTURE = "Нет фото"
+PICTURE_COMING = "Фото есть в Эвоторе и появится здесь после следующего обновления каталога"
+PICTURE_UNREADABLE = "Фото есть в Эвоторе, но прочитать его не удалось"
+THUMBNAIL_CACHE = "private, max-age=31536000, immutable"  # a name is its content's hash: it never changes
 MAX_INDENT = 10  # levels of the groups tree with their own indent (.depth-1 … .depth-10 in evosync.css)
 
 
@@ -34,9 +40,11 @@ def stores(request):
         .annotate(product_count=Count("products", filter=live))
         .order_by("removed", "name")
     )
+    connection = EvotorConnection.objects.owned_by(request.user).first()
     context = {
         "stores": rows,
-        "connection": EvotorConnection.objects.owned_by(request.user).first(),
+        "connection": connection,
+        "refresh": selectors.refresh_state(connection=connection),
     }
     return render(request, "catalog/stores.html", context)
 
@@ -61,7 +69,7 @@ def groups(request, store_id):
         }
         for group, depth in selectors.group_tree(store=store)
     ]
-    context = {"store": store, "tree": tree, "ungrouped": counts.get(None, 0)}
+    context = {"store": store, "tree": tree, "ungrouped": counts.get(None, 0), "refresh": _refresh_state(request)}
     return render(request, "catalog/groups.html", context)
 
 
@@ -93,14 +101,22 @@ def products(request, store_id):
         "groups": [(str(pk), name) for pk, name, removed in groups if not removed],  # str: no localize() per option
         "show_removed": show_removed,
         "page_link": f"?{filters}&page=" if filters else "?page=",
+        "refresh": _refresh_state(request),
+        "placeholder": static("img/no-photo.svg"),
     }
     return render(request, "catalog/products.html", context)
+
+
+def _refresh_state(request) -> selectors.RefreshState:
+    return selectors.refresh_state(connection=EvotorConnection.objects.owned_by(request.user).first())
 
 
 def _product_row(product: dict, group_names: dict[int, str]) -> dict:
     """One row of the products page, every cell ready to print (the template only looks them up)."""
     return {
-        "name": f"🖼 {product['name']}" if product["image_url"] else product["name"],
+        "name": product["name"],
+        "thumbnail": thumbnails.url(product["thumbnail"]),
+        "no_picture": _no_picture(product),
         "removed": product["removed"],
         "code": product["code"],
         "barcodes": ", ".join(product["barcodes"] or ()),
@@ -110,6 +126,13 @@ def _product_row(product: dict, group_names: dict[int, str]) -> dict:
         "out_of_stock": product["quantity"] <= 0,
         "for_sale": "да" if product["allow_to_sell"] else "нет",
     }
+
+
+def _no_picture(product: dict) -> str:
+    """Why a row shows the placeholder, in words (its alt and title)."""
+    if not product["image_url"]:
+        return NO_PICTURE
+    return PICTURE_UNREADABLE if product["thumbnail"] == thumbnails.NOT_AN_IMAGE else PICTURE_COMING
 
 
 def _enabled(request, current: bool) -> bool:
@@ -158,3 +181,22 @@ def refresh_now(request):
     triggers.queue_refresh(merchant_id=request.user.pk)
     messages.success(request, "Обновление каталога запущено. Обновите страницу через минуту.")
     return redirect("catalog-stores")
+
+
+@login_required
+@require_GET
+def thumbnail(request, thumbnail_name):
+    """A product's small picture from storage (why no ownership query: catalog.thumbnails)."""
+    if not thumbnails.NAME.match(thumbnail_name):
+        raise Http404
+    etag = f'"{thumbnail_name.removesuffix(".webp")}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponse(status=304)
+    else:
+        try:
+            file = default_storage.open(thumbnails.storage_path(thumbnail_name))
+            response = FileResponse(file, content_type="image/webp")
+        except FileNotFoundError:
+            raise Http404
+    response["ETag"], response["Cache-Control"] = etag, THUMBNAIL_CACHE
+    return response

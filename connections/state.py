@@ -44,6 +44,14 @@ def mark_broken(*, connection: Connection, reason: str) -> None:
         connection_broken.send(sender=type(connection), merchant_id=connection.merchant_id, kind=kind, reason=reason)
 
 
+def note_failed_attempt(*, connection: Connection, reason: str) -> None:
+    """A use of the connection failed for a reason that passes (Evotor busy, network): the state stays as it
+    is, but the pages can say that the last attempt failed, when and why (`mark_ok` clears it)."""
+    now = timezone.now()
+    type(connection).objects.filter(pk=connection.pk).update(last_error=reason, last_checked_at=now)
+    connection.last_error, connection.last_checked_at = reason, now
+
+
 def record_error(*, connection: Connection, error: Exception) -> bool:
     """A client error seen while using the connection: True (and marked broken) when it is permanent."""
     if not getattr(error, "permanent", False):

@@ -45,3 +45,14 @@ def moment(value: datetime | None) -> str:
     if value is None:
         return ""
     return timezone.localtime(value).strftime("%d.%m.%Y %H:%M")
+
+
+def plural(count: int, one: str, few: str, many: str) -> str:
+    """The Russian form of a word for `count`: plural(1, "запрос", "запроса", "запросов") → «запрос»;
+    2–4 → «запроса»; 5–20, 0 → «запросов»; 21 → «запрос» again."""
+    tens, units = count % 100, count % 10
+    if units == 1 and tens != 11:
+        return one
+    if 2 <= units <= 4 and not 12 <= tens <= 14:
+        return few
+    return many

@@ -24,3 +24,5 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = "memory://"
 if not REDIS_URL:  # noqa: F405
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Files the code stores (product thumbnails, uploaded photos) go to the run's temporary folder, not ./media.
+MEDIA_ROOT = Path(VAR_DIR) / "media"  # noqa: F405

@@ -59,7 +59,12 @@ def items_of_album(*, merchant, group_id: int, album: VkAlbum | None, without_al
 
 
 def evotor_names_for(*, merchant, skus) -> dict[str, str]:
-    """The name of the Evotor product each sku came from, by sku.
+    """The name of the Evotor product each sku came from, by sku (see evotor_products_for)."""
+    return {sku: name for sku, (name, _thumbnail) in evotor_products_for(merchant=merchant, skus=skus).items()}
+
+
+def evotor_products_for(*, merchant, skus) -> dict[str, tuple[str, str]]:
+    """(name, thumbnail) of the Evotor product each sku came from, by sku.
 
     The sync writes the product's Evotor id, its article number or its first barcode into `sku`, as the
     merchant chose. The Evotor id is looked up first (one indexed query, and all it takes with the default
@@ -68,13 +73,20 @@ def evotor_names_for(*, merchant, skus) -> dict[str, str]:
     if not skus:
         return {}
     products = Product.objects.owned_by(merchant)
-    names = dict(products.filter(evotor_id__in=skus).values_list("evotor_id", "name"))
-    rest = skus - names.keys()
+    found = {
+        evotor_id: (name, thumbnail)
+        for evotor_id, name, thumbnail in products.filter(evotor_id__in=skus).values_list(
+            "evotor_id", "name", "thumbnail"
+        )
+    }
+    rest = skus - found.keys()
     if rest:
         by_other_keys = products.filter(Q(article_number__in=rest) | Q(barcodes__0__in=rest))
-        for article, barcodes, name in by_other_keys.values_list("article_number", "barcodes", "name"):
+        for article, barcodes, name, thumbnail in by_other_keys.values_list(
+            "article_number", "barcodes", "name", "thumbnail"
+        ):
             first_barcode = str(barcodes[0]) if barcodes else ""
             for key in (article, first_barcode):
                 if key in rest:
-                    names.setdefault(key, name)
-    return names
+                    found.setdefault(key, (name, thumbnail))
+    return found

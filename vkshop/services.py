@@ -23,6 +23,7 @@ from connections.vk.client import VkCall, VkClient
 from connections.vk.errors import VkApiError, VkConnectionBroken, VkError
 from connections.vk.services import run_with_vk
 from vkshop.models import VkAlbum, VkItem, VkItemInAlbum
+from vkshop.signals import claimed_by_others
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +146,10 @@ def store_vk_shop(*, merchant, group_id: int, pages: VkShopPages) -> tuple[int, 
 
     On MariaDB two merchants' stores at the same moment can deadlock on index gap locks (error 1213,
     seen in `make bench`'s two_merchants phase): InnoDB rolls one back, and the store, being idempotent,
-    is run again — at most DEADLOCK_ATTEMPTS times, and only when no outer transaction would be lost."""
+    is run again — at most DEADLOCK_ATTEMPTS times, and only when no outer transaction would be lost.
+
+    Items and albums other merchants of the same community made are left out (vkshop.signals)."""
+    pages = _without_others(merchant=merchant, group_id=group_id, pages=pages)
     for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
         try:
             return _store_vk_shop(merchant=merchant, group_id=group_id, pages=pages)
@@ -155,6 +159,19 @@ def store_vk_shop(*, merchant, group_id: int, pages: VkShopPages) -> tuple[int, 
             logger.warning("VK shop store of merchant %s deadlocked; attempt %d", merchant.pk, attempt + 1)
             time.sleep(0.05 * attempt)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _without_others(*, merchant, group_id: int, pages: VkShopPages) -> VkShopPages:
+    item_ids, album_ids = set(), set()
+    for _receiver, (items, albums) in claimed_by_others.send(sender=VkShopPages, merchant=merchant, group_id=group_id):
+        item_ids |= set(items)
+        album_ids |= set(albums)
+    if not item_ids and not album_ids:
+        return pages
+    return VkShopPages(
+        albums=[album for album in pages.albums if album["id"] not in album_ids],
+        items=[item for item in pages.items if item["id"] not in item_ids],
+    )
 
 
 @transaction.atomic

@@ -4,9 +4,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.ownership import get_owned_or_404
+from catalog import thumbnails
 from connections.models import VkConnection
 from core import formats
 from vkshop import selectors
@@ -14,7 +16,11 @@ from vkshop.models import VkAlbum, VkItem
 from vkshop.tasks import refresh_vk_shop
 
 ITEMS_PER_PAGE = 50
-AVAILABILITY = dict(VkItem.Availability.choices)
+NO_PICTURE = "Нет фото"
+NO_PICTURE_OUTSIDE = "Фото этого товара — только в VK: товар не из каталога Эвотора"
+# VK calls an item with availability 1 "removed", but it is only off the shop window and comes back when shown
+# again: EvoSync's word for it, on this page and on /sync, is «Скрыт» (deleted for good is «Удалён»).
+AVAILABILITY = dict(VkItem.Availability.choices) | {VkItem.Availability.REMOVED: "Скрыт"}
 ALBUM_PAGE = "/vk-catalog/albums/{}/products"  # the `vk_album_products` URL, built once per row without reverse()
 
 
@@ -54,16 +60,30 @@ def album_products(request, album_id: int):
         else VkItem.objects.none()
     )
     page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
-    names = selectors.evotor_names_for(merchant=request.user, skus=[item["sku"] for item in page.object_list])
-    rows = [_item_row(item, names.get(item["sku"])) for item in page.object_list]
-    context = {"album": album, "without_album": without_album, "page": page, "rows": rows, "group_id": group_id}
+    products = selectors.evotor_products_for(merchant=request.user, skus=[item["sku"] for item in page.object_list])
+    rows = [_item_row(item, products.get(item["sku"])) for item in page.object_list]
+    context = {
+        "album": album,
+        "without_album": without_album,
+        "page": page,
+        "rows": rows,
+        "group_id": group_id,
+        "placeholder": static("img/no-photo.svg"),
+    }
     return render(request, "vkshop/album_products.html", context)
 
 
-def _item_row(item: dict, evotor_name: str | None) -> dict:
-    """One row of an album's page, every cell ready to print (the template only looks them up)."""
+def _item_row(item: dict, product: tuple[str, str] | None) -> dict:
+    """One row of an album's page, every cell ready to print (the template only looks them up).
+
+    The picture is the thumbnail EvoSync keeps of the Evotor product's picture. An item made in VK by hand has
+    none here: its photo lives on VK's servers, and the pages load no image from outside EvoSync (the CSP
+    would have to let VK's photo hosts in, and every page view would tell VK who looks at the shop)."""
     stock = item["stock_amount"]
+    evotor_name, thumbnail = product or (None, "")
     return {
+        "thumbnail": thumbnails.url(thumbnail),
+        "no_picture": NO_PICTURE if product else NO_PICTURE_OUTSIDE,
         "title": item["title"],
         "rejected": bool(item["reject_info"]),
         "price": formats.money(item["price"]),

@@ -1,6 +1,7 @@
 """The merchant's sync settings form."""
 
 import string
+from decimal import Decimal
 
 from django import forms
 from django.conf import settings
@@ -10,9 +11,33 @@ from vksync.models import SyncSettings
 from vksync.selectors import first_sync_done
 
 PHOTO_FORMATS = ("JPEG", "PNG", "GIF")
+PERCENT_MIN, PERCENT_MAX = int(rules.BRAKE_SHARE_MIN * 100), int(rules.BRAKE_SHARE_MAX * 100)
+
+
+class PercentField(forms.IntegerField):
+    """A whole percentage as the merchant types it: «30», «30%» or «30 %»."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.replace("%", "").replace("\u00a0", "").strip()
+        return super().to_python(value)
 
 
 class SyncSettingsForm(forms.ModelForm):
+    # The safeguard's share of the shop, shown and typed as a percentage; stored as a share (0.30) as before.
+    brake_percent = PercentField(
+        label="Защита от массового скрытия, %",
+        min_value=PERCENT_MIN,
+        max_value=PERCENT_MAX,
+        error_messages={
+            "min_value": "Укажите процент от 1 до 100.",
+            "max_value": "Укажите процент от 1 до 100.",
+            "invalid": "Укажите процент целым числом от 1 до 100, например 30.",
+        },
+        help_text="Если одна синхронизация скрыла бы в VK больше этой доли товаров магазина (например, 30 %), "
+        "она остановится, покажет, что собирается скрыть, и продолжит только после вашего подтверждения.",
+    )
+
     class Meta:
         model = SyncSettings
         fields = [
@@ -28,18 +53,22 @@ class SyncSettingsForm(forms.ModelForm):
             "delete_grace_days",
             "send_stock",
             "albums_mode",
+            "albums_across_stores",
             "sku_key",
             "default_photo",
-            "brake_share",
+            "brake_percent",
         ]
         widgets = {"description_template": forms.Textarea(attrs={"rows": 4, "cols": 60})}
         help_texts = {
             "description_template": "Поля: {description}, {article}, {barcode}, {measure}, {name}, {price}. "
             "Ссылки убираются, короткое описание дополняется до 10 символов.",
-            "brake_share": "Если синхронизация скроет больше этой доли товаров (0.30 = 30%), "
-            "она остановится и спросит вас.",
-            "delete_grace_days": "Недоступные товары сначала скрываются и удаляются только через столько дней.",
+            "delete_grace_days": "Только для «Скрывать, затем удалять»: недоступный товар сначала скрывается "
+            "и удаляется из VK, если остаётся недоступным столько дней.",
+            "albums_across_stores": "Если в VK идут несколько магазинов и в них есть группы с одним названием: "
+            "одна подборка «Бакалея» с товарами всех магазинов, или у каждого магазина своя — "
+            "«Бакалея — Магазин на Ленина». Подборки, созданные вами в VK вручную, EvoSync не трогает.",
         }
+        labels = {"delete_grace_days": "Удалять скрытые товары через, дней"}
 
     # The browser's hint; the model's validators (bounds in vksync.rules) are what refuse a value.
     BOUNDS = {
@@ -47,13 +76,15 @@ class SyncSettingsForm(forms.ModelForm):
         "markup_percent": (rules.MARKUP_MIN, rules.MARKUP_MAX),
         "old_price_markup_percent": (rules.MARKUP_MIN, rules.MARKUP_MAX),
         "delete_grace_days": (0, rules.GRACE_DAYS_MAX),
-        "brake_share": (rules.BRAKE_SHARE_MIN, rules.BRAKE_SHARE_MAX),
+        "brake_percent": (PERCENT_MIN, PERCENT_MAX),
     }
 
     def __init__(self, *args, categories=None, groups=(), **kwargs):
         super().__init__(*args, **kwargs)
         for name, (low, high) in self.BOUNDS.items():
             self.fields[name].widget.attrs.update(min=str(low), max=str(high))
+        self.fields["brake_percent"].initial = round(rules.brake_share(self.instance.brake_share) * 100)
+        self._delete_days_only_when_deleting()
         if categories:
             self.fields["category_id"] = forms.TypedChoiceField(
                 label="Категория VK", choices=categories, coerce=int, initial=self.instance.category_id
@@ -73,7 +104,16 @@ class SyncSettingsForm(forms.ModelForm):
             self.fields[field_name] = field
             self.group_fields.append((evotor_id, field_name))
 
+    def _delete_days_only_when_deleting(self):
+        """«Удалять через, дней» applies to «Скрывать, затем удалять» only: the page shows it only then
+        (evosync.js, data-show-if), and a form sent with another choice leaves the stored days as they are."""
+        days = self.fields["delete_grace_days"]
+        days.widget.attrs["data-show-if"] = f"unavailable_action={SyncSettings.UnavailableAction.DELETE}"
+        if self.is_bound and self.data.get("unavailable_action") != SyncSettings.UnavailableAction.DELETE:
+            days.disabled = True  # Django keeps the stored value of a disabled field and ignores what was sent
+
     def save(self, commit=True):
+        self.instance.brake_share = Decimal(self.cleaned_data["brake_percent"]) / 100
         self.instance.group_categories = {
             evotor_id: self.cleaned_data[name] for evotor_id, name in self.group_fields if self.cleaned_data.get(name)
         }

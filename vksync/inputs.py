@@ -34,13 +34,13 @@ PRODUCT_FIELDS = (
     "image_url",
     "image_hash",
 )
-ALBUM_TITLE_MAX = 128
 
 
 @dataclass(frozen=True)
 class SyncInputs:
     desired: list[planning.DesiredItem]
-    album_titles: dict[str, str]  # album key (Evotor group id) → title, for every wanted album
+    album_titles: dict[str, str]  # album key (rules.album_of) → title, for every wanted album
+    album_aliases: dict[str, tuple[str, ...]]  # album key → the keys its groups' album had under the other choice
     links: dict[int, planning.LinkState]  # product id → link, for published products
     orphan_links: list[planning.LinkState]  # links whose product is not published any more
     vk_items: dict[int, planning.CachedItem]
@@ -55,6 +55,7 @@ class SyncInputs:
         return planning.plan_sync(
             desired=self.desired,
             album_titles=self.album_titles,
+            album_aliases=self.album_aliases,
             links=self.links,
             orphan_links=self.orphan_links,
             vk_items=self.vk_items,
@@ -68,12 +69,13 @@ class SyncInputs:
 def load_inputs(*, merchant, sync_settings: SyncSettings, group_id: int) -> SyncInputs:
     """Read the catalog, the mapping and the VK cache of the merchant's community, once."""
     default_sha, default_source = default_photo(sync_settings)
-    desired, album_titles, sources = desired_items(merchant, sync_settings, default_sha)
+    desired, album_titles, album_aliases, sources = desired_items(merchant, sync_settings, default_sha)
     sources[default_sha] = default_source
     links, orphans = _links(merchant, group_id, wanted={item.product_id for item in desired})
     return SyncInputs(
         desired=desired,
         album_titles=album_titles,
+        album_aliases=album_aliases,
         links=links,
         orphan_links=orphans,
         vk_items=_cached_items(merchant, group_id),
@@ -97,24 +99,38 @@ def load_inputs(*, merchant, sync_settings: SyncSettings, group_id: int) -> Sync
 
 
 def desired_items(merchant, sync_settings: SyncSettings, default_sha: str):
-    """Every published product as a DesiredItem, streamed from the database in chunks."""
+    """Every published product as a DesiredItem, streamed from the database in chunks; the albums they need."""
     item_rules = rules.Rules.from_settings(sync_settings)
-    group_names = dict(ProductGroup.objects.filter(merchant=merchant).values_list("evotor_id", "name"))
-    desired, album_titles, sources = [], {}, {}
+    albums = albums_of_groups(merchant, item_rules)
+    desired, album_titles, album_aliases, sources = [], {}, {}, {}
     products = published_products(merchant=merchant).order_by().values(*PRODUCT_FIELDS)
     for product in products.iterator(chunk_size=2000):
         fields = rules.item_fields(product, item_rules)
         photo_sha = product["image_hash"] if product["image_url"] and product["image_hash"] else default_sha
         if photo_sha != default_sha:
             sources[photo_sha] = product["image_url"]
-        album_key = product["parent_evotor_id"] if item_rules.albums_per_group else None
-        if album_key not in group_names:
-            album_key = None
-        if album_key:
-            album_titles[album_key] = (group_names[album_key] or "Без названия")[:ALBUM_TITLE_MAX]
+        album = albums.get(product["parent_evotor_id"]) if item_rules.albums_per_group else None
+        album_key = album[0] if album else None
+        if album:
+            album_titles[album_key] = album[1]
+            album_aliases.setdefault(album_key, set()).add(album[2])
         item_hash = rules.pushed_hash(fields, photo_sha)
         desired.append(planning.DesiredItem(product["id"], fields["sku"], fields, photo_sha, item_hash, album_key))
-    return desired, album_titles, sources
+    aliases = {key: tuple(sorted(keys)) for key, keys in album_aliases.items()}
+    return desired, dict(sorted(album_titles.items())), aliases, sources
+
+
+def albums_of_groups(merchant, item_rules: rules.Rules) -> dict[str, tuple[str, str, str]]:
+    """Evotor group id → (album key, album title, the key under the other choice), for each of its groups.
+
+    Read in name order, so a shared album's title (from the first of its groups) is the same every run."""
+    groups = ProductGroup.objects.filter(merchant=merchant).order_by("name", "evotor_id")
+    albums, titles = {}, {}
+    for evotor_id, name, store_name in groups.values_list("evotor_id", "name", "store__name"):
+        key, title = rules.album_of(evotor_id, name, store_name, item_rules)
+        title = titles.setdefault(key, title)
+        albums[evotor_id] = (key, title, rules.other_album_key(evotor_id, name, item_rules))
+    return albums
 
 
 def _links(merchant, group_id: int, wanted: set[int]):

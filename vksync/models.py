@@ -32,6 +32,10 @@ class SyncSettings(models.Model):
         PER_GROUP = "per_group", "Подборка на каждую группу Эвотор"
         NONE = "none", "Без подборок"
 
+    class AlbumsAcrossStores(models.TextChoices):
+        SHARED = "shared", "Одна подборка на группу для всех магазинов"
+        STORE_IN_TITLE = "store_in_title", "Название магазина в названии подборки"
+
     class SkuKey(models.TextChoices):
         EVOTOR_ID = "evotor_id", "id товара в Эвоторе"
         ARTICLE = "article", "Артикул"
@@ -70,6 +74,13 @@ class SyncSettings(models.Model):
     )
     send_stock = models.BooleanField("передавать остаток", default=False)
     albums_mode = models.CharField("подборки", max_length=16, choices=AlbumsMode.choices, default=AlbumsMode.PER_GROUP)
+    # Groups of one name in several published stores: one shared album, or one per store with the store's name.
+    albums_across_stores = models.CharField(
+        "группы с одним названием в разных магазинах",
+        max_length=16,
+        choices=AlbumsAcrossStores.choices,
+        default=AlbumsAcrossStores.SHARED,
+    )
     sku_key = models.CharField("ключ товара (sku)", max_length=16, choices=SkuKey.choices, default=SkuKey.EVOTOR_ID)
     default_photo = models.ImageField("фото по умолчанию", upload_to="sync/default-photos/", blank=True)
     brake_share = models.DecimalField(

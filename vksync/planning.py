@@ -146,14 +146,16 @@ def plan_sync(
     album_links: dict[str, AlbumState],
     photos: set[str],
     policy: Policy,
+    album_aliases: dict[str, tuple[str, ...]] | None = None,
 ) -> Plan:
     """The operations that bring VK from its cached state to the desired one.
 
     `links` maps product id → link; `orphan_links` are links whose product is not published any more.
-    `album_titles` maps the album key (Evotor group id) of every wanted album to its title.
+    `album_titles` maps the album key (`rules.album_of`) of every wanted album to its title; `album_aliases`
+    maps it to the keys the same groups' album had before the merchant switched how stores share albums.
     `photos` holds the sha256 of images already uploaded to the community.
     """
-    albums, album_ids = _plan_albums(album_titles, album_links, vk_albums)
+    albums, album_ids = _plan_albums(album_titles, album_links, vk_albums, album_aliases or {})
     ops: list[Operation] = list(albums)
     by_sku = _adoptable_by_sku(vk_items, links, orphan_links)
     items, adds = [], {}
@@ -193,7 +195,7 @@ def plan_sync(
         for start in range(0, len(product_ids), ALBUM_ITEMS_PER_CALL):
             chunk = product_ids[start : start + ALBUM_ITEMS_PER_CALL]
             ops.append(Operation(ADD_TO_ALBUM, album_key=key, product_ids=tuple(chunk)))
-    ops += [op for op in albums_to_delete(album_titles, album_links, vk_albums)]
+    ops += albums_to_delete(album_titles, album_links, vk_albums, kept=set(album_ids.values()))
     shop_size = sum(
         1 for link in _all_links(links, orphan_links) if link.state == "active" and _present(link, vk_items)
     )
@@ -295,14 +297,23 @@ def _plan_orphans(orphan_links, vk_items, by_sku, policy) -> list[Operation]:
     return ops
 
 
-def _plan_albums(album_titles: dict, album_links: dict, vk_albums: dict):
-    """Album steps that must run before items: adopt, create, rename. Returns (ops, key → known vk id)."""
+def _plan_albums(album_titles: dict, album_links: dict, vk_albums: dict, album_aliases: dict):
+    """Album steps that must run before items: adopt, create, rename. Returns (ops, key → known vk id).
+
+    A wanted album is, in this order: the one linked to its key; an album of its title EvoSync did not make
+    (adopted, as ever); the album one of its groups had under the other choice of `albums_across_stores`
+    (renamed if its title differs: a switch merges or splits albums without a duplicate); else a new one."""
     ops, ids = [], {}
     linked = {a.vk_album_id for a in album_links.values()}
     by_title = {}
     for vk_id, title in vk_albums.items():
         if vk_id not in linked:
             by_title.setdefault(title, vk_id)
+    retiring = {
+        key: link.vk_album_id
+        for key, link in album_links.items()
+        if key not in album_titles and link.vk_album_id in vk_albums
+    }
     for key, title in album_titles.items():
         current = album_links.get(key)
         if current and current.vk_album_id in vk_albums:
@@ -312,15 +323,25 @@ def _plan_albums(album_titles: dict, album_links: dict, vk_albums: dict):
         elif title in by_title:
             ids[key] = by_title.pop(title)
             ops.append(Operation(ADOPT_ALBUM, album_key=key, vk_album_id=ids[key], title=title))
+        elif earlier := next((alias for alias in album_aliases.get(key, ()) if alias in retiring), None):
+            ids[key] = retiring.pop(earlier)
+            kind = ADOPT_ALBUM if vk_albums[ids[key]] == title else RENAME_ALBUM
+            ops.append(Operation(kind, album_key=key, vk_album_id=ids[key], title=title))
         else:
             ops.append(Operation(CREATE_ALBUM, album_key=key, title=title))
     return ops, ids
 
 
-def albums_to_delete(album_titles: dict, album_links: dict, vk_albums: dict) -> list[Operation]:
-    """Albums EvoSync made for groups that are no longer published (or albums switched off)."""
+def albums_to_delete(album_titles: dict, album_links: dict, vk_albums: dict, kept=frozenset()) -> list[Operation]:
+    """Albums EvoSync made for groups that are no longer published (or albums switched off).
+
+    An album `kept` under another key (a switch of `albums_across_stores`) only loses its old link."""
     return [
-        Operation(DELETE_ALBUM, album_key=key, vk_album_id=link.vk_album_id if link.vk_album_id in vk_albums else None)
+        Operation(
+            DELETE_ALBUM,
+            album_key=key,
+            vk_album_id=link.vk_album_id if link.vk_album_id in vk_albums and link.vk_album_id not in kept else None,
+        )
         for key, link in album_links.items()
         if key not in album_titles
     ]

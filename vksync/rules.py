@@ -82,6 +82,7 @@ class Rules:
     unavailable_if_not_for_sale: bool = True
     send_stock: bool = False
     albums_per_group: bool = True
+    store_in_album_title: bool = False  # else groups of one name in several stores share one album
     sku_key: str = "evotor_id"
 
     @classmethod
@@ -101,6 +102,7 @@ class Rules:
             unavailable_if_not_for_sale=s.unavailable_if_not_for_sale,
             send_stock=s.send_stock,
             albums_per_group=s.albums_mode == "per_group",
+            store_in_album_title=s.albums_across_stores == "store_in_title",
             sku_key=s.sku_key,
         )
 
@@ -252,6 +254,34 @@ def item_fields(product: dict, rules: Rules) -> dict:
     if rules.send_stock:
         fields["stock_amount"] = int(min(max(Decimal(product.get("quantity") or 0), 0), VK_STOCK_MAX))
     return fields
+
+
+ALBUM_TITLE_MAX = 128
+SHARED_ALBUM_KEY = "name:"  # + a hash of the folded group name; an Evotor group id never starts so
+
+
+def shared_album_key(group_name: str) -> str:
+    """The album key of every group called `group_name` (in any store, any case, any spacing)."""
+    folded = " ".join((group_name or "").split()).casefold()
+    return SHARED_ALBUM_KEY + hashlib.sha256(folded.encode()).hexdigest()[:40]
+
+
+def album_of(group_evotor_id: str, group_name: str, store_name: str, rules: Rules) -> tuple[str, str]:
+    """(key, title) of the album a group's products go to.
+
+    The key is what the album is known by between runs (`AlbumLink.group_evotor_id`): the group's Evotor id when
+    each store has its own album, else one key for every group of the same name, so they share one album."""
+    name = " ".join((group_name or "").split()) or "Без названия"
+    if rules.store_in_album_title:
+        store = " ".join((store_name or "").split())
+        title = f"{name} — {store}" if store else name
+        return group_evotor_id, title[:ALBUM_TITLE_MAX]
+    return shared_album_key(name), name[:ALBUM_TITLE_MAX]
+
+
+def other_album_key(group_evotor_id: str, group_name: str, rules: Rules) -> str:
+    """The key the same group's album has under the other choice: what a switch of the choice continues."""
+    return group_evotor_id if not rules.store_in_album_title else shared_album_key(group_name)
 
 
 def pushed_hash(fields: dict, photo_sha: str) -> str:

@@ -123,10 +123,13 @@ def user_id(body: dict, *names: str) -> str:
     found = _present(body, names)
     if found is None:
         raise errors.missing(names[0])
-    name, value = found
-    if isinstance(value, bool) or not isinstance(value, str | int) or not USER_ID.fullmatch(str(value)):
-        raise errors.invalid(name, "not an Evotor user id")
-    return str(value)
+    for name in names:  # every spelling sent is checked, not only the one read
+        value = body.get(name)
+        if value in (None, ""):
+            continue
+        if isinstance(value, bool) or not isinstance(value, str | int) or not USER_ID.fullmatch(str(value)):
+            raise errors.invalid(name, "not an Evotor user id")
+    return str(found[1])
 
 
 def cloud_token(body: dict) -> str:

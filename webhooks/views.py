@@ -101,6 +101,8 @@ def subscription_event(request, body):
     parsing.text(body, "subscriptionId", max_length=services.SUBSCRIPTION_ID_MAX)
     parsing.user_id(body, "userId")
     parsing.text(body, "type")
+    parsing.text(body, "productId", required=False, max_length=191)  # both stored: a text or nothing
+    parsing.text(body, "planId", required=False, max_length=191)
     body["sequenceNumber"] = parsing.sequence_number(body)
     services.record_subscription_event(body=body)
     return HttpResponse(status=200)

@@ -12,8 +12,7 @@ pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "Brand-New-Password-31"
 
 
-def test_root_sends_guests_to_login_and_merchants_to_profile(client):
-    assert client.get("/")["Location"] == "/login"
+def test_root_sends_merchants_to_their_profile(client):
     client.force_login(UserFactory())
     assert client.get("/")["Location"] == "/profile"
 

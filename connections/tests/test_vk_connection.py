@@ -1,11 +1,13 @@
 """The merchant's VK connection pages: paste a token, test it, disconnect; tokens stay secret."""
 
+import re
+
 import pytest
 from django.db import connection as db
 
 from accounts.tests.factories import UserFactory
 from connections.models import VkConnection
-from connections.tests.factories import VkConnectionFactory
+from connections.tests.factories import EvotorConnectionFactory, VkConnectionFactory
 from emulators.vk.fixtures import TEST_GROUP_ID, TEST_TOKEN
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +62,17 @@ def test_disconnect_removes_the_tokens(client, merchant):
     VkConnectionFactory(merchant=merchant)
     assert client.post("/connections/vk/disconnect").status_code == 302
     assert not VkConnection.objects.filter(merchant=merchant).exists()
+
+
+def test_disconnecting_vk_asks_first_as_disconnecting_evotor_does(client, merchant):
+    VkConnectionFactory(merchant=merchant)
+    EvotorConnectionFactory(merchant=merchant)
+    page = client.get("/connections").content.decode()
+    vk_form = re.search(r'<form method="post" action="/connections/vk/disconnect"[^>]*>', page)
+    evotor_form = re.search(r'<form method="post" action="/connections/evotor/disconnect"[^>]*>', page)
+    assert vk_form and evotor_form
+    assert 'data-confirm="Отключить VK? Синхронизация остановится' in vk_form.group(0)
+    assert "data-confirm=" in evotor_form.group(0)  # evosync.js asks before either form is sent
 
 
 def test_pages_need_login_and_post(client, vk_emulator):

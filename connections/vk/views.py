@@ -64,7 +64,9 @@ def _report_saved(request, connection: VkConnection, what: str) -> None:
 @require_POST
 def disconnect(request):
     if services_vk.disconnect_vk(merchant=request.user):
-        messages.success(request, "VK отключён, токены удалены.")
+        messages.success(
+            request, "VK отключён: токены удалены, синхронизация остановлена; товары в сообществе остались."
+        )
     return _back(request)
 
 

@@ -31,3 +31,13 @@ def test_moment_reads_like_the_date_filter_in_the_current_time_zone():
     shown = Template('{{ moment|date:"d.m.Y H:i" }}').render(Context({"moment": moment}))
     assert formats.moment(moment) == shown == "01.02.2026 00:05"  # Europe/Moscow
     assert formats.moment(None) == ""
+
+
+@pytest.mark.parametrize(
+    "count, word",
+    [(0, "запросов"), (1, "запрос"), (2, "запроса"), (4, "запроса"), (5, "запросов"), (11, "запросов"),
+     (12, "запросов"), (14, "запросов"), (21, "запрос"), (22, "запроса"), (72, "запроса"), (111, "запросов"),
+     (1001, "запрос")],
+)  # fmt: skip
+def test_plural_picks_the_russian_form_for_the_count(count, word):
+    assert formats.plural(count, "запрос", "запроса", "запросов") == word

@@ -1,8 +1,24 @@
-"""The suites' figures, printed at the end of every run: a test calls `record_property("figures", "…")`.
+"""The suites' figures, printed at the end of every run.
+
+A test calls `record_property("figures", "…")` for a line of its own, or `record_property("statuses", (title,
+{status: count}))` for answers counted across many tests (each operation of a fuzz run is a test of its own,
+possibly in another worker): those are summed per title into one line.
 
 A hook rather than print(): under pytest-xdist a passing test's output is never shown, but its recorded
 properties travel back to the main process with its report.
 """
+
+from collections import Counter, defaultdict
+
+
+def recorded(terminalreporter, wanted):
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", "call") != "teardown":
+                continue  # properties recorded in a fixture's teardown arrive with every later phase's report
+            for name, value in getattr(report, "user_properties", ()):
+                if name == wanted:
+                    yield value
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -13,5 +29,14 @@ def pytest_terminal_summary(terminalreporter):
         for name, value in getattr(report, "user_properties", ())
         if name == "figures"
     }
+    statuses = defaultdict(Counter)
+    for title, counts in recorded(terminalreporter, "statuses"):
+        statuses[title].update({int(status): n for status, n in counts.items()})
+    for title, counts in statuses.items():
+        server_errors = sum(n for status, n in counts.items() if status >= 500)
+        figures.add(
+            f"{title}: {sum(counts.values())} requests, {server_errors} answered 5xx; "
+            f"statuses {dict(sorted(counts.items()))}"
+        )
     for line in sorted(figures):
         terminalreporter.write_line(line)

@@ -28,7 +28,7 @@ MERCHANT_PAGES = [
     "/sync",
     "/sync/settings",
 ]
-VISITOR_PAGES = ["/login", "/register", "/forgot-password", "/resend-confirm"]
+VISITOR_PAGES = ["/", "/login", "/register", "/forgot-password", "/resend-confirm"]
 
 
 def directives(header: str) -> dict[str, list[str]]:

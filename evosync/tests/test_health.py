@@ -53,3 +53,12 @@ def test_health_reports_the_database_down(client):
 
 def test_health_refuses_post(client):
     assert client.post("/health").status_code == 405
+
+
+def test_health_answers_any_other_method_with_405_not_the_csrf_page(client):
+    """Found by schemathesis: a POST met the CSRF check first and got Django's HTML 403."""
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/health")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET"

@@ -61,6 +61,8 @@ CAPABILITIES = {
     "key": lambda world: signing.dumps(world.merchant.pk, salt="forged"),
     "uidb36": lambda world: int_to_base36(world.merchant.pk),
     "token": lambda world: "forged-token-00000000000000000000",
+    # A product thumbnail is named by the sha256 of the picture: knowing the name means holding the picture.
+    "thumbnail_name": lambda world: f"{'0' * 64}.webp",
 }
 # Keywords that name no object: one fixed value.
 STRUCTURAL = {"app_label": "catalog", "url": "no-such-page/"}

@@ -51,8 +51,9 @@ SYNC_SETTINGS = {
     "unavailable_action": "delete",
     "delete_grace_days": "7",
     "albums_mode": "per_group",
+    "albums_across_stores": "shared",
     "sku_key": "evotor_id",
-    "brake_share": "0.3",
+    "brake_percent": "30",
 }
 PASSWORDS = {"password1": "New-horse-battery-77", "password2": "New-horse-battery-77"}
 

@@ -3,6 +3,45 @@
 (function () {
   "use strict";
 
+  // The menu folds behind «Меню» on a phone (CSS: .js-menu); without this script it simply wraps.
+  var menuButton = document.querySelector(".menu-toggle");
+  var menu = menuButton && document.getElementById(menuButton.getAttribute("aria-controls"));
+  if (menu) {
+    document.documentElement.classList.add("js-menu");
+    menuButton.addEventListener("click", function () {
+      var open = menuButton.getAttribute("aria-expanded") !== "true";
+      menuButton.setAttribute("aria-expanded", String(open));
+      menu.classList.toggle("open", open);
+    });
+  }
+
+  // <table data-cards>: each cell learns its column's title (data-label), and the table becomes one card per
+  // row on a phone (CSS: table.cards). Without this script the table scrolls inside its .table-wrap box.
+  document.querySelectorAll("table[data-cards]").forEach(function (table) {
+    var titles = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+      return th.textContent.trim();
+    });
+    table.querySelectorAll("tbody tr").forEach(function (row) {
+      var column = 0;
+      Array.prototype.forEach.call(row.cells, function (cell) {
+        if (titles[column] && cell.colSpan === 1) cell.dataset.label = titles[column];
+        column += cell.colSpan;
+      });
+    });
+    table.classList.add("cards");
+  });
+
+  // <input data-show-if="other_field=value">: the field (its <p> or .field) shows only while the other field
+  // of the same form has that value; hidden, it is disabled, so not sent (the server ignores it then too).
+  document.querySelectorAll("[data-show-if]").forEach(function (input) {
+    var rule = input.dataset.showIf.split("="), other = input.form && input.form.elements[rule[0]];
+    var wrapper = input.closest(".field, p") || input;
+    if (!other) return;
+    var update = function () { wrapper.hidden = input.disabled = other.value !== rule[1]; };
+    other.addEventListener("change", update);
+    update();
+  });
+
   // <form data-confirm="Вопрос?">: ask before sending.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
@@ -50,6 +89,8 @@
     var wasActive = box.dataset.active === "true", polls = 0;
     var draw = function (d) {
       document.getElementById("current-status").textContent = d.status_display;
+      var row = document.getElementById("run-" + d.run + "-status");  // the same run in «Последние запуски»
+      if (row) row.textContent = d.status_display;
       var progress = document.getElementById("progress");
       progress.replaceChildren();
       Object.keys(d.progress || {}).forEach(function (k) {

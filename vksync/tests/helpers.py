@@ -5,9 +5,8 @@ import hashlib
 from collections import Counter
 from decimal import Decimal
 
-from catalog.models import ProductGroup
 from catalog.selectors import published_products
-from vksync.inputs import PRODUCT_FIELDS, default_photo
+from vksync.inputs import PRODUCT_FIELDS, albums_of_groups, default_photo
 from vksync.models import AlbumLink, SyncSettings
 from vksync.rules import Rules, item_fields
 
@@ -57,13 +56,14 @@ def lost_products(shop) -> list[str]:
 
 def assert_vk_matches_catalog(shop) -> int:
     """Every published product is in VK exactly as the rules say — every field, its one picture, its album —
-    every album once under its group's name, and nothing else of ours shown; returns how many are visible."""
+    every album once under its title (the group's name, with the store's when the merchant chose so), and
+    nothing else of ours shown; returns how many are visible."""
     rules = Rules.from_settings(SyncSettings.objects.get(merchant=shop.merchant))
     default_sha, _ = default_photo(SyncSettings.objects.get(merchant=shop.merchant))
     emu = shop.vk
     vk_shop = emu.shop(shop.group_id)
     by_sku = items_by_sku(shop)
-    groups = dict(ProductGroup.objects.filter(merchant=shop.merchant).values_list("evotor_id", "name"))
+    groups = albums_of_groups(shop.merchant, rules)  # Evotor group id → (album key, title, other key)
     albums = dict(AlbumLink.objects.filter(merchant=shop.merchant).values_list("group_evotor_id", "vk_album_id"))
     visible, published = 0, set()
     for product in published_products(merchant=shop.merchant).values(*PRODUCT_FIELDS):
@@ -87,16 +87,18 @@ def assert_vk_matches_catalog(shop) -> int:
         if not fields["deleted"]:
             visible += 1
             group = product["parent_evotor_id"]
-            expected = [albums[group]] if group in groups else []
+            expected = [albums[groups[group][0]]] if group in groups and rules.albums_per_group else []
             assert item.album_ids == expected, product["name"]
             if expected:
-                assert vk_shop.albums[expected[0]].title == groups[group]
+                assert vk_shop.albums[expected[0]].title == groups[group][1]
     for sku, item in by_sku.items():
         if sku not in published and sku:
             assert item.hidden, f"{item.title} should be hidden"
     linked = set(albums.values())
     assert linked <= set(vk_shop.albums), f"linked albums missing in VK: {linked - set(vk_shop.albums)}"
-    ours = {vk_shop.albums[album_id].title for album_id in linked}
+    titles = [vk_shop.albums[album_id].title for album_id in linked]
+    assert len(titles) == len(set(titles)), f"two of our albums share a title: {sorted(titles)}"
+    ours = set(titles)
     twins = [a.title for album_id, a in vk_shop.albums.items() if album_id not in linked and a.title in ours]
     assert not twins, f"albums twice in VK (one not linked): {twins}"
     return visible

@@ -21,8 +21,9 @@ VALID = {
     "unavailable_action": "hide",
     "delete_grace_days": "7",
     "albums_mode": "per_group",
+    "albums_across_stores": "shared",
     "sku_key": "evotor_id",
-    "brake_share": "0.3",
+    "brake_percent": "30",
 }
 
 

@@ -38,8 +38,10 @@ def plan(
     vk_albums=None,
     photos=None,
     policy=None,
+    aliases=None,
 ):
     return p.plan_sync(
+        album_aliases=aliases,
         desired=items,
         album_titles=albums if albums is not None else {"g1": "Чай"},
         links=links or {},
@@ -247,3 +249,53 @@ def test_many_album_adds_are_chunked():
     adds = [op for op in result.operations if op.kind == "add_to_album"]
     assert [len(op.product_ids) for op in adds] == [100, 100, 50]
     assert Decimal(result.brake_limit) == Decimal("0.30")
+
+
+def test_albums_keyed_by_group_before_the_store_choice_continue_under_the_shared_key_with_no_write():
+    """A shop synced before `albums_across_stores` has its albums linked by Evotor group id; the default (shared)
+    keys them by name: the same album, relinked in the database, costs VK nothing."""
+    items = [desired(1, album="name:tea"), desired(2, album="name:tea")]
+    links, cache = synced(items)
+    result = plan(items, links, cache, albums={"name:tea": "Чай"}, aliases={"name:tea": ("g1",)})
+    assert kinds(result) == ["adopt_album", "delete_album"]
+    assert result.operations[0].vk_album_id == 1001
+    assert result.operations[1].album_key == "g1" and result.operations[1].vk_album_id is None  # link only
+    assert result.writes == 0
+
+
+def test_two_stores_albums_merge_into_one_renamed_and_the_other_deleted():
+    items = [desired(1, album="name:tea"), desired(2, album="name:tea")]
+    links = {1: link(1, items[0], album=1001), 2: link(2, items[1], album=1002)}
+    cache = {501: CachedItem(501, "sku-1", (1001,)), 502: CachedItem(502, "sku-2", (1002,))}
+    result = plan(
+        items,
+        links,
+        cache,
+        albums={"name:tea": "Чай"},
+        album_links={"g1": AlbumState(1001, "Чай — Ленина"), "g2": AlbumState(1002, "Чай — Садовая")},
+        vk_albums={1001: "Чай — Ленина", 1002: "Чай — Садовая", 3000: "Ручная подборка"},
+        aliases={"name:tea": ("g1", "g2")},
+    )
+    assert kinds(result) == ["rename_album", "add_to_album", "delete_album", "delete_album"]
+    rename, add, keep, drop = result.operations
+    assert (rename.vk_album_id, rename.title) == (1001, "Чай")
+    assert add.product_ids == (2,)
+    assert (keep.album_key, keep.vk_album_id) == ("g1", None) and (drop.album_key, drop.vk_album_id) == ("g2", 1002)
+
+
+def test_a_shared_album_splits_into_one_renamed_and_one_new_per_store():
+    items = [desired(1, album="g1"), desired(2, album="g2")]
+    links = {1: link(1, items[0]), 2: link(2, items[1])}
+    cache = {501: CachedItem(501, "sku-1", (1001,)), 502: CachedItem(502, "sku-2", (1001,))}
+    result = plan(
+        items,
+        links,
+        cache,
+        albums={"g1": "Чай — Ленина", "g2": "Чай — Садовая"},
+        album_links={"name:tea": AlbumState(1001, "Чай")},
+        aliases={"g1": ("name:tea",), "g2": ("name:tea",)},
+    )
+    assert kinds(result) == ["rename_album", "create_album", "remove_from_album", "add_to_album", "delete_album"]
+    assert result.operations[0].vk_album_id == 1001 and result.operations[0].album_key == "g1"
+    assert result.operations[2].vk_item_id == 502 and result.operations[3].album_key == "g2"
+    assert result.operations[4].vk_album_id is None  # the shared album lives on as the first store's

@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 from vksync import rules
-from vksync.rules import Rules
+from vksync.rules import Rules, album_of, other_album_key
 
 
 def product(**overrides):
@@ -115,3 +115,20 @@ def test_hash_changes_with_any_pushed_value_and_photo():
     assert rules.pushed_hash(fields, "a") != rules.pushed_hash(fields, "b")
     changed = rules.item_fields(product(price=Decimal("101")), Rules())
     assert rules.pushed_hash(fields, "a") != rules.pushed_hash(changed, "a")
+
+
+def test_groups_of_one_name_share_an_album_key_whatever_their_case_and_spacing():
+    shared = Rules()
+    key, title = album_of("g1", "Бакалея", "На Ленина", shared)
+    assert (key, title) == (album_of("g2", " бакалея ", "На Садовой", shared)[0], "Бакалея")
+    assert album_of("g1", "Бакалея", "На Ленина", shared)[0].startswith("name:")
+    assert album_of("g1", "Бакалея", "", shared)[0] != album_of("g3", "Напитки", "", shared)[0]
+
+
+def test_with_the_store_name_each_group_has_its_own_album_titled_with_its_store():
+    by_store = Rules(store_in_album_title=True)
+    assert album_of("g1", "Бакалея", "Магазин на Ленина", by_store) == ("g1", "Бакалея — Магазин на Ленина")
+    assert album_of("g2", "", "  ", by_store) == ("g2", "Без названия")
+    assert len(album_of("g3", "Я" * 100, "М" * 100, by_store)[1]) == 128  # VK's limit on an album title
+    assert other_album_key("g1", "Бакалея", by_store) == album_of("g1", "Бакалея", "", Rules())[0]
+    assert other_album_key("g1", "Бакалея", Rules()) == "g1"

@@ -115,8 +115,9 @@ def test_settings_form_saves_rules_and_rejects_bad_template(client, merchant):
         "unavailable_action": "delete",
         "delete_grace_days": 3,
         "albums_mode": "per_group",
+        "albums_across_stores": "shared",
         "sku_key": "evotor_id",
-        "brake_share": "0.5",
+        "brake_percent": "50",
     }
     response = client.post(reverse("sync_settings"), data)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -143,8 +144,9 @@ def test_category_per_group_is_saved_and_used(client, merchant):
         "unavailable_action": "hide",
         "delete_grace_days": 7,
         "albums_mode": "per_group",
+        "albums_across_stores": "shared",
         "sku_key": "evotor_id",
-        "brake_share": "0.3",
+        "brake_percent": "30",
         f"group_category_{group.evotor_id}": "102",
     }
     assert client.post(reverse("sync_settings"), data).status_code == 302
@@ -164,8 +166,9 @@ def test_sync_cannot_be_switched_on_before_the_first_plan_is_confirmed(client, m
         "unavailable_action": "hide",
         "delete_grace_days": 7,
         "albums_mode": "per_group",
+        "albums_across_stores": "shared",
         "sku_key": "evotor_id",
-        "brake_share": "0.3",
+        "brake_percent": "30",
     }
     response = client.post(reverse("sync_settings"), data)
     assert response.status_code == 200

@@ -187,3 +187,19 @@ def test_locked_login_on_verify_is_evotors_json_429_not_the_lockout_page(client,
     right = post(client, "/user/verify", {**body, "password": DEFAULT_PASSWORD})
     evotor_error(right, 429, 1006)  # the right password waits for the cool-off too
     assert not EvotorConnection.objects.exists()
+
+
+def test_an_invalid_user_uuid_beside_a_valid_user_id_is_refused(client):
+    """Found by schemathesis: only the spelling read was checked, so a body with a broken `userUuid` passed."""
+    error = evotor_error(post(client, "/user/create", {"userId": "01-000000000000601", "userUuid": -5}), 400, 2003)
+    assert error["subject"] == "userUuid"
+    assert not EvotorConnection.objects.filter(evotor_user_id="01-000000000000601").exists()
+
+
+@pytest.mark.parametrize("field", ["planId", "productId"])
+def test_a_subscription_field_that_is_not_text_is_refused_not_stored_as_its_repr(client, field):
+    """Found by schemathesis: `planId: {}` was stored as the text "{}"."""
+    body = {"subscriptionId": "s-602", "userId": "01-000000000000602", "type": "SubscriptionCreated",
+            "sequenceNumber": 1, field: {"nested": True}}  # fmt: skip
+    assert evotor_error(post(client, "/subscription/event", body), 400, 2003)["subject"] == field
+    assert not WebhookEvent.objects.exists()
