@@ -165,9 +165,11 @@ def set_group_sync(*, group: ProductGroup, enabled: bool) -> ProductGroup:
 
 
 def _selection_changed(merchant_id: int) -> None:
+    from catalog.signals import selection_changed
     from catalog.triggers import on_selection_changed
 
     on_selection_changed(merchant_id=merchant_id)
+    selection_changed.send(sender=Store, merchant_id=merchant_id)
 
 
 # ----- the refresh, step by step ---------------------------------------------------------------

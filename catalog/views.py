@@ -45,7 +45,6 @@ def stores(request):
         "stores": rows,
         "connection": connection,
         "refresh": selectors.refresh_state(connection=connection),
-        "published_count": selectors.published_products(merchant=request.user).count(),
     }
     return render(request, "catalog/stores.html", context)
 

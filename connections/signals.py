@@ -3,6 +3,8 @@
 - `evotor_token_received(merchant_id)`: a working Evotor token may be there now (saved by the merchant, sent
   by Evotor, or the app installed again): whoever caches the catalog reads it.
 - `evotor_catalog_pushed(merchant_id)`: Evotor pushed a product made on a terminal: the catalog changed.
+- `vk_connected(merchant_id)`: the merchant connected a VK community that VK showed usable (token and
+  community checked): whoever prepares the first sync may plan it now.
 - `connection_broken(merchant_id, kind, reason)`: the Evotor or VK connection just stopped working
   (`kind` is "evotor" or "vk", `reason` in the merchant's words). Sent once per breakage.
 """
@@ -12,3 +14,4 @@ from django.dispatch import Signal
 evotor_token_received = Signal()
 evotor_catalog_pushed = Signal()
 connection_broken = Signal()
+vk_connected = Signal()

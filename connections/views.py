@@ -1,5 +1,7 @@
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from connections.models import EvotorConnection, VkConnection
 
@@ -12,3 +14,16 @@ def connections_page(request):
         "vk": VkConnection.objects.owned_by(request.user).first(),
     }
     return render(request, "connections/connections.html", context)
+
+
+def safe_next(request, default: str) -> str:
+    """The form's `next` when it is a path on this site (the guided start sends one), else `default`."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+def back(request, default: str) -> HttpResponseRedirect:
+    """Back to the page the form was on: `next`, else `default`."""
+    return HttpResponseRedirect(safe_next(request, default))

@@ -19,6 +19,7 @@ from core.plurals import plural
 from vkshop.services import read_vk_shop, store_vk_shop
 from vksync import notifications, runs, triggers
 from vksync.applying import apply_plan
+from vksync.counts import vk_count
 from vksync.inputs import load_inputs, photo_loader
 from vksync.models import SyncRun
 from vksync.selectors import settings_for
@@ -100,7 +101,10 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool) -> None:
 
 
 def _finish_plan(run, plan, inputs, *, dry_run, confirmed, sync_settings, client, connection) -> None:
-    runs.record_plan(run, plan.summary())
+    # The count of what goes to VK and why the rest does not, as the plan saw the catalog (shown with the plan).
+    runs.record_plan(
+        run, {**plan.summary(), "count": vk_count(merchant=run.merchant, sync_settings=sync_settings).as_dict()}
+    )
     if dry_run:
         return runs.close(run, SyncRun.Status.DONE)
     if not confirmed and not sync_settings.enabled:

@@ -7,7 +7,8 @@ from django import forms
 from django.conf import settings
 
 from vksync import rules
-from vksync.models import SyncRun, SyncSettings
+from vksync.models import SyncSettings
+from vksync.selectors import first_sync_done
 
 PHOTO_FORMATS = ("JPEG", "PNG", "GIF")
 PERCENT_MIN, PERCENT_MAX = int(rules.BRAKE_SHARE_MIN * 100), int(rules.BRAKE_SHARE_MAX * 100)
@@ -153,7 +154,7 @@ class SyncSettingsForm(forms.ModelForm):
 
     def clean_enabled(self):
         enabled = self.cleaned_data["enabled"]
-        confirmed = self.instance.merchant.sync_runs.filter(status=SyncRun.Status.DONE, dry_run=False).exists()
+        confirmed = first_sync_done(self.instance.merchant)
         if enabled and not self.instance.enabled and not confirmed:
             raise forms.ValidationError(
                 "Сначала посмотрите и подтвердите план первой синхронизации на странице «Синхронизация»."

@@ -203,13 +203,26 @@ def product_sku(product: dict, sku_key: str) -> str:
     return str(value or product["evotor_id"])[:VK_SKU_MAX]
 
 
+# Why a published product is not shown in VK (the merchant's settings make it unavailable).
+NO_STOCK = "no_stock"
+NOT_FOR_SALE = "not_for_sale"
+UNAVAILABLE_REASONS = {NO_STOCK: "нет в наличии", NOT_FOR_SALE: "не продаётся"}
+
+
+def unavailable_reason(product: dict, rules: Rules) -> str | None:
+    """Why a published product is hidden in VK (NO_STOCK, NOT_FOR_SALE), or None when it is shown.
+
+    The one place the rule lives: the plan (through `item_fields`) and the counts on the pages both ask here."""
+    if rules.unavailable_if_no_stock and Decimal(product.get("quantity") or 0) <= 0:
+        return NO_STOCK
+    if rules.unavailable_if_not_for_sale and not product.get("allow_to_sell", True):
+        return NOT_FOR_SALE
+    return None
+
+
 def is_available(product: dict, rules: Rules) -> bool:
     """Whether a published product is shown in VK or hidden as unavailable."""
-    if rules.unavailable_if_no_stock and Decimal(product.get("quantity") or 0) <= 0:
-        return False
-    if rules.unavailable_if_not_for_sale and not product.get("allow_to_sell", True):
-        return False
-    return True
+    return unavailable_reason(product, rules) is None
 
 
 def item_fields(product: dict, rules: Rules) -> dict:

@@ -24,6 +24,7 @@ ACTIVE = (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING)
 INTERRUPTED = "Прервано: процесс синхронизации остановился"
 REPLACED = "Не запущено: заменено более новым запуском"
 CONFIRMED = "План подтверждён, запущена новая синхронизация"
+REPLANNED = "План посчитан заново: каталог или выбор товаров изменился"
 
 
 def stale_before():
@@ -170,6 +171,13 @@ def waited_for_confirmation_before(run: SyncRun) -> bool:
     """The merchant's previous run also stopped to ask for confirmation (so they were already told)."""
     previous = SyncRun.objects.filter(merchant=run.merchant, dry_run=False).exclude(pk=run.pk).first()
     return previous is not None and previous.status == SyncRun.Status.NEEDS_CONFIRMATION
+
+
+def replace_waiting_plans(merchant) -> None:
+    """Plans waiting for confirmation are out of date: a new plan is on its way."""
+    SyncRun.objects.filter(merchant=merchant, status=SyncRun.Status.NEEDS_CONFIRMATION).update(
+        status=SyncRun.Status.STOPPED, error=REPLANNED
+    )
 
 
 def close_waiting_for_confirmation(merchant) -> None:

@@ -2,7 +2,7 @@
 
 from accounts.selectors import merchants_in_service
 from connections.models import VkConnection
-from vksync.models import SyncSettings
+from vksync.models import SyncRun, SyncSettings
 
 
 def settings_for(merchant) -> SyncSettings:
@@ -23,3 +23,8 @@ def vk_connected(merchant) -> bool:
 def merchants_to_sync():
     """Merchants in service whose sync is on (the `--all` of `sync_vk`)."""
     return merchants_in_service().filter(sync_settings__enabled=True)
+
+
+def first_sync_done(merchant) -> bool:
+    """A sync has gone through to VK once (a real run, not a plan): the merchant confirmed the first plan."""
+    return SyncRun.objects.filter(merchant=merchant, status=SyncRun.Status.DONE, dry_run=False).exists()

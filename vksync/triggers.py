@@ -3,16 +3,24 @@
 Button, admin, schedule, a catalog change (a refresh, Evotor's push), `manage.py`, a confirmation, a retry:
 all go through `request_sync`. A trigger that arrives during a run marks the merchant dirty and exactly one
 more run follows (`run_pending`), labelled with the trigger that asked for it.
+
+Before the first sync (the sync is off until the merchant confirms a plan) the first plan computes itself:
+the choice of stores and groups, a VK community connected or the start's button asks `request_first_plan`, whose
+run reads the VK shop, plans and stops for the confirmation; a catalog change then computes it again, and the
+newer plan replaces the one still waiting.
 """
 
 import logging
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from vksync import runs
+from vksync.counts import vk_count
 from vksync.models import ProductLink, SyncRun, SyncSettings
-from vksync.selectors import merchants_to_sync, settings_for, vk_connected
+from vksync.selectors import first_sync_done, merchants_to_sync, settings_for, vk_connected
+from vksync.setup import readiness
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +66,30 @@ def run_pending(*, merchant) -> SyncRun | None:
 
 
 def catalog_changed(*, merchant, trigger: str) -> SyncRun | None:
-    """The Evotor catalog moved: sync once for a burst of changes, SYNC_DEBOUNCE_SECONDS after the first."""
-    if not settings_for(merchant).enabled or not vk_connected(merchant):
+    """The Evotor catalog moved: sync once for a burst of changes, SYNC_DEBOUNCE_SECONDS after the first.
+
+    Before the first sync, a plan already asked for (by the choice, VK connected, a button) is computed again
+    instead: the catalog it counted moved. After the merchant switched the sync off, nothing happens."""
+    if not vk_connected(merchant):
         return None
+    if not settings_for(merchant).enabled:
+        asked = SyncRun.objects.filter(merchant=merchant).exists()
+        return request_first_plan(merchant=merchant, trigger=trigger) if asked and first_plan_wanted(merchant) else None
     return request_sync(merchant=merchant, trigger=trigger, countdown=settings.SYNC_DEBOUNCE_SECONDS)
+
+
+def first_plan_wanted(merchant) -> bool:
+    """Before the first sync, once nothing is missing (Evotor, VK, a choice with products for VK)."""
+    if first_sync_done(merchant):
+        return False
+    return not readiness(merchant=merchant, count=vk_count(merchant=merchant)).blocker
+
+
+def request_first_plan(*, merchant, trigger: str = SyncRun.Trigger.MANUAL, countdown: int = 0) -> SyncRun | None:
+    """Compute the first sync's plan now: the run reads the VK shop, plans and stops for the merchant's
+    confirmation (the sync is off until then). A plan already waiting is replaced: what it counted has moved."""
+    runs.replace_waiting_plans(merchant)
+    return request_sync(merchant=merchant, trigger=trigger, countdown=countdown)
 
 
 def on_catalog_changed(sender, *, merchant, trigger: str = "webhook", **kwargs) -> None:
@@ -70,6 +98,30 @@ def on_catalog_changed(sender, *, merchant, trigger: str = "webhook", **kwargs) 
         catalog_changed(merchant=merchant, trigger=CATALOG_TRIGGERS.get(trigger, SyncRun.Trigger.WEBHOOK))
     except Exception:  # noqa: BLE001 - a sync that cannot be queued must never break the sender
         log.exception("could not queue a sync after a catalog change", extra={"merchant_id": merchant.pk})
+
+
+def on_vk_connected(sender, *, merchant_id: int, **kwargs) -> None:
+    """Receiver of connections.signals.vk_connected: the first plan may be computed now (on commit)."""
+    _first_plan_soon(merchant_id, countdown=0)
+
+
+def on_selection_changed(sender, *, merchant_id: int, **kwargs) -> None:
+    """Receiver of catalog.signals.selection_changed: the first plan, once the catalog has been read again for
+    the pictures of what was picked (CATALOG_SELECTION_REFRESH_DELAY_SECONDS; that refresh replans if sooner)."""
+    _first_plan_soon(merchant_id, countdown=settings.CATALOG_SELECTION_REFRESH_DELAY_SECONDS + FIRST_PLAN_MARGIN)
+
+
+FIRST_PLAN_MARGIN = 15  # seconds after the selection's refresh is due, for it to finish
+
+
+def _first_plan_soon(merchant_id: int, *, countdown: int) -> None:
+    """Before the first sync, with nothing missing: compute the plan the merchant is to confirm."""
+    try:
+        merchant = get_user_model().objects.get(pk=merchant_id)
+        if not settings_for(merchant).enabled and first_plan_wanted(merchant):
+            request_first_plan(merchant=merchant, trigger=SyncRun.Trigger.MANUAL, countdown=countdown)
+    except Exception:  # noqa: BLE001 - a plan that cannot be queued must never undo what the merchant saved
+        log.exception("could not queue the first plan", extra={"merchant_id": merchant_id})
 
 
 def sync_all_shops() -> int:

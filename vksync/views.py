@@ -14,11 +14,17 @@ from catalog.models import ProductGroup
 from connections.models import EvotorConnection, VkConnection
 from vkshop.models import VkItem
 from vksync import triggers
+from vksync.counts import VkCount, vk_count, vk_shop_count
 from vksync.forms import SyncSettingsForm
 from vksync.models import ProductLink, SyncRun
 from vksync.selectors import settings_for
+from vksync.setup import readiness
 
 log = logging.getLogger(__name__)
+PLAN_COMING = (
+    "Синхронизация выключена до подтверждения плана: считаем план, через минуту он появится на этой странице. "
+    "В VK ничего не изменится, пока вы его не подтвердите."
+)
 PROGRESS_LABELS = {"albums": "Подборки", "photos": "Фото", "items": "Товары", "membership": "Товары в подборках"}
 LAST_RUNS = 10
 MAX_GROUP_CATEGORIES = 300
@@ -38,8 +44,15 @@ def sync_page(request):
         .only("id", "sku", "last_error", "last_error_code", "updated_at", "state", "product__name")
         .order_by("-updated_at")[:FAILED_ITEMS]
     )
+    sync_settings = settings_for(merchant)
+    count = vk_count(merchant=merchant, sync_settings=sync_settings)
     context = {
-        "settings": settings_for(merchant),
+        "settings": sync_settings,
+        "vk_count": count,
+        "vk_shop_count": vk_shop_count(merchant=merchant, expected=count.to_vk),
+        "waiting_count": VkCount.from_dict((waiting.plan_summary or {}).get("count")) if waiting else None,
+        "first_plan_missing": not sync_settings.enabled and not waiting and not current,
+        "blocker": readiness(merchant=merchant, count=count).blocker,
         "vk": VkConnection.objects.owned_by(merchant).only("status", "group_name", "last_error").first(),
         "evotor": EvotorConnection.objects.owned_by(merchant)
         .only("status", "last_error", "installed", "token")
@@ -82,11 +95,18 @@ def sync_progress(request):
 @login_required
 @require_POST
 def sync_now(request):
-    run = triggers.request_sync(merchant=request.user, trigger=SyncRun.Trigger.MANUAL)
-    if run is None:
+    """Queue a sync, or say why it cannot run (and queue nothing); with the sync off, compute the plan instead."""
+    merchant = request.user
+    blocker = readiness(merchant=merchant, count=vk_count(merchant=merchant)).blocker
+    if blocker:
+        messages.error(request, f"Синхронизация не запущена. {blocker}")
+    elif not settings_for(merchant).enabled:
+        triggers.request_first_plan(merchant=merchant)
+        messages.info(request, PLAN_COMING)
+    elif triggers.request_sync(merchant=merchant, trigger=SyncRun.Trigger.MANUAL) is None:
         messages.info(request, "Синхронизация уже идёт; сразу после неё пройдёт ещё одна.")
     else:
-        messages.success(request, "Синхронизация запущена.")
+        messages.success(request, "Синхронизация запущена: ход виден ниже.")
     return redirect("sync")
 
 

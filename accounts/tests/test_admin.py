@@ -127,7 +127,7 @@ def test_action_activate_makes_pending_users_active_with_a_confirmed_email(syste
     assert user.status == User.Status.ACTIVE and user.is_active
     assert EmailAddress.objects.get(user=user).verified
     system_client.logout()
-    assert log_in(system_client, user.email)["Location"] == "/profile"
+    assert log_in(system_client, user.email)["Location"] == "/home"
 
 
 def test_action_suspend_locks_users_out_but_not_the_staff_member_themselves(system_client):

@@ -90,7 +90,7 @@ def test_accepting_creates_an_active_merchant_logged_in(client):
     invite.refresh_from_db()
     assert invite.is_used
     client.logout()
-    assert log_in(client, "new@example.com", PASSWORD)["Location"] == "/profile"
+    assert log_in(client, "new@example.com", PASSWORD)["Location"] == "/home"
 
 
 def test_accepting_finishes_a_pending_account_staff_created(client):

@@ -32,7 +32,7 @@ def test_active_user_logs_in_and_reaches_profile(client):
     response = log_in(client, "SHOP@example.com")
 
     assert response.status_code == 302
-    assert response["Location"] == "/profile"
+    assert response["Location"] == "/home"  # the guided start until the first sync, then /sync (vksync)
     profile = client.get("/profile")
     assert profile.status_code == 200
     assert user.full_name in profile.content.decode()
@@ -97,7 +97,7 @@ def test_lockout_is_per_account_so_another_merchant_still_logs_in(client, settin
     for _ in range(settings.AXES_FAILURE_LIMIT):
         log_in(client, "victim@example.com", "wrong-password")
 
-    assert log_in(client, "other@example.com")["Location"] == "/profile"
+    assert log_in(client, "other@example.com")["Location"] == "/home"
 
 
 def test_a_success_before_the_limit_resets_the_count(client, settings):

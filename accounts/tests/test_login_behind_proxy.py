@@ -54,7 +54,7 @@ def test_behind_the_proxy_an_attackers_failures_do_not_lock_the_merchant_out(cli
         log_in(client, "victim@example.com", "wrong-password", **through_proxy(attacker))
 
     assert log_in(client, "victim@example.com", **through_proxy(attacker)).status_code == 429
-    assert log_in(client, "victim@example.com", **through_proxy(merchant))["Location"] == "/profile"
+    assert log_in(client, "victim@example.com", **through_proxy(merchant))["Location"] == "/home"
     assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == [attacker]
 
 
@@ -69,7 +69,7 @@ def test_behind_the_proxy_a_forged_forwarded_for_does_not_dodge_the_lock(client,
     forged_again = through_proxy(attacker, forged=f"{merchant}, {fresh_address()}")
     assert log_in(client, "victim@example.com", **forged_again).status_code == 429
     assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == [attacker]
-    assert log_in(client, "victim@example.com", **through_proxy(merchant))["Location"] == "/profile"
+    assert log_in(client, "victim@example.com", **through_proxy(merchant))["Location"] == "/home"
 
 
 def test_a_client_reaching_web_past_the_listed_proxy_is_keyed_on_its_own_address(client, settings):
@@ -111,7 +111,7 @@ def test_behind_the_proxy_allauths_rate_limit_counts_each_client_apart(client, s
         assert log_in(client, "nobody@example.com", "wrong-password", **through_proxy(busy)).status_code == 200
 
     assert log_in(client, "nobody@example.com", "wrong-password", **through_proxy(busy)).status_code == 429
-    assert log_in(client, "shop@example.com", **through_proxy(merchant))["Location"] == "/profile"
+    assert log_in(client, "shop@example.com", **through_proxy(merchant))["Location"] == "/home"
 
 
 def test_with_no_proxy_trusted_allauths_rate_limit_ignores_a_forged_forwarded_for(client, settings):

@@ -62,7 +62,7 @@ def test_confirmation_link_activates_the_account_and_logs_in(client, mailoutbox)
     assert user.is_active
     assert EmailAddress.objects.get(user=user).verified
     assert response.status_code == 302
-    assert response["Location"] == "/profile"
+    assert response["Location"] == "/home"
     assert client.get("/profile").status_code == 200
 
 
@@ -76,7 +76,7 @@ def test_confirmation_link_opened_in_another_browser_activates_then_login_works(
 
     assert response.status_code == 302
     assert response["Location"] == "/login"
-    assert log_in(other_browser, "shop@example.com", PASSWORD)["Location"] == "/profile"
+    assert log_in(other_browser, "shop@example.com", PASSWORD)["Location"] == "/home"
 
 
 def test_broken_confirmation_link_explains_and_offers_resend(client):

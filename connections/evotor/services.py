@@ -5,8 +5,10 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from connections.evotor.client import EvotorClient, EvotorError
 from connections.models import EvotorConnection
 from connections.signals import evotor_catalog_pushed, evotor_token_received
+from connections.state import mark_ok
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +28,30 @@ def evotor_save_token(*, merchant, token: str, source: str = EvotorConnection.So
     logger.info("evotor token saved", extra={"merchant_id": merchant.pk, "source": source})
     evotor_announce_token(merchant_id=merchant.pk)
     return connection
+
+
+class EvotorTokenRefused(Exception):
+    """A token pasted by hand that does not work (or could not be checked); `.reason` in Russian. Not saved."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
+
+
+def evotor_connect_by_hand(*, merchant, token: str) -> tuple[EvotorConnection, int]:
+    """Check a pasted token with Evotor (its stores are read), then save it; returns it and how many stores it sees.
+
+    A token Evotor refuses, or one that could not be checked, is not saved: EvotorTokenRefused says why."""
+    token = token.strip()
+    try:
+        stores = EvotorClient(token).check()
+    except EvotorError as error:
+        if error.permanent:
+            raise EvotorTokenRefused(f"{error.reason} Токен не сохранён.")
+        raise EvotorTokenRefused(f"Эвотор сейчас не отвечает ({error.reason}). Токен не сохранён: попробуйте ещё раз.")
+    connection = evotor_save_token(merchant=merchant, token=token, source=EvotorConnection.Source.MANUAL)
+    mark_ok(connection=connection)
+    return connection, stores
 
 
 def evotor_disconnect(*, merchant) -> bool:

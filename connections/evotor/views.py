@@ -10,9 +10,10 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from connections.evotor.client import EvotorClient, EvotorError
-from connections.evotor.services import evotor_disconnect, evotor_save_token
+from connections.evotor.services import EvotorTokenRefused, evotor_connect_by_hand, evotor_disconnect
 from connections.models import EvotorConnection
 from connections.state import mark_ok, record_error
+from connections.views import back
 
 logger = logging.getLogger(__name__)
 
@@ -29,20 +30,31 @@ class EvotorTokenForm(forms.Form):
         token = self.cleaned_data["token"]
         if any(c.isspace() for c in token):
             raise forms.ValidationError("Токен не должен содержать пробелов.")
+        if not token.isascii() or not token.isprintable():  # Evotor's tokens are; an HTTP header takes no other
+            raise forms.ValidationError(
+                "Токен Эвотора состоит из латинских букв, цифр и знаков: проверьте, что вставили."
+            )
         return token
 
 
 @login_required
 @require_POST
 def save_token(request):
+    """Save a pasted token once Evotor has taken it; a refused one is reported at once and not saved."""
     form = EvotorTokenForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("token", []):
             messages.error(request, error)
-        return redirect("/connections#evotor")
-    evotor_save_token(merchant=request.user, token=form.cleaned_data["token"], source=EvotorConnection.Source.MANUAL)
-    messages.success(request, "Токен Эвотора сохранён. Каталог начнёт загружаться в течение минуты.")
-    return redirect("/connections#evotor")
+        return back(request, "/connections#evotor")
+    try:
+        _connection, stores = evotor_connect_by_hand(merchant=request.user, token=form.cleaned_data["token"])
+    except EvotorTokenRefused as refused:
+        messages.error(request, refused.reason)
+        return back(request, "/connections#evotor")
+    messages.success(
+        request, f"Токен Эвотора работает и сохранён (магазинов: {stores}). Каталог загружается — это займёт минуту."
+    )
+    return back(request, "/connections#evotor")
 
 
 @login_required

@@ -40,14 +40,58 @@ def test_saving_a_token_by_hand_stores_it_and_queues_a_refresh(
     assert connection.token == "manual-token-1"
     assert connection.source == "manual"
     assert connection.status == "ok"
+    assert "Токен Эвотора работает и сохранён (магазинов: 1)" in client.get("/connections").content.decode()
 
 
-def test_replacing_a_broken_token_clears_the_error(client, merchant, django_capture_on_commit_callbacks):
+def test_replacing_a_broken_token_clears_the_error(
+    client, merchant, evotor_emulator, django_capture_on_commit_callbacks
+):
+    evotor_emulator.add_merchant(token="new-token", stores=1, groups=1, products=1)
     EvotorConnectionFactory(merchant=merchant, token="old-token", status="broken", last_error="401")
     with django_capture_on_commit_callbacks():
         client.post("/connections/evotor", {"token": "new-token"})
     connection = EvotorConnection.objects.get(merchant=merchant)
-    assert (connection.token, connection.status, connection.last_error) == ("new-token", "unchecked", "")
+    assert (connection.token, connection.status, connection.last_error) == ("new-token", "ok", "")
+
+
+def test_a_token_evotor_refuses_is_reported_at_once_and_not_saved(
+    client, merchant, evotor_emulator, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post("/connections/evotor", {"token": "wrong-token"}, follow=True)
+    page = response.content.decode()
+    assert "Эвотор не принял токен (401)" in page and "Токен не сохранён" in page
+    assert "работает и сохранён" not in page and "Каталог загружается" not in page
+    assert not EvotorConnection.objects.filter(merchant=merchant).exists()
+    assert callbacks == []  # no catalog refresh is queued for a token that does not work
+
+
+def test_a_refused_token_leaves_the_working_one_in_place(client, merchant, evotor_emulator):
+    evotor_emulator.add_merchant(token="good-token", stores=1, groups=1, products=1)
+    EvotorConnectionFactory(merchant=merchant, token="good-token", status="ok")
+    client.post("/connections/evotor", {"token": "wrong-token"})
+    connection = EvotorConnection.objects.get(merchant=merchant)
+    assert (connection.token, connection.status) == ("good-token", "ok")
+
+
+def test_a_token_that_cannot_be_checked_now_is_not_saved_and_the_page_says_why(
+    client, merchant, evotor_emulator, settings
+):
+    evotor_emulator.add_merchant(token="good-token", stores=1, groups=1, products=1)
+    settings.EVOTOR_MAX_RETRIES = 0
+    evotor_emulator.fail_next(503, times=5)
+    response = client.post("/connections/evotor", {"token": "good-token"}, follow=True)
+    page = response.content.decode()
+    assert "Эвотор сейчас не отвечает" in page and "Токен не сохранён" in page
+    assert not EvotorConnection.objects.filter(merchant=merchant).exists()
+
+
+def test_saving_from_the_guided_start_comes_back_to_it(client, merchant, evotor_emulator):
+    evotor_emulator.add_merchant(token="good-token", stores=2, groups=1, products=1)
+    response = client.post("/connections/evotor", {"token": "good-token", "next": "/start"})
+    assert response["Location"] == "/start"
+    response = client.post("/connections/evotor", {"token": "wrong", "next": "https://evil.example/start"})
+    assert response["Location"] == "/connections#evotor"
 
 
 @pytest.mark.parametrize("token", ["", "with space"])

@@ -114,9 +114,47 @@ def test_connection_test_without_a_connection_is_404(client, merchant):
     assert client.post("/connections/vk/test").status_code == 404
 
 
-def test_a_community_the_user_cannot_edit_is_saved_but_flagged(client, merchant, vk_emulator):
+def test_a_community_the_user_does_not_administer_is_refused_before_saving(client, merchant, vk_emulator):
     vk_emulator.add_community(group_id=9002, name="Чужой магазин", screen_name="notmine", admins=[7])
     response = client.post("/connections/vk", {"access_token": TEST_TOKEN, "community": "notmine"}, follow=True)
+    assert not VkConnection.objects.filter(merchant=merchant).exists()
+    page = response.content.decode()
+    assert "VK не подключён" in page and "не администратор и не редактор этого сообщества" in page
+    assert "VK подключён:" not in page
+
+
+def test_a_community_without_its_shop_switched_on_is_refused_in_words(client, merchant, vk_emulator):
+    vk_emulator.add_community(
+        group_id=9003, name="Без товаров", screen_name="noshop", admins=[501], market_enabled=False
+    )
+    response = client.post("/connections/vk", {"access_token": TEST_TOKEN, "community": "noshop"}, follow=True)
+    assert not VkConnection.objects.filter(merchant=merchant).exists()
+    assert "не включены товары" in response.content.decode()
+
+
+def test_a_token_without_the_market_right_is_refused_and_the_old_connection_stays(client, merchant, vk_emulator):
+    VkConnectionFactory(merchant=merchant, group_name="Прежнее сообщество")
+    vk_emulator.fail_next("market.get", 15)  # VK: access denied to the community's market for this token
+    response = client.post("/connections/vk", {"access_token": TEST_TOKEN, "community": "evoshop"}, follow=True)
+    page = response.content.decode()
+    assert "Токен без права на товары (market)" in page
     connection = VkConnection.objects.get(merchant=merchant)
-    assert connection.status == "broken" and "не администратор" in connection.last_error
-    assert "нельзя" in response.content.decode()
+    assert (connection.group_name, connection.status) == ("Прежнее сообщество", "ok")
+
+
+def test_a_community_token_is_refused_in_words(client, merchant, vk_emulator):
+    vk_emulator.add_community_token("group-token", TEST_GROUP_ID)
+    response = client.post("/connections/vk", {"access_token": "group-token", "community": "evoshop"}, follow=True)
+    assert not VkConnection.objects.filter(merchant=merchant).exists()
+    assert "Это токен сообщества, а для товаров нужен токен пользователя" in response.content.decode()
+
+
+def test_a_usable_connection_is_announced_with_its_community_and_rights(client, merchant, vk_emulator):
+    response = client.post("/connections/vk", {"access_token": TEST_TOKEN, "community": "evoshop"}, follow=True)
+    assert "VK подключён: сообщество «Чайная лавка», права на товары есть." in response.content.decode()
+    assert "market.get" in vk_emulator.methods_called()
+
+
+def test_saving_from_the_guided_start_comes_back_to_it(client, merchant, vk_emulator):
+    response = client.post("/connections/vk", {"access_token": TEST_TOKEN, "community": "evoshop", "next": "/start"})
+    assert response["Location"] == "/start"

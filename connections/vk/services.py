@@ -19,9 +19,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from connections.models import VkConnection
+from connections.signals import vk_connected
 from connections.state import mark_broken, mark_ok
 from connections.vk.client import VkClient
-from connections.vk.errors import VkApiError, VkConnectionBroken, VkError, VkOAuthError
+from connections.vk.errors import PERMANENT_REASONS, VkApiError, VkConnectionBroken, VkError, VkOAuthError
 from connections.vk.vk_id import VkIdClient, VkTokens
 from core.numbers import ascii_int, is_ascii_int
 
@@ -51,6 +52,7 @@ class VkIdentity:
     group_screen_name: str
     market_enabled: bool
     can_edit: bool
+    market_problem: str = ""  # why the token may not touch the community's shop ("" when it may)
 
 
 def community_ref(text: str) -> str:
@@ -78,7 +80,10 @@ def identify(client: VkClient, community: str) -> VkIdentity:
         raise VkSetupError(NOT_A_COMMUNITY.format(text=community.strip()[:60]))
     if not ref:
         raise VkSetupError("Укажите сообщество VK: его id или короткое имя.")
-    user = client.call("users.get")[0]
+    users = client.call("users.get")
+    if not users:  # a community's token has no user behind it
+        raise VkSetupError(PERMANENT_REASONS[27])
+    user = users[0]
     try:
         groups = client.call("groups.getById", group_id=ref, fields=["market"])["groups"]
     except VkApiError as exc:
@@ -86,15 +91,27 @@ def identify(client: VkClient, community: str) -> VkIdentity:
             raise VkSetupError(COMMUNITY_NOT_FOUND.format(ref=ref))
         raise
     group = groups[0]
+    market_enabled = bool((group.get("market") or {}).get("enabled"))
+    can_edit = bool(group.get("is_admin")) and int(group.get("admin_level") or 0) >= 2
     return VkIdentity(
         user_id=int(user["id"]),
         user_name=f"{user.get('first_name', '')} {user.get('last_name', '')}".strip(),
         group_id=int(group["id"]),
         group_name=group.get("name", ""),
         group_screen_name=group.get("screen_name", ""),
-        market_enabled=bool((group.get("market") or {}).get("enabled")),
-        can_edit=bool(group.get("is_admin")) and int(group.get("admin_level") or 0) >= 2,
+        market_enabled=market_enabled,
+        can_edit=can_edit,
+        market_problem=market_problem(client, int(group["id"])) if market_enabled and can_edit else "",
     )
+
+
+def market_problem(client: VkClient, group_id: int) -> str:
+    """Whether the token has the `market` right on the community: one read of its shop (one item) tells."""
+    try:
+        client.call("market.get", owner_id=-group_id, count=1)
+    except VkConnectionBroken as exc:
+        return f"Токен без права на товары (market): {exc.reason}"
+    return ""
 
 
 def _identify_or_explain(token: str, community: str) -> VkIdentity:
@@ -110,10 +127,22 @@ def identity_problems(identity: VkIdentity) -> str:
     """Why EvoSync cannot fill this community's shop with this token, in words ("" when it can)."""
     problems = []
     if not identity.market_enabled:
-        problems.append("В сообществе не включены товары.")
+        problems.append("В сообществе не включены товары: включите раздел «Товары» в настройках сообщества.")
     if not identity.can_edit:
-        problems.append("Пользователь токена не администратор и не редактор сообщества.")
+        problems.append(
+            f"Пользователь токена ({identity.user_name or identity.user_id}) не администратор и не редактор "
+            "этого сообщества: нужен токен его администратора."
+        )
+    if identity.market_problem:
+        problems.append(identity.market_problem)
     return " ".join(problems)
+
+
+def _refuse_unless_usable(identity: VkIdentity) -> None:
+    """Nothing is saved for a token that could not fill the community's shop: say why."""
+    problems = identity_problems(identity)
+    if problems:
+        raise VkSetupError(f"VK не подключён. {problems}")
 
 
 def _apply_identity(connection: VkConnection, identity: VkIdentity) -> None:
@@ -130,11 +159,13 @@ def _apply_identity(connection: VkConnection, identity: VkIdentity) -> None:
 
 @transaction.atomic
 def save_vk_connection(*, merchant, access_token: str, community: str) -> VkConnection:
-    """Save or replace the merchant's pasted VK user token and community (checked with VK first)."""
+    """Save or replace the merchant's pasted VK user token and community, once VK has shown that the token's user
+    administers the community, its shop is on and the token has the `market` right (VkSetupError says what not)."""
     token = access_token.strip()
     if not token:
         raise VkSetupError("Вставьте токен пользователя VK.")
     identity = _identify_or_explain(token, community)
+    _refuse_unless_usable(identity)
     connection, _ = VkConnection.objects.select_for_update().get_or_create(merchant=merchant)
     connection.access_token = token
     connection.refresh_token = ""
@@ -144,6 +175,7 @@ def save_vk_connection(*, merchant, access_token: str, community: str) -> VkConn
     _apply_identity(connection, identity)
     connection.save()
     logger.info("VK connection saved for merchant %s, community %s", merchant.pk, identity.group_id)
+    vk_connected.send(sender=VkConnection, merchant_id=merchant.pk)
     return connection
 
 
@@ -151,12 +183,14 @@ def save_vk_connection(*, merchant, access_token: str, community: str) -> VkConn
 def save_vk_oauth_connection(*, merchant, tokens: VkTokens, community: str) -> VkConnection:
     """Save the tokens VK ID issued ("Connect with VK") and the community chosen before."""
     identity = _identify_or_explain(tokens.access_token, community)
+    _refuse_unless_usable(identity)
     connection, _ = VkConnection.objects.select_for_update().get_or_create(merchant=merchant)
     connection.source = VkConnection.Source.OAUTH
     _store_tokens(connection, tokens)
     _apply_identity(connection, identity)
     connection.save()
     logger.info("VK ID connection saved for merchant %s, community %s", merchant.pk, identity.group_id)
+    vk_connected.send(sender=VkConnection, merchant_id=merchant.pk)
     return connection
 
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from connections.models import VkConnection
+from connections.views import back, safe_next
 from connections.vk import services as services_vk
 from connections.vk.errors import VkError
 from connections.vk.vk_id import VkIdClient
@@ -31,8 +32,9 @@ class VkCommunityForm(forms.Form):
     community = forms.CharField(label="Сообщество (id или короткое имя)", max_length=255, strip=True)
 
 
-def _back():
-    return redirect(reverse("connections") + "#vk")
+def _back(request, target: str = ""):
+    """To `target` (a path checked before), else to the form's `next`, else to the connections page."""
+    return redirect(target) if target else back(request, reverse("connections") + "#vk")
 
 
 @login_required
@@ -41,7 +43,7 @@ def save_connection(request):
     form = VkTokenForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Укажите токен пользователя VK и сообщество.")
-        return _back()
+        return _back(request)
     try:
         connection = services_vk.save_vk_connection(merchant=request.user, **form.cleaned_data)
     except services_vk.VkSetupError as exc:
@@ -50,14 +52,12 @@ def save_connection(request):
         messages.error(request, "VK сейчас недоступен. Попробуйте ещё раз через несколько минут.")
     else:
         _report_saved(request, connection, "VK подключён")
-    return _back()
+    return _back(request)
 
 
 def _report_saved(request, connection: VkConnection, what: str) -> None:
-    if connection.last_error:
-        messages.warning(request, f"{what}, но работать с магазином нельзя: {connection.last_error}")
-    else:
-        messages.success(request, f"{what}: сообщество «{connection.group_name}».")
+    """Only a connection VK showed usable is saved (the services refuse the rest with the reason)."""
+    messages.success(request, f"{what}: сообщество «{connection.group_name}», права на товары есть.")
 
 
 @login_required
@@ -67,7 +67,7 @@ def disconnect(request):
         messages.success(
             request, "VK отключён: токены удалены, синхронизация остановлена; товары в сообществе остались."
         )
-    return _back()
+    return _back(request)
 
 
 @login_required
@@ -96,16 +96,17 @@ def oauth_start(request):
     form = VkCommunityForm(request.POST)
     if not settings.VK_ID_CLIENT_ID:
         messages.error(request, "Вход через VK ID не настроен. Вставьте токен вручную.")
-        return _back()
+        return _back(request)
     if not form.is_valid():
         messages.error(request, "Сначала укажите сообщество VK.")
-        return _back()
+        return _back(request)
     verifier, challenge = pkce_pair()
     state = secrets.token_urlsafe(24)
     request.session[OAUTH_SESSION_KEY] = {
         "verifier": verifier,
         "state": state,
         "community": form.cleaned_data["community"],
+        "next": safe_next(request, ""),
     }
     query = {
         "response_type": "code",
@@ -127,10 +128,11 @@ def oauth_callback(request):
     state = request.GET.get("state", "")
     if not pending or not secrets.compare_digest(state, pending["state"]):
         messages.error(request, "Ответ VK ID не подошёл к запросу. Нажмите «Подключить через VK» ещё раз.")
-        return _back()
+        return _back(request)
+    started_on = pending.get("next", "")  # the page the merchant started from (checked then)
     if request.GET.get("error") or not request.GET.get("code"):
         messages.error(request, "VK ID не выдал доступ. Подключение не изменилось.")
-        return _back()
+        return _back(request, started_on)
     try:
         tokens = VkIdClient().exchange_code(
             code=request.GET["code"],
@@ -148,4 +150,4 @@ def oauth_callback(request):
         messages.error(request, "VK ID не выдал токен. Попробуйте ещё раз.")
     else:
         _report_saved(request, connection, "VK подключён через VK ID")
-    return _back()
+    return _back(request, started_on)

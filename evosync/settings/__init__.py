@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "evosync.context_processors.site",
+                "vksync.context_processors.sync_state",
             ],
         },
     },
@@ -138,7 +139,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/login"
-LOGIN_REDIRECT_URL = "/profile"
+# /home sends a merchant who has not finished setting up to the guided start (/start), the others to /sync.
+LOGIN_REDIRECT_URL = "/home"
 LOGOUT_REDIRECT_URL = "/login"
 
 LANGUAGE_CODE = "ru"

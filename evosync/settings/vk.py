@@ -6,6 +6,8 @@ env = environ.Env()
 
 VK_API_URL = env.str("VK_API_URL", default="http://127.0.0.1:8702").rstrip("/")
 VK_API_VERSION = env.str("VK_API_VERSION", default="5.199")
+# VK's site, for links the merchant opens (the community's shop: VK_WEB_URL/market-<group id>).
+VK_WEB_URL = env.str("VK_WEB_URL", default="https://vk.com").rstrip("/")
 VK_DEFAULT_PHOTO_PATH = env.str("VK_DEFAULT_PHOTO_PATH", default="static/img/default-product.png")
 VK_REQUEST_TIMEOUT_SECONDS = env.float("VK_REQUEST_TIMEOUT_SECONDS", default=30.0)
 # Requests per second per user token (VK allows 3) and the safety margin added to the 1 s window.

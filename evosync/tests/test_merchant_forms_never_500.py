@@ -68,6 +68,8 @@ FORMS = {
     "/profile/delete": {"password": "wrong"},
     "/catalog/stores/{store}/toggle": {"enabled": "1", "next": "/catalog/stores"},
     "/catalog/stores/{store}/groups/{group}/toggle": {"enabled": "0", "next": "/catalog/stores"},
+    "/start/plan": {"next": "/start"},
+    "/start/confirm": {"next": "/start"},
 }
 VISITOR_FORMS = {
     "/register": {"email": "new@example.com", "full_name": "Новый", "phone": "+7 900 000-00-00", **PASSWORDS},
@@ -88,8 +90,10 @@ QUERIES = {
 
 @pytest.fixture
 def world(request, client, settings, tmp_path):
-    if "vk" in request.node.name:
+    if "vk" in request.node.name or "start" in request.node.name:
         request.getfixturevalue("vk_emulator")
+    if "evotor" in request.node.name or "start" in request.node.name:
+        request.getfixturevalue("evotor_emulator")  # a pasted token is checked with Evotor before it is saved
     settings.MEDIA_ROOT = tmp_path
     settings.ACCOUNT_RATE_LIMITS = False
     settings.AXES_ENABLED = False

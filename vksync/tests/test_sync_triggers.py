@@ -83,9 +83,59 @@ def test_catalog_refresh_triggers_a_sync(shop, django_capture_on_commit_callback
     assert run.status == SyncRun.Status.DONE
 
 
-def test_no_sync_is_queued_while_sync_is_off(shop, django_capture_on_commit_callbacks):
+def test_no_sync_is_queued_once_the_merchant_switched_the_sync_off(shop, django_capture_on_commit_callbacks):
+    SyncRunFactory(merchant=shop.merchant, status=SyncRun.Status.DONE)  # the first sync went through before
     SyncSettings.objects.filter(merchant=shop.merchant).update(enabled=False)
     catalog_changed.send(sender=None, merchant=shop.merchant, trigger="refresh")
+    assert SyncRun.objects.filter(merchant=shop.merchant).count() == 1
+
+
+def test_before_the_first_sync_choosing_a_store_computes_the_plan_and_stops_for_confirmation(
+    shop, django_capture_on_commit_callbacks
+):
+    from catalog.models import Store
+    from catalog.services import set_store_sync
+
+    SyncSettings.objects.filter(merchant=shop.merchant).update(enabled=False)
+    store = Store.objects.filter(merchant=shop.merchant).first()
+    Store.objects.filter(pk=store.pk).update(sync_enabled=False)
+    store.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        set_store_sync(store=store, enabled=True)
+    run = SyncRun.objects.get(merchant=shop.merchant)
+    assert run.status == SyncRun.Status.NEEDS_CONFIRMATION
+    assert run.plan_summary["create"] > 20 and run.plan_summary["count"]["to_vk"] == run.plan_summary["create"]
+    assert live_items(shop) == []  # nothing reached VK
+
+    # The catalog moves while the plan waits: the plan is computed again, the old one replaced.
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_changed.send(sender=None, merchant=shop.merchant, trigger="refresh")
+    statuses = list(SyncRun.objects.filter(merchant=shop.merchant).values_list("status", "trigger"))
+    assert statuses == [
+        (SyncRun.Status.NEEDS_CONFIRMATION, SyncRun.Trigger.REFRESH),
+        (SyncRun.Status.STOPPED, SyncRun.Trigger.MANUAL),
+    ]
+
+
+def test_a_catalog_refresh_alone_asks_for_no_plan(shop, django_capture_on_commit_callbacks):
+    """A merchant who never chose anything through the pages (nor connected VK through them) is not planned for."""
+    SyncSettings.objects.filter(merchant=shop.merchant).update(enabled=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_changed.send(sender=None, merchant=shop.merchant, trigger="refresh")
+    assert not SyncRun.objects.filter(merchant=shop.merchant).exists()
+
+
+def test_nothing_is_planned_while_something_is_missing(shop, django_capture_on_commit_callbacks):
+    from catalog.models import Store
+    from catalog.services import set_store_sync
+    from connections.models import VkConnection
+
+    SyncSettings.objects.filter(merchant=shop.merchant).update(enabled=False)
+    VkConnection.objects.filter(merchant=shop.merchant).delete()
+    store = Store.objects.filter(merchant=shop.merchant).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        set_store_sync(store=store, enabled=False)
+        set_store_sync(store=store, enabled=True)
     assert not SyncRun.objects.filter(merchant=shop.merchant).exists()
 
 

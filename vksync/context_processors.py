@@ -1,0 +1,24 @@
+"""What every merchant page may show about the sync, computed only when a template asks (lazily).
+
+- `setup_unfinished`: the guided start is not over (the menu shows «Начало» until the first sync went through).
+- `vk_count`: the one count of products going to VK and why the others do not (`vksync.counts`), for the
+  catalog and VK shop pages, which cannot import vksync (the arrows point down); a view may pass its own.
+- `vk_shop_count`: the VK shop as last read, beside that count.
+"""
+
+from django.utils.functional import SimpleLazyObject
+
+from vksync.counts import vk_count, vk_shop_count
+from vksync.selectors import first_sync_done
+
+
+def sync_state(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    count = SimpleLazyObject(lambda: vk_count(merchant=user))
+    return {
+        "setup_unfinished": SimpleLazyObject(lambda: not first_sync_done(user)),
+        "vk_count": count,
+        "vk_shop_count": SimpleLazyObject(lambda: vk_shop_count(merchant=user, expected=count.to_vk)),
+    }
