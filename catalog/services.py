@@ -95,8 +95,10 @@ class RefreshResult:
         )
 
 
-def refresh_catalog(*, merchant, progress: Progress | None = None) -> RefreshResult:
-    """Read the merchant's whole Evotor catalog into the cache, under a per-merchant lock."""
+def refresh_catalog(*, merchant, progress: Progress | None = None, announce: bool = True) -> RefreshResult:
+    """Read the merchant's whole Evotor catalog into the cache, under a per-merchant lock.
+
+    `announce=False`: the caller is the sync that a good refresh would ask for, so `catalog_changed` is not sent."""
     result = RefreshResult(merchant_id=merchant.pk)
     connection = EvotorConnection.objects.filter(merchant=merchant).first()
     if connection is None or not connection.token or not connection.installed:
@@ -123,7 +125,7 @@ def refresh_catalog(*, merchant, progress: Progress | None = None) -> RefreshRes
         finally:
             result.requests = client.request_count
     logger.info("catalog refreshed", extra={"merchant_id": merchant.pk, "result": result.status})
-    if result.ok:  # whoever keeps a shop in step with the catalog (vksync) hears of it
+    if result.ok and announce:  # whoever keeps a shop in step with the catalog (vksync) hears of it
         catalog_changed.send(sender=refresh_catalog, merchant=merchant, trigger="refresh")
     return result
 

@@ -11,6 +11,7 @@ import time
 from django.db import DatabaseError
 from django.db import connection as database
 
+from catalog.services import refresh_catalog
 from connections.models import VkConnection
 from connections.state import mark_ok
 from connections.vk.errors import VkConnectionBroken, VkError, VkRateLimitReached, VkTransientError
@@ -85,6 +86,7 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool) -> None:
 
     try:
         connection = _vk_connection(merchant)
+        _read_evotor_first(run)
         run_with_vk(connection=connection, action=work)  # a permanent error marks the connection broken
     except SyncNotPossible as error:
         _fail(run, str(error))
@@ -145,6 +147,18 @@ def _queue_vk_shop_refresh(run: SyncRun) -> None:
         log.warning(
             "VK shop refresh not queued after sync", extra={"merchant_id": run.merchant_id, "error": str(error)}
         )
+
+
+def _read_evotor_first(run: SyncRun) -> None:
+    """«Синхронизировать сейчас» is pressed to send what the register holds now: the catalog is read from Evotor
+    first (without announcing it — this run is the sync the announcement would ask for). A read that fails
+    leaves the cached catalog to sync from; the catalog pages say why the read failed."""
+    if run.trigger != SyncRun.Trigger.MANUAL:
+        return
+    result = refresh_catalog(merchant=run.merchant, announce=False)
+    if not result.ok:
+        log.info("sync from the cached catalog", extra={"run_id": run.pk, "refresh": result.status})
+    runs.heartbeat(run)
 
 
 def _fail_after_crash(run: SyncRun) -> None:

@@ -87,7 +87,7 @@ def sync(*, merchant_id: int) -> dict:
     """One sync run, confirmed (the merchant approved the plan), as the worker's task runs it."""
     from vksync.engine import run_sync
 
-    run = run_sync(merchant=_merchant(merchant_id), trigger="manual", confirmed=True)
+    run = run_sync(merchant=_merchant(merchant_id), trigger="command", confirmed=True)
     if run is None:
         raise RuntimeError("sync did not run: another run holds the merchant")
     fields = ("status", "error", "created", "updated", "hidden", "deleted", "adopted", "failed", "plan_summary")

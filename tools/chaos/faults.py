@@ -130,7 +130,7 @@ class TwoWorkers(Fault):
         from vksync.triggers import request_sync
 
         def twice() -> None:
-            run = request_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.MANUAL)  # published now (autocommit)
+            run = request_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.COMMAND)  # published now (autocommit)
             sync_merchant.apply_async(kwargs={"merchant_id": shop.merchant.pk, "run_id": run.pk, "confirmed": False})
 
         harness.cluster.call(twice)

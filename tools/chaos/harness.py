@@ -181,7 +181,7 @@ class Harness:
         return shop
 
     # ----- triggers, through the apps' own code -------------------------------------------------------
-    def trigger_sync(self, shop: Shop, trigger: str = SyncRun.Trigger.MANUAL) -> None:
+    def trigger_sync(self, shop: Shop, trigger: str = SyncRun.Trigger.COMMAND) -> None:
         self.cluster.call(lambda: request_sync(merchant=shop.merchant, trigger=trigger))
 
     def trigger_refresh(self, shop: Shop) -> None:

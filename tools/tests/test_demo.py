@@ -46,7 +46,8 @@ def test_demo_merchant_gets_one_store_published_and_its_first_plan_waits_for_the
     with django_capture_on_commit_callbacks(execute=True):
         again = connect_demo_merchant()  # a second `make run` keeps the plan waiting
     assert "first plan waits for confirmation" in again
-    assert SyncRun.objects.get().status == SyncRun.Status.NEEDS_CONFIRMATION
+    waiting = SyncRun.objects.filter(status=SyncRun.Status.NEEDS_CONFIRMATION)  # recomputed on the fresh catalog
+    assert waiting.count() == 1 and waiting.get() == SyncRun.objects.latest("pk")
 
 
 def test_the_visitor_confirming_the_demo_plan_fills_the_vk_shop(

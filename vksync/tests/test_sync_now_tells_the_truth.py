@@ -1,5 +1,7 @@
 """«Синхронизировать сейчас» says what really happens: it refuses with the reason when the sync cannot run."""
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -102,3 +104,21 @@ def test_the_sync_pages_plan_button_computes_the_plan_and_comes_back(
     assert SyncRun.objects.get(merchant=logged_in.merchant).status == SyncRun.Status.NEEDS_CONFIRMATION
     page = client.get(reverse("sync")).content.decode()
     assert "План ждёт подтверждения" in page and "Плана ещё нет" not in page
+
+
+def test_sync_now_reads_evotor_first_so_a_price_just_changed_at_the_register_reaches_vk(
+    client, logged_in, django_capture_on_commit_callbacks
+):
+    """Found by the browser tests: the button synced the cached catalog, so a price changed a minute ago in
+    Evotor stayed old in VK until the hourly refresh."""
+    from vksync.engine import run_sync
+    from vksync.models import ProductLink
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run_sync(merchant=logged_in.merchant, trigger=SyncRun.Trigger.COMMAND)
+    link = ProductLink.objects.filter(merchant=logged_in.merchant, vk_item_id__isnull=False).first()
+    logged_in.evotor.update_product(logged_in.token, link.product.evotor_id, price="4321.50")
+    text = press(client, django_capture_on_commit_callbacks)
+    assert "Синхронизация запущена" in text
+    item = logged_in.vk.shop(logged_in.group_id).items[link.vk_item_id]
+    assert item.price == Decimal("4321.50")
