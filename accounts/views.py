@@ -1,6 +1,7 @@
 """Merchant pages that allauth doesn't have: resend confirmation, invites, the profile."""
 
 from allauth.account import views as allauth_views
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
@@ -19,7 +20,7 @@ logout = allauth_views.LogoutView.as_view()
 def home(request):
     """A merchant goes to their pages; a visitor reads what EvoSync does, with sign-up and log-in."""
     if request.user.is_authenticated:
-        return redirect("profile")
+        return redirect(settings.LOGIN_REDIRECT_URL)  # the guided start until set up, then the sync page
     return render(request, "accounts/landing.html")
 
 
@@ -78,7 +79,7 @@ def invite_accept(request):
             return _invite_unusable(request, "used")
         auth_login(request, user, backend="accounts.backends.EmailStatusBackend")
         messages.success(request, "Добро пожаловать в EvoSync! Аккаунт готов.")
-        return redirect("profile")
+        return redirect(settings.LOGIN_REDIRECT_URL)
     return render(request, "accounts/invite.html", {"form": form, "invite": invite})
 
 

@@ -80,7 +80,7 @@ def test_accepting_creates_an_active_merchant_logged_in(client):
 
     response = accept(client, invite.token)
 
-    assert response["Location"] == "/profile"
+    assert response["Location"] == "/home"
     user = User.objects.get(email="new@example.com")
     assert user.status == User.Status.ACTIVE
     assert user.full_name == "Ольга Иванова"

@@ -20,7 +20,7 @@ def test_a_visitor_reads_what_evosync_does_and_finds_sign_up_and_log_in(client):
 def test_a_logged_in_merchant_goes_to_their_pages_not_the_landing(client):
     client.force_login(UserFactory())
     response = client.get("/")
-    assert response.status_code == 302 and response["Location"] == "/profile"
+    assert response.status_code == 302 and response["Location"] == "/home"
 
 
 def test_after_logging_out_the_landing_is_shown_again(client):

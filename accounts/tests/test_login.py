@@ -12,9 +12,9 @@ pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "Brand-New-Password-31"
 
 
-def test_root_sends_merchants_to_their_profile(client):
+def test_root_sends_merchants_to_their_home_the_guided_start_until_set_up(client):
     client.force_login(UserFactory())
-    assert client.get("/")["Location"] == "/profile"
+    assert client.get("/")["Location"] == "/home"
 
 
 def test_login_page_is_evosync_styled_with_links(client):

@@ -49,10 +49,6 @@ def problems_on(owner, path: str, size_name: str) -> list[str]:
     return off_screen(owner.page) + accessibility_violations(owner.page)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue #13: no /start yet; at 390 px pages are wider than the phone; axe finds serious violations",
-)
 def test_5_every_merchant_page_fits_a_phone_and_a_desktop_and_passes_axe(owner):
     synced_shop(owner)
     paths = page_paths(owner)
