@@ -80,3 +80,11 @@ def test_demo_merchant_connects_to_the_emulators_demo_catalog(evotor_emulator):
     assert connect_evotor(merchant).pk == connection.pk
     assert connection.evotor_user_id == DEMO_USER_ID
     assert refresh_catalog(merchant=merchant).products == 8
+
+
+def test_the_demo_links_the_community_shop_to_the_vk_emulators_page(settings):
+    from tools.management.commands.demo import Command
+
+    settings.VK_API_URL = "http://127.0.0.1:8702"
+    values = Command().emulator_settings()
+    assert values["VK_WEB_URL"] == settings.VK_WEB_URL == "http://127.0.0.1:8702"  # /market-<id> is served there

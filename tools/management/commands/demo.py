@@ -53,6 +53,7 @@ class Command(BaseCommand):
         """Point this process and its children at the emulators' ports."""
         values = {"EVOTOR_API_URL": settings.EVOTOR_API_URL, "VK_API_URL": settings.VK_API_URL}
         values.update(vk_id_settings(settings.VK_API_URL))
+        values["VK_WEB_URL"] = settings.VK_API_URL  # «открыть магазин сообщества» opens the emulator's shop page
         for name, value in values.items():
             setattr(settings, name, value)
         # "Connect with VK" posts to EvoSync, which redirects to the emulator's VK ID page: the CSP's form-action
