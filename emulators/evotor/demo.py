@@ -8,7 +8,7 @@ DEMO_USER_ID = "01-000000000000777"
 
 
 def seed_demo(
-    emulator, *, seed: int = 1, stores: int = 2, groups: int = 12, products: int = 300, image_share: float = 0.2
+    emulator, *, seed: int = 1, stores: int = 2, groups: int = 12, products: int = 300, image_share: float = 0.8
 ) -> dict:
     """The demo merchant's generated catalog (token `DEMO_TOKEN`); returns its ids, like `add_merchant`."""
     return emulator.add_merchant(

@@ -28,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--stores", type=int, default=2)
         parser.add_argument("--groups", type=int, default=12, help="product groups per store")
         parser.add_argument("--products", type=int, default=300, help="products per store")
-        parser.add_argument("--image-share", type=float, default=0.2)
+        parser.add_argument("--image-share", type=float, default=0.8)  # most goods in a shop have a picture
         parser.add_argument("--page-size", type=int, default=1000)
         parser.add_argument("--vk-rate", type=float, default=3, help="VK requests per second per token (0: off)")
         parser.add_argument(
