@@ -5,7 +5,7 @@ from django.conf import settings
 
 from accounts.tests.factories import UserFactory
 
-pytest_plugins = ["emulators.evotor.fixtures", "emulators.vk.fixtures"]
+pytest_plugins = ["emulators.evotor.fixtures", "emulators.vk.fixtures", "evosync.tests.figures"]
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 (`harness`), and a page per test whose steps are photographed into test-artifacts/<test>/.
 
 Without Chromium the tests are skipped with `chromium.MISSING` (summed up in one line at the end of the run by
-evosync/tests/conftest.py); with BROWSER_TESTS_REQUIRED=1 (CI) they fail instead.
+evosync/tests/figures.py); with BROWSER_TESTS_REQUIRED=1 (CI) they fail instead.
 """
 
 import contextlib

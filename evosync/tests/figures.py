@@ -1,4 +1,5 @@
-"""The suites' figures, printed at the end of every run.
+"""The suites' figures, printed at the end of every run (a plugin: the root conftest.py loads it, so a run of any
+part of the suite prints them).
 
 A test calls `record_property("figures", "…")` for a line of its own, or `record_property("statuses", (title,
 {status: count}))` for answers counted across many tests (each operation of a fuzz run is a test of its own,
