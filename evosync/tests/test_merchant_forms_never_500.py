@@ -10,6 +10,7 @@ from django.core.cache import cache
 
 from accounts.tests.factories import DEFAULT_PASSWORD, InviteFactory, UserFactory
 from catalog.tests.factories import ProductGroupFactory, StoreFactory
+from vksync.tests.helpers import SETTINGS_FORM
 
 pytestmark = pytest.mark.django_db
 
@@ -41,19 +42,10 @@ ABSURD = [
     "//evil.example",
 ]
 
-SYNC_SETTINGS = {
-    "category_id": "401",
-    "markup_percent": "0",
-    "rounding": "none",
+SYNC_SETTINGS = SETTINGS_FORM | {
     "old_price_markup_percent": "",
-    "description_template": "{description}",
     "unavailable_if_no_stock": "on",
     "unavailable_action": "delete",
-    "delete_grace_days": "7",
-    "albums_mode": "per_group",
-    "albums_across_stores": "shared",
-    "sku_key": "evotor_id",
-    "brake_percent": "30",
 }
 PASSWORDS = {"password1": "New-horse-battery-77", "password2": "New-horse-battery-77"}
 

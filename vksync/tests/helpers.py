@@ -25,6 +25,21 @@ WRITE_METHODS = {
 }
 
 
+# The sync settings page's form, filled in validly with the defaults (a test overrides what it is about).
+SETTINGS_FORM = {
+    "category_id": "401",
+    "markup_percent": "0",
+    "rounding": "none",
+    "description_template": "{description}",
+    "unavailable_action": "hide",
+    "delete_grace_days": "7",
+    "albums_mode": "per_group",
+    "albums_across_stores": "shared",
+    "sku_key": "evotor_id",
+    "brake_percent": "30",
+}
+
+
 def live_items(shop) -> list:
     return [item for item in shop.vk.shop(shop.group_id).items.values() if not item.removed]
 

@@ -12,19 +12,9 @@ from PIL import Image
 
 from accounts.tests.factories import UserFactory
 from vksync.models import SyncSettings
+from vksync.tests.helpers import SETTINGS_FORM
 
-VALID = {
-    "category_id": "401",
-    "markup_percent": "0",
-    "rounding": "none",
-    "description_template": "{description}",
-    "unavailable_action": "hide",
-    "delete_grace_days": "7",
-    "albums_mode": "per_group",
-    "albums_across_stores": "shared",
-    "sku_key": "evotor_id",
-    "brake_percent": "30",
-}
+VALID = SETTINGS_FORM
 
 
 @pytest.fixture

@@ -14,19 +14,9 @@ from vksync import rules
 from vksync.engine import run_sync
 from vksync.models import SyncRun, SyncSettings
 from vksync.rules import Rules
+from vksync.tests.helpers import SETTINGS_FORM
 
-VALID = {
-    "category_id": 401,
-    "markup_percent": "0",
-    "rounding": "none",
-    "description_template": "{description}",
-    "unavailable_action": "delete",
-    "delete_grace_days": 7,
-    "albums_mode": "per_group",
-    "albums_across_stores": "shared",
-    "sku_key": "evotor_id",
-    "brake_percent": "30",
-}
+VALID = SETTINGS_FORM | {"unavailable_action": "delete"}
 
 
 @pytest.fixture

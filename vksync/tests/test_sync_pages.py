@@ -9,6 +9,7 @@ from catalog.tests.factories import StoreFactory
 from vkshop.tests.factories import VkItemFactory
 from vksync.models import ProductLink, SyncRun, SyncSettings
 from vksync.tests.factories import SyncItemErrorFactory, SyncRunFactory, SyncSettingsFactory
+from vksync.tests.helpers import SETTINGS_FORM
 
 
 @pytest.fixture
@@ -105,8 +106,7 @@ def test_plan_waiting_for_confirmation_is_shown(client, merchant):
 
 
 def test_settings_form_saves_rules_and_rejects_bad_template(client, merchant):
-    data = {
-        "category_id": 401,
+    data = SETTINGS_FORM | {
         "markup_percent": "15",
         "rounding": "99",
         "old_price_markup_percent": "",
@@ -114,9 +114,6 @@ def test_settings_form_saves_rules_and_rejects_bad_template(client, merchant):
         "unavailable_if_no_stock": "on",
         "unavailable_action": "delete",
         "delete_grace_days": 3,
-        "albums_mode": "per_group",
-        "albums_across_stores": "shared",
-        "sku_key": "evotor_id",
         "brake_percent": "50",
     }
     response = client.post(reverse("sync_settings"), data)
@@ -136,19 +133,7 @@ def test_category_per_group_is_saved_and_used(client, merchant):
     group = ProductGroupFactory(store=store, name="Напитки")
     page = client.get(reverse("sync_settings")).content.decode()
     assert "Категория для группы «Напитки»" in page
-    data = {
-        "category_id": 401,
-        "markup_percent": "0",
-        "rounding": "none",
-        "description_template": "{description}",
-        "unavailable_action": "hide",
-        "delete_grace_days": 7,
-        "albums_mode": "per_group",
-        "albums_across_stores": "shared",
-        "sku_key": "evotor_id",
-        "brake_percent": "30",
-        f"group_category_{group.evotor_id}": "102",
-    }
+    data = SETTINGS_FORM | {f"group_category_{group.evotor_id}": "102"}
     assert client.post(reverse("sync_settings"), data).status_code == 302
     saved = SyncSettings.objects.get(merchant=merchant)
     assert saved.group_categories == {group.evotor_id: 102}
@@ -157,19 +142,7 @@ def test_category_per_group_is_saved_and_used(client, merchant):
 
 
 def test_sync_cannot_be_switched_on_before_the_first_plan_is_confirmed(client, merchant):
-    data = {
-        "enabled": "on",
-        "category_id": 401,
-        "markup_percent": "0",
-        "rounding": "none",
-        "description_template": "{description}",
-        "unavailable_action": "hide",
-        "delete_grace_days": 7,
-        "albums_mode": "per_group",
-        "albums_across_stores": "shared",
-        "sku_key": "evotor_id",
-        "brake_percent": "30",
-    }
+    data = SETTINGS_FORM | {"enabled": "on"}
     response = client.post(reverse("sync_settings"), data)
     assert response.status_code == 200
     assert "подтвердите план" in response.content.decode()

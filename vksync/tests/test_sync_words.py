@@ -11,21 +11,11 @@ from connections.tests.factories import VkConnectionFactory
 from vkshop.tests.factories import VkItemFactory
 from vksync.models import SyncRun, SyncSettings
 from vksync.tests.factories import SyncRunFactory, SyncSettingsFactory
+from vksync.tests.helpers import SETTINGS_FORM
 
 pytestmark = pytest.mark.django_db
 
-FORM = {
-    "category_id": 401,
-    "markup_percent": "0",
-    "rounding": "none",
-    "description_template": "{description}",
-    "unavailable_action": "hide",
-    "delete_grace_days": 7,
-    "albums_mode": "per_group",
-    "albums_across_stores": "shared",
-    "sku_key": "evotor_id",
-    "brake_percent": "30",
-}
+FORM = SETTINGS_FORM
 
 
 @pytest.fixture
