@@ -11,6 +11,18 @@ properties travel back to the main process with its report.
 
 from collections import Counter, defaultdict
 
+import pytest
+
+
+@pytest.fixture
+def status_tally(record_property):
+    """`status_tally(title)`: a Counter of the statuses this test's requests were answered with, recorded when the
+    test ends and summed per title over every test into one line of the summary."""
+    tallies = {}
+    yield lambda title: tallies.setdefault(title, Counter())
+    for title, counts in tallies.items():
+        record_property("statuses", (title, dict(counts)))
+
 
 def recorded(terminalreporter, wanted):
     for reports in terminalreporter.stats.values():

@@ -9,7 +9,6 @@ API_FUZZ_EXAMPLES (default 250 per operation and mode) sets the depth; 1000 for 
 import os
 import tempfile
 import zlib
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -30,6 +29,7 @@ from webhooks.services import api_token_for
 set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "evosync-hypothesis"))  # its caches stay out of git
 SPEC = Path(__file__).resolve().parents[1] / "api" / "openapi.yaml"
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "250"))
+TALLY = f"API fuzz (schemathesis, {EXAMPLES} examples per operation and mode)"  # its line in `make test`'s summary
 SECRET = "test-webhook-secret"
 PUSHING_USER = "01-000000000000777"
 CSRF = "k" * 32  # a well-formed CSRF secret: the page endpoints are called as a logged-in page would
@@ -71,14 +71,6 @@ def world(db, settings):
     client = Client()
     client.force_login(UserFactory())
     return {"session": client.cookies["sessionid"].value, "push_token": api_token_for(connection.evotor_user_id)}
-
-
-@pytest.fixture
-def statuses(record_property):
-    """The statuses one operation answered over all its generated cases, summed up in `make test`'s summary."""
-    counts = Counter()
-    yield counts
-    record_property("statuses", (f"API fuzz (schemathesis, {EXAMPLES} examples per operation and mode)", dict(counts)))
 
 
 def credentials(case, world):
@@ -126,7 +118,9 @@ FUZZ = hypothesis_settings(
 
 
 @pytest.mark.parametrize(("operation", "mode"), CASES, ids=[f"{op.label} {mode.value}" for op, mode in CASES])
-def test_every_generated_request_gets_a_documented_answer(operation, mode, app, world, statuses):
+def test_every_generated_request_gets_a_documented_answer(operation, mode, app, world, status_tally):
+    statuses = status_tally(TALLY)
+
     @FUZZ
     @given(case=operation.as_strategy(generation_mode=mode))
     def send(case):

@@ -23,6 +23,7 @@ from evosync.tests.test_merchant_forms_never_500 import ABSURD, FORMS, QUERIES, 
 pytestmark = pytest.mark.django_db
 set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "evosync-hypothesis"))  # its caches stay out of git
 EXAMPLES = int(os.environ.get("FORM_FUZZ_EXAMPLES", "40"))
+TALLY = f"Form fuzz (hypothesis, {EXAMPLES} examples per form)"  # its line in `make test`'s summary
 FUZZ = hypothesis_settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -62,46 +63,39 @@ def world(client, settings, tmp_path, evotor_emulator, vk_emulator):
     return {"store": store.pk, "group": group.pk, "merchant": merchant}
 
 
-@pytest.fixture
-def answered(record_property):
-    counts = {}
-    yield counts
-    record_property("statuses", (f"Form fuzz (hypothesis, {EXAMPLES} examples per form)", counts))
-
-
 def tally(counts, response, what):
-    counts[response.status_code] = counts.get(response.status_code, 0) + 1
+    counts[response.status_code] += 1
     assert response.status_code < 500, f"{response.status_code} from {what}"
 
 
 @pytest.mark.parametrize("path", FORMS)
-def test_merchant_forms_never_answer_5xx_to_generated_input(client, world, answered, path):
+def test_merchant_forms_never_answer_5xx_to_generated_input(client, world, status_tally, path):
     url = path.format(**world)
 
     @FUZZ
     @given(data=bodies(FORMS[path]))
     def post(data):
         client.force_login(world["merchant"])  # /profile/delete may have succeeded
-        tally(answered, client.post(url, data), f"POST {url} {str(data)[:300]}")
+        tally(status_tally(TALLY), client.post(url, data), f"POST {url} {str(data)[:300]}")
 
     post()
 
 
 @pytest.mark.parametrize("path", VISITOR_FORMS)
-def test_visitor_forms_never_answer_5xx_to_generated_input(client, world, answered, path):
+def test_visitor_forms_never_answer_5xx_to_generated_input(client, world, status_tally, path):
     @FUZZ
     @given(data=bodies(VISITOR_FORMS[path]))
     def post(data):
         client.logout()
         if path == "/invite":
             client.get(f"/invite/{InviteFactory().token}")
-        tally(answered, client.post(path, data), f"POST {path} {str(data)[:300]}")
+        tally(status_tally(TALLY), client.post(path, data), f"POST {path} {str(data)[:300]}")
 
     post()
 
 
 @pytest.mark.parametrize("path", QUERIES)
-def test_list_page_filters_never_answer_5xx_to_generated_input(client, world, answered, path):
+def test_list_page_filters_never_answer_5xx_to_generated_input(client, world, status_tally, path):
     url = path.format(**world)
     client.force_login(world["merchant"])
     query = {name: value.format(**world) for name, value in QUERIES[path].items()}
@@ -109,6 +103,6 @@ def test_list_page_filters_never_answer_5xx_to_generated_input(client, world, an
     @FUZZ
     @given(data=bodies(query))
     def get(data):
-        tally(answered, client.get(url, data), f"GET {url} {str(data)[:300]}")
+        tally(status_tally(TALLY), client.get(url, data), f"GET {url} {str(data)[:300]}")
 
     get()

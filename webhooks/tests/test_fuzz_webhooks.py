@@ -24,6 +24,7 @@ PUSH = "/api/v1/inventories/stores/20240101-AAAA-4000-8000-000000000001/products
 ENDPOINTS = ["/user/create", "/user/verify", "/user/token", "/subscription/event", "/installation/event", PUSH]
 # Per endpoint: 200 keeps `make test` quick; WEBHOOK_FUZZ_EXAMPLES=5000 for a deeper hunt.
 EXAMPLES = int(os.environ.get("WEBHOOK_FUZZ_EXAMPLES", "200"))
+TALLY = f"Webhook fuzz (hypothesis, {EXAMPLES} examples per endpoint)"  # its line in `make test`'s summary
 
 # Text from all of Unicode, now and then with a lone surrogate (valid JSON as `"\ud800"`, stored nowhere).
 texts = st.text(st.characters() | st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), max_size=40)
@@ -87,14 +88,6 @@ def known_accounts():
     UserFactory(email="shop@example.com")
 
 
-@pytest.fixture
-def answered(record_property):
-    """The statuses answered over all generated bodies of one endpoint, summed up in `make test`'s summary."""
-    counts = {}
-    yield counts
-    record_property("statuses", (f"Webhook fuzz (hypothesis, {EXAMPLES} examples per endpoint)", counts))
-
-
 def assert_evotor_answer(path, response):
     assert response.status_code < 500, response.content[:500]
     if 200 <= response.status_code < 300:
@@ -121,11 +114,11 @@ def assert_evotor_answer(path, response):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(raw=raw_bodies, authorization=authorizations)
-def test_any_body_gets_an_evotor_answer_and_never_a_5xx(known_accounts, answered, path, raw, authorization):
+def test_any_body_gets_an_evotor_answer_and_never_a_5xx(known_accounts, status_tally, path, raw, authorization):
     secret, user_token = f"Bearer {SECRET}", f"Bearer {api_token_for(KNOWN_USER)}"
     right, other = (user_token, secret) if path == PUSH else (secret, user_token)
     header = {"right": right, "other": other, "nonsense": "Bearer nonsense", "none": None}[authorization]
     headers = {"HTTP_AUTHORIZATION": header} if header else {}
     response = Client(raise_request_exception=False).post(path, data=raw, content_type="application/json", **headers)
-    answered[response.status_code] = answered.get(response.status_code, 0) + 1
+    status_tally(TALLY)[response.status_code] += 1
     assert_evotor_answer(path, response)
