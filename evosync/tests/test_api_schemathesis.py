@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+import yaml
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis.configuration import set_hypothesis_home_dir
+from jsonschema import Draft202012Validator
 from schemathesis import GenerationMode
 from schemathesis import checks as builtin
 
@@ -44,6 +46,7 @@ CHECKS = [
 # The credentials are sent by `credentials()` below, as a legitimate caller would; the generated cases vary
 # everything else (a missing or wrong credential is the webhook tests' job: webhooks/tests).
 schema = schemathesis.openapi.from_path(SPEC)
+DESCRIPTION = yaml.safe_load(SPEC.read_text())  # for broken_as_described()
 schema.config.generation.update(with_security_parameters=False)
 APP = get_wsgi_application()
 
@@ -95,6 +98,23 @@ def about_a_known_user(case):
         body["userId"] = PUSHING_USER
 
 
+def broken_as_described(case) -> bool:
+    """Whether a case made to be broken breaks the description. Schemathesis can mutate one branch of an `anyOf`
+    into a value another branch accepts (an integer branch turned into a valid string): such a body is valid, and
+    a 200 for it is right. Valid cases and bodies that are not JSON objects are taken as generated."""
+    mode = case.meta.generation.mode if case.meta is not None else GenerationMode.POSITIVE
+    if mode != GenerationMode.NEGATIVE or not isinstance(case.body, dict):
+        return mode == GenerationMode.NEGATIVE
+    content = case.operation.definition.raw.get("requestBody", {}).get("content", {})
+    body_schema = content.get("application/json", {}).get("schema")
+    if body_schema is None:
+        return True
+    validator = Draft202012Validator(
+        {**body_schema, "components": DESCRIPTION["components"]}, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+    return not validator.is_valid(case.body)
+
+
 # One test per operation and mode, each with a node id of its own (schemathesis's own `parametrize` gives every
 # operation the same id, and `pytest-xdist --dist loadgroup`, as CI runs, then ran only one of them).
 OPERATIONS = [result.ok() for result in schema.get_all_operations()]
@@ -132,7 +152,8 @@ def test_every_generated_request_gets_a_documented_answer(operation, mode, app, 
 def answer(case, app, world, statuses):
     headers, cookies = credentials(case, world)
     about_a_known_user(case)
+    checks = CHECKS if broken_as_described(case) else [c for c in CHECKS if c is not builtin.negative_data_rejection]
     response = case.call(app=app, headers=headers, cookies=cookies)
     statuses[response.status_code] += 1
     assert response.status_code < 500, response.text[:300]  # checked below too, with the whole description
-    case.validate_response(response, checks=CHECKS, headers=headers, transport_kwargs={"app": app})
+    case.validate_response(response, checks=checks, headers=headers, transport_kwargs={"app": app})
