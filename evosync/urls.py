@@ -2,12 +2,17 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from evosync import api_docs
 from evosync.favicon import favicon
 from evosync.health import health
 
 urlpatterns = [
     path("health", health, name="health"),
     path("favicon.ico", favicon, name="favicon"),
+    path("openapi.json", api_docs.openapi_json, name="openapi-json"),
+    path("openapi.yaml", api_docs.openapi_yaml, name="openapi-yaml"),
+    path("docs", api_docs.swagger_ui, name="swagger-ui"),
+    path("redoc", api_docs.redoc, name="redoc"),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("connections.urls")),

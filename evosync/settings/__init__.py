@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "guardian",
     "evosync.apps.AxesConfig",  # axes, named in Russian in the admin
     "django_celery_beat",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc builds, served as our static files (no DRF)
     "evosync",
     "accounts",
     "connections",
