@@ -1,8 +1,11 @@
-"""Staff view of the sync engine: runs and failed items for every merchant, "run sync now"."""
+"""Staff view of the sync engine: runs and failed items for every merchant, "run sync now", the exports."""
 
 from django.contrib import admin, messages
+from django.utils import timezone
 
+from core.exports import export_response
 from vksync import triggers
+from vksync.exports import catalog_sheets, run_report_sheets
 from vksync.models import ProductLink, SyncItemError, SyncRun, SyncSettings
 
 
@@ -12,6 +15,27 @@ def _run_now(modeladmin, request, merchants) -> None:
         if triggers.request_sync(merchant=merchant, trigger=SyncRun.Trigger.ADMIN):
             queued += 1
     modeladmin.message_user(request, f"Синхронизаций запущено: {queued}.", messages.SUCCESS)
+
+
+def _the_one(modeladmin, request, queryset):
+    """The one selected row, or None after telling staff to pick exactly one (an export is one merchant's)."""
+    if queryset.count() != 1:
+        modeladmin.message_user(request, "Для выгрузки выберите одну строку.", messages.WARNING)
+        return None
+    return queryset.select_related("merchant").get()
+
+
+def _catalog_export(modeladmin, request, queryset, kind: str):
+    chosen = _the_one(modeladmin, request, queryset)
+    if chosen is None:
+        return None
+    name = f"evosync-catalog-{chosen.merchant_id}-{timezone.localdate():%Y-%m-%d}"
+    return export_response(kind, name, catalog_sheets(chosen.merchant))
+
+
+def _run_export(modeladmin, request, queryset, kind: str):
+    run = _the_one(modeladmin, request, queryset)
+    return None if run is None else export_response(kind, f"evosync-run-{run.pk}", run_report_sheets(run))
 
 
 class SyncItemErrorInline(admin.TabularInline):
@@ -34,7 +58,7 @@ class SyncRunAdmin(admin.ModelAdmin):
     list_select_related = ["merchant"]
     readonly_fields = [f.name for f in SyncRun._meta.fields]
     inlines = [SyncItemErrorInline]
-    actions = ["run_sync_now"]
+    actions = ["run_sync_now", "report_csv", "report_xlsx"]
 
     @admin.display(description="запуск", ordering="id")
     def number(self, run):
@@ -48,6 +72,14 @@ class SyncRunAdmin(admin.ModelAdmin):
     def run_sync_now(self, request, queryset):
         merchants = {run.merchant_id: run.merchant for run in queryset.select_related("merchant")}
         _run_now(self, request, merchants.values())
+
+    @admin.action(description="Скачать отчёт о запуске (CSV)", permissions=["view"])
+    def report_csv(self, request, queryset):
+        return _run_export(self, request, queryset, "csv")
+
+    @admin.action(description="Скачать отчёт о запуске (XLSX)", permissions=["view"])
+    def report_xlsx(self, request, queryset):
+        return _run_export(self, request, queryset, "xlsx")
 
     def has_add_permission(self, request):
         return False
@@ -71,11 +103,19 @@ class SyncSettingsAdmin(admin.ModelAdmin):
     list_filter = ["enabled", "unavailable_action", "albums_mode", "sku_key"]
     search_fields = ["merchant__email"]
     list_select_related = ["merchant"]
-    actions = ["run_sync_now"]
+    actions = ["run_sync_now", "catalog_csv", "catalog_xlsx"]
 
     @admin.action(description="Синхронизировать сейчас")
     def run_sync_now(self, request, queryset):
         _run_now(self, request, [s.merchant for s in queryset.select_related("merchant")])
+
+    @admin.action(description="Скачать каталог продавца с состоянием в VK (CSV)", permissions=["view"])
+    def catalog_csv(self, request, queryset):
+        return _catalog_export(self, request, queryset, "csv")
+
+    @admin.action(description="Скачать каталог продавца с состоянием в VK (XLSX)", permissions=["view"])
+    def catalog_xlsx(self, request, queryset):
+        return _catalog_export(self, request, queryset, "xlsx")
 
 
 @admin.register(ProductLink)
