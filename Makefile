@@ -29,7 +29,9 @@ $(VENV)/.mysql: requirements-mysql.txt $(VENV)/.installed
 venv: $(STAMP)
 
 run: $(STAMP)
-	DEBUG=$${DEBUG:-true} $(PY) manage.py demo --host $(HOST) --port $(PORT)
+	rm -rf var/metrics
+	DEBUG=$${DEBUG:-true} PROMETHEUS_MULTIPROC_DIR=$${PROMETHEUS_MULTIPROC_DIR:-$(CURDIR)/var/metrics} \
+	  METRICS_ALLOWED_NETWORKS=$${METRICS_ALLOWED_NETWORKS:-127.0.0.1/32} $(PY) manage.py demo --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	DJANGO_SETTINGS_MODULE=evosync.test_settings $(PY) -m pytest $(PYTEST_ARGS)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from core.metrics import VK_RATE_LIMIT_WAIT
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not on Linux
@@ -55,6 +57,7 @@ class RateLimiter:
         for _ in range(10_000):
             delay = self.try_acquire(key)
             if delay <= 0:
+                VK_RATE_LIMIT_WAIT.observe(waited)
                 return waited
             if waited + delay > max_wait:
                 raise RateLimitWaitTooLong(f"waited {waited:.1f}s for a VK request slot")

@@ -15,6 +15,8 @@ app = Celery("evosync")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+import evosync.instrumentation  # noqa: E402, F401 - connects the task metrics' signal handlers
+
 
 @app.on_after_configure.connect
 def _filesystem_broker_folders(sender, **kwargs):

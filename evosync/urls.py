@@ -2,12 +2,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from evosync import api_docs
+from evosync import api_docs, metrics
 from evosync.favicon import favicon
 from evosync.health import health
 
 urlpatterns = [
     path("health", health, name="health"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("favicon.ico", favicon, name="favicon"),
     path("openapi.json", api_docs.openapi_json, name="openapi-json"),
     path("openapi.yaml", api_docs.openapi_yaml, name="openapi-yaml"),

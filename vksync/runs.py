@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.locks import HeldLock, renewable_lock
+from core.metrics import SYNC_RUNS
 from vksync.models import SyncRun, SyncSettings
 
 log = logging.getLogger(__name__)
@@ -114,10 +115,12 @@ def claim(run: SyncRun) -> bool:
         started = SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.QUEUED)
         if not started.update(status=SyncRun.Status.RUNNING, started_at=now, heartbeat_at=now):
             return False
-        others.update(status=SyncRun.Status.FAILED, finished_at=now, error=INTERRUPTED)
+        interrupted = others.update(status=SyncRun.Status.FAILED, finished_at=now, error=INTERRUPTED)
         SyncRun.objects.filter(merchant=run.merchant, status=SyncRun.Status.QUEUED, created_at__lt=stale).exclude(
             pk=run.pk
         ).update(status=SyncRun.Status.STOPPED, finished_at=now, error=REPLACED)
+    if interrupted:
+        SYNC_RUNS.labels(outcome="interrupted").inc(interrupted)
     return True
 
 
@@ -151,6 +154,7 @@ def close(run: SyncRun, status: str, error: str = "", *, transient: bool = False
     SyncRun.objects.filter(pk=run.pk).update(
         status=status, error=error, transient=transient, finished_at=timezone.now()
     )
+    SYNC_RUNS.labels(outcome=status).inc()
 
 
 def fail(run: SyncRun, reason: str, *, transient: bool = False) -> bool:

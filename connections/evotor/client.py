@@ -5,6 +5,7 @@ Tokens never reach a log line or an exception message.
 """
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -14,10 +15,13 @@ from urllib.parse import quote, urlsplit
 import requests
 from django.conf import settings
 
+from core.metrics import EVOTOR_ERRORS, EVOTOR_REQUESTS
+
 logger = logging.getLogger(__name__)
 
 V2_JSON = "application/vnd.evotor.v2+json"
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+ID_SEGMENT = re.compile(r"/(stores|products|product-groups)/[^/]+")
 
 
 class EvotorError(Exception):
@@ -191,13 +195,16 @@ class EvotorClient:
     def _send(self, url: str, *, headers: dict, params: dict | None = None, stream: bool = False):
         """GET with retries on 429/5xx/network errors; raises a typed EvotorError otherwise."""
         path = urlsplit(url).path  # never the query: signed picture URLs carry credentials there
+        resource = evotor_resource(url, self.base_url)
         for retry in range(self.max_retries + 1):
             self.request_count += 1
+            EVOTOR_REQUESTS.labels(resource=resource).inc()
             try:
                 response = self.session.get(
                     url, headers=headers, params=params, timeout=(min(5.0, self.timeout), self.timeout), stream=stream
                 )
             except requests.RequestException as exc:
+                EVOTOR_ERRORS.labels(resource=resource, status="network").inc()
                 logger.warning("evotor request failed", extra={"path": path, "error": type(exc).__name__})
                 if retry >= self.max_retries:
                     raise EvotorTransientError("Эвотор не отвечает. Попробуем позже.") from None
@@ -207,6 +214,7 @@ class EvotorClient:
             if status < 400:
                 return response
             response.close()
+            EVOTOR_ERRORS.labels(resource=resource, status=str(status)).inc()
             level = logging.DEBUG if status == 402 else logging.INFO  # 402 is expected: a store not paid for
             logger.log(level, "evotor answered %s", status, extra={"path": path, "status": status})
             if status in (401, 403):
@@ -240,6 +248,14 @@ class EvotorClient:
             if reset is not None and reset > 0:
                 return reset
         return self._backoff(retry)
+
+
+def evotor_resource(url: str, base_url: str) -> str:
+    """A request's kind for the metrics: the API path with its ids left out, or "picture" for a download."""
+    if not url.startswith(base_url):
+        return "picture"
+    path = urlsplit(url).path[len(urlsplit(base_url).path.rstrip("/")) :]
+    return ID_SEGMENT.sub(r"/\1/{id}", path)
 
 
 def parse_evotor_time(value) -> datetime | None:

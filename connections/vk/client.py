@@ -27,6 +27,7 @@ from connections.vk.errors import (
     VkTransientError,
     raise_for_error,
 )
+from core.metrics import VK_ERRORS, VK_REQUESTS
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +137,7 @@ class VkClient:
                 results.append(VkResult(ok=True, response=answer))
                 continue
             error = next(errors, None) or {"error_code": 0, "error_msg": "execute gave no error for a failed call"}
+            VK_ERRORS.labels(code=str(error.get("error_code")), method=error.get("method") or call.method).inc()
             try:
                 raise_for_error(error, error.get("method") or call.method)
             except VkApiError as exc:
@@ -191,6 +193,7 @@ class VkClient:
     def _upload(self, url: str, files: dict) -> requests.Response:
         """POST the file to VK's upload server, retrying network trouble and HTTP 5xx (bounded)."""
         for attempt in range(self.max_retries + 1):
+            VK_REQUESTS.labels(method="upload").inc()
             try:
                 return self._send(url, "upload", files=files, session=self.upload_session)
             except VkTransientError:
@@ -210,6 +213,7 @@ class VkClient:
             except RateLimiterError as exc:
                 raise VkTransientError(str(exc))
             self.request_count += 1
+            VK_REQUESTS.labels(method=method).inc()
             try:
                 response = self._send(f"{self.base_url}/method/{method}", method, data=data)
                 payload = response.json()
@@ -217,6 +221,8 @@ class VkClient:
                 problem, refused = str(exc) or "bad JSON", False
             else:
                 code = (payload.get("error") or {}).get("error_code")
+                if code is not None:
+                    VK_ERRORS.labels(code=str(code), method=method).inc()
                 if code not in TRANSIENT_CODES:
                     return payload
                 problem, refused = f"VK error {code}", code in REFUSED_CODES
@@ -231,7 +237,9 @@ class VkClient:
         try:
             response = (session or self.session).post(url, timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
+            VK_ERRORS.labels(code="network", method=what).inc()
             raise VkTransientError(f"network error calling {what}: {type(exc).__name__}")
         if response.status_code >= 500:
+            VK_ERRORS.labels(code=f"http_{response.status_code}", method=what).inc()
             raise VkTransientError(f"HTTP {response.status_code} from {what}")
         return response

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "evosync.instrumentation.RequestMetricsMiddleware",  # first: times the whole answer
     "evosync.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -187,6 +188,7 @@ from .accounts import *  # noqa: E402,F403
 from .celery import *  # noqa: E402,F403
 from .evotor import *  # noqa: E402,F403
 from .logging import *  # noqa: E402,F403
+from .metrics import *  # noqa: E402,F403
 from .security import *  # noqa: E402,F403
 from .sync import *  # noqa: E402,F403
 from .vk import *  # noqa: E402,F403
