@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 V2_JSON = "application/vnd.evotor.v2+json"
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+PICTURE = "picture"  # a product picture's download, wherever it is
 ID_SEGMENT = re.compile(r"/(stores|products|product-groups)/[^/]+")
 
 
@@ -136,7 +137,7 @@ class EvotorClient:
 
     def download(self, url: str) -> bytes:
         """The bytes behind an image URL (no token is sent: the URL may point at another host)."""
-        response = self._send(url, headers={}, stream=True)
+        response = self._send(url, headers={}, stream=True, resource=PICTURE)
         try:
             chunks, size = [], 0
             for chunk in response.iter_content(64 * 1024):
@@ -182,7 +183,7 @@ class EvotorClient:
     def _get_json(self, path: str, params: dict | None = None):
         headers = {"Accept": V2_JSON, "Authorization": f"Bearer {self._token}"}
         for attempt in range(self.max_retries + 1):
-            response = self._send(self.base_url + path, headers=headers, params=params)
+            response = self._send(self.base_url + path, headers=headers, params=params, resource=api_resource(path))
             try:
                 return response.json()
             except ValueError:
@@ -192,10 +193,11 @@ class EvotorClient:
                 self.sleep(self._backoff(attempt))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _send(self, url: str, *, headers: dict, params: dict | None = None, stream: bool = False):
-        """GET with retries on 429/5xx/network errors; raises a typed EvotorError otherwise."""
+    def _send(self, url: str, *, headers: dict, resource: str, params: dict | None = None, stream: bool = False):
+        """GET with retries on 429/5xx/network errors; raises a typed EvotorError otherwise.
+
+        `resource` names the request in the metrics: an API path without ids, or PICTURE."""
         path = urlsplit(url).path  # never the query: signed picture URLs carry credentials there
-        resource = evotor_resource(url, self.base_url)
         for retry in range(self.max_retries + 1):
             self.request_count += 1
             EVOTOR_REQUESTS.labels(resource=resource).inc()
@@ -250,12 +252,9 @@ class EvotorClient:
         return self._backoff(retry)
 
 
-def evotor_resource(url: str, base_url: str) -> str:
-    """A request's kind for the metrics: the API path with its ids left out, or "picture" for a download."""
-    if not url.startswith(base_url):
-        return "picture"
-    path = urlsplit(url).path[len(urlsplit(base_url).path.rstrip("/")) :]
-    return ID_SEGMENT.sub(r"/\1/{id}", path)
+def api_resource(path: str) -> str:
+    """An API path as a metrics label: its ids left out (`/stores/{id}/products`), so the labels stay few."""
+    return ID_SEGMENT.sub(r"/\1/{id}", urlsplit(path).path)
 
 
 def parse_evotor_time(value) -> datetime | None:

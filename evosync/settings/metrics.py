@@ -4,8 +4,6 @@ Multiprocess mode is prometheus-client's own: set PROMETHEUS_MULTIPROC_DIR (an e
 and the workers of one host) in the environment of every process, before it starts.
 """
 
-import os
-
 import environ
 
 env = environ.Env()
@@ -15,8 +13,6 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # Addresses or CIDR networks that may scrape, as they connect to `web` (REMOTE_ADDR: scrape web directly).
 METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
 
-# Read by prometheus-client itself from the environment (it must be set before any metric exists); named here so
-# the folder is made and the setting is listed with the others.
+# Read by prometheus-client itself from the environment, before any metric exists (`core.metrics` makes the
+# folder); named here to be listed with the other settings.
 PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
-if PROMETHEUS_MULTIPROC_DIR:
-    os.makedirs(PROMETHEUS_MULTIPROC_DIR, exist_ok=True)

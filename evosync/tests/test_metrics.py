@@ -82,6 +82,11 @@ def test_a_sync_through_the_emulators_shows_in_every_series(shop, client, settin
     assert grew("evosync_vk_rate_limit_wait_seconds_count") == vk_api_requests
     assert grew("evosync_evotor_requests_total", resource="/stores") >= 2  # the failed one and its retry
     assert grew("evosync_evotor_errors_total", resource="/stores", status="503") == 1
+    assert grew("evosync_evotor_requests_total", resource="picture") > 0  # the pictures, from the emulator's host
+    resources = {dict(labels)["resource"] for name, labels in after if name == "evosync_evotor_requests_total"}
+    assert resources <= {"picture", "/stores", "/stores/{id}/product-groups", "/stores/{id}/products"} | {
+        "/stores/{id}/products/{id}/images"
+    }, "a label per id would grow without bound"
     assert value(after, "evosync_connections_broken", kind="vk") == 1
     assert value(after, "evosync_connections_broken", kind="evotor") == 0
     assert value(after, "evosync_sync_runs_now", status="running") == 0
