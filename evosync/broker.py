@@ -30,3 +30,26 @@ class Channel(filesystem.Channel):
 
 class Transport(filesystem.Transport):
     Channel = Channel
+
+
+EVENTS_EXCHANGE = "celeryev"
+
+
+def forget_event_listeners(folder: str | os.PathLike) -> int:
+    """Unbind every listener of the workers' events (Flower's queue) and delete the events kept for them; how many
+    files went.
+
+    The filesystem transport never drops a fanout binding whose consumer went away, so after Flower stops, every
+    heartbeat (each 2 s) and task event is still written to its queue, and the files pile up. The demo calls this
+    before it starts the worker and Flower, when nobody listens yet."""
+    folder = os.fspath(folder)
+    removed = 0
+    binding = os.path.join(folder, "control", f"{EVENTS_EXCHANGE}.exchange")
+    if os.path.exists(binding):
+        os.remove(binding)
+        removed += 1
+    for name in os.listdir(folder) if os.path.isdir(folder) else []:
+        if f".{EVENTS_EXCHANGE}." in name and name.endswith(".msg"):
+            os.remove(os.path.join(folder, name))
+            removed += 1
+    return removed

@@ -71,3 +71,27 @@ def test_a_worker_polling_while_another_process_sends_reads_every_message_whole(
     sender.join(timeout=30)
     assert unreadable == []
     assert sorted(read) == list(range(count))
+
+
+def _send_worker_event(app) -> None:
+    with app.connection_for_write() as connection:
+        with app.events.Dispatcher(connection, hostname="worker@test", groups=["worker"]) as dispatcher:
+            dispatcher.send("worker-heartbeat")
+
+
+def test_events_for_a_flower_that_went_away_stop_piling_up_once_its_listener_is_forgotten(settings, tmp_path):
+    """kombu's filesystem fanout keeps a gone consumer's binding: every heartbeat was still written for it."""
+    from evosync.broker import forget_event_listeners
+
+    app = filesystem_app(settings, tmp_path)
+    folder = tmp_path / "var" / "broker"
+    with app.connection_for_write() as connection:  # Flower listens to the events, then stops without unbinding
+        receiver = app.events.Receiver(connection, handlers={"*": lambda event: None})
+        receiver.queue.bind(connection.default_channel).declare()
+    for _ in range(3):
+        _send_worker_event(app)
+    piled = [path for path in folder.iterdir() if ".celeryev." in path.name]
+    assert len(piled) == 3  # written for nobody
+    assert forget_event_listeners(folder) == 4  # the binding and the three events
+    _send_worker_event(app)
+    assert [path for path in folder.iterdir() if ".celeryev." in path.name] == []

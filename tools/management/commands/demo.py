@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from emulators.vk.demo import DEMO_GROUP_ID
+from evosync.broker import forget_event_listeners
 from evosync.settings.security import content_security_policy
 from tools.demo import connect_demo_merchant, ensure_demo_accounts, vk_id_settings
 
@@ -26,8 +27,9 @@ class Command(BaseCommand):
         parser.add_argument("--port", default="8000")
         parser.add_argument("--no-workers", action="store_true", help="serve the web pages only")
         parser.add_argument("--no-emulators", action="store_true", help="use EVOTOR_API_URL / VK_API_URL as set")
+        parser.add_argument("--flower-port", default="5555", help="Flower on 127.0.0.1 (with the workers)")
 
-    def handle(self, *args, host, port, no_workers, no_emulators, **options):
+    def handle(self, *args, host, port, no_workers, no_emulators, flower_port, **options):
         if not settings.DEBUG:
             raise CommandError("The demo runs with DEBUG=true; use Docker Compose for production.")
         call_command("migrate", interactive=False, verbosity=0)
@@ -40,11 +42,14 @@ class Command(BaseCommand):
             if not no_emulators:
                 env.update(self.emulator_settings())
                 children.append(self.start_emulators(env))
+            flower = None
             if not no_workers:
                 children += self.start_workers(env)
+                flower = self.start_flower(env, flower_port, accounts)
+                children += [flower] if flower else []
             if not no_emulators:
                 self.stdout.write(connect_demo_merchant())
-            self.print_banner(host, port, accounts)
+            self.print_banner(host, port, accounts, flower_port if flower else None)
             call_command("runserver", f"{host}:{port}", use_reloader=False)
         finally:
             stop(children)
@@ -80,13 +85,26 @@ class Command(BaseCommand):
 
     def start_workers(self, env) -> list[subprocess.Popen]:
         python = sys.executable
+        if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+            forget_event_listeners(settings.BASE_DIR / settings.CELERY_BROKER_FOLDER)  # a Flower of an earlier demo
+        worker = ["worker", "--loglevel=INFO", "--concurrency=2", "--pool=threads", "--task-events"]  # for Flower
         commands = [
-            [python, "-m", "celery", "-A", "evosync", "worker", "--loglevel=INFO", "--concurrency=2", "--pool=threads"],
+            [python, "-m", "celery", "-A", "evosync", *worker],
             [python, "-m", "celery", "-A", "evosync", "beat", "--loglevel=INFO"],
         ]
         return [subprocess.Popen(cmd, env=env, cwd=settings.BASE_DIR) for cmd in commands]  # noqa: S603
 
-    def print_banner(self, host, port, accounts):
+    def start_flower(self, env, port, accounts) -> subprocess.Popen | None:
+        """Flower on 127.0.0.1, behind the staff demo login (basic auth); None when its port is taken."""
+        if listening(int(port)):
+            self.stdout.write(self.style.WARNING(f"Port {port} is in use: Flower is not started."))
+            return None
+        _, email, password = accounts[0]
+        command = [sys.executable, "-m", "celery", "-A", "evosync", "flower", "--address=127.0.0.1", f"--port={port}"]
+        flower_env = {**env, "FLOWER_BASIC_AUTH": f"{email}:{password}"}  # not on the command line, for `ps` to show
+        return subprocess.Popen(command, env=flower_env, cwd=settings.BASE_DIR)  # noqa: S603
+
+    def print_banner(self, host, port, accounts, flower_port=None):
         url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"  # noqa: S104
         lines = ["", "EvoSync demo is starting.", f"  Open {url}/ and log in:"]
         lines += [f"    {role}: {email} / {password}" for role, email, password in accounts]
@@ -94,7 +112,12 @@ class Command(BaseCommand):
             "  The first sync's plan waits for you: log in as the merchant and confirm it on /sync.",
             f"  The VK community's shop, as a visitor sees it: {settings.VK_API_URL}/market-{DEMO_GROUP_ID}",
             f"  Staff admin: {url}/admin/",
-            f"  Health: {url}/health",
+            f"  Health: {url}/health · API docs: {url}/docs · metrics (from this machine): {url}/metrics",
+            *(
+                [f"  Flower (Celery's tasks and workers): http://127.0.0.1:{flower_port}/ as the staff login above"]
+                if flower_port
+                else []
+            ),
             "  Stop with Ctrl-C.",
             "",
         ]
