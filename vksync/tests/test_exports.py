@@ -158,3 +158,11 @@ def test_admin_export_of_several_rows_asks_for_one(synced):
         follow=True,
     )
     assert "Для выгрузки выберите одну строку." in answer.content.decode()
+
+
+def test_the_stores_page_and_each_run_on_the_sync_page_offer_the_downloads(synced):
+    stores_page = synced.client.get("/catalog/stores").content.decode()
+    assert 'href="/sync/export/catalog.csv"' in stores_page and 'href="/sync/export/catalog.xlsx"' in stores_page
+    sync_page = synced.client.get("/sync").content.decode()
+    for kind in ("csv", "xlsx"):
+        assert f'href="/sync/runs/{synced.run.pk}/report.{kind}"' in sync_page
