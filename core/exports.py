@@ -3,10 +3,13 @@
 Rows come from `keyset_chunks`, which reads a queryset in pages by primary key: MariaDB's driver would hold a
 whole result set in memory even under `.iterator()`, so no export ever asks the database for all rows at once.
 The XLSX is written row by row by openpyxl's write-only workbook into a temporary file on disk, then streamed.
+Text that a spreadsheet would run as a formula stays text: openpyxl would store "=…" as a formula, and Excel
+runs "=", "+", "-" or "@" at the start of a CSV cell, so there such text gets a leading apostrophe (OWASP's advice).
 """
 
 import csv
 import io
+import itertools
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -18,11 +21,13 @@ from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 CHUNK_ROWS = 1000
 BOM = "\ufeff"
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,8 @@ def _csv_text(value) -> str:
         return value.strftime("%d.%m.%Y %H:%M:%S")
     if isinstance(value, Decimal):
         return format(value, "f")
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return str(value)
 
 
@@ -75,16 +82,11 @@ def csv_lines(sheets: Sequence[Sheet]) -> Iterator[str]:
     yield BOM
     for number, sheet in enumerate(sheets):
         rows = [sheet.header] if number == 0 else [[], [sheet.title], sheet.header]
-        for row in _chain(rows, sheet.rows):
+        for row in itertools.chain(rows, sheet.rows):
             writer.writerow([_csv_text(value) for value in row])
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
-
-
-def _chain(first: list, rest: Iterable) -> Iterator:
-    yield from first
-    yield from rest
 
 
 def _disposition(filename: str) -> str:
@@ -105,8 +107,17 @@ def write_xlsx(sheets: Sequence[Sheet], target) -> None:
         worksheet = workbook.create_sheet(title=sheet.title[:31])
         worksheet.append(list(sheet.header))
         for row in sheet.rows:
-            worksheet.append([cell(value) for value in row])
+            worksheet.append([_xlsx_cell(worksheet, value) for value in row])
     workbook.save(target)
+
+
+def _xlsx_cell(worksheet, value):
+    value = cell(value)
+    if isinstance(value, str) and value.startswith("="):  # text, not a formula
+        text = WriteOnlyCell(worksheet, value=value)
+        text.data_type = "s"
+        return text
+    return value
 
 
 def xlsx_response(filename: str, sheets: Sequence[Sheet]) -> FileResponse:

@@ -54,6 +54,7 @@ OBJECT_IDS = {
     "group_id": lambda world: world.row(ProductGroup).pk,
     "album_id": lambda world: world.row(VkAlbum).pk,
     "link_id": lambda world: world.row(ProductLink).pk,
+    "run_id": lambda world: world.row(SyncRun).pk,
     "store_uuid": lambda world: world.row(Store).evotor_id,
 }
 # Keywords whose value is a secret that is itself the permission: B's id beside a forged secret.
@@ -65,7 +66,7 @@ CAPABILITIES = {
     "thumbnail_name": lambda world: f"{'0' * 64}.webp",
 }
 # Keywords that name no object: one fixed value.
-STRUCTURAL = {"app_label": "catalog", "url": "no-such-page/"}
+STRUCTURAL = {"app_label": "catalog", "url": "no-such-page/", "kind": "csv"}
 ADMIN_PUBLIC = {"login", "logout"}  # admin pages a logged-in non-staff user may see
 
 

@@ -104,3 +104,12 @@ def test_check_deploy_is_quiet_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_a_metrics_network_that_is_not_one_stops_the_start():
+    result = run_python("import django; django.setup()", DEBUG="true", METRICS_ALLOWED_NETWORKS="10.0.0.0/8,intranet")
+    assert result.returncode != 0
+    assert "METRICS_ALLOWED_NETWORKS: 'intranet' is not an address or a network" in result.stderr
+    assert (
+        run_python("import django; django.setup()", DEBUG="true", METRICS_ALLOWED_NETWORKS="10.0.0.0/8").returncode == 0
+    )

@@ -166,3 +166,20 @@ def test_the_stores_page_and_each_run_on_the_sync_page_offer_the_downloads(synce
     sync_page = synced.client.get("/sync").content.decode()
     for kind in ("csv", "xlsx"):
         assert f'href="/sync/runs/{synced.run.pk}/report.{kind}"' in sync_page
+
+
+@pytest.mark.django_db
+def test_a_name_that_looks_like_a_formula_stays_text_in_both_files(client):
+    """openpyxl stores a string starting with "=" as a formula; Excel runs one read from CSV too."""
+    merchant = UserFactory()
+    store = StoreFactory(merchant=merchant)
+    ProductFactory(merchant=merchant, store=store, group=None, name='=HYPERLINK("http://example.com","Жми")')
+    ProductFactory(merchant=merchant, store=store, group=None, name="+7 Молоко")
+    client.force_login(merchant)
+    names = {row[2] for row in read_csv(client.get("/sync/export/catalog.csv"))[1:]}
+    assert names == {'\'=HYPERLINK("http://example.com","Жми")', "'+7 Молоко"}
+    answer = client.get("/sync/export/catalog.xlsx")
+    workbook = load_workbook(io.BytesIO(b"".join(answer.streaming_content)))
+    cells = [row[2] for row in workbook["Каталог"].iter_rows(min_row=2)]
+    assert {cell.value for cell in cells} == {'=HYPERLINK("http://example.com","Жми")', "+7 Молоко"}
+    assert {cell.data_type for cell in cells} == {"s"}
