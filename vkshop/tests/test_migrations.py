@@ -94,7 +94,7 @@ def write_rows(apps) -> dict:
 
     # The content types as Django made them then, and a staff group holding the shop's permissions.
     ContentTypeThen = apps.get_model("contenttypes", "ContentType")
-    assert not ContentTypeThen.objects.filter(app_label="vkshop").exists()
+    assert not ContentTypeThen.objects.filter(app_label="vkshop", model__in=SHOP_MODELS).exists()
     types = {m: ContentTypeThen.objects.get_or_create(app_label="vksync", model=m)[0] for m in SHOP_MODELS}
     PermissionThen = apps.get_model("auth", "Permission")
     for content_type in types.values():
