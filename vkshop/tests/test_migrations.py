@@ -133,6 +133,7 @@ def assert_rows_after_the_split(before: dict):
     settings = row(SyncSettings, before["SyncSettings"]["id"])
     assert settings.pop("pending_trigger") == ""
     assert settings.pop("albums_across_stores") == "shared"  # added later, with its default
+    assert settings.pop("unit_label") == "title"  # added later, with its default
     assert settings == before["SyncSettings"]
     assert row(ProductLink, before["ProductLink"]["id"]) == before["ProductLink"]
     run = row(SyncRun, before["SyncRun"]["id"])

@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from connections.models import VkConnection
-from connections.vk.client import VkClient
 from connections.tests.factories import VkConnectionFactory
+from connections.vk.client import VkClient
 from emulators.vk.fixtures import TEST_GROUP_ID, TEST_TOKEN
 from vkshop import services
 from vkshop.models import VkAlbum, VkItem, VkItemInAlbum
