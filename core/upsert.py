@@ -89,3 +89,12 @@ def bulk_set(model, objs: list, fields: list[str], *, batch_size: int = 500) -> 
             sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {pk} IN ({', '.join(['%s'] * len(chunk))})"  # noqa: S608
             cursor.execute(sql, [*params, *(obj.pk for obj in chunk)])
     return len(objs)
+
+
+def upsert_models(model, objs: list, unique: list[str]) -> None:
+    """Save unsaved model instances: insert each, or update every other column where `unique` clashes."""
+    update = [f.name for f in model._meta.concrete_fields if not f.primary_key and f.name not in unique]
+    options = {"update_conflicts": True, "update_fields": update, "batch_size": 500}
+    if connections[router.db_for_write(model)].features.supports_update_conflicts_with_target:
+        options["unique_fields"] = unique
+    model.objects.bulk_create(objs, **options)

@@ -37,7 +37,14 @@ def declared_tasks() -> list[PeriodicTaskSpec]:
             name="Refresh every VK shop",
             task="vkshop.refresh_all_vk_shops",
             every_seconds=settings.CATALOG_REFRESH_INTERVAL_SECONDS,
-            description="Re-reads albums and items of every connected VK community into the VK shop cache.",
+            # A shop a sync keeps from its own writes waits for the daily reconcile below.
+            description="Re-reads the VK shop cache of communities no sync keeps up to date (and of any in doubt).",
+        ),
+        PeriodicTaskSpec(
+            name="Reconcile every VK shop",
+            task="vkshop.reconcile_all_vk_shops",
+            every_seconds=settings.VK_SHOP_FULL_READ_SECONDS,
+            description="Reads every connected VK community's shop whole, so changes made by hand in VK are seen.",
         ),
         PeriodicTaskSpec(
             name="Refresh expiring VK tokens",

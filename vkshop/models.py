@@ -98,3 +98,31 @@ class VkItemInAlbum(models.Model):
         db_table = "vksync_vkiteminalbum"
         constraints = [models.UniqueConstraint(fields=["item", "album_vk_id"], name="vkiteminalbum_unique")]
         indexes = [models.Index(fields=["group_id", "album_vk_id"], name="vksync_vkit_group_i_1b5d24_idx")]
+
+
+class VkShopState(models.Model):
+    """How far one merchant's cache of a community's shop can be trusted without reading it again.
+
+    `trusted`: every write EvoSync made to the shop since the last full read is in the cache (a run clears it
+    before its first write and sets it back once its answers are in the cache). `version` grows with every
+    write begun and every batch of answers written into the cache, so a full read that overlapped one is never
+    stored over them (`vkshop.writes`)."""
+
+    merchant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="продавец"
+    )
+    group_id = models.BigIntegerField("сообщество")
+    full_read_at = models.DateTimeField("прочитан из VK целиком", null=True, blank=True)
+    written_at = models.DateTimeField("записи EvoSync внесены", null=True, blank=True)
+    trusted = models.BooleanField("все записи EvoSync в кэше", default=False)
+    version = models.PositiveBigIntegerField("версия", default=0)
+
+    objects = OwnedManager()
+
+    class Meta:
+        verbose_name = "состояние кэша магазина VK"
+        verbose_name_plural = "состояния кэша магазинов VK"
+        constraints = [models.UniqueConstraint(fields=["merchant", "group_id"], name="vkshopstate_unique")]
+
+    def __str__(self):
+        return f"Кэш магазина VK {self.group_id}: {self.merchant}"

@@ -1,17 +1,18 @@
 """Refresh the cache of the merchant's VK shop (albums, items, which item is in which album).
 
 Reads market.getAlbums (≤ 100 a call) and market.get (extended, hidden items included, ≤ 200
-a call), packing the page reads into `execute` so a shop of 1,000 items costs two requests;
+a call), packing the page reads into `execute` (25 to a request while VK's answer is not too big), so a
+shop of 4,800 items costs one request and one of 10,000 two;
 upserts in bulk and removes cache rows of items and albums that no longer exist in VK.
 """
 
 import logging
+import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import OperationalError, transaction
 from django.db import connection as db_connection
@@ -19,9 +20,11 @@ from django.utils import timezone
 
 from accounts.selectors import merchants_in_service
 from connections.models import VkConnection
-from connections.vk.client import VkCall, VkClient
-from connections.vk.errors import VkApiError, VkConnectionBroken, VkError
+from connections.vk.client import EXECUTE_LIMIT, VkCall, VkClient
+from connections.vk.errors import VkConnectionBroken, VkError
 from connections.vk.services import run_with_vk
+from core.upsert import upsert_models
+from vkshop import writes
 from vkshop.models import VkAlbum, VkItem, VkItemInAlbum
 from vkshop.signals import claimed_by_others
 
@@ -39,6 +42,7 @@ class VkShopRefresh:
     items: int
     removed_items: int
     requests: int
+    stored: bool = True  # False: a sync wrote to the shop while it was read, so this read was not kept
 
 
 @dataclass(frozen=True)
@@ -53,34 +57,29 @@ def _ok(result):
     return result.response
 
 
-def read_vk_shop(client: VkClient, group_id: int) -> VkShopPages:
-    """Every album and item (hidden ones too) of the community's shop."""
+def read_vk_shop(client: VkClient, group_id: int, *, expected_items: int = 0) -> VkShopPages:
+    """Every album and item (hidden ones too) of the community's shop.
+
+    The first request reads the albums and as many item pages as the shop had (`expected_items`, from the
+    cache) plus one, so a shop that did not grow is read in as few requests as its pages allow; what is
+    left follows, as many pages to an `execute` as VK answers (`VkClient.read_batch`)."""
     owner_id = -group_id
     item_page = {"owner_id": owner_id, "count": ITEMS_PER_CALL, "extended": 1, "with_disabled": 1}
-    first_albums, first_items = (
-        _ok(r)
-        for r in client.batch(
-            [
-                VkCall("market.getAlbums", {"owner_id": owner_id, "count": ALBUMS_PER_CALL, "offset": 0}),
-                VkCall("market.get", {**item_page, "offset": 0}),
-            ]
-        )
+    guessed = min(EXECUTE_LIMIT - 1, math.ceil(max(expected_items, 0) / ITEMS_PER_CALL) + 1)
+    first = client.read_batch(
+        [VkCall("market.getAlbums", {"owner_id": owner_id, "count": ALBUMS_PER_CALL, "offset": 0})]
+        + [VkCall("market.get", {**item_page, "offset": page * ITEMS_PER_CALL}) for page in range(guessed)]
     )
+    first_albums, item_pages = _ok(first[0]), [_ok(result) for result in first[1:]]
     rest = [
         VkCall("market.getAlbums", {"owner_id": owner_id, "count": ALBUMS_PER_CALL, "offset": offset})
         for offset in range(ALBUMS_PER_CALL, first_albums["count"], ALBUMS_PER_CALL)
     ] + [
         VkCall("market.get", {**item_page, "offset": offset})
-        for offset in range(ITEMS_PER_CALL, first_items["count"], ITEMS_PER_CALL)
+        for offset in range(guessed * ITEMS_PER_CALL, item_pages[0]["count"], ITEMS_PER_CALL)
     ]
-    albums, items = list(first_albums["items"]), list(first_items["items"])
-    try:
-        results = client.batch(rest, per_execute=settings.VK_REFRESH_PAGES_PER_EXECUTE)
-    except VkApiError as exc:
-        if exc.code != 13:  # 13: execute's answer too big; reads are safe to repeat one page at a time
-            raise
-        results = client.batch(rest, per_execute=1)
-    for call, result in zip(rest, results, strict=True):
+    albums, items = list(first_albums["items"]), [item for page in item_pages for item in page["items"]]
+    for call, result in zip(rest, client.read_batch(rest), strict=True):
         (albums if call.method == "market.getAlbums" else items).extend(_ok(result)["items"])
     return VkShopPages(
         albums=list({a["id"]: a for a in albums}.values()), items=list({i["id"]: i for i in items}.values())
@@ -133,16 +132,12 @@ def item_row(merchant, group_id: int, data: dict, now) -> VkItem:
     )
 
 
-def _upsert(model, rows: list, unique: list[str]) -> None:
-    update = [f.name for f in model._meta.concrete_fields if not f.primary_key and f.name not in unique]
-    options = {"update_conflicts": True, "update_fields": update, "batch_size": 500}
-    if db_connection.features.supports_update_conflicts_with_target:
-        options["unique_fields"] = unique
-    model.objects.bulk_create(rows, **options)
-
-
-def store_vk_shop(*, merchant, group_id: int, pages: VkShopPages) -> tuple[int, int]:
-    """Upsert the albums and items read from VK; drop what VK no longer has. Returns (items, removed).
+def store_vk_shop(
+    *, merchant, group_id: int, pages: VkShopPages, read_version: int | None = None, exclusive: bool = False
+) -> tuple[int, int] | None:
+    """Upsert the albums and items read from VK; drop what VK no longer has. Returns (items, removed), or None
+    when the read is not kept: `read_version` (`writes.read_version` before the read) moved meanwhile, so a
+    sync's writes overlapped it. `exclusive`: the caller holds the merchant's sync lock (see `vkshop.writes`).
 
     On MariaDB two merchants' stores at the same moment can deadlock on index gap locks (error 1213,
     seen in `make bench`'s two_merchants phase): InnoDB rolls one back, and the store, being idempotent,
@@ -152,7 +147,9 @@ def store_vk_shop(*, merchant, group_id: int, pages: VkShopPages) -> tuple[int, 
     pages = _without_others(merchant=merchant, group_id=group_id, pages=pages)
     for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
         try:
-            return _store_vk_shop(merchant=merchant, group_id=group_id, pages=pages)
+            return _store_vk_shop(
+                merchant=merchant, group_id=group_id, pages=pages, read_version=read_version, exclusive=exclusive
+            )
         except OperationalError as error:
             if error.args[:1] != (DEADLOCK,) or attempt == DEADLOCK_ATTEMPTS or db_connection.in_atomic_block:
                 raise
@@ -175,13 +172,16 @@ def _without_others(*, merchant, group_id: int, pages: VkShopPages) -> VkShopPag
 
 
 @transaction.atomic
-def _store_vk_shop(*, merchant, group_id: int, pages: VkShopPages) -> tuple[int, int]:
+def _store_vk_shop(*, merchant, group_id: int, pages: VkShopPages, read_version, exclusive) -> tuple[int, int] | None:
+    if not writes.lock_for_store(merchant=merchant, group_id=group_id, version=read_version, exclusive=exclusive):
+        return None
     now = timezone.now()
     unique = ["merchant", "group_id", "vk_id"]  # the cache is per merchant: a refresh never rewrites another's rows
-    _upsert(VkAlbum, [album_row(merchant, group_id, a, now) for a in pages.albums], unique)
-    _upsert(VkItem, [item_row(merchant, group_id, i, now) for i in pages.items], unique)
+    upsert_models(VkAlbum, [album_row(merchant, group_id, a, now) for a in pages.albums], unique)
+    upsert_models(VkItem, [item_row(merchant, group_id, i, now) for i in pages.items], unique)
     VkAlbum.objects.filter(merchant=merchant).exclude(group_id=group_id, refreshed_at=now).delete()
     _, deleted = VkItem.objects.filter(merchant=merchant).exclude(group_id=group_id, refreshed_at=now).delete()
+    writes.forget_other_communities(merchant=merchant, group_id=group_id)  # their rows went just above
     VkItemInAlbum.objects.filter(group_id=group_id, item__merchant=merchant).delete()
     ids = dict(VkItem.objects.filter(merchant=merchant, group_id=group_id).values_list("vk_id", "pk"))
     memberships = [
@@ -211,19 +211,33 @@ def refresh_vk_shop(*, merchant) -> VkShopRefresh | None:
 
         def read(client: VkClient) -> VkShopPages:
             client_box["client"] = client
-            return read_vk_shop(client, connection.group_id)
+            return read_vk_shop(client, group_id, expected_items=cached_items(merchant=merchant, group_id=group_id))
 
+        group_id = connection.group_id
+        version = writes.read_version(merchant=merchant, group_id=group_id)
         pages = run_with_vk(connection=connection, action=read)
-        items, removed = store_vk_shop(merchant=merchant, group_id=connection.group_id, pages=pages)
+        stored = store_vk_shop(merchant=merchant, group_id=group_id, pages=pages, read_version=version)
     finally:
         cache.delete(lock)
     requests = client_box["client"].request_count
+    if stored is None:
+        logger.info("VK shop of merchant %s read while a sync wrote to it: not kept", merchant.pk)
+        return VkShopRefresh(len(pages.albums), len(pages.items), 0, requests, stored=False)
+    items, removed = stored
     logger.info("VK shop of merchant %s refreshed: %d items, %d removed", merchant.pk, items, removed)
     return VkShopRefresh(albums=len(pages.albums), items=items, removed_items=removed, requests=requests)
 
 
-def refresh_all_vk_shops() -> dict[str, int]:
-    """Refresh every connected VK shop; one merchant's failure never stops the others."""
+def cached_items(*, merchant, group_id: int) -> int:
+    """How many items of the community the cache holds (how many pages the next read should expect)."""
+    return VkItem.objects.filter(merchant=merchant, group_id=group_id).count()
+
+
+def refresh_all_vk_shops(*, everyone: bool = False) -> dict[str, int]:
+    """Refresh the connected VK shops; one merchant's failure never stops the others.
+
+    Hourly, a shop a sync keeps in the cache from its own writes waits for its daily full read (`vkshop.writes`);
+    `everyone` (the daily reconcile) reads every shop whole, so hand edits in VK reach the cache."""
     summary = {"refreshed": 0, "failed": 0, "skipped": 0}
     connections = (
         VkConnection.objects.filter(group_id__isnull=False, merchant__in=merchants_in_service())
@@ -231,6 +245,9 @@ def refresh_all_vk_shops() -> dict[str, int]:
         .order_by("merchant_id")
     )
     for connection in connections.select_related("merchant").iterator():
+        if not everyone and writes.kept_by_writes(merchant=connection.merchant, group_id=connection.group_id):
+            summary["skipped"] += 1
+            continue
         try:
             done = refresh_vk_shop(merchant=connection.merchant)
         except VkConnectionBroken as exc:

@@ -23,3 +23,9 @@ def refresh_vk_shop(merchant_id: int) -> None:
 @shared_task(name="vkshop.refresh_all_vk_shops", ignore_result=True)
 def refresh_all_vk_shops() -> dict:
     return services.refresh_all_vk_shops()
+
+
+@shared_task(name="vkshop.reconcile_all_vk_shops", ignore_result=True)
+def reconcile_all_vk_shops() -> dict:
+    """The daily full read of every shop: what was changed by hand in VK reaches the cache and the next plan."""
+    return services.refresh_all_vk_shops(everyone=True)

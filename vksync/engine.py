@@ -1,8 +1,9 @@
 """One sync run from start to end, stage after stage:
 
-claim (runs) → read the VK shop into the cache (vkshop) → load the inputs (inputs) → plan (planning, pure)
-→ stop at the brake or for the first confirmation → apply (applying) → close the run (runs) → tell the
-merchant when they must act (notifications). Every failure ends the run with its reason in words.
+claim (runs) → read the VK shop into the cache (vkshop) when the cache cannot be trusted → load the inputs
+(inputs) → plan (planning, pure) → stop at the brake or for the first confirmation → apply (applying, which
+writes VK's answers into the cache) → close the run (runs) → tell the merchant when they must act
+(notifications). Every failure ends the run with its reason in words.
 """
 
 import logging
@@ -17,7 +18,8 @@ from connections.state import mark_ok
 from connections.vk.errors import VkConnectionBroken, VkError, VkRateLimitReached, VkTransientError
 from connections.vk.services import run_with_vk
 from core.plurals import plural
-from vkshop.services import read_vk_shop, store_vk_shop
+from vkshop import writes as shop_writes
+from vkshop.services import cached_items, read_vk_shop, store_vk_shop
 from vksync import notifications, runs, triggers
 from vksync.applying import apply_plan
 from vksync.counts import vk_count
@@ -64,8 +66,7 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool) -> None:
         # Run again from the top after a token refresh: reading, planning and applying are idempotent.
         used.append(client)
         started = time.monotonic()
-        # Read the VK shop first: items deleted by hand and items of a crashed run are seen, not guessed.
-        store_vk_shop(merchant=merchant, group_id=connection.group_id, pages=read_vk_shop(client, connection.group_id))
+        _read_vk_shop_if_needed(run, client, connection)
         read_at = time.monotonic()
         runs.heartbeat(run)
         sync_settings = settings_for(merchant)
@@ -130,23 +131,28 @@ def _finish_plan(run, plan, inputs, *, dry_run, confirmed, sync_settings, client
     )
     mark_ok(connection=connection)
     runs.close(run, SyncRun.Status.DONE)
-    if plan.writes:
-        _queue_vk_shop_refresh(run)
     return None
 
 
-def _queue_vk_shop_refresh(run: SyncRun) -> None:
-    """The run is done when VK has everything; reading the shop back for the VK pages is a job of its own.
+def _read_vk_shop_if_needed(run: SyncRun, client, connection) -> None:
+    """Read the whole VK shop into the cache unless the cache can be trusted as it is (`vkshop.writes`).
 
-    (The next run reads the shop first anyway, so no plan depends on it.)"""
-    from vkshop.tasks import refresh_vk_shop
-
-    try:
-        refresh_vk_shop.delay(run.merchant_id)
-    except Exception as error:  # noqa: BLE001 - a broker hiccup must not undo a finished sync; the hourly refresh comes
-        log.warning(
-            "VK shop refresh not queued after sync", extra={"merchant_id": run.merchant_id, "error": str(error)}
-        )
+    Items deleted by hand and items of a crashed run are then seen, not guessed. The cache is trusted when every
+    write since the last full read is in it and that read is under a day old; «Синхронизировать сейчас» reads
+    the shop anyway (the merchant may have changed it by hand). This run holds the merchant's sync lock, so no
+    write of theirs overlaps the read, and the read makes the cache trusted."""
+    merchant, group_id = run.merchant, connection.group_id
+    reason = "sync now" if run.trigger == SyncRun.Trigger.MANUAL else ""
+    reason = reason or shop_writes.needs_full_read(merchant=merchant, group_id=group_id)
+    if not reason:
+        log.info("sync plans from the VK shop cache", extra={"run_id": run.pk})
+        return
+    version = shop_writes.read_version(merchant=merchant, group_id=group_id)
+    pages = read_vk_shop(client, group_id, expected_items=cached_items(merchant=merchant, group_id=group_id))
+    stored = store_vk_shop(merchant=merchant, group_id=group_id, pages=pages, read_version=version, exclusive=True)
+    if stored is None:  # cannot happen under the sync lock; if it did, no plan is built on a doubtful cache
+        raise VkTransientError("the VK shop changed while it was read")
+    log.info("VK shop read whole", extra={"run_id": run.pk, "reason": reason, "items": len(pages.items)})
 
 
 def _read_evotor_first(run: SyncRun) -> None:

@@ -55,13 +55,17 @@ class SyncSettingsForm(forms.ModelForm):
             "albums_mode",
             "albums_across_stores",
             "sku_key",
+            "unit_label",
             "default_photo",
             "brake_percent",
         ]
         widgets = {"description_template": forms.Textarea(attrs={"rows": 4, "cols": 60})}
         help_texts = {
-            "description_template": "Поля: {description}, {article}, {barcode}, {measure}, {name}, {price}. "
+            "description_template": "Поля: {description}, {article}, {barcode}, {measure}, {name}, {price}, "
+            "{per_unit} («за 1 кг» у весовых товаров). "
             "Ссылки убираются, короткое описание дополняется до 10 символов.",
+            "unit_label": "VK показывает цену за товар и считает остаток целыми штуками. Товар, который продаётся "
+            "на кг, л или м, уходит в VK как 1 кг (1 л, 1 м) по цене за единицу, с остатком в целых единицах.",
             "delete_grace_days": "Только для «Скрывать, затем удалять»: недоступный товар сначала скрывается "
             "и удаляется из VK, если остаётся недоступным столько дней.",
             "albums_across_stores": "Если в VK идут несколько магазинов и в них есть группы с одним названием: "

@@ -36,6 +36,11 @@ class SyncSettings(models.Model):
         SHARED = "shared", "Одна подборка на группу для всех магазинов"
         STORE_IN_TITLE = "store_in_title", "Название магазина в названии подборки"
 
+    class UnitLabel(models.TextChoices):
+        TITLE = rules.UNIT_LABEL_TITLE, "В названии: «Сыр Российский, за 1 кг»"
+        DESCRIPTION = rules.UNIT_LABEL_DESCRIPTION, "В начале описания: «Цена за 1 кг.»"
+        NONE = rules.UNIT_LABEL_NONE, "Не указывать"
+
     class SkuKey(models.TextChoices):
         EVOTOR_ID = "evotor_id", "id товара в Эвоторе"
         ARTICLE = "article", "Артикул"
@@ -64,7 +69,9 @@ class SyncSettings(models.Model):
         "старая цена: наценка, %", max_digits=7, decimal_places=2, null=True, blank=True, validators=MARKUP_BOUNDS
     )
     description_template = models.TextField("шаблон описания", default="{description}", max_length=rules.TEMPLATE_MAX)
-    unavailable_if_no_stock = models.BooleanField("нет в наличии, если остаток ≤ 0", default=True)
+    unavailable_if_no_stock = models.BooleanField(
+        "нет в наличии, если в остатке нет целой единицы (0 шт, меньше 1 кг)", default=True
+    )
     unavailable_if_not_for_sale = models.BooleanField("нет в наличии, если продажа запрещена", default=True)
     unavailable_action = models.CharField(
         "что делать с недоступными", max_length=8, choices=UnavailableAction.choices, default=UnavailableAction.HIDE
@@ -84,6 +91,10 @@ class SyncSettings(models.Model):
         default=AlbumsAcrossStores.SHARED,
     )
     sku_key = models.CharField("ключ товара (sku)", max_length=16, choices=SkuKey.choices, default=SkuKey.EVOTOR_ID)
+    # Goods sold by the кг, л, м: VK shows a price per item, so the item says which unit the price is for.
+    unit_label = models.CharField(
+        "цена весовых товаров (кг, л, м)", max_length=16, choices=UnitLabel.choices, default=UnitLabel.TITLE
+    )
     default_photo = models.ImageField("фото по умолчанию", upload_to="sync/default-photos/", blank=True)
     brake_share = models.DecimalField(
         "тормоз: доля магазина",

@@ -8,7 +8,7 @@ import json
 import re
 import string
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 VK_NAME_MIN = 4
 VK_NAME_MAX = 100
@@ -20,7 +20,11 @@ VK_PRICE_MAX = Decimal("999999999999")
 VK_PHOTO_MIN_SIDE = 400  # a product photo's sides, in pixels
 VK_PHOTO_MAX_SIDES_SUM = 14000
 
-TEMPLATE_FIELDS = ("name", "description", "article", "barcode", "measure", "price")
+TEMPLATE_FIELDS = ("name", "description", "article", "barcode", "measure", "price", "per_unit")
+# Evotor's units of goods sold in fractions (../shared/reference/evotor-api.md, `measure_name`), as a price label
+# names them: «за 1 кг». VK counts stock in whole items, so one VK item stands for one whole unit.
+FRACTIONAL_UNITS = {"кг": "кг", "л": "л", "м": "м", "км": "км", "м2": "м²", "м3": "м³"}
+UNIT_LABEL_TITLE, UNIT_LABEL_DESCRIPTION, UNIT_LABEL_NONE = "title", "description", "none"
 TEMPLATE_MAX = 4000  # characters of the description template (VK keeps 4000 of the description)
 
 # The merchant's numbers, bounded to what makes sense. The form and the model refuse anything outside;
@@ -84,6 +88,7 @@ class Rules:
     albums_per_group: bool = True
     store_in_album_title: bool = False  # else groups of one name in several stores share one album
     sku_key: str = "evotor_id"
+    unit_label: str = UNIT_LABEL_TITLE  # where goods sold by the кг, л, м say their price is per unit
 
     @classmethod
     def from_settings(cls, sync_settings) -> "Rules":
@@ -104,6 +109,7 @@ class Rules:
             albums_per_group=s.albums_mode == "per_group",
             store_in_album_title=s.albums_across_stores == "store_in_title",
             sku_key=s.sku_key,
+            unit_label=s.unit_label,
         )
 
 
@@ -151,21 +157,34 @@ def cp1251_length(text: str) -> int:
     return total
 
 
-def vk_name(name: str) -> str:
-    """The product name fitted into VK's 4–100 characters (counted in cp1251)."""
+def vk_name(name: str, suffix: str = "") -> str:
+    """The product name fitted into VK's 4–100 characters (counted in cp1251), `suffix` kept whole after it."""
     name = " ".join((name or "").split())
     if cp1251_length(name) < VK_NAME_MIN:
         name = f"Товар «{name}»" if name else "Товар без названия"
-    if cp1251_length(name) <= VK_NAME_MAX:
-        return name
+    room = VK_NAME_MAX - cp1251_length(suffix)
+    if cp1251_length(name) <= room:
+        return name + suffix
     cut, used = [], 0
     for char in name:
         size = cp1251_length(char)
-        if used + size > VK_NAME_MAX - 1:
+        if used + size > room - 1:
             break
         cut.append(char)
         used += size
-    return "".join(cut).rstrip() + "…"
+    return "".join(cut).rstrip() + "…" + suffix
+
+
+def per_unit(measure_name: str) -> str:
+    """«за 1 кг» for goods sold in fractions of a unit; "" for pieces, packs and the rest."""
+    unit = FRACTIONAL_UNITS.get((measure_name or "").strip().lower())
+    return f"за 1 {unit}" if unit else ""
+
+
+def whole_units(quantity) -> int:
+    """The stock as VK counts it: whole units, rounded down (0.4 кг is not one kilo to sell), 0…VK_STOCK_MAX."""
+    units = int(Decimal(quantity or 0).to_integral_value(rounding=ROUND_FLOOR))
+    return clamp(units, 0, VK_STOCK_MAX)
 
 
 class _Fields(dict):
@@ -212,8 +231,9 @@ UNAVAILABLE_REASONS = {NO_STOCK: "нет в наличии", NOT_FOR_SALE: "не
 def unavailable_reason(product: dict, rules: Rules) -> str | None:
     """Why a published product is hidden in VK (NO_STOCK, NOT_FOR_SALE), or None when it is shown.
 
-    The one place the rule lives: the plan (through `item_fields`) and the counts on the pages both ask here."""
-    if rules.unavailable_if_no_stock and Decimal(product.get("quantity") or 0) <= 0:
+    The one place the rule lives: the plan (through `item_fields`) and the counts on the pages both ask here.
+    Stock is counted in whole units, as VK counts it: 0.4 кг left is no kilo to sell, so it is no stock."""
+    if rules.unavailable_if_no_stock and whole_units(product.get("quantity")) <= 0:
         return NO_STOCK
     if rules.unavailable_if_not_for_sale and not product.get("allow_to_sell", True):
         return NOT_FOR_SALE
@@ -228,7 +248,8 @@ def is_available(product: dict, rules: Rules) -> bool:
 def item_fields(product: dict, rules: Rules) -> dict:
     """Every parameter of market.add/edit that comes from the product (photo and album aside)."""
     price = vk_price(product.get("price") or 0, markup_percent=rules.markup_percent, rounding=rules.rounding)
-    name = vk_name(product.get("name") or "")
+    unit = per_unit(product.get("measure_name") or "")
+    name = vk_name(product.get("name") or "", f", {unit}" if unit and rules.unit_label == UNIT_LABEL_TITLE else "")
     barcodes = product.get("barcodes") or []
     template_fields = {
         "name": product.get("name") or "",
@@ -237,12 +258,16 @@ def item_fields(product: dict, rules: Rules) -> dict:
         "barcode": ", ".join(str(b) for b in barcodes),
         "measure": product.get("measure_name") or "",
         "price": f"{price}",
+        "per_unit": unit,
     }
+    template = rules.description_template
+    if unit and rules.unit_label == UNIT_LABEL_DESCRIPTION:
+        template = f"Цена {unit}.\n{template}"
     group = product.get("parent_evotor_id") or ""
     category = (rules.group_categories or {}).get(group) or rules.category_id
     fields = {
         "name": name,
-        "description": render_description(rules.description_template, template_fields, name=name),
+        "description": render_description(template, template_fields, name=name),
         "category_id": int(category),
         "price": f"{price}",
         "deleted": 0 if is_available(product, rules) else 1,
@@ -252,7 +277,7 @@ def item_fields(product: dict, rules: Rules) -> dict:
     if old_price is not None:
         fields["old_price"] = f"{old_price}"
     if rules.send_stock:
-        fields["stock_amount"] = int(min(max(Decimal(product.get("quantity") or 0), 0), VK_STOCK_MAX))
+        fields["stock_amount"] = whole_units(product.get("quantity"))
     return fields
 
 

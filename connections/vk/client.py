@@ -2,8 +2,10 @@
 
 `VkClient(token).call("market.get", owner_id=-1, count=200)` returns VK's `response`;
 `batch([VkCall(...), ...])` packs up to 25 calls into one `execute` and returns a VkResult per
-call, in order. Every request first takes a slot from the per-token rate limiter shared by all
-processes; transient failures are retried with a bounded backoff. Tokens never reach the logs.
+call, in order; `read_batch` does the same for reads, halving the pack when VK finds the answer too big
+(error 13) and keeping the smaller pack for the client's life (one connection, one run). Every request
+first takes a slot from the per-token rate limiter shared by all processes; transient failures are retried
+with a bounded backoff. Tokens never reach the logs.
 What VK's errors mean, and the kinds raised: `errors`.
 """
 
@@ -32,6 +34,7 @@ from core.metrics import VK_ERRORS, VK_REQUESTS
 logger = logging.getLogger(__name__)
 
 EXECUTE_LIMIT = 25
+RUNTIME_ERROR = 13  # execute could not run; among its causes "response size is too big"
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class VkClient:
         self.backoff = backoff if backoff is not None else settings.VK_RETRY_BACKOFF_SECONDS
         self.request_count = 0
         self.method_counts: Counter = Counter()
+        self.reads_per_execute = EXECUTE_LIMIT  # halved for good (on this client) when VK finds an answer too big
 
     def __repr__(self):
         return f"<VkClient {self.base_url} token=…{self._key[:6]}>"
@@ -118,6 +122,27 @@ class VkClient:
         results = []
         for start in range(0, len(calls), per_execute):
             results.extend(self._execute(calls[start : start + per_execute], resend_when_unsure))
+        return results
+
+    def read_batch(self, calls: list[VkCall]) -> list[VkResult]:
+        """Reads (safe to repeat) packed as tightly as VK answers them; a VkResult per call, in order.
+
+        When VK refuses a pack with error 13 (its answer would be too big), the pack is halved and sent again,
+        down to one call a request; the size that worked is kept for this client's later reads."""
+        results: list[VkResult] = []
+        start = 0
+        while start < len(calls):
+            chunk = calls[start : start + self.reads_per_execute]
+            try:
+                results.extend(self._execute(chunk, True))
+            except VkApiError as error:
+                if error.code != RUNTIME_ERROR or len(chunk) == 1:
+                    raise
+                self.reads_per_execute = max(1, len(chunk) // 2)
+                logger.info("VK answer too big for %d reads; %d per execute from now on", len(chunk),
+                            self.reads_per_execute)  # fmt: skip
+                continue
+            start += len(chunk)
         return results
 
     def _execute(self, calls: list[VkCall], resend_when_unsure: bool) -> list[VkResult]:

@@ -187,6 +187,22 @@ def test_execute_refuses_more_than_25_calls_and_bad_code(vk_emulator):
     assert api(vk_emulator, "execute", code="var a = 1; return a;")["error"]["error_code"] == 12
 
 
+def test_execute_whose_answer_is_too_big_fails_whole_with_error_13(vk_emulator):
+    for n in range(30):
+        add_item(vk_emulator, name=f"Чай зелёный № {n}", description="Листовой чай, 100 г. " * 50)
+    reads = ",".join([f'API.market.get({{"owner_id": {OWNER}, "count": 200, "extended": 1}})'] * 2)
+    one_page = len(str(api(vk_emulator, "market.get", owner_id=OWNER, count=200, extended=1)["response"]))
+    assert vk_emulator.execute_response_limit_bytes == 5 * 1024 * 1024  # the default: a guess, as VK states none
+    vk_emulator.execute_response_limit_bytes = int(one_page * 1.5)
+    before = vk_emulator.counts["market.get"]
+    answer = api(vk_emulator, "execute", code=f"return [{reads}];")
+    assert answer["error"]["error_code"] == 13
+    assert answer["error"]["error_msg"] == "Runtime error occurred during code invocation: response size is too big"
+    assert "response" not in answer
+    assert vk_emulator.counts["market.get"] == before + 2  # VK ran the calls; only their answer was refused
+    assert "response" in api(vk_emulator, "execute", code=f"return [{reads.split(',API')[0]}];")
+
+
 def test_photo_flow_and_small_images_refused(vk_emulator):
     server = api(vk_emulator, "market.getProductPhotoUploadServer", group_id=TEST_GROUP_ID)["response"]
     small = requests.post(server["upload_url"], files={"file": ("a.png", image_bytes(399, 800, "PNG"))}, timeout=10)

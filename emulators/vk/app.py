@@ -35,6 +35,10 @@ from emulators.vk.state import Caller, VkState
 MIN_PHOTO_SIDE = 400
 MAX_PHOTO_SIDES_SUM = 14000
 MAX_PHOTO_BYTES = 50 * 1024 * 1024
+# VK refuses an `execute` whose answer is too big (error 13, "response size is too big") without saying where
+# the line is; 5 MB is a guess (what clients report hitting), a setting of the emulator (None: no limit).
+EXECUTE_RESPONSE_LIMIT_BYTES = 5 * 1024 * 1024
+TOO_BIG = "response size is too big"  # VkFault puts "Runtime error occurred during code invocation: " before it
 
 
 class VkEmulator(VkState, VkFaults):
@@ -46,7 +50,7 @@ class VkEmulator(VkState, VkFaults):
         latency: float = 0.0,
         *,
         execute_limit: int = 25,
-        execute_response_limit_bytes: int | None = None,
+        execute_response_limit_bytes: int | None = EXECUTE_RESPONSE_LIMIT_BYTES,
         max_items: int = 15000,
         max_albums: int = 100,
         max_items_per_album: int = 15000,
@@ -244,7 +248,7 @@ class VkEmulator(VkState, VkFaults):
                 errors.append({"method": inner["method"], "error_code": fault.code, "error_msg": fault.message})
         limit = self.execute_response_limit_bytes
         if limit and len(json.dumps(results, ensure_ascii=False).encode()) > limit:
-            raise VkFault(13, "response size is too big")
+            raise VkFault(13, TOO_BIG)
         payload = {"response": results if as_list else results[0]}
         if errors:
             payload["execute_errors"] = errors

@@ -24,5 +24,6 @@ VK_ID_CLIENT_ID = env.str("VK_ID_CLIENT_ID", default="")
 VK_ID_SCOPE = env.str("VK_ID_SCOPE", default="market groups photos")
 # OAuth tokens are refreshed when they expire within this many seconds.
 VK_TOKEN_REFRESH_MARGIN_SECONDS = env.int("VK_TOKEN_REFRESH_MARGIN_SECONDS", default=600)
-# Pages of market.get (200 items each) read per `execute` when the VK shop cache is refreshed.
-VK_REFRESH_PAGES_PER_EXECUTE = env.int("VK_REFRESH_PAGES_PER_EXECUTE", default=5)
+# A sync plans from the VK shop cache kept by its own writes; the whole shop is read again (hand edits in VK
+# reach the plan) when the last full read is this old, and the daily reconcile beat reads every shop this often.
+VK_SHOP_FULL_READ_SECONDS = env.int("VK_SHOP_FULL_READ_SECONDS", default=24 * 3600)

@@ -107,6 +107,8 @@ def targets(rows: list[dict]) -> list[tuple[str, str, bool]]:
     check("first sync: wall ≤ 1.15 × rate-limit bound", "first_sync", "time_ratio", lambda v: v <= 1.15)
     check("first sync: ≥ 20× fewer requests than naive", "first_sync", "naive_requests_ratio", lambda v: v >= 20)
     check("no-change resync: zero write requests", "noop_resync", "write_requests", lambda v: v == 0)
+    check("no-change resync: requests ≤ 1.5 × minimal", "noop_resync", "requests_ratio", lambda v: v <= 1.5)
+    check("1% change: requests ≤ 1.5 × minimal", "change_1pct", "requests_ratio", lambda v: v <= 1.5)
     limit = by.get("change_1pct", {}).get("writes_target", 0)
     check(f"1% change: write requests ≤ ceil(changed/25)+2 = {limit}", "change_1pct", "write_requests",
           lambda v: v <= limit)  # fmt: skip

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from emulators.vk.fixtures import TEST_GROUP_ID
-from vkshop.models import VkAlbum, VkItem, VkItemInAlbum
+from vkshop.models import VkAlbum, VkItem, VkItemInAlbum, VkShopState
 
 
 class VkAlbumFactory(factory.django.DjangoModelFactory):
@@ -54,3 +54,15 @@ class VkItemInAlbumFactory(factory.django.DjangoModelFactory):
 
 def put_in_album(item: VkItem, album: VkAlbum) -> VkItemInAlbum:
     return VkItemInAlbumFactory(item=item, album=album)
+
+
+class VkShopStateFactory(factory.django.DjangoModelFactory):
+    """A cache read whole just now and trusted (every EvoSync write since is in it)."""
+
+    class Meta:
+        model = VkShopState
+
+    merchant = factory.SubFactory(UserFactory)
+    group_id = TEST_GROUP_ID
+    full_read_at = factory.LazyFunction(timezone.now)
+    trusted = True

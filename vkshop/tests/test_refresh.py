@@ -1,5 +1,6 @@
 """Refreshing the VK shop cache: every page read, few requests, bulk upserts, vanished items removed."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -8,7 +9,8 @@ from django.core.management.base import CommandError
 
 from connections.models import VkConnection
 from connections.tests.factories import VkConnectionFactory
-from emulators.vk.fixtures import TEST_GROUP_ID
+from connections.vk.client import VkClient
+from emulators.vk.fixtures import TEST_GROUP_ID, TEST_TOKEN
 from vkshop import services
 from vkshop.models import VkAlbum, VkItem, VkItemInAlbum
 from vkshop.tasks import refresh_all_vk_shops, refresh_vk_shop
@@ -134,3 +136,40 @@ def test_pages_are_read_one_per_execute_when_vk_finds_the_answer_too_big(vk_emul
     assert result.items == 700
     assert 13 in vk_emulator.error_codes_seen()
     assert VkItem.objects.filter(merchant=connection.merchant).count() == 700
+
+
+def test_a_shop_whose_size_the_cache_knows_is_read_in_one_request(vk_emulator):
+    fill_shop(vk_emulator, 1000)
+    connection = VkConnectionFactory()
+    services.refresh_vk_shop(merchant=connection.merchant)  # an empty cache: the first page tells the size
+    vk_emulator.reset_log()
+    result = services.refresh_vk_shop(merchant=connection.merchant)
+    assert result.items == 1000 and vk_emulator.request_count == 1
+    assert vk_emulator.counts["market.get"] == 6  # its 5 pages and a spare one, in case it grew
+
+
+def test_a_big_shop_packs_25_pages_to_a_request(vk_emulator):
+    fill_shop(vk_emulator, 9000, albums=1)
+    connection = VkConnectionFactory()
+    result = services.refresh_vk_shop(merchant=connection.merchant)
+    assert result.items == 9000
+    assert vk_emulator.request_count == 3  # albums + 1 page, then 25 pages, then the last 19
+    vk_emulator.reset_log()
+    services.refresh_vk_shop(merchant=connection.merchant)
+    assert vk_emulator.request_count == 2  # albums + 24 pages, then 22 (45 pages in all, and a spare one)
+
+
+def test_an_answer_too_big_halves_the_pack_once_for_the_rest_of_the_read(vk_emulator):
+    fill_shop(vk_emulator, 4000, albums=1)
+    page = len(json.dumps(VkClient(TEST_TOKEN).call("market.get", owner_id=-TEST_GROUP_ID, count=200, extended=1)))
+    vk_emulator.execute_response_limit_bytes = int(page * 4.5)  # four pages fit, five do not
+    vk_emulator.reset_log()
+    client = VkClient(TEST_TOKEN)
+    pages = services.read_vk_shop(client, TEST_GROUP_ID, expected_items=0)
+    assert len(pages.items) == 4000
+    assert client.reads_per_execute == 4  # 19 pages did not fit, nor 9; 4 did
+    too_big = [entry for entry in vk_emulator.request_log if entry.get("error_code") == 13]
+    assert len(too_big) == 2  # once per halving, never again for the later packs of the same read
+    vk_emulator.reset_log()
+    assert len(services.read_vk_shop(client, TEST_GROUP_ID, expected_items=4000).items) == 4000
+    assert 13 not in vk_emulator.error_codes_seen()  # the same connection in the same run remembers

@@ -3,12 +3,15 @@
 Stages, in order: albums (albums.py), photos in the background (photos.py) while the item links are prepared
 (mapping.py), items — create/edit/hide/delete — through the pipelined sender (items.py, sender.py), album
 membership, album deletions. Every answer is written as soon as it comes, so a crash forgets at most two
-batches — and those items carry our sku, so the next run adopts them instead of duplicating.
+batches — and those items carry our sku, so the next run adopts them instead of duplicating. Every write and
+VK's answer is also laid over the VK shop cache once all are in (`vkshop.writes`), so the next run need not
+read the shop again; a run that stops half way leaves the cache untrusted, and the next one reads it whole.
 """
 
 import logging
 from collections.abc import Callable
 
+from vkshop import writes as shop_writes
 from vksync import planning as p
 from vksync.applying import albums, items, mapping, photos
 from vksync.applying.context import Context, Counts, timed
@@ -33,6 +36,9 @@ def apply_plan(
     ctx = Context(run=run, client=client, group_id=group_id, load_photo=load_photo, default_sha=default_sha)
     ops = plan.operations
     ctx.set_totals(ops)
+    if not ops:
+        return ctx.counts
+    was_trusted = shop_writes.begin_writes(merchant=ctx.merchant, group_id=group_id)
     try:
         timed(ctx, "albums", albums.apply_albums, [op for op in ops if op.kind in ALBUM_KINDS])
         item_ops = [op for op in ops if op.kind in ITEM_KINDS]
@@ -49,5 +55,6 @@ def apply_plan(
         timed(ctx, "album_deletes", albums.apply_album_deletes, [op for op in ops if op.kind == p.DELETE_ALBUM])
     finally:
         ctx.tick("items", 0, force=True)  # the counts of what was done reach the run, failed or not
+    shop_writes.mirror_writes(merchant=ctx.merchant, group_id=group_id, writes=ctx.sent, was_trusted=was_trusted)
     log.info("sync applied", extra={"run_id": run.pk, "seconds": ctx.counts.seconds})
     return ctx.counts

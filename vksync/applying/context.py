@@ -54,6 +54,7 @@ class Context:
             VkPhoto.objects.filter(group_id=group_id).values_list("sha256", "photo_id")
         )
         self.new_links: dict[int, int] = {}  # product id → id of the link made for it in this run
+        self.sent: list[tuple] = []  # (method, params, ok, answer or error code) of every call, for the VK cache
         self.progress = dict(run.progress or {})
         self._saved_at = 0.0
 

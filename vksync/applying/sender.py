@@ -24,6 +24,10 @@ def send(ctx: Context, calls: list[VkCall]) -> list:
         ctx.counts.calls[call.method] = ctx.counts.calls.get(call.method, 0) + 1
     creates = any(call.method in NOT_REPEATABLE for call in calls)
     results = ctx.client.batch(calls, resend_when_unsure=not creates)
+    ctx.sent.extend(
+        (call.method, call.params, result.ok, result.response if result.ok else result.error.code)
+        for call, result in zip(calls, results, strict=True)
+    )
     for result in results:
         error = getattr(result, "error", None)
         if error is not None and breaks_connection(error.code):

@@ -36,6 +36,7 @@ SETTINGS_FORM = {
     "albums_mode": "per_group",
     "albums_across_stores": "shared",
     "sku_key": "evotor_id",
+    "unit_label": "title",
     "brake_percent": "30",
 }
 

@@ -1,0 +1,53 @@
+"""When the VK shop cache may be trusted without reading the shop again, and what a sync's writes do to it."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from emulators.vk.fixtures import TEST_GROUP_ID
+from vkshop import writes
+from vkshop.models import VkItem
+from vkshop.tests.factories import VkItemFactory, VkShopStateFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_cache_is_read_whole_when_never_read_untrusted_or_a_day_old(settings):
+    settings.VK_SHOP_FULL_READ_SECONDS = 24 * 3600
+    state = VkShopStateFactory()
+    check = {"merchant": state.merchant, "group_id": TEST_GROUP_ID}
+    assert writes.needs_full_read(**check) == ""
+    assert writes.needs_full_read(merchant=state.merchant, group_id=TEST_GROUP_ID + 1) == "never read"
+    state.full_read_at = timezone.now() - timedelta(hours=24, seconds=1)
+    state.save()
+    assert writes.needs_full_read(**check) == "daily full read"
+    state.full_read_at, state.trusted = timezone.now(), False
+    state.save()
+    assert writes.needs_full_read(**check) == "writes not in the cache"
+
+
+def test_writes_are_laid_over_the_cache_and_keep_it_trusted(settings):
+    state = VkShopStateFactory()
+    mine = {"merchant": state.merchant, "group_id": TEST_GROUP_ID}
+    kept = VkItemFactory(**mine, vk_id=10, title="Старое имя", album_ids=[])
+    gone = VkItemFactory(**mine, vk_id=11)
+    was_trusted = writes.begin_writes(**mine)
+    assert writes.needs_full_read(**mine) == "writes not in the cache"  # while the run writes
+    sent = [
+        ("market.addAlbum", {"owner_id": -TEST_GROUP_ID, "title": "Чай"}, True, {"market_album_id": 5}),
+        ("market.add", {"owner_id": -TEST_GROUP_ID, "name": "Чай улун", "description": "Чай улун, 100 г",
+                        "category_id": 1, "price": "350.00", "deleted": 0, "sku": "p-1", "stock_amount": 0},
+         True, {"market_item_id": 12}),
+        ("market.edit", {"owner_id": -TEST_GROUP_ID, "item_id": 10, "name": "Новое имя", "deleted": 1}, True, 1),
+        ("market.edit", {"owner_id": -TEST_GROUP_ID, "item_id": 11, "price": "5"}, False, 1403),
+        ("market.addToAlbum", {"owner_id": -TEST_GROUP_ID, "item_ids": "10,12", "album_ids": 5}, True, 1),
+    ]  # fmt: skip
+    assert writes.mirror_writes(**mine, writes=sent, was_trusted=was_trusted)
+    kept.refresh_from_db()
+    assert (kept.title, kept.availability, kept.album_ids) == ("Новое имя", VkItem.Availability.REMOVED, [5])
+    made = VkItem.objects.get(**mine, vk_id=12)
+    assert (made.title, str(made.price), made.sku, made.album_ids) == ("Чай улун", "350.00", "p-1", [5])
+    assert made.availability == VkItem.Availability.UNAVAILABLE  # stock 0: VK shows it as not available
+    assert not VkItem.objects.filter(pk=gone.pk).exists()  # VK said 1403: the item is gone
+    assert writes.needs_full_read(**mine) == ""

@@ -1,0 +1,275 @@
+"""Keeping the VK shop cache true between full reads: EvoSync's own writes are written into it from VK's answers.
+
+A sync plans from the cache. It reads the whole shop only when the cache cannot be trusted (`needs_full_read`):
+never read, a run's writes not all in it (a crash, a lost answer, a write this module cannot mirror), the last full
+read older than `VK_SHOP_FULL_READ_SECONDS` (hand edits in VK are seen by then), or the caller asks for one.
+
+The guarantee that no plan is built on a cache older than the last write, in three rules:
+1. A run calls `begin_writes` before its first write: the cache stops being trusted and `version` moves on.
+2. A run hands every write and VK's answer to `mirror_writes` once it has them all; the cache is trusted again
+   only if it was trusted at `begin_writes` and every write was understood. A run that stopped half way never
+   gets there, so the next one reads the shop whole.
+3. A full read is stored only if `version` did not move while it was read (checked under the state's row lock),
+   so a read that overlapped a run's writes never replaces what the run wrote; only a read made under the
+   merchant's sync lock (no write of theirs can overlap it) makes the cache trusted.
+"""
+
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F
+from django.utils import timezone
+
+from core.upsert import upsert_models
+from vkshop.models import VkAlbum, VkItem, VkItemInAlbum, VkShopState
+
+ITEM_GONE, ALBUM_GONE = 1403, 1402
+READS = {"market.get", "market.getById", "market.getAlbums", "market.getAlbumById", "market.getCategories"}
+NOT_SHOP_WRITES = {"market.getProductPhotoUploadServer", "market.saveProductPhoto", "market.saveProductPhotoBulk"}
+ITEM_FIELDS = {"name": "title", "description": "description", "sku": "sku", "category_id": "category_id"}
+
+
+def _state(merchant, group_id: int) -> VkShopState:
+    state, _ = VkShopState.objects.get_or_create(merchant=merchant, group_id=group_id)
+    return state
+
+
+def needs_full_read(*, merchant, group_id: int, now=None) -> str:
+    """Why the cache must be read whole before a plan ("" when it may be trusted as it is)."""
+    state = VkShopState.objects.filter(merchant=merchant, group_id=group_id).first()
+    if state is None or state.full_read_at is None:
+        return "never read"
+    if not state.trusted:
+        return "writes not in the cache"
+    if state.full_read_at + timedelta(seconds=settings.VK_SHOP_FULL_READ_SECONDS) <= (now or timezone.now()):
+        return "daily full read"
+    return ""
+
+
+def kept_by_writes(*, merchant, group_id: int) -> bool:
+    """Whether a sync keeps this cache from its own writes and it may wait for its scheduled full read."""
+    return (
+        not needs_full_read(merchant=merchant, group_id=group_id)
+        and VkShopState.objects.filter(merchant=merchant, group_id=group_id, written_at__isnull=False).exists()
+    )
+
+
+def read_version(*, merchant, group_id: int) -> int:
+    """The state's version before a full read: the read is stored only if it has not moved meanwhile."""
+    return _state(merchant, group_id).version
+
+
+def lock_for_store(*, merchant, group_id: int, version: int | None, exclusive: bool) -> bool:
+    """Inside the store's transaction: whether the full read read at `version` may be stored; if so, record it.
+
+    `exclusive`: the caller holds the merchant's sync lock, so the read makes the cache trusted."""
+    _state(merchant, group_id)
+    state = VkShopState.objects.select_for_update().get(merchant=merchant, group_id=group_id)
+    if version is not None and state.version != version:
+        return False
+    state.full_read_at = timezone.now()
+    state.trusted = state.trusted or exclusive
+    state.save(update_fields=["full_read_at", "trusted"])
+    return True
+
+
+def forget_other_communities(*, merchant, group_id: int) -> None:
+    """The merchant's cache of other communities is gone (a store keeps one community): so is trust in it."""
+    VkShopState.objects.filter(merchant=merchant).exclude(group_id=group_id).delete()
+
+
+def begin_writes(*, merchant, group_id: int) -> bool:
+    """Before a run's first write: the cache is no longer trusted. Returns whether it was (for `mirror_writes`)."""
+    with transaction.atomic():
+        _state(merchant, group_id)
+        state = VkShopState.objects.select_for_update().get(merchant=merchant, group_id=group_id)
+        was_trusted = state.trusted
+        VkShopState.objects.filter(pk=state.pk).update(trusted=False, version=F("version") + 1)
+    return was_trusted
+
+
+@transaction.atomic
+def mirror_writes(*, merchant, group_id: int, writes: list, was_trusted: bool) -> bool:
+    """Write a run's writes into the cache from VK's answers; `writes` holds (method, params, ok, answer or
+    error code) in the order they were sent. Returns whether the cache is trusted again."""
+    _state(merchant, group_id)
+    state = VkShopState.objects.select_for_update().get(merchant=merchant, group_id=group_id)
+    mirror = _Mirror(merchant, group_id, writes)
+    understood = all(mirror.apply(*write) for write in writes)
+    mirror.save()
+    state.trusted = was_trusted and understood
+    state.version += 1
+    state.written_at = timezone.now()
+    state.save(update_fields=["trusted", "version", "written_at"])
+    return state.trusted
+
+
+def _ids(value) -> list[int]:
+    """VK's id lists: an int, a list, or a comma-separated string."""
+    if isinstance(value, list | tuple | set):
+        return [int(v) for v in value]
+    return [int(v) for v in str(value).split(",") if v.strip()]
+
+
+def _money(value) -> Decimal | None:
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.01")) if value not in (None, "") else None
+    except InvalidOperation:
+        return None
+
+
+class _Mirror:
+    """The cached items and albums the writes touch, in memory while the writes are laid over them, then saved."""
+
+    def __init__(self, merchant, group_id: int, writes: list):
+        self.merchant, self.group_id = merchant, group_id
+        mine = {"merchant": merchant, "group_id": group_id}
+        touched = {vk_id for _method, params, _ok, _answer in writes for vk_id in _item_ids(params)}
+        self.items = {item.vk_id: item for item in VkItem.objects.filter(**mine, vk_id__in=touched)}
+        self.albums = {album.vk_id: album for album in VkAlbum.objects.filter(**mine)}
+        self.changed_items: set[int] = set()
+        self.changed_albums: set[int] = set()
+        self.gone_items: set[int] = set()
+        self.gone_albums: set[int] = set()
+        self.now = timezone.now()
+
+    def apply(self, method: str, params: dict, ok: bool, answer) -> bool:
+        """Lay one write over the cache; False when it is not understood (the cache cannot be trusted)."""
+        if method in READS or method in NOT_SHOP_WRITES:
+            return True
+        if not ok:
+            return self._refused(method, params, answer)
+        handler = getattr(self, "_" + method.removeprefix("market."), None)
+        if handler is None:
+            return False
+        handler(params, answer)
+        return True
+
+    def _refused(self, method: str, params: dict, code) -> bool:
+        """VK refused the write, so nothing changed; unless its answer says the item or album is gone."""
+        if code == ITEM_GONE and "item_id" in params:
+            self._drop_item(int(params["item_id"]))
+        if code == ALBUM_GONE and method in ("market.editAlbum", "market.deleteAlbum"):
+            self._drop_album(int(params["album_id"]))
+        return True
+
+    def _add(self, params: dict, answer) -> None:
+        vk_id = int(answer["market_item_id"]) if isinstance(answer, dict) else int(answer)
+        self.items[vk_id] = VkItem(merchant=self.merchant, group_id=self.group_id, vk_id=vk_id, album_ids=[])
+        self.gone_items.discard(vk_id)
+        self._edit({**params, "item_id": vk_id}, 1)
+
+    def _edit(self, params: dict, _answer) -> None:
+        item = self.items.get(int(params["item_id"]))
+        if item is None:  # an item the cache lacks (made by hand since the last full read): that read brings it
+            return
+        for name, field in ITEM_FIELDS.items():
+            if name in params:
+                setattr(item, field, str(params[name])[:255] if field == "title" else params[name])
+        if "price" in params:
+            item.price = _money(params["price"]) or Decimal(0)
+        if "old_price" in params:
+            item.old_price = _money(params["old_price"]) or None
+        if "stock_amount" in params:
+            item.stock_amount = int(params["stock_amount"])
+        if "main_photo_id" in params or "photo_ids" in params:
+            main = [int(params["main_photo_id"])] if params.get("main_photo_id") else item.photo_ids[:1]
+            item.photo_ids = main + (_ids(params["photo_ids"]) if "photo_ids" in params else item.photo_ids[1:])
+        if int(params.get("deleted", item.availability == VkItem.Availability.REMOVED)):
+            item.availability = VkItem.Availability.REMOVED
+        elif item.stock_amount == 0:
+            item.availability = VkItem.Availability.UNAVAILABLE
+        else:
+            item.availability = VkItem.Availability.AVAILABLE
+        item.date = self.now
+        self.changed_items.add(item.vk_id)
+
+    def _delete(self, params: dict, _answer) -> None:
+        self._drop_item(int(params["item_id"]))
+
+    def _addToAlbum(self, params: dict, _answer) -> None:  # noqa: N802 - named after VK's method
+        for vk_id in _ids(params["item_ids"]):
+            if vk_id in self.items:
+                albums = self.items[vk_id].album_ids
+                albums.extend(a for a in _ids(params["album_ids"]) if a not in albums)
+                self.changed_items.add(vk_id)
+
+    def _removeFromAlbum(self, params: dict, _answer) -> None:  # noqa: N802 - named after VK's method
+        item = self.items.get(int(params["item_id"]))
+        if item is not None:
+            out = set(_ids(params["album_ids"]))
+            item.album_ids = [a for a in item.album_ids if a not in out]
+            self.changed_items.add(item.vk_id)
+
+    def _addAlbum(self, params: dict, answer) -> None:  # noqa: N802 - named after VK's method
+        vk_id = int(answer["market_album_id"])
+        self.albums[vk_id] = VkAlbum(
+            merchant=self.merchant, group_id=self.group_id, vk_id=vk_id, title=str(params["title"])[:255]
+        )
+        self.gone_albums.discard(vk_id)
+        self.changed_albums.add(vk_id)
+
+    def _editAlbum(self, params: dict, _answer) -> None:  # noqa: N802 - named after VK's method
+        album = self.albums.get(int(params["album_id"]))
+        if album is not None:
+            album.title = str(params["title"])[:255]
+            self.changed_albums.add(album.vk_id)
+
+    def _deleteAlbum(self, params: dict, _answer) -> None:  # noqa: N802 - named after VK's method
+        self._drop_album(int(params["album_id"]))
+
+    def _drop_item(self, vk_id: int) -> None:
+        self.items.pop(vk_id, None)
+        self.changed_items.discard(vk_id)
+        self.gone_items.add(vk_id)
+
+    def _drop_album(self, vk_id: int) -> None:
+        self.albums.pop(vk_id, None)
+        self.changed_albums.discard(vk_id)
+        self.gone_albums.add(vk_id)
+
+    def save(self) -> None:
+        """The changed rows and their album places written; album counts counted again."""
+        mine = {"merchant": self.merchant, "group_id": self.group_id}
+        unique = ["merchant", "group_id", "vk_id"]
+        VkItem.objects.filter(**mine, vk_id__in=self.gone_items).delete()
+        VkAlbum.objects.filter(**mine, vk_id__in=self.gone_albums).delete()
+        if self.gone_albums:  # an album deleted in VK leaves every item that was in it
+            self._leave_albums(self.gone_albums)
+        changed = [self.items[vk_id] for vk_id in self.changed_items]
+        upsert_models(VkItem, changed, unique)
+        ids = dict(VkItem.objects.filter(**mine, vk_id__in=self.changed_items).values_list("vk_id", "pk"))
+        VkItemInAlbum.objects.filter(item_id__in=ids.values()).delete()
+        places = [
+            VkItemInAlbum(item_id=ids[item.vk_id], group_id=self.group_id, album_vk_id=album_id)
+            for item in changed
+            for album_id in set(item.album_ids)
+        ]
+        VkItemInAlbum.objects.bulk_create(places, batch_size=1000)
+        counts = dict(
+            VkItemInAlbum.objects.filter(group_id=self.group_id, item__merchant=self.merchant)
+            .values_list("album_vk_id")
+            .annotate(n=Count("id"))
+        )
+        for album in self.albums.values():
+            if album.count != counts.get(album.vk_id, 0):
+                album.count = counts.get(album.vk_id, 0)
+                self.changed_albums.add(album.vk_id)
+        upsert_models(VkAlbum, [self.albums[vk_id] for vk_id in self.changed_albums], unique)
+
+    def _leave_albums(self, album_ids: set[int]) -> None:
+        places = VkItemInAlbum.objects.filter(group_id=self.group_id, item__merchant=self.merchant)
+        leaving = places.filter(album_vk_id__in=album_ids)
+        items = list(VkItem.objects.filter(pk__in=leaving.values("item_id")))
+        for item in items:
+            item.album_ids = [a for a in item.album_ids if a not in album_ids]
+        VkItem.objects.bulk_update(items, ["album_ids"], batch_size=500)
+        leaving.delete()
+
+
+def _item_ids(params: dict) -> list[int]:
+    if "item_id" in params:
+        return [int(params["item_id"])]
+    return _ids(params["item_ids"]) if "item_ids" in params else []
