@@ -1,16 +1,17 @@
 """apply_plan: carry out a plan through VK `execute` batches, writing each answer to the mapping at once.
 
-Stages, in order: albums (albums.py), photos in the background (photos.py) while the item links are prepared
-(mapping.py), items — create/edit/hide/delete — through the pipelined sender (items.py, sender.py), album
-membership, album deletions. Every answer is written as soon as it comes, so a crash forgets at most two
-batches — and those items carry our sku, so the next run adopts them instead of duplicating.
+Stages, in order: albums (albums.py), the variants' properties and values (variants.py), photos in the
+background (photos.py) while the item links are prepared (mapping.py), items — create/edit/hide/delete —
+through the pipelined sender (items.py, sender.py), album membership, cards of variants (variants.py), album
+deletions. Every answer is written as soon as it comes, so a crash forgets at most two batches — and those items
+carry our sku, so the next run adopts them instead of duplicating.
 """
 
 import logging
 from collections.abc import Callable
 
 from vksync import planning as p
-from vksync.applying import albums, items, mapping, photos
+from vksync.applying import albums, items, mapping, photos, variants
 from vksync.applying.context import Context, Counts, timed
 from vksync.models import SyncRun
 
@@ -35,6 +36,7 @@ def apply_plan(
     ctx.set_totals(ops)
     try:
         timed(ctx, "albums", albums.apply_albums, [op for op in ops if op.kind in ALBUM_KINDS])
+        timed(ctx, "properties", variants.apply_properties, [op for op in ops if op.kind in variants.PROPERTY_KINDS])
         item_ops = [op for op in ops if op.kind in ITEM_KINDS]
         uploads = photos.start(ctx, [op for op in ops if op.kind == p.UPLOAD_PHOTO])
         try:
@@ -46,6 +48,7 @@ def apply_plan(
         again = timed(ctx, "items", items.apply_items, item_ops)
         members = [op for op in ops if op.kind in MEMBERSHIP_KINDS] + items.recreate(ctx, again)
         timed(ctx, "membership", albums.apply_membership, members)
+        timed(ctx, "cards", variants.apply_cards, [op for op in ops if op.kind in variants.CARD_KINDS])
         timed(ctx, "album_deletes", albums.apply_album_deletes, [op for op in ops if op.kind == p.DELETE_ALBUM])
     finally:
         ctx.tick("items", 0, force=True)  # the counts of what was done reach the run, failed or not

@@ -22,6 +22,11 @@ WRITE_METHODS = {
     "market.removeFromAlbum",
     "market.getProductPhotoUploadServer",
     "market.saveProductPhoto",
+    "market.addProperty",
+    "market.addPropertyVariant",
+    "market.editProperty",
+    "market.groupItems",
+    "market.ungroupItems",
 }
 
 
