@@ -212,3 +212,30 @@ def test_properties_made_by_hand_in_vk_are_reused(cards_shop):
     sync(cards_shop)
     assert [p.title for p in vk.properties.values()].count("Размер") == 1
     assert list(vk.properties[77].variants.values()).count("M") == 1
+
+
+def test_the_dry_run_command_lists_the_cards(cards_shop):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("sync_vk", user=cards_shop.merchant.email, dry_run=True, stdout=out)
+    text = out.getvalue()
+    assert "3 variant cards to group" in text
+    assert text.count("собрать карточку") == 3
+
+
+def test_try_again_forgets_the_refusal_and_makes_the_cards(cards_shop, client, django_capture_on_commit_callbacks):
+    cards_shop.vk.refuse_variants(TEST_GROUP_ID)
+    sync(cards_shop)
+    cards_shop.vk.refuse_variants(TEST_GROUP_ID, refused=False)  # the merchant enabled variants in VK
+    client.force_login(cards_shop.merchant)
+    assert "Проверить снова" in client.get("/sync").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/sync/variants/retry")
+    assert not CommunityVariants.objects.get(merchant=cards_shop.merchant).refused
+    run = SyncRun.objects.filter(merchant=cards_shop.merchant).first()
+    assert run.status == SyncRun.Status.DONE and run.cards == 3  # tasks run eagerly in tests
+    assert len(cards_shop.vk.shop(TEST_GROUP_ID).groupings) == 3
+    assert "Карточек с вариантами в VK: <strong>3</strong>" in client.get("/sync").content.decode()
