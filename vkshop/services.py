@@ -56,7 +56,8 @@ def _ok(result):
 def read_vk_shop(client: VkClient, group_id: int) -> VkShopPages:
     """Every album and item (hidden ones too) of the community's shop."""
     owner_id = -group_id
-    item_page = {"owner_id": owner_id, "count": ITEMS_PER_CALL, "extended": 1, "with_disabled": 1}
+    # need_variants: the items of a VK card are listed too, were VK to list only a card's main item.
+    item_page = {"owner_id": owner_id, "count": ITEMS_PER_CALL, "extended": 1, "with_disabled": 1, "need_variants": 1}
     first_albums, first_items = (
         _ok(r)
         for r in client.batch(
@@ -74,6 +75,7 @@ def read_vk_shop(client: VkClient, group_id: int) -> VkShopPages:
         for offset in range(ITEMS_PER_CALL, first_items["count"], ITEMS_PER_CALL)
     ]
     albums, items = list(first_albums["items"]), list(first_items["items"])
+    variants = list(first_items.get("variants", []))
     try:
         results = client.batch(rest, per_execute=settings.VK_REFRESH_PAGES_PER_EXECUTE)
     except VkApiError as exc:
@@ -82,9 +84,10 @@ def read_vk_shop(client: VkClient, group_id: int) -> VkShopPages:
         results = client.batch(rest, per_execute=1)
     for call, result in zip(rest, results, strict=True):
         (albums if call.method == "market.getAlbums" else items).extend(_ok(result)["items"])
-    return VkShopPages(
-        albums=list({a["id"]: a for a in albums}.values()), items=list({i["id"]: i for i in items}.values())
-    )
+        variants.extend(_ok(result).get("variants", []) if call.method == "market.get" else [])
+    listed = {i["id"]: i for i in items}
+    listed.update({v["id"]: v for v in variants if v["id"] not in listed})
+    return VkShopPages(albums=list({a["id"]: a for a in albums}.values()), items=list(listed.values()))
 
 
 def _when(unix) -> datetime | None:

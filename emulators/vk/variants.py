@@ -14,7 +14,7 @@ items of different properties grouped 1412, a value the card already has 1413, p
 1414, an item without values 1415, fewer than two items 1425, an unknown card or an item in another card 1411.
 """
 
-from emulators.vk.methods import HANDLERS, community_of, handler, live_item
+from emulators.vk.methods import HANDLERS, community_of, handler, is_admin, live_item
 from emulators.vk.schema import VkFault
 from emulators.vk.state import Property, item_as_vk
 
@@ -188,7 +188,8 @@ def market_get(emu, caller, v):
     answer = _plain_get(emu, caller, v)
     if not v.get("need_variants"):
         return answer
-    shop = community_of(emu, v["owner_id"], caller, write=False).shop
+    community = community_of(emu, v["owner_id"], caller, write=False)
+    shop, show_hidden = community.shop, v.get("with_disabled", False) and is_admin(caller, community)
     on_page = {entry["id"] for entry in answer["items"]}
     cards = {entry["variants_grouping_id"] for entry in answer["items"] if "variants_grouping_id" in entry}
     members = [
@@ -196,8 +197,10 @@ def market_get(emu, caller, v):
         for card in sorted(cards)
         for item_id in shop.groupings.get(card, [])
         if item_id not in on_page and item_id in shop.items and not shop.items[item_id].removed
+        if show_hidden or not shop.items[item_id].hidden
     ]
-    answer["variants"] = [item_as_vk(item, emu.photos, emu.public_url, extended=False) for item in members]
+    extended = v.get("extended", False)
+    answer["variants"] = [item_as_vk(item, emu.photos, emu.public_url, extended=extended) for item in members]
     return answer
 
 
