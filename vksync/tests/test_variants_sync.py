@@ -13,6 +13,7 @@ from emulators.vk.fixtures import TEST_GROUP_ID
 from vksync.engine import run_sync
 from vksync.models import CommunityVariants, ProductLink, SyncRun, SyncSettings, VariantCard, VkProperty
 from vksync.tests.factories import SyncSettingsFactory
+from vksync.tests.helpers import assert_vk_matches_catalog
 
 
 @pytest.fixture
@@ -79,6 +80,7 @@ def test_first_sync_makes_one_card_per_product_with_modifications(cards_shop):
     titles = sorted(p.title for p in vk.properties.values())
     assert titles == sorted(set(titles)) and {"Размер", "Цвет"} <= set(titles)  # each property made once
     assert VkProperty.objects.filter(merchant=cards_shop.merchant).count() == len(titles)
+    assert_vk_matches_catalog(SimpleNamespace(merchant=cards_shop.merchant, vk=cards_shop.vk, group_id=TEST_GROUP_ID))
     assert_calls_fit_schema(cards_shop.vk)
 
 
