@@ -284,8 +284,8 @@ class CommunityVariants(models.Model):
     objects = OwnedManager()
 
     class Meta:
-        verbose_name = "варианты товаров в сообществе"
-        verbose_name_plural = "варианты товаров в сообществах"
+        verbose_name = "ответ VK о вариантах товаров"
+        verbose_name_plural = "ответы VK о вариантах товаров"
         constraints = [models.UniqueConstraint(fields=["merchant", "group_id"], name="communityvariants_unique")]
 
     def __str__(self):
