@@ -240,4 +240,6 @@ def test_try_again_forgets_the_refusal_and_makes_the_cards(cards_shop, client, d
     run = SyncRun.objects.filter(merchant=cards_shop.merchant).first()
     assert run.status == SyncRun.Status.DONE and run.cards == 3  # tasks run eagerly in tests
     assert len(cards_shop.vk.shop(TEST_GROUP_ID).groupings) == 3
-    assert "Карточек с вариантами в VK: <strong>3</strong>" in client.get("/sync").content.decode()
+    page = client.get("/sync").content.decode()
+    assert "Карточек с вариантами в VK: <strong>3</strong>" in page
+    assert "карточек с вариантами собрано: 3" in page  # the run's line among the last runs
