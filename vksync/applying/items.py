@@ -60,6 +60,7 @@ def record_items(ctx: Context, batch: list[p.Operation], calls: list[VkCall], re
         else:
             errors.append(ctx.error(op, result.error, link_id))
             fields, link = _failure(op, link_id, result.error)
+            variants.note_item_error(ctx, result.error)
         updates.setdefault(fields, []).append(link)
     mapping.record_batch(updates, errors)
     ctx.tick("items", len(batch))

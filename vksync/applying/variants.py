@@ -25,6 +25,7 @@ from vksync.models import CommunityVariants, ProductLink, VariantCard, VkPropert
 
 COMMUNITY_REFUSES = {1409, 1410}  # extended market / variants not enabled in the community
 CARD_REFUSED = {1411, 1412, 1413, 1414, 1415, 1416, 1417, 1425, 1426}
+STALE_VALUES = {1416, 1417}  # on an item: a value or property VK does not know (any more)
 PROPERTY_KINDS = (p.ADD_PROPERTY, p.ADD_PROPERTY_VALUE)
 CARD_KINDS = (p.UNGROUP_CARD, p.GROUP_CARD)
 
@@ -95,6 +96,14 @@ def pushed_hash(ctx: Context, op: p.Operation, pushed: str) -> str:
     if ctx.refused_variants:
         return rules.pushed_hash(variants.separate_fields(op.fields), op.photo_sha)
     return pushed
+
+
+def note_item_error(ctx: Context, error) -> None:
+    """VK no longer knows a property or value EvoSync remembered (deleted by hand in VK): forget the community's,
+    so the next run reads them again from VK and makes what is missing."""
+    if error.code in STALE_VALUES and ctx.property_ids:
+        VkProperty.objects.filter(merchant=ctx.merchant, group_id=ctx.group_id).delete()
+        ctx.property_ids = {}
 
 
 def apply_cards(ctx: Context, ops: list[p.Operation]) -> None:

@@ -243,3 +243,19 @@ def test_try_again_forgets_the_refusal_and_makes_the_cards(cards_shop, client, d
     page = client.get("/sync").content.decode()
     assert "Карточек с вариантами в VK: <strong>3</strong>" in page
     assert "карточек с вариантами собрано: 3" in page  # the run's line among the last runs
+
+
+def test_a_value_vk_does_not_know_makes_evosync_read_the_properties_again(cards_shop):
+    sync(cards_shop)
+    first = next(iter(cards_shop.ids["cards"].values()))[0]
+    cards_shop.evotor.update_product(cards_shop.token, first, price=1234)
+    refresh_catalog(merchant=cards_shop.merchant)
+    cards_shop.vk.fail_next("market.edit", 1416)  # as when a value was deleted by hand in VK
+    assert sync(cards_shop).failed == 1
+    assert not VkProperty.objects.filter(merchant=cards_shop.merchant).exists()  # forgotten: read again next time
+    made = len(cards_shop.vk.shop(TEST_GROUP_ID).properties)
+    run = sync(cards_shop)
+    assert run.failed == 0 and run.updated == 1
+    called = cards_shop.vk.methods_called()
+    assert "market.getProperties" in called and "market.addProperty" not in called  # found again, not made twice
+    assert len(cards_shop.vk.shop(TEST_GROUP_ID).properties) == made
