@@ -43,6 +43,8 @@ class ProductGroup(CatalogObject):
     parent_evotor_id = models.CharField("родительская группа (id в Эвоторе)", max_length=64, null=True, blank=True)
     # A group is published when its store is, it is, and every group above it is.
     sync_enabled = models.BooleanField("публиковать в VK", default=True)
+    # A group declaring attributes holds one product's modifications (catalog.variants): [{id, name, choices}].
+    attributes = models.JSONField("атрибуты модификаций", default=list, blank=True)
 
     class Meta:
         verbose_name = "группа товаров"

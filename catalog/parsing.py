@@ -4,6 +4,7 @@ import hashlib
 import json
 from decimal import Decimal, InvalidOperation
 
+from catalog.variants import group_attributes
 from connections.evotor.client import parse_evotor_time
 
 # Fields with a column of their own; everything else Evotor sends is kept in `extra`.
@@ -45,6 +46,7 @@ def group_fields(data: dict) -> dict:
     return {
         "name": _text(data.get("name"), 255),
         "parent_evotor_id": _text(data.get("parent_id"), 64) or None,
+        "attributes": group_attributes(data),
         "evotor_updated_at": parse_evotor_time(data.get("updated_at")),
     }
 

@@ -42,6 +42,7 @@ GROUP_UPDATE_FIELDS = [
     "store_id",
     "name",
     "parent_evotor_id",
+    "attributes",
     "evotor_updated_at",
     "removed",
     "removed_at",

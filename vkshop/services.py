@@ -64,7 +64,8 @@ def read_vk_shop(client: VkClient, group_id: int, *, expected_items: int = 0) ->
     cache) plus one, so a shop that did not grow is read in as few requests as its pages allow; what is
     left follows, as many pages to an `execute` as VK answers (`VkClient.read_batch`)."""
     owner_id = -group_id
-    item_page = {"owner_id": owner_id, "count": ITEMS_PER_CALL, "extended": 1, "with_disabled": 1}
+    # need_variants: the items of a VK card are listed too, were VK to list only a card's main item.
+    item_page = {"owner_id": owner_id, "count": ITEMS_PER_CALL, "extended": 1, "with_disabled": 1, "need_variants": 1}
     guessed = min(EXECUTE_LIMIT - 1, math.ceil(max(expected_items, 0) / ITEMS_PER_CALL) + 1)
     first = client.read_batch(
         [VkCall("market.getAlbums", {"owner_id": owner_id, "count": ALBUMS_PER_CALL, "offset": 0})]
@@ -79,11 +80,13 @@ def read_vk_shop(client: VkClient, group_id: int, *, expected_items: int = 0) ->
         for offset in range(guessed * ITEMS_PER_CALL, item_pages[0]["count"], ITEMS_PER_CALL)
     ]
     albums, items = list(first_albums["items"]), [item for page in item_pages for item in page["items"]]
+    variants = [variant for page in item_pages for variant in page.get("variants", [])]
     for call, result in zip(rest, client.read_batch(rest), strict=True):
         (albums if call.method == "market.getAlbums" else items).extend(_ok(result)["items"])
-    return VkShopPages(
-        albums=list({a["id"]: a for a in albums}.values()), items=list({i["id"]: i for i in items}.values())
-    )
+        variants.extend(_ok(result).get("variants", []) if call.method == "market.get" else [])
+    listed = {i["id"]: i for i in items}
+    listed.update({v["id"]: v for v in variants if v["id"] not in listed})
+    return VkShopPages(albums=list({a["id"]: a for a in albums}.values()), items=list(listed.values()))
 
 
 def _when(unix) -> datetime | None:

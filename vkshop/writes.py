@@ -27,7 +27,13 @@ from vkshop.models import VkAlbum, VkItem, VkItemInAlbum, VkShopState
 
 ITEM_GONE, ALBUM_GONE = 1403, 1402
 READS = {"market.get", "market.getById", "market.getAlbums", "market.getAlbumById", "market.getCategories"}
+READS |= {"market.getProperties"}
 NOT_SHOP_WRITES = {"market.getProductPhotoUploadServer", "market.saveProductPhoto", "market.saveProductPhotoBulk"}
+# Variants: properties and their values, and which items make one card, are not in the shop cache (vksync keeps
+# them in its own tables from these answers), so these writes leave the cached items and albums as they are.
+NOT_SHOP_WRITES |= {f"market.{verb}Property" for verb in ("add", "edit", "delete")}
+NOT_SHOP_WRITES |= {f"market.{verb}PropertyVariant" for verb in ("add", "edit", "delete")}
+NOT_SHOP_WRITES |= {"market.groupItems", "market.ungroupItems"}
 ITEM_FIELDS = {"name": "title", "description": "description", "sku": "sku", "category_id": "category_id"}
 
 

@@ -6,7 +6,16 @@ from django.utils import timezone
 from core.exports import export_response
 from vksync import triggers
 from vksync.exports import catalog_sheets, run_report_sheets
-from vksync.models import ProductLink, SyncItemError, SyncRun, SyncSettings
+from vksync.models import (
+    CommunityVariants,
+    ProductLink,
+    SyncItemError,
+    SyncRun,
+    SyncSettings,
+    VariantCard,
+    VkProperty,
+    VkPropertyValue,
+)
 
 
 def _run_now(modeladmin, request, merchants) -> None:
@@ -52,7 +61,7 @@ class SyncItemErrorInline(admin.TabularInline):
 @admin.register(SyncRun)
 class SyncRunAdmin(admin.ModelAdmin):
     list_display = ["number", "merchant", "trigger", "status", "created_at", "duration", "created", "updated"]
-    list_display += ["hidden", "deleted", "adopted", "failed"]
+    list_display += ["hidden", "deleted", "adopted", "failed", "cards"]
     list_filter = ["status", "trigger", "dry_run"]
     search_fields = ["merchant__email"]
     list_select_related = ["merchant"]
@@ -125,3 +134,55 @@ class ProductLinkAdmin(admin.ModelAdmin):
     search_fields = ["merchant__email", "sku", "vk_item_id"]
     list_select_related = ["merchant", "product"]
     raw_id_fields = ["product"]
+
+
+class VkPropertyValueInline(admin.TabularInline):
+    model = VkPropertyValue
+    extra = 0
+    fields = ["title", "vk_variant_id"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(VkProperty)
+class VkPropertyAdmin(admin.ModelAdmin):
+    list_display = ["title", "merchant", "group_id", "vk_property_id", "created_at"]
+    search_fields = ["merchant__email", "title"]
+    list_select_related = ["merchant"]
+    readonly_fields = ["merchant", "group_id", "title", "vk_property_id", "created_at"]
+    inlines = [VkPropertyValueInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(VariantCard)
+class VariantCardAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "merchant", "group_id", "vk_card_id", "separate", "reason", "updated_at"]
+    list_filter = ["separate"]
+    search_fields = ["merchant__email", "title", "card_key"]
+    list_select_related = ["merchant"]
+    readonly_fields = ["merchant", "group_id", "card_key", "title", "vk_card_id", "product_ids", "updated_at"]
+    actions = ["try_again"]
+
+    @admin.action(description="Снова предложить VK собрать карточку")
+    def try_again(self, request, queryset):
+        count = queryset.filter(separate=True).update(separate=False, reason="")
+        self.message_user(request, f"Карточек: {count}; они уйдут в VK при следующей синхронизации.", messages.SUCCESS)
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(CommunityVariants)
+class CommunityVariantsAdmin(admin.ModelAdmin):
+    list_display = ["merchant", "group_id", "refused", "refused_code", "reason", "refused_at"]
+    list_filter = ["refused"]
+    search_fields = ["merchant__email"]
+    list_select_related = ["merchant"]
+    readonly_fields = ["merchant", "group_id", "refused_code", "reason", "refused_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -20,7 +20,7 @@ from connections.vk.services import run_with_vk
 from core.plurals import plural
 from vkshop import writes as shop_writes
 from vkshop.services import cached_items, read_vk_shop, store_vk_shop
-from vksync import notifications, runs, triggers
+from vksync import notifications, runs, triggers, variants
 from vksync.applying import apply_plan
 from vksync.counts import vk_count
 from vksync.inputs import load_inputs, photo_loader
@@ -106,7 +106,12 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool) -> None:
 def _finish_plan(run, plan, inputs, *, dry_run, confirmed, sync_settings, client, connection) -> None:
     # The count of what goes to VK and why the rest does not, as the plan saw the catalog (shown with the plan).
     runs.record_plan(
-        run, {**plan.summary(), "count": vk_count(merchant=run.merchant, sync_settings=sync_settings).as_dict()}
+        run,
+        {
+            **plan.summary(),
+            "cards": variants.card_work(plan.operations),  # the dry run lists the cards it would change
+            "count": vk_count(merchant=run.merchant, sync_settings=sync_settings).as_dict(),
+        },
     )
     if dry_run:
         return runs.close(run, SyncRun.Status.DONE)
@@ -121,7 +126,7 @@ def _finish_plan(run, plan, inputs, *, dry_run, confirmed, sync_settings, client
         if not runs.waited_for_confirmation_before(run):  # one mail, not one per trigger
             notifications.plan_waits_for_confirmation(merchant_id=run.merchant_id, reason=reason)
         return runs.close(run, SyncRun.Status.NEEDS_CONFIRMATION, reason)
-    apply_plan(
+    counts = apply_plan(
         plan=plan,
         run=run,
         client=client,
@@ -131,6 +136,8 @@ def _finish_plan(run, plan, inputs, *, dry_run, confirmed, sync_settings, client
     )
     mark_ok(connection=connection)
     runs.close(run, SyncRun.Status.DONE)
+    if counts.cards_separated:  # VK refused cards: one more run sends their items separate, values in the name
+        triggers.mark_pending(run.merchant, SyncRun.Trigger.RETRY)
     return None
 
 

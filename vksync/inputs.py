@@ -16,7 +16,8 @@ from catalog.selectors import published_products
 from connections.evotor.client import EvotorClient, EvotorError
 from connections.models import EvotorConnection
 from vkshop.models import VkAlbum, VkItem
-from vksync import planning, rules
+from vksync import planning, rules, variants
+from vksync.card_inputs import CardInputs, load_cards
 from vksync.models import AlbumLink, ProductLink, SyncSettings, VkPhoto
 
 PRODUCT_FIELDS = (
@@ -50,9 +51,10 @@ class SyncInputs:
     policy: planning.Policy
     photo_sources: dict[str, str]  # sha256 → where the picture comes from (an Evotor URL, or file:<path>)
     default_sha: str  # the picture of products without one
+    cards: CardInputs = CardInputs()  # products with modifications (vksync.card_inputs)
 
     def plan(self) -> planning.Plan:
-        return planning.plan_sync(
+        plan = planning.plan_sync(
             desired=self.desired,
             album_titles=self.album_titles,
             album_aliases=self.album_aliases,
@@ -64,12 +66,26 @@ class SyncInputs:
             photos=self.photos,
             policy=self.policy,
         )
+        plan.operations += variants.plan_variants(
+            desired=self.desired,
+            cards=self.cards.states,
+            properties=self.cards.properties,
+            card_titles=self.cards.titles,
+            present={
+                link.product_id
+                for link in [*self.links.values(), *self.orphan_links]
+                if link.vk_item_id in self.vk_items and link.state != "deleted"
+            },
+        )
+        return plan
 
 
 def load_inputs(*, merchant, sync_settings: SyncSettings, group_id: int) -> SyncInputs:
     """Read the catalog, the mapping and the VK cache of the merchant's community, once."""
     default_sha, default_source = default_photo(sync_settings)
-    desired, album_titles, album_aliases, sources = desired_items(merchant, sync_settings, default_sha)
+    item_rules = rules.Rules.from_settings(sync_settings)
+    cards = load_cards(merchant=merchant, group_id=group_id, item_rules=item_rules)
+    desired, album_titles, album_aliases, sources = desired_items(merchant, sync_settings, default_sha, cards)
     sources[default_sha] = default_source
     links, orphans = _links(merchant, group_id, wanted={item.product_id for item in desired})
     return SyncInputs(
@@ -95,17 +111,22 @@ def load_inputs(*, merchant, sync_settings: SyncSettings, group_id: int) -> Sync
         ),
         photo_sources=sources,
         default_sha=default_sha,
+        cards=cards,
     )
 
 
-def desired_items(merchant, sync_settings: SyncSettings, default_sha: str):
+def desired_items(merchant, sync_settings: SyncSettings, default_sha: str, cards: CardInputs | None = None):
     """Every published product as a DesiredItem, streamed from the database in chunks; the albums they need."""
     item_rules = rules.Rules.from_settings(sync_settings)
     albums = albums_of_groups(merchant, item_rules)
     desired, album_titles, album_aliases, sources = [], {}, {}, {}
     products = published_products(merchant=merchant).order_by().values(*PRODUCT_FIELDS)
+    cards = cards or CardInputs()
     for product in products.iterator(chunk_size=2000):
-        fields = rules.item_fields(product, item_rules)
+        card = cards.card_of(product["id"])
+        if card:  # a modification takes the album and category of the group above its card
+            product = {**product, "parent_evotor_id": card.parent}
+        fields, card_key = cards.fields_for(product["id"], rules.item_fields(product, item_rules))
         photo_sha = product["image_hash"] if product["image_url"] and product["image_hash"] else default_sha
         if photo_sha != default_sha:
             sources[photo_sha] = product["image_url"]
@@ -115,7 +136,9 @@ def desired_items(merchant, sync_settings: SyncSettings, default_sha: str):
             album_titles[album_key] = album[1]
             album_aliases.setdefault(album_key, set()).add(album[2])
         item_hash = rules.pushed_hash(fields, photo_sha)
-        desired.append(planning.DesiredItem(product["id"], fields["sku"], fields, photo_sha, item_hash, album_key))
+        desired.append(
+            planning.DesiredItem(product["id"], fields["sku"], fields, photo_sha, item_hash, album_key, card_key)
+        )
     aliases = {key: tuple(sorted(keys)) for key, keys in album_aliases.items()}
     return desired, dict(sorted(album_titles.items())), aliases, sources
 

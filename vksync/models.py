@@ -211,6 +211,98 @@ class VkPhoto(models.Model):
         return f"{self.group_id}:{self.photo_id}"
 
 
+class VkProperty(models.Model):
+    """A VK item property («Размер») in a community, made once (or found there) and reused by every card."""
+
+    merchant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="продавец"
+    )
+    group_id = models.BigIntegerField("сообщество")
+    title = models.CharField("название", max_length=100)
+    vk_property_id = models.BigIntegerField("свойство VK")
+    created_at = models.DateTimeField("создано", auto_now_add=True)
+
+    objects = OwnedManager()
+
+    class Meta:
+        verbose_name = "свойство товаров VK"
+        verbose_name_plural = "свойства товаров VK"
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "group_id", "title"], name="vkproperty_unique_per_community")
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class VkPropertyValue(models.Model):
+    """One value of a VK property («M» of «Размер»): a variant id VK gave, reused by every item that has it."""
+
+    property = models.ForeignKey(VkProperty, on_delete=models.CASCADE, related_name="values", verbose_name="свойство")
+    title = models.CharField("значение", max_length=60)
+    vk_variant_id = models.BigIntegerField("значение в VK")
+
+    class Meta:
+        verbose_name = "значение свойства VK"
+        verbose_name_plural = "значения свойств VK"
+        constraints = [models.UniqueConstraint(fields=["property", "title"], name="vkpropertyvalue_unique")]
+
+    def __str__(self):
+        return f"{self.property.title}: {self.title}"
+
+
+class VariantCard(models.Model):
+    """One Evotor product with modifications ↔ one VK card: which products' items VK holds grouped now.
+
+    `separate`: VK refused to group this card (its reason kept); its modifications go as separate items with
+    their values in the name until the merchant asks to try again."""
+
+    merchant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="продавец"
+    )
+    group_id = models.BigIntegerField("сообщество")
+    card_key = models.CharField("товар с модификациями (id группы в Эвоторе)", max_length=64)
+    title = models.CharField("название", max_length=255, blank=True)
+    vk_card_id = models.BigIntegerField("карточка VK (item_group_id)", null=True, blank=True)
+    product_ids = models.JSONField("товары в карточке", default=list, blank=True)
+    separate = models.BooleanField("отдельными товарами", default=False)
+    reason = models.TextField("почему отдельными", blank=True)
+    updated_at = models.DateTimeField("изменено", auto_now=True)
+
+    objects = OwnedManager()
+
+    class Meta:
+        verbose_name = "карточка с вариантами"
+        verbose_name_plural = "карточки с вариантами"
+        constraints = [models.UniqueConstraint(fields=["merchant", "group_id", "card_key"], name="variantcard_unique")]
+
+    def __str__(self):
+        return self.title or self.card_key
+
+
+class CommunityVariants(models.Model):
+    """Whether a merchant's VK community takes variants: remembered when VK refuses them (per connection)."""
+
+    merchant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="продавец"
+    )
+    group_id = models.BigIntegerField("сообщество")
+    refused = models.BooleanField("VK не принимает варианты", default=False)
+    refused_code = models.IntegerField("код ошибки VK", null=True, blank=True)
+    reason = models.TextField("причина", blank=True)
+    refused_at = models.DateTimeField("когда", null=True, blank=True)
+
+    objects = OwnedManager()
+
+    class Meta:
+        verbose_name = "ответ VK о вариантах товаров"
+        verbose_name_plural = "ответы VK о вариантах товаров"
+        constraints = [models.UniqueConstraint(fields=["merchant", "group_id"], name="communityvariants_unique")]
+
+    def __str__(self):
+        return f"{self.group_id}: {'отказ' if self.refused else 'да'}"
+
+
 class SyncRun(models.Model):
     class Trigger(models.TextChoices):
         MANUAL = "manual", "Кнопка «Синхронизировать»"
@@ -247,6 +339,7 @@ class SyncRun(models.Model):
     deleted = models.PositiveIntegerField("удалено", default=0)
     adopted = models.PositiveIntegerField("связано", default=0)
     failed = models.PositiveIntegerField("ошибок", default=0)
+    cards = models.PositiveIntegerField("карточек с вариантами собрано", default=0)
     requests = models.JSONField("запросы к VK", default=dict, blank=True)
     progress = models.JSONField("ход", default=dict, blank=True)
     plan_summary = models.JSONField("план", default=dict, blank=True)

@@ -19,9 +19,13 @@ ADOPT_ALBUM, CREATE_ALBUM, RENAME_ALBUM = "adopt_album", "create_album", "rename
 UPLOAD_PHOTO = "upload_photo"
 ADOPT, CREATE, EDIT, HIDE, DELETE, FORGET = "adopt", "create", "edit", "hide", "delete", "forget"
 REMOVE_FROM_ALBUM, ADD_TO_ALBUM, DELETE_ALBUM = "remove_from_album", "add_to_album", "delete_album"
+# Variants (planned by vksync.variants): properties and values before the items, cards after them.
+ADD_PROPERTY, ADD_PROPERTY_VALUE = "add_property", "add_property_value"
+GROUP_CARD, UNGROUP_CARD = "group_card", "ungroup_card"
 
 WRITE_KINDS = {CREATE_ALBUM, RENAME_ALBUM, UPLOAD_PHOTO, CREATE, EDIT, HIDE, DELETE}
 WRITE_KINDS |= {REMOVE_FROM_ALBUM, ADD_TO_ALBUM, DELETE_ALBUM}
+WRITE_KINDS |= {ADD_PROPERTY, ADD_PROPERTY_VALUE, GROUP_CARD, UNGROUP_CARD}
 ALBUM_ITEMS_PER_CALL = 100
 
 
@@ -35,6 +39,7 @@ class DesiredItem:
     photo_sha: str  # sha256 of the picture to show
     hash: str  # rules.pushed_hash(fields, photo_sha)
     album_key: str | None = None  # Evotor group id when albums follow groups
+    card_key: str | None = None  # the product with modifications whose VK card this item belongs to
 
     @property
     def visible(self) -> bool:
@@ -90,8 +95,11 @@ class Operation:
     album_key: str | None = None
     vk_album_id: int | None = None
     title: str = ""
-    product_ids: tuple = ()  # add_to_album: items by product
+    product_ids: tuple = ()  # add_to_album, group_card: items by product
     sku: str = ""
+    card_key: str | None = None  # group_card, ungroup_card
+    vk_card_id: int | None = None  # the card VK holds (item_group_id)
+    property_title: str = ""  # add_property_value: whose value `title` is
 
 
 @dataclass
@@ -129,6 +137,10 @@ class Plan:
             "albums_delete": counts.get(DELETE_ALBUM, 0),
             "photos": counts.get(UPLOAD_PHOTO, 0),
             "membership": counts.get(ADD_TO_ALBUM, 0) + counts.get(REMOVE_FROM_ALBUM, 0),
+            "properties_create": counts.get(ADD_PROPERTY, 0),
+            "property_values_create": counts.get(ADD_PROPERTY_VALUE, 0),
+            "cards_group": counts.get(GROUP_CARD, 0),
+            "cards_ungroup": counts.get(UNGROUP_CARD, 0),
             "writes": self.writes,
             "shop_size": self.shop_size,
             "brake": self.brake,
@@ -216,6 +228,7 @@ def _item_op(kind: str, item: DesiredItem, **ids) -> Operation:
         photo_sha=item.photo_sha,
         sku=item.sku,
         album_key=item.album_key,
+        card_key=item.card_key,
         **ids,
     )
 

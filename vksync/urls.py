@@ -15,6 +15,7 @@ urlpatterns = [
         export_views.run_report_export,
         name="sync_run_report_export",
     ),
+    path("sync/variants/retry", views.retry_variants, name="sync_variants_retry"),
     path("home", start_views.home, name="merchant_home"),
     path("start", start_views.start, name="start"),
     path("start/plan", start_views.request_plan, name="start_plan"),

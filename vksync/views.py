@@ -19,13 +19,20 @@ from vksync.forms import SyncSettingsForm
 from vksync.models import ProductLink, SyncRun
 from vksync.selectors import settings_for
 from vksync.setup import readiness
+from vksync.variant_state import try_variants_again, variants_state
 
 log = logging.getLogger(__name__)
 PLAN_COMING = (
     "Синхронизация выключена до подтверждения плана: считаем план, через минуту он появится на этой странице. "
     "В VK ничего не изменится, пока вы его не подтвердите."
 )
-PROGRESS_LABELS = {"albums": "Подборки", "photos": "Фото", "items": "Товары", "membership": "Товары в подборках"}
+PROGRESS_LABELS = {
+    "albums": "Подборки",
+    "photos": "Фото",
+    "items": "Товары",
+    "membership": "Товары в подборках",
+    "variants": "Варианты товаров",
+}
 LAST_RUNS = 10
 MAX_GROUP_CATEGORIES = 300
 FAILED_ITEMS = 50
@@ -66,6 +73,7 @@ def sync_page(request):
         ],
         "waiting": waiting,
         "failed": failed,
+        "variants": variants_state(merchant=merchant),
         "rejected": VkItem.objects.owned_by(merchant)
         .filter(reject_info__isnull=False)
         .only("vk_id", "title", "reject_info")
@@ -124,6 +132,14 @@ def retry_item(request, link_id: int):
     link = get_owned_or_404(ProductLink, request.user, pk=link_id)
     triggers.retry_item(merchant=request.user, link=link)
     messages.success(request, "Товар будет отправлен в VK ещё раз.")
+    return redirect("sync")
+
+
+@login_required
+@require_POST
+def retry_variants(request):
+    try_variants_again(merchant=request.user)
+    messages.success(request, "Попробуем собрать карточки с вариантами снова: синхронизация запущена.")
     return redirect("sync")
 
 

@@ -410,3 +410,17 @@ def shelf_named(name: str) -> Shelf:
     shelves = _by_name()
     base, _, number = name.rpartition(" ")
     return shelves.get(name) or (shelves.get(base) if number.isdigit() else None) or EVERYTHING
+
+
+# Goods sold in modifications: one card each, its attributes and their choices, the price range of the card.
+# Choices later in a list cost more (a bigger size, a bigger volume); colours do not change the price.
+VARIANT_GOODS = (
+    ("Футболка хлопковая", 590, 890, (("Размер", ("S", "M", "L", "XL")), ("Цвет", ("белый", "чёрный", "синий")))),
+    ("Носки спортивные", 149, 199, (("Размер", ("36–38", "39–41", "42–44")), ("Цвет", ("белый", "серый")))),
+    ("Сок яблочный прямого отжима", 69, 99, (("Объём", ("0,2 л", "1 л", "2 л")),)),
+    ("Кофе в зёрнах «Арабика»", 390, 490, (("Вес", ("250 г", "500 г", "1 кг")),)),
+    ("Кружка керамическая", 249, 299, (("Цвет", ("белая", "красная", "зелёная", "жёлтая")),)),
+    ("Шампунь травяной", 189, 229, (("Объём", ("250 мл", "500 мл")),)),
+    ("Тетрадь в клетку", 29, 39, (("Листов", ("12", "48", "96")), ("Обложка", ("синяя", "зелёная")))),
+)  # fmt: skip
+PRICED_BY_SIZE = {"Размер", "Объём", "Вес", "Листов"}

@@ -8,9 +8,17 @@ DEMO_USER_ID = "01-000000000000777"
 
 
 def seed_demo(
-    emulator, *, seed: int = 1, stores: int = 2, groups: int = 12, products: int = 300, image_share: float = 0.8
+    emulator,
+    *,
+    seed: int = 1,
+    stores: int = 2,
+    groups: int = 12,
+    products: int = 300,
+    image_share: float = 0.8,
+    variant_cards: int = 7,
 ) -> dict:
-    """The demo merchant's generated catalog (token `DEMO_TOKEN`); returns its ids, like `add_merchant`."""
+    """The demo merchant's generated catalog (token `DEMO_TOKEN`), with products in modifications (sizes, colours,
+    volumes); returns its ids, like `add_merchant`."""
     return emulator.add_merchant(
         token=DEMO_TOKEN,
         user_id=DEMO_USER_ID,
@@ -19,4 +27,5 @@ def seed_demo(
         groups=groups,
         products=products,
         image_share=image_share,
+        variant_cards=variant_cards,
     )

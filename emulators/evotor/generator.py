@@ -1,11 +1,22 @@
 """Seeded Evotor catalogs: stores, nested product groups and products shaped like API v2 objects."""
 
+import itertools
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from emulators.evotor.assortment import EVERYTHING, SHELVES, Goods, Shelf, brand_line, brands_of, shelf_named
+from emulators.evotor.assortment import (
+    EVERYTHING,
+    PRICED_BY_SIZE,
+    SHELVES,
+    VARIANT_GOODS,
+    Goods,
+    Shelf,
+    brand_line,
+    brands_of,
+    shelf_named,
+)
 
 # A seed's catalog comes from one stream of random draws. Its structure (ids, dates, groups and their nesting,
 # which group a product is in, stock zero or negative or positive, barcodes, for sale or not) is what tests and
@@ -216,8 +227,64 @@ def stock(goods: Goods, roll: float, share: float) -> float:
     return round(1 + share * 49, 3) if by_weight else float(1 + int(share * 99))
 
 
-def generate_catalog(*, seed: int, user_id: str, stores: int, groups: int, products: int) -> list[dict]:
-    """Stores, each with `groups` groups and `products` products, the same for the same seed."""
+def make_variant_card(rng: random.Random, store_id: str, user_id: str, parent: dict | None, number: int) -> tuple:
+    """One product with modifications, as Evotor keeps it: a group declaring attributes (the card) and a product
+    per combination of choices (a modification), each with its price, stock, code and barcode.
+
+    Returns (the group, its products)."""
+    name, low, high, attributes = VARIANT_GOODS[number % len(VARIANT_GOODS)]
+    created, updated = _stamp(rng)
+    declared = [
+        {"id": _uuid(rng), "name": title, "choices": [{"id": _uuid(rng), "name": choice} for choice in choices]}
+        for title, choices in attributes
+    ]
+    group = {
+        "id": _uuid(rng),
+        "parent_id": parent["id"] if parent else None,
+        "name": name if number < len(VARIANT_GOODS) else f"{name} {number // len(VARIANT_GOODS) + 1}",
+        "barcodes": [],
+        "attributes": declared,
+        "store_id": store_id,
+        "user_id": user_id,
+        "created_at": created,
+        "updated_at": updated,
+    }
+    base = low + rng.random() * (high - low)
+    products = []
+    for index, combination in enumerate(itertools.product(*(a["choices"] for a in declared))):
+        step = sum(
+            a["choices"].index(c) for a, c in zip(declared, combination, strict=True) if a["name"] in PRICED_BY_SIZE
+        )
+        price = float(int(base * (1 + 0.3 * step)) // 10 * 10 + 9)
+        products.append(
+            {
+                "id": _uuid(rng),
+                "parent_id": group["id"],
+                "type": "NORMAL",
+                "name": f"{group['name']}, " + ", ".join(c["name"] for c in combination),
+                "code": f"{number * 100 + index}",
+                "barcodes": [_ean13(rng)],
+                "price": price,
+                "cost_price": round(price * 0.6, 2),
+                "quantity": float(rng.randrange(0, 30)),
+                "measure_name": "шт",
+                "tax": "VAT_20",
+                "allow_to_sell": True,
+                "attributes_choices": {a["id"]: c["id"] for a, c in zip(declared, combination, strict=True)},
+                "store_id": store_id,
+                "user_id": user_id,
+                "created_at": created,
+                "updated_at": updated,
+            }
+        )
+    return group, products
+
+
+def generate_catalog(
+    *, seed: int, user_id: str, stores: int, groups: int, products: int, variant_cards: int = 0
+) -> list[dict]:
+    """Stores, each with `groups` groups and `products` products, the same for the same seed; and
+    `variant_cards` products with modifications per store (drawn apart, so the rest stays the same)."""
     rng = random.Random(seed)
     catalog = []
     for number in range(1, stores + 1):
@@ -228,5 +295,11 @@ def generate_catalog(*, seed: int, user_id: str, stores: int, groups: int, produ
             make_product(rng, store["id"], user_id, store_groups, number * 100000 + i, names)
             for i in range(1, products + 1)
         ]
+        cards_rng = random.Random(f"variants-{seed}-{number}")
+        for card in range(variant_cards):
+            parent = cards_rng.choice(store_groups) if store_groups else None
+            group, modifications = make_variant_card(cards_rng, store["id"], user_id, parent, card)
+            store_groups.append(group)
+            store_products.extend(modifications)
         catalog.append({"store": store, "groups": store_groups, "products": store_products})
     return catalog

@@ -6,6 +6,7 @@ merchant would in Evotor, without API calls. Catalogs are keyed by the merchant'
 
 import random
 import time
+import uuid
 from dataclasses import dataclass, field
 
 from emulators.evotor.generator import _uuid, generate_catalog, make_product, now_evotor_time
@@ -40,11 +41,18 @@ class EvotorState:
         groups: int = 10,
         products: int = 500,
         image_share: float = 0.05,
+        variant_cards: int = 0,
     ) -> dict:
-        """Generate a catalog (groups and products are per store) and return its ids."""
+        """Generate a catalog (groups and products are per store) and return its ids.
+
+        `variant_cards`: products with modifications per store (a group declaring attributes, a product per
+        modification); `cards` in the answer maps each such group to its modifications."""
         merchant = Merchant(user_id=user_id, seed=seed)
         rng = random.Random(f"images-{seed}")
-        for part in generate_catalog(seed=seed, user_id=user_id, stores=stores, groups=groups, products=products):
+        parts = generate_catalog(
+            seed=seed, user_id=user_id, stores=stores, groups=groups, products=products, variant_cards=variant_cards
+        )
+        for part in parts:
             store_id = part["store"]["id"]
             merchant.stores[store_id] = part["store"]
             merchant.groups[store_id] = {g["id"]: g for g in part["groups"]}
@@ -62,6 +70,12 @@ class EvotorState:
             "groups": {s: list(g) for s, g in merchant.groups.items()},
             "products": {s: list(p) for s, p in merchant.products.items()},
             "images": list(merchant.images),
+            "cards": {
+                group["id"]: [p["id"] for p in part["products"] if p["parent_id"] == group["id"]]
+                for part in parts
+                for group in part["groups"]
+                if group.get("attributes")
+            },
         }
 
     def _make_image(self, rng: random.Random, merchant: Merchant, product: dict) -> dict:
@@ -130,6 +144,36 @@ class EvotorState:
             del products[product_id]
             self._merchant(token).images.pop(product_id, None)
             self._sorted_ids.clear()
+
+    def add_modification(self, token: str, group_id: str, choices: dict[str, str], **fields) -> dict:
+        """A new modification of the card `group_id`: {attribute name: choice name}; a choice the group does not
+        declare yet is added to it (as a merchant adds a size in Evotor)."""
+        with self._lock:
+            merchant = self._merchant(token)
+            store_id = next(s for s, groups in merchant.groups.items() if group_id in groups)
+            group = merchant.groups[store_id][group_id]
+            picked = {}
+            for attribute in group["attributes"]:
+                name = choices[attribute["name"]]
+                choice = next((c for c in attribute["choices"] if c["name"] == name), None)
+                if choice is None:
+                    choice = {"id": str(uuid.uuid4()), "name": name}
+                    attribute["choices"].append(choice)
+                    group["updated_at"] = now_evotor_time()
+                picked[attribute["id"]] = choice["id"]
+            sibling = next(p for p in merchant.products[store_id].values() if p.get("parent_id") == group_id)
+            product = {
+                **sibling,
+                "id": str(uuid.uuid4()),
+                "name": f"{group['name']}, " + ", ".join(choices.values()),
+                "barcodes": [],
+                "attributes_choices": picked,
+                "updated_at": now_evotor_time(),
+                **fields,
+            }
+            merchant.products[store_id][product["id"]] = product
+            self._sorted_ids.clear()
+            return dict(product)
 
     def remove_group(self, token: str, store_id: str, group_id: str) -> None:
         with self._lock:

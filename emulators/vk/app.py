@@ -7,7 +7,8 @@ is the photo upload server; `/authorize` and `/oauth2/auth` emulate VK ID; `/mar
 community's shop as a visitor sees it (`shop_page`).
 
 The emulator is this class plus its mixins: `state.VkState` (the data and its set-up) and
-`faults.VkFaults` (fault hooks). API methods run in `methods`, `execute`'s code is read by `vkscript`.
+`faults.VkFaults` (fault hooks). API methods run in `methods` (variants in `variants`), `execute`'s code is
+read by `vkscript`.
 Over 300 lines on purpose: one request's path, from routing and admission (token, rate limit,
 faults) through `execute` to the answer, plus the upload server that answers beside it.
 """
@@ -26,6 +27,7 @@ from urllib.parse import parse_qsl
 from PIL import Image, UnidentifiedImageError
 
 from emulators.vk import oauth, schema, shop_page, vkscript
+from emulators.vk import variants as _variants  # noqa: F401 - registers the variant methods beside the others
 from emulators.vk.faults import VkFaults
 from emulators.vk.http import json_response, parse_multipart, raw_response, read_body, request_params
 from emulators.vk.methods import HANDLERS, upload_signature

@@ -123,6 +123,12 @@ class VkFaults:
                 return None
             return rng.choice(CHAOS_FAULTS)
 
+    def refuse_variants(self, group_id: int, refused: bool = True) -> None:
+        """The community cannot have variants (as where VK has not enabled them): properties and grouping answer
+        1410, values and ungrouping 1411. `refused=False` enables them again."""
+        with self._lock:
+            self.communities[group_id].variants_enabled = not refused
+
     def revoke_token(self, token: str) -> None:
         with self._lock:
             self.tokens.pop(token, None)

@@ -28,6 +28,7 @@ li .old { color: #818c99; text-decoration: line-through; margin-left: 6px; }
 li .title { margin-top: 2px; }
 li .out { color: #e64646; font-size: 13px; }
 li .in { color: #4bb34b; font-size: 13px; }
+li .variant { color: #626d7a; font-size: 13px; }
 .empty { color: #818c99; }
 """
 
@@ -49,7 +50,7 @@ def render(community: Community, photo_url) -> str:
             sections.append((f"album-{album.id}", album.title, in_album))
     sections.insert(0, ("all", "Все товары", items))
     nav = "".join(f'<a href="#{key}">{escape(title)} ({len(shown)})</a>' for key, title, shown in sections)
-    body = "".join(_section(key, title, shown, photo_url) for key, title, shown in sections)
+    body = "".join(_section(key, title, shown, photo_url, community) for key, title, shown in sections)
     if not community.market_enabled:
         body = '<section><p class="empty">Товары в сообществе выключены.</p></section>'
     title = escape(community.name)
@@ -62,13 +63,13 @@ def render(community: Community, photo_url) -> str:
     )
 
 
-def _section(key: str, title: str, items: list[Item], photo_url) -> str:
-    cards = "".join(_card(item, photo_url) for item in items)
+def _section(key: str, title: str, items: list[Item], photo_url, community: Community) -> str:
+    cards = "".join(_card(item, photo_url, _variant(item, community)) for item in items)
     shown = f"<ul>{cards}</ul>" if items else '<p class="empty">В магазине пока нет товаров.</p>'
     return f'<section id="{key}"><h2>{escape(title)} <small>{len(items)}</small></h2>{shown}</section>'
 
 
-def _card(item: Item, photo_url) -> str:
+def _card(item: Item, photo_url, variant: str = "") -> str:
     picture = (
         f'<img src="{escape(photo_url(item.main_photo_id))}" alt="{escape(item.title)}" loading="lazy">'
         if item.main_photo_id
@@ -78,8 +79,28 @@ def _card(item: Item, photo_url) -> str:
     stock = '<div class="out">Нет в наличии</div>' if item.availability == 2 else '<div class="in">В наличии</div>'
     return (
         f'<li>{picture}<div class="price">{escape(rub_text(item.price))}{old}</div>'
-        f'<div class="title">{escape(item.title)}</div>{stock}</li>'
+        f'<div class="title">{escape(item.title)}</div>{variant}{stock}</li>'
     )
+
+
+def _variant(item: Item, community: Community) -> str:
+    """The item's values and its card («Размер: M · карточка 2, основной вариант»), under its card's tile."""
+    if item.grouping_id is None and not item.variant_ids:
+        return ""
+    values = ", ".join(f"{escape(title)}: {escape(value)}" for title, value in values_of(community.shop, item))
+    card = f"карточка {item.grouping_id}" if item.grouping_id is not None else "без карточки"
+    main = ", основной вариант" if item.is_main_variant and item.grouping_id is not None else ""
+    return f'<div class="variant" data-card="{item.grouping_id or ""}">{values} · {card}{main}</div>'
+
+
+def values_of(shop, item: Item) -> list[tuple[str, str]]:
+    """(property, value) titles of an item's variant values."""
+    shown = []
+    for variant_id in item.variant_ids:
+        owner = next((p for p in shop.properties.values() if variant_id in p.variants), None)
+        if owner:
+            shown.append((owner.title, owner.variants[variant_id]))
+    return shown
 
 
 def _count(number: int) -> str:

@@ -98,12 +98,26 @@ class Item:
     weight: int | None = None
     album_ids: list[int] = field(default_factory=list)
     date: int = field(default_factory=lambda: int(time.time()))
+    # Variants (emulators.vk.variants): the values of the item's properties, the card it is grouped in.
+    variant_ids: list[int] = field(default_factory=list)
+    grouping_id: int | None = None
+    is_main_variant: bool = False
 
     @property
     def availability(self) -> int:
         if self.hidden or self.removed:
             return 1
         return 2 if self.stock_amount == 0 else 0
+
+
+@dataclass
+class Property:
+    """A property of a community's items («Размер») with its values («S», «M»): {variant id: title}."""
+
+    id: int
+    title: str
+    type: str = "text"
+    variants: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -115,6 +129,12 @@ class Shop:
     photos: dict[int, Photo] = field(default_factory=dict)
     next_album_id: int = 1
     next_item_id: int = 1
+    # Variants: properties, and groupings of items into one card ({grouping id: [item ids]}).
+    properties: dict[int, Property] = field(default_factory=dict)
+    groupings: dict[int, list[int]] = field(default_factory=dict)
+    next_property_id: int = 1
+    next_variant_id: int = 1
+    next_grouping_id: int = 1
 
     def album_count(self, album_id: int) -> int:
         return sum(1 for item in self.items.values() if album_id in item.album_ids and not item.removed)
@@ -127,6 +147,8 @@ class Community:
     screen_name: str
     admins: set[int] = field(default_factory=set)
     market_enabled: bool = True
+    # False: the community cannot have variants (VK answers 1410 to properties and grouping).
+    variants_enabled: bool = True
     shop: Shop = field(default_factory=Shop)
 
 
@@ -272,6 +294,9 @@ def item_as_vk(item: Item, photos: dict[int, Photo], base_url: str, *, extended:
         data["dimensions"] = dict(item.dimensions)
     if item.weight is not None:
         data["weight"] = item.weight
+    if item.grouping_id is not None:
+        data["variants_grouping_id"] = item.grouping_id
+        data["is_main_variant"] = item.is_main_variant
     if extended:
         photo_ids = ([item.main_photo_id] if item.main_photo_id else []) + item.photo_ids
         data["albums_ids"] = list(item.album_ids)

@@ -33,3 +33,9 @@ CATALOG_IMAGE_CHECKS_PER_REFRESH = env.int("CATALOG_IMAGE_CHECKS_PER_REFRESH", d
 EVOTOR_PUSH_REFRESH_DELAY_SECONDS = env.int("EVOTOR_PUSH_REFRESH_DELAY_SECONDS", default=60)
 # Switching stores or groups on/off re-reads the catalog this many seconds later (switches meanwhile ride along).
 CATALOG_SELECTION_REFRESH_DELAY_SECONDS = env.int("CATALOG_SELECTION_REFRESH_DELAY_SECONDS", default=15)
+# Modifications (variants). The reference is thin on their shape [doc existence; shape partly seen], so the field
+# names are settings: the product group (the card) declares its attributes under EVOTOR_VARIANT_ATTRIBUTES_FIELD
+# (a list of {id, name, choices: [{id, name}]}); each product of that group carries its choice of every attribute
+# under EVOTOR_VARIANT_CHOICES_FIELD ({attribute id: choice id}; a name or a plain value is accepted too).
+EVOTOR_VARIANT_ATTRIBUTES_FIELD = env.str("EVOTOR_VARIANT_ATTRIBUTES_FIELD", default="attributes")
+EVOTOR_VARIANT_CHOICES_FIELD = env.str("EVOTOR_VARIANT_CHOICES_FIELD", default="attributes_choices")

@@ -31,10 +31,13 @@ from vkshop.tests.factories import VkAlbumFactory, VkItemFactory, put_in_album
 from vksync.models import ProductLink, SyncRun
 from vksync.tests.factories import (
     AlbumLinkFactory,
+    CommunityVariantsFactory,
     ProductLinkFactory,
     SyncItemErrorFactory,
     SyncRunFactory,
     SyncSettingsFactory,
+    VariantCardFactory,
+    VkPropertyValueFactory,
 )
 from webhooks import mails
 from webhooks.tests.factories import (
@@ -152,6 +155,14 @@ def build_merchant_world(
     item_error = SyncItemErrorFactory(
         run=failed_run, link=link, product_name=f"{tag}-product", reason=f"{tag}-item-error"
     )
+    # VK refused variants in B's community, and one of B's cards: A's "try again" must not touch them.
+    refusal = CommunityVariantsFactory(merchant=merchant, group_id=community_id, reason=f"{tag}-variants-refused")
+    card = VariantCardFactory(
+        merchant=merchant, group_id=community_id, title=f"{tag}-card", separate=True, reason=f"{tag}-card-refused"
+    )
+    value = VkPropertyValueFactory(
+        property__merchant=merchant, property__group_id=community_id, property__title=f"{tag}-property"
+    )
     event = WebhookEventFactory(evotor_user_id=evotor_user_id, payload={"note": f"{tag}-payload"})
     subscription = EvotorSubscriptionFactory(subscription_id=f"{tag}-subscription", evotor_user_id=evotor_user_id)
     # Another Evotor user asks to be linked to this account; the owner has not answered the mailed link yet.
@@ -180,6 +191,10 @@ def build_merchant_world(
         failed_run,
         waiting_run,  # the latest run: the one `rows` keeps for SyncRun
         item_error,
+        refusal,
+        card,
+        value.property,
+        value,
         event,
         subscription,
         link_request,

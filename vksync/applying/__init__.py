@@ -1,11 +1,12 @@
 """apply_plan: carry out a plan through VK `execute` batches, writing each answer to the mapping at once.
 
-Stages, in order: albums (albums.py), photos in the background (photos.py) while the item links are prepared
-(mapping.py), items — create/edit/hide/delete — through the pipelined sender (items.py, sender.py), album
-membership, album deletions. Every answer is written as soon as it comes, so a crash forgets at most two
-batches — and those items carry our sku, so the next run adopts them instead of duplicating. Every write and
-VK's answer is also laid over the VK shop cache once all are in (`vkshop.writes`), so the next run need not
-read the shop again; a run that stops half way leaves the cache untrusted, and the next one reads it whole.
+Stages, in order: albums (albums.py), the variants' properties and values (variants.py), photos in the
+background (photos.py) while the item links are prepared (mapping.py), items — create/edit/hide/delete —
+through the pipelined sender (items.py, sender.py), album membership, cards of variants (variants.py), album
+deletions. Every answer is written as soon as it comes, so a crash forgets at most two batches — and those items
+carry our sku, so the next run adopts them instead of duplicating. Every write and VK's answer is also laid over
+the VK shop cache once all are in (`vkshop.writes`), so the next run need not read the shop again; a run that
+stops half way leaves the cache untrusted, and the next one reads it whole.
 """
 
 import logging
@@ -13,7 +14,7 @@ from collections.abc import Callable
 
 from vkshop import writes as shop_writes
 from vksync import planning as p
-from vksync.applying import albums, items, mapping, photos
+from vksync.applying import albums, items, mapping, photos, variants
 from vksync.applying.context import Context, Counts, timed
 from vksync.models import SyncRun
 
@@ -41,6 +42,7 @@ def apply_plan(
     was_trusted = shop_writes.begin_writes(merchant=ctx.merchant, group_id=group_id)
     try:
         timed(ctx, "albums", albums.apply_albums, [op for op in ops if op.kind in ALBUM_KINDS])
+        timed(ctx, "properties", variants.apply_properties, [op for op in ops if op.kind in variants.PROPERTY_KINDS])
         item_ops = [op for op in ops if op.kind in ITEM_KINDS]
         uploads = photos.start(ctx, [op for op in ops if op.kind == p.UPLOAD_PHOTO])
         try:
@@ -52,6 +54,7 @@ def apply_plan(
         again = timed(ctx, "items", items.apply_items, item_ops)
         members = [op for op in ops if op.kind in MEMBERSHIP_KINDS] + items.recreate(ctx, again)
         timed(ctx, "membership", albums.apply_membership, members)
+        timed(ctx, "cards", variants.apply_cards, [op for op in ops if op.kind in variants.CARD_KINDS])
         timed(ctx, "album_deletes", albums.apply_album_deletes, [op for op in ops if op.kind == p.DELETE_ALBUM])
     finally:
         ctx.tick("items", 0, force=True)  # the counts of what was done reach the run, failed or not

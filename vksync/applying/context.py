@@ -18,6 +18,7 @@ STAGES = {
     "photos": {p.UPLOAD_PHOTO},
     "items": {p.CREATE, p.EDIT, p.HIDE, p.DELETE},
     "membership": {p.ADD_TO_ALBUM, p.REMOVE_FROM_ALBUM},
+    "variants": {p.ADD_PROPERTY, p.ADD_PROPERTY_VALUE, p.GROUP_CARD, p.UNGROUP_CARD},
 }
 
 
@@ -32,11 +33,13 @@ class Counts:
     adopted: int = 0
     failed: int = 0
     photos: int = 0
+    cards: int = 0  # VK cards grouped (made or joined)
+    cards_separated: int = 0  # cards VK refused in this run: one more run sends their items separate
     calls: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)  # wall time per stage (albums, photos, items, membership, …)
 
     def for_run(self) -> dict:
-        return {k: getattr(self, k) for k in ("created", "updated", "hidden", "deleted", "adopted", "failed")}
+        return {k: getattr(self, k) for k in ("created", "updated", "hidden", "deleted", "adopted", "failed", "cards")}
 
 
 class Context:
@@ -55,6 +58,13 @@ class Context:
         )
         self.new_links: dict[int, int] = {}  # product id → id of the link made for it in this run
         self.sent: list[tuple] = []  # (method, params, ok, answer or error code) of every call, for the VK cache
+        # Variants (applying.variants): ids VK gave, what it refused, cards that must go separate.
+        self.property_ids: dict[str, int] = {}
+        self.variant_ids: dict[tuple[str, str], int] = {}
+        self.value_errors: dict[tuple[str, str], object] = {}
+        self.refused_variants = False
+        self.unfinished: set[int] = set()  # products sent without their card's values
+        self.separated_cards: set[str] = set()
         self.progress = dict(run.progress or {})
         self._saved_at = 0.0
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from connections.vk.client import VkCall
 from connections.vk.errors import reason_in_words
 from vksync import planning as p
-from vksync.applying import mapping
+from vksync.applying import mapping, variants
 from vksync.applying.context import Context
 from vksync.applying.sender import answers_ahead, chunks, send
 from vksync.models import ProductLink
@@ -39,7 +39,7 @@ def item_call(ctx: Context, op: p.Operation) -> VkCall:
         return VkCall("market.delete", params)
     if op.fields is None:  # hiding an item whose product left the catalog: only the flag changes
         return VkCall("market.edit", params | {"deleted": 1})
-    params |= op.fields
+    params = variants.item_params(ctx, op, params | op.fields)
     # The product's own picture; while it cannot be had, the default one (an item never goes bare if avoidable).
     photo_id = ctx.photo_ids.get(op.photo_sha) or ctx.photo_ids.get(ctx.default_sha)
     if photo_id:
@@ -60,6 +60,7 @@ def record_items(ctx: Context, batch: list[p.Operation], calls: list[VkCall], re
         else:
             errors.append(ctx.error(op, result.error, link_id))
             fields, link = _failure(op, link_id, result.error)
+            variants.note_item_error(ctx, result.error)
         updates.setdefault(fields, []).append(link)
     mapping.record_batch(updates, errors)
     ctx.tick("items", len(batch))
@@ -69,6 +70,7 @@ def record_items(ctx: Context, batch: list[p.Operation], calls: list[VkCall], re
 def _success(ctx: Context, op: p.Operation, link_id: int, response, now) -> tuple[tuple, ProductLink]:
     # Without the wanted photo the item is pushed, but its hash stays open so the next run tries again.
     pushed = op.hash if (not op.photo_sha or op.photo_sha in ctx.photo_ids) else ""
+    pushed = variants.pushed_hash(ctx, op, pushed)
     link = ProductLink(pk=link_id, last_error="", last_error_code=None, updated_at=now)
     if op.kind == p.DELETE:
         ctx.counts.deleted += 1
@@ -111,6 +113,7 @@ def _gone(op: p.Operation, link_id: int, again: list) -> tuple[tuple, ProductLin
                 photo_sha=op.photo_sha,
                 album_key=op.album_key,
                 sku=op.sku,
+                card_key=op.card_key,
             )
         )
     return ("vk_item_id", "vk_album_id", "pushed_hash", "state"), link

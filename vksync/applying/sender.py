@@ -10,7 +10,12 @@ from connections.vk.errors import VkConnectionBroken, breaks_connection, reason_
 from vksync.applying.context import Context
 
 BATCH = 25
-NOT_REPEATABLE = {"market.add", "market.addAlbum"}  # repeating them after a lost answer would make twins
+NOT_REPEATABLE = {
+    "market.add",
+    "market.addAlbum",
+    "market.addProperty",
+    "market.addPropertyVariant",
+}  # repeating them after a lost answer would make twins
 
 
 def send(ctx: Context, calls: list[VkCall]) -> list:

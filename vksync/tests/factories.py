@@ -1,11 +1,23 @@
-"""Factories for the sync engine's records: settings, the product ↔ item mapping, photos, runs and their errors."""
+"""Factories for the sync engine's records: settings, the product ↔ item mapping, photos, runs and their errors,
+variants (properties, values, cards, a community's refusal)."""
 
 import factory
 
 from accounts.tests.factories import UserFactory
 from catalog.tests.factories import ProductFactory
 from emulators.vk.fixtures import TEST_GROUP_ID
-from vksync.models import AlbumLink, ProductLink, SyncItemError, SyncRun, SyncSettings, VkPhoto
+from vksync.models import (
+    AlbumLink,
+    CommunityVariants,
+    ProductLink,
+    SyncItemError,
+    SyncRun,
+    SyncSettings,
+    VariantCard,
+    VkPhoto,
+    VkProperty,
+    VkPropertyValue,
+)
 
 
 class SyncSettingsFactory(factory.django.DjangoModelFactory):
@@ -76,3 +88,50 @@ class SyncItemErrorFactory(factory.django.DjangoModelFactory):
     operation = "create"
     code = 100
     reason = "VK не принял параметры товара (код 100)"
+
+
+class VkPropertyFactory(factory.django.DjangoModelFactory):
+    """A VK property («Размер») made in the `vk_emulator`'s community."""
+
+    class Meta:
+        model = VkProperty
+
+    merchant = factory.SubFactory(UserFactory)
+    group_id = TEST_GROUP_ID
+    title = factory.Sequence(lambda n: f"Свойство {n}")
+    vk_property_id = factory.Sequence(lambda n: n + 1)
+
+
+class VkPropertyValueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VkPropertyValue
+
+    property = factory.SubFactory(VkPropertyFactory)
+    title = factory.Sequence(lambda n: f"Значение {n}")
+    vk_variant_id = factory.Sequence(lambda n: n + 1)
+
+
+class VariantCardFactory(factory.django.DjangoModelFactory):
+    """A product with modifications shown as one VK card."""
+
+    class Meta:
+        model = VariantCard
+
+    merchant = factory.SubFactory(UserFactory)
+    group_id = TEST_GROUP_ID
+    card_key = factory.Faker("uuid4")
+    title = factory.Sequence(lambda n: f"Футболка {n}")
+    vk_card_id = factory.Sequence(lambda n: n + 1)
+
+
+class CommunityVariantsFactory(factory.django.DjangoModelFactory):
+    """A community where VK refused variants."""
+
+    class Meta:
+        model = CommunityVariants
+
+    merchant = factory.SubFactory(UserFactory)
+    group_id = TEST_GROUP_ID
+    refused = True
+    refused_code = 1410
+    reason = "VK не принимает варианты товаров в этом сообществе (код 1410: Variants not enabled)"

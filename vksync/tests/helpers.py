@@ -5,6 +5,7 @@ import hashlib
 from collections import Counter
 from decimal import Decimal
 
+from catalog.models import ProductGroup
 from catalog.selectors import published_products
 from vksync.inputs import PRODUCT_FIELDS, albums_of_groups, default_photo
 from vksync.models import AlbumLink, SyncSettings
@@ -22,6 +23,11 @@ WRITE_METHODS = {
     "market.removeFromAlbum",
     "market.getProductPhotoUploadServer",
     "market.saveProductPhoto",
+    "market.addProperty",
+    "market.addPropertyVariant",
+    "market.editProperty",
+    "market.groupItems",
+    "market.ungroupItems",
 }
 
 
@@ -82,7 +88,14 @@ def assert_vk_matches_catalog(shop) -> int:
     groups = albums_of_groups(shop.merchant, rules)  # Evotor group id → (album key, title, other key)
     albums = dict(AlbumLink.objects.filter(merchant=shop.merchant).values_list("group_evotor_id", "vk_album_id"))
     visible, published = 0, set()
+    cards = dict(  # a product with modifications: its items go to the album of the group above its card
+        ProductGroup.objects.filter(merchant=shop.merchant)
+        .exclude(attributes=[])
+        .values_list("evotor_id", "parent_evotor_id")
+    )
     for product in published_products(merchant=shop.merchant).values(*PRODUCT_FIELDS):
+        if product["parent_evotor_id"] in cards:
+            product["parent_evotor_id"] = cards[product["parent_evotor_id"]]
         fields = item_fields(product, rules)
         published.add(fields["sku"])
         item = by_sku.get(fields["sku"])

@@ -150,7 +150,7 @@ def test_a_full_read_that_overlapped_a_sync_write_is_not_kept(shop):
 def test_a_write_the_cache_cannot_follow_leaves_it_to_a_full_read(shop):
     sync(shop)
     was_trusted = shop_writes.begin_writes(merchant=shop.merchant, group_id=shop.group_id)
-    sent = [("market.groupItems", {"owner_id": -shop.group_id, "item_ids": "1,2"}, True, 1)]
+    sent = [("market.reorderItems", {"owner_id": -shop.group_id, "item_id": 1, "after": 2}, True, 1)]
     assert not shop_writes.mirror_writes(
         merchant=shop.merchant, group_id=shop.group_id, writes=sent, was_trusted=was_trusted
     )
@@ -169,3 +169,17 @@ def test_an_item_vk_lost_is_dropped_from_the_cache_by_the_answer_of_its_edit(sho
     assert run.created == 1
     assert_cache_is_vk(shop)
     assert not VkItem.objects.filter(merchant=shop.merchant, vk_id=item.id).exists()
+
+
+def test_variant_writes_leave_the_cached_items_trusted(shop):
+    sync(shop)
+    was_trusted = shop_writes.begin_writes(merchant=shop.merchant, group_id=shop.group_id)
+    sent = [
+        ("market.addProperty", {"owner_id": -shop.group_id, "title": "Размер"}, True, {"property_id": 1}),
+        ("market.groupItems", {"owner_id": -shop.group_id, "item_ids": "1,2"}, True, 1),
+    ]
+    assert shop_writes.mirror_writes(
+        merchant=shop.merchant, group_id=shop.group_id, writes=sent, was_trusted=was_trusted
+    )
+    sync(shop)
+    assert not reads(shop)

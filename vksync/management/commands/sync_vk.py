@@ -43,8 +43,12 @@ class Command(BaseCommand):
             f"{merchant.email}: {run.get_status_display()}"
             f" — plan: {plan.get('create', 0)} to create, {plan.get('update', 0)} to update,"
             f" {plan.get('hide', 0)} to hide, {plan.get('delete', 0)} to delete, {plan.get('adopt', 0)} to adopt,"
-            f" {plan.get('albums_create', 0)} albums to create, {plan.get('photos', 0)} photos to upload"
+            f" {plan.get('albums_create', 0)} albums to create, {plan.get('photos', 0)} photos to upload,"
+            f" {plan.get('cards_group', 0)} variant cards to group, {plan.get('cards_ungroup', 0)} to ungroup,"
+            f" {plan.get('properties_create', 0)} properties and {plan.get('property_values_create', 0)} values to make"
         )
+        for card in plan.get("cards", []):  # the dry run lists the cards it would change
+            self.stdout.write(f"  card «{card['title']}»: {card['action']} ({card['variants']})")
         if not run.dry_run and run.status == SyncRun.Status.DONE:
             self.stdout.write(
                 f"  done: {run.created} created, {run.updated} updated, {run.hidden} hidden, {run.deleted} deleted,"
