@@ -24,5 +24,10 @@ VK_ID_CLIENT_ID = env.str("VK_ID_CLIENT_ID", default="")
 VK_ID_SCOPE = env.str("VK_ID_SCOPE", default="market groups photos")
 # OAuth tokens are refreshed when they expire within this many seconds.
 VK_TOKEN_REFRESH_MARGIN_SECONDS = env.int("VK_TOKEN_REFRESH_MARGIN_SECONDS", default=600)
+# Bulk photo uploads (market.getProductPhotoUploadServer bulk=1 → one POST → market.saveProductPhotoBulk): how many
+# files one upload takes is not documented, so it is a setting (0: one save per photo). The upload's file fields
+# are a guess too ("file1"…"file5", as other VK uploads). A community that refuses bulk is remembered.
+VK_PHOTO_BULK_FILES = env.int("VK_PHOTO_BULK_FILES", default=5)
+VK_PHOTO_BULK_FIELD = env.str("VK_PHOTO_BULK_FIELD", default="file{n}")
 # Pages of market.get (200 items each) read per `execute` when the VK shop cache is refreshed.
 VK_REFRESH_PAGES_PER_EXECUTE = env.int("VK_REFRESH_PAGES_PER_EXECUTE", default=5)
