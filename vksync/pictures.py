@@ -47,17 +47,24 @@ def fit_for_vk(content: bytes, filename: str, *, max_bytes: int = VK_PHOTO_MAX_B
 
 def _needs_work(kind, width: int, height: int, size: int, max_bytes: int) -> bool:
     small = min(width, height) < VK_PHOTO_MIN_SIDE
-    return kind not in VK_FORMATS or small or width + height > VK_PHOTO_MAX_SIDES_SUM or size > max_bytes
+    return kind not in VK_FORMATS or small or _padded_sum(width, height) > VK_PHOTO_MAX_SIDES_SUM or size > max_bytes
 
 
 def _shrunk(image: Image.Image, fixes: list) -> Image.Image:
     width, height = image.size
-    if width + height <= VK_PHOTO_MAX_SIDES_SUM:
+    if _padded_sum(width, height) <= VK_PHOTO_MAX_SIDES_SUM:
         return image
     scale = VK_PHOTO_MAX_SIDES_SUM / (width + height)
+    if min(width, height) * scale < VK_PHOTO_MIN_SIDE:  # it will be padded: the long side leaves room for that
+        scale = (VK_PHOTO_MAX_SIDES_SUM - VK_PHOTO_MIN_SIDE) / max(width, height)
     size = (max(1, int(width * scale)), max(1, int(height * scale)))
     fixes.append(f"уменьшена с {width}×{height} до {size[0]}×{size[1]} (сумма сторон в VK — не больше 14000)")
     return image.resize(size, Image.LANCZOS)
+
+
+def _padded_sum(width: int, height: int) -> int:
+    """Width + height once a short side is padded to VK's minimum."""
+    return max(width, VK_PHOTO_MIN_SIDE) + max(height, VK_PHOTO_MIN_SIDE)
 
 
 def _padded(image: Image.Image, fixes: list) -> Image.Image:

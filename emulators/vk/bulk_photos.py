@@ -3,7 +3,7 @@
 
 How many files one upload takes and their field names are not documented: the emulator takes `file1`…`fileN`
 (N = `VkEmulator.bulk_max_files`, 5) and refuses more. `VkEmulator.refuse_bulk()` plays a community that refuses
-the bulk flow (error 15 when a bulk upload address is asked for).
+the bulk flow (error 100 when a bulk upload address is asked for).
 """
 
 import hashlib

@@ -98,7 +98,7 @@ class VkFaults:
             self._upload_faults.extend([status] * times)
 
     def refuse_bulk(self, refused: bool = True) -> None:
-        """Play a community that refuses the bulk photo flow: asking for a bulk upload address answers error 15."""
+        """Play a community that refuses the bulk photo flow: asking for a bulk upload address answers error 100."""
         with self._lock:
             self.refuses_bulk = refused
 

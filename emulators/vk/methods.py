@@ -317,7 +317,7 @@ def upload_signature(emu, group_id: int, user_id: int) -> str:
 def market_get_upload_server(emu, caller, v):
     community = community_of(emu, -v["group_id"], caller, write=True)
     if v.get("bulk") and emu.refuses_bulk:
-        raise VkFault(15, "bulk photo upload is not available for this community")
+        raise VkFault(100, "bulk: photo bulk upload is not available for this community")
     sig = upload_signature(emu, community.group_id, caller.user_id)
     bulk = "&bulk=1" if v.get("bulk") else ""
     return {
