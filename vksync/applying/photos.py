@@ -25,7 +25,7 @@ from vksync.models import VkPhoto
 from vksync.pictures import fit_for_vk
 
 BATCH = 25
-POSTERS = 4  # upload POSTs at once: they are not rate-limited, and the saves must never wait for them
+POSTERS = 8  # downloads and upload POSTs at once: not rate-limited, and the saves must never wait for them
 PER_PHOTO_ERRORS = (VkApiError, OSError, ValueError)  # this picture fails; the others go on (VK down stops the run)
 _DONE = object()
 

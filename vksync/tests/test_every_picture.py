@@ -171,3 +171,25 @@ def test_an_item_whose_pictures_cannot_be_learnt_waits_instead_of_going_bare(sho
     sync(shop)
     assert product.evotor_id in items_by_sku(shop)
     assert_vk_matches_catalog(shop)
+
+
+def test_the_items_page_says_what_was_done_to_each_picture(shop, client):
+    product = sellable(shop, 1)[0]
+    pictured(shop, product, [jpeg((120, 90)), "fine"])
+    sync(shop)
+    client.force_login(shop.merchant)
+    page = client.get(f"/sync/item/{product.evotor_id}")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "дополнена белыми полями с 120×90 до 400×400" in text  # the first picture, padded
+    assert "ничего: VK принял её как есть" in text  # the second, as it was
+    assert "главное фото" in text and "дополнительное фото" in text
+
+
+def test_another_merchants_item_page_is_not_found(shop, client):
+    from accounts.tests.factories import UserFactory
+
+    product = sellable(shop, 1)[0]
+    sync(shop)
+    client.force_login(UserFactory())
+    assert client.get(f"/sync/item/{product.evotor_id}").status_code == 404
