@@ -25,6 +25,7 @@ from vksync.models import VkPhoto
 from vksync.pictures import fit_for_vk
 
 BATCH = 25
+RECORD_EVERY = 25  # photos recorded per INSERT; a crash re-uploads at most these
 POSTERS = 8  # downloads and upload POSTs at once: not rate-limited, and the saves must never wait for them
 PER_PHOTO_ERRORS = (VkApiError, OSError, ValueError)  # this picture fails; the others go on (VK down stops the run)
 _DONE = object()
@@ -201,17 +202,27 @@ def start(ctx: Context, ops: list) -> PhotoUploads | None:
 
 def record(ctx: Context, uploads: PhotoUploads | None) -> None:
     """Record each upload's outcome as it comes: the photo id for the community, or the error for the item."""
-    for op, photo_id, error in uploads.outcomes() if uploads else ():
-        if error is not None:
-            record_batch({}, [ctx.error(op, error, None)])
-            continue
-        sha = op.photo_sha[0]
-        fixes = list(uploads.fixes.get(sha, ()))
-        VkPhoto.objects.get_or_create(
-            group_id=ctx.group_id, sha256=sha, defaults={"photo_id": photo_id, "fixes": fixes}
-        )
-        ctx.photo_ids[sha] = photo_id
-        ctx.counts.photos += 1
-        ctx.tick("photos", 1)
+    saved = []
+    try:
+        for op, photo_id, error in uploads.outcomes() if uploads else ():
+            if error is not None:
+                record_batch({}, [ctx.error(op, error, None)])
+                continue
+            sha = op.photo_sha[0]
+            fixes = list(uploads.fixes.get(sha, ()))
+            saved.append(VkPhoto(group_id=ctx.group_id, sha256=sha, photo_id=photo_id, fixes=fixes))
+            ctx.photo_ids[sha] = photo_id
+            ctx.counts.photos += 1
+            ctx.tick("photos", 1)
+            if len(saved) >= RECORD_EVERY:
+                _keep(saved)
+    finally:  # what VK saved is kept even when the run stops here: the next run reuses it
+        _keep(saved)
     if uploads and uploads.bulk_refused is not None and ctx.on_bulk_refused:
         ctx.on_bulk_refused(uploads.bulk_refused)
+
+
+def _keep(saved: list[VkPhoto]) -> None:
+    """Record the community's new photos in one INSERT (a picture another run recorded meanwhile stays as it is)."""
+    VkPhoto.objects.bulk_create(saved, ignore_conflicts=True)
+    saved.clear()
