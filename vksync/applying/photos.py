@@ -66,12 +66,7 @@ class PhotoUploads:
     # --- in the helper threads --------------------------------------------------------------------------------
     def _send_all(self) -> None:
         try:
-            singles, start = [], 0
-            while start < len(self.ops) and self.bulk_files and not self._stopped.is_set():
-                step = BATCH * self.bulk_files
-                singles += self._send_bulk_chunk(self.ops[start : start + step])
-                start += step
-            singles += self.ops[start:]
+            singles = self._send_bulk(self.ops) if self.bulk_files else self.ops
             for start in range(0, len(singles), BATCH):
                 if self._stopped.is_set():
                     break
@@ -107,8 +102,27 @@ class PhotoUploads:
                 continue
             self._outcomes.put((op, photo_id, None))
 
-    def _send_bulk_chunk(self, chunk: list) -> list:
-        """Up to 25 bulk uploads of `bulk_files` photos each; returns the photos left for single saves."""
+    def _send_bulk(self, ops: list) -> list:
+        """Every photo through bulk uploads, 25 uploads to an `execute` of addresses, the next 25 posting while
+        these are saved; returns the photos left for single saves (all that remain once the community refuses)."""
+        step = BATCH * self.bulk_files
+        chunks = [ops[start : start + step] for start in range(0, len(ops), step)]
+        singles, started = [], self._start_bulk(chunks[0]) if chunks else None
+        for number in range(len(chunks)):
+            if started is None:  # refused: this chunk and the rest go one by one
+                return singles + [op for rest in chunks[number:] for op in rest]
+            current = started
+            started = self._start_bulk(chunks[number + 1]) if number + 1 < len(chunks) else None
+            left, refused = self._save_bulk(current)
+            singles += left
+            if refused:
+                return singles + [op for rest in chunks[number + 1 :] for op in rest]
+            if self._stopped.is_set():
+                return []
+        return singles
+
+    def _start_bulk(self, chunk: list) -> list | None:
+        """Upload addresses for the chunk's bulks (one request) and their posts under way; None when refused."""
         groups = [chunk[start : start + self.bulk_files] for start in range(0, len(chunk), self.bulk_files)]
         try:
             urls = self.client.photo_upload_urls(self.group_id, len(groups), bulk=True)
@@ -116,15 +130,18 @@ class PhotoUploads:
             raise
         except VkApiError as error:
             self._refuse_bulk(error)
-            return chunk
-        posts = [
+            return None
+        return [
             self._poster.submit(contextvars.copy_context().run, self._post_bulk, group, url)
             for group, url in zip(groups, urls, strict=True)
         ]
+
+    def _save_bulk(self, posts: list) -> tuple[list, bool]:
+        """One saveProductPhotoBulk per post, in order: (the photos left for single saves, whether refused)."""
         singles = []
         for index, post in enumerate(posts):
             if self._stopped.is_set():
-                return []
+                return [], False
             ready, answer = post.result()
             try:
                 if isinstance(answer, Exception):
@@ -137,10 +154,10 @@ class PhotoUploads:
                 continue
             except VkApiError as error:
                 self._refuse_bulk(error)
-                return singles + ready + [op for later in posts[index + 1 :] for op in later.result()[0]]
+                return singles + ready + [op for later in posts[index + 1 :] for op in later.result()[0]], True
             for op, photo_id in zip(ready, photo_ids, strict=True):
                 self._outcomes.put((op, photo_id, None))
-        return singles
+        return singles, False
 
     def _refuse_bulk(self, error: VkApiError) -> None:
         self.bulk_refused, self.bulk_files = error, 0

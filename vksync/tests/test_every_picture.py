@@ -193,3 +193,15 @@ def test_another_merchants_item_page_is_not_found(shop, client):
     sync(shop)
     client.force_login(UserFactory())
     assert client.get(f"/sync/item/{product.evotor_id}").status_code == 404
+
+
+def test_a_lost_bulk_answer_sends_those_photos_singly_without_twins_nor_refusal(shop):
+    shop.vk.lose_answer_next("market.saveProductPhotoBulk")
+    run = sync(shop)
+    assert not SyncItemError.objects.filter(run=run).exists()
+    calls = shop.vk.methods_called()
+    assert calls.count("market.saveProductPhoto") >= 1  # the lost bulk's photos, uploaded afresh one by one
+    saved = VkPhoto.objects.filter(group_id=shop.group_id)
+    assert saved.count() == len(set(saved.values_list("sha256", flat=True)))
+    assert VkConnection.objects.get(merchant=shop.merchant).photo_bulk_refused_at is None  # VK did not refuse
+    assert_vk_matches_catalog(shop)
