@@ -75,6 +75,9 @@ class Product(CatalogObject):
     # Hash of the fields above as last read from Evotor: tells a refresh what changed.
     content_hash = models.CharField("хеш содержимого", max_length=64, blank=True)
     # Images: fetched only for products selected for VK, and again only when content_hash moves.
+    # `images` holds them all in Evotor's order, [{"url": …, "sha": sha256 of the bytes}, …] (at most
+    # CATALOG_IMAGES_PER_PRODUCT); image_url/image_hash repeat the first one (the thumbnail's picture).
+    images = models.JSONField("картинки", default=list, blank=True)
     image_url = models.URLField("картинка", max_length=1000, blank=True)
     image_hash = models.CharField("хеш картинки", max_length=64, blank=True)
     image_checked_hash = models.CharField("хеш проверенной картинки", max_length=64, blank=True)

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Max, QuerySet
+from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Product, ProductGroup, Store
@@ -114,6 +114,20 @@ def group_tree(*, store) -> list[tuple[ProductGroup, int]]:
         ordered.append((group, depth))
         stack.extend((child, depth + 1) for child in reversed(children.get(group.evotor_id, [])))
     return ordered
+
+
+def pictures_to_check(*, merchant) -> QuerySet:
+    """Published products whose pictures must be read from Evotor: changed since the last check, or a picture
+    known before thumbnails existed."""
+    return published_products(merchant=merchant).filter(
+        ~Q(image_checked_hash=F("content_hash")) | (~Q(image_hash="") & Q(thumbnail=""))
+    )
+
+
+def pictures_unknown(*, merchant) -> set[int]:
+    """Ids of published products whose pictures were never read from Evotor (nor any picture known)."""
+    never = published_products(merchant=merchant).filter(image_checked_hash="", image_hash="")
+    return set(never.values_list("id", flat=True))
 
 
 PRODUCT_PAGE_COLUMNS = ("name", "code", "barcodes", "group_id", "price", "quantity", "measure_name",

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connections, router
-from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.selectors import merchants_in_service
@@ -20,7 +19,7 @@ from catalog import thumbnails
 from catalog.models import Product, ProductGroup, Store
 from catalog.parsing import content_hash, group_fields, product_fields, store_fields
 from catalog.search import search_text_of
-from catalog.selectors import published_products
+from catalog.selectors import pictures_to_check
 from catalog.signals import catalog_changed
 from connections.evotor.client import (
     EvotorClient,
@@ -128,6 +127,31 @@ def refresh_catalog(*, merchant, progress: Progress | None = None, announce: boo
     logger.info("catalog refreshed", extra={"merchant_id": merchant.pk, "result": result.status})
     if result.ok and announce:  # whoever keeps a shop in step with the catalog (vksync) hears of it
         catalog_changed.send(sender=refresh_catalog, merchant=merchant, trigger="refresh")
+    return result
+
+
+def learn_pictures(*, merchant) -> RefreshResult:
+    """Check every published product whose pictures are not known yet, however many (at Evotor's pace).
+
+    A refresh checks at most CATALOG_IMAGE_CHECKS_PER_REFRESH; a sync calls this before it plans, so no item
+    goes to VK with the default picture while its own pictures are unknown. Says `busy` when a refresh holds
+    the catalog (that refresh checks them)."""
+    result = RefreshResult(merchant_id=merchant.pk)
+    connection = EvotorConnection.objects.filter(merchant=merchant).first()
+    if connection is None or not connection.token or not connection.installed:
+        result.status, result.error = "skipped", "Эвотор не подключён или приложение удалено."
+        return result
+    with merchant_lock("catalog-refresh", merchant.pk, timeout=settings.CATALOG_REFRESH_LOCK_SECONDS) as acquired:
+        if not acquired:
+            result.status, result.error = "busy", "Каталог этого продавца уже обновляется."
+            return result
+        client = EvotorClient(connection.token)
+        try:
+            _refresh_images(merchant, client, result, limit=0)
+        except EvotorError as exc:
+            result.status, result.error = "failed", exc.reason
+        finally:
+            result.requests = client.request_count
     return result
 
 
@@ -239,7 +263,7 @@ def _refresh_store(merchant, client, store: Store, result: RefreshResult, now, p
     seen: set[str] = set()
     fresh = {
         "merchant_id": merchant.pk, "store_id": store.pk, "removed": False, "removed_at": None, "refreshed_at": now,
-        "image_url": "", "image_hash": "", "image_checked_hash": "", "thumbnail": "",
+        "images": [], "image_url": "", "image_hash": "", "image_checked_hash": "", "thumbnail": "",
     }  # fmt: skip  # the picture's fields: set on insert only (not in the update list)
     for page in client.product_pages(store.evotor_id):
         rows = []
@@ -294,43 +318,63 @@ def _refresh_groups(merchant, client, store: Store, result: RefreshResult, now) 
     return {evotor_id: pk for evotor_id, pk in current.items() if evotor_id in seen}
 
 
-def _refresh_images(merchant, client: EvotorClient, result: RefreshResult) -> None:
+def _refresh_images(merchant, client: EvotorClient, result: RefreshResult, *, limit: int | None = None) -> None:
     """Pictures cost a request per product: only for products going to VK, and only when they changed."""
     # Changed since the last check, or a picture known before thumbnails existed (read once more for one).
     stale = (
-        published_products(merchant=merchant)
-        .filter(~Q(image_checked_hash=F("content_hash")) | (~Q(image_hash="") & Q(thumbnail="")))
+        pictures_to_check(merchant=merchant)
         .select_related("store")
-        .only("id", "evotor_id", "content_hash", "image_url", "image_hash", "thumbnail", "store__evotor_id")
-        .order_by("pk")[: settings.CATALOG_IMAGE_CHECKS_PER_REFRESH]
+        .only("id", "evotor_id", "content_hash", "images", "image_url", "image_hash", "thumbnail", "store__evotor_id")
+        .order_by("pk")
     )
+    limit = settings.CATALOG_IMAGE_CHECKS_PER_REFRESH if limit is None else limit
     checked = []
     try:
-        for product in stale:
+        for product in stale[:limit] if limit else stale.iterator(chunk_size=1000):
             try:
                 images = client.product_images(product.store.evotor_id, product.evotor_id)
-                _apply_image(client, product, images, result)
+                _apply_images(client, product, images, result)
             except EvotorStoreUnavailable:
                 continue
             except EvotorRequestError:
-                _apply_image(client, product, [], result)  # e.g. 404 (gone since the scan) or too big
+                _apply_images(client, product, [], result)  # e.g. 404 (gone since the scan)
             checked.append(product)
+            if len(checked) % 500 == 0:  # a long check keeps what it learnt, should it be cut short
+                _save_pictures(checked[-500:])
     except EvotorTransientError:
         logger.info("image checks paused", extra={"merchant_id": merchant.pk, "checked": len(checked)})
     finally:
-        fields = ["image_url", "image_hash", "image_checked_hash", "thumbnail"]
-        Product.objects.bulk_update(checked, fields, batch_size=500)
+        _save_pictures(checked[len(checked) - len(checked) % 500 :])
         result.images_checked += len(checked)
 
 
-def _apply_image(client: EvotorClient, product: Product, images: list[dict], result: RefreshResult) -> None:
-    url = next((str(i["url"]) for i in images if isinstance(i, dict) and i.get("url")), "")[:1000]
-    if not url:
+def _save_pictures(products: list[Product]) -> None:
+    fields = ["images", "image_url", "image_hash", "image_checked_hash", "thumbnail"]
+    Product.objects.bulk_update(products, fields, batch_size=500)
+
+
+def _apply_images(client: EvotorClient, product: Product, images: list[dict], result: RefreshResult) -> None:
+    """Every picture of the product in Evotor's order, each downloaded once (a URL names one picture's bytes)."""
+    urls = list(dict.fromkeys(str(i["url"])[:1000] for i in images if isinstance(i, dict) and i.get("url")))
+    known = {entry["url"]: entry["sha"] for entry in product.images or [] if entry.get("url") and entry.get("sha")}
+    pictures, first_bytes = [], None
+    for url in urls[: settings.CATALOG_IMAGES_PER_PRODUCT]:
+        sha, data = known.get(url), None
+        if not sha or (not pictures and (url != product.image_url or not product.thumbnail)):
+            try:
+                data = client.download(url)
+            except EvotorRequestError as error:  # too big for Evotor's bound: the others still go
+                logger.info("product picture not downloaded", extra={"product_id": product.pk, "reason": error.reason})
+                continue
+            sha = hashlib.sha256(data).hexdigest()
+            result.images_downloaded += 1
+        if not pictures:
+            first_bytes = data
+        pictures.append({"url": url, "sha": sha})
+    product.images = pictures
+    if not pictures:
         product.image_url, product.image_hash, product.thumbnail = "", "", ""
-    elif url != product.image_url or not product.image_hash or not product.thumbnail:
-        data = client.download(url)
-        product.image_hash = hashlib.sha256(data).hexdigest()
-        product.image_url = url
-        product.thumbnail = thumbnails.save(image_hash=product.image_hash, data=data)
-        result.images_downloaded += 1
+    elif first_bytes is not None:
+        product.image_url, product.image_hash = pictures[0]["url"], pictures[0]["sha"]
+        product.thumbnail = thumbnails.save(image_hash=product.image_hash, data=first_bytes)
     product.image_checked_hash = product.content_hash

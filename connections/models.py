@@ -72,6 +72,8 @@ class VkConnection(Connection):
     group_id = models.BigIntegerField("сообщество (id)", null=True, blank=True)
     group_name = models.CharField("сообщество", max_length=255, blank=True)
     group_screen_name = models.CharField("короткое имя сообщества", max_length=255, blank=True)
+    # The community refused the bulk photo upload once: its pictures go one save each, without asking again.
+    photo_bulk_refused_at = models.DateTimeField("массовая загрузка фото отклонена", null=True, blank=True)
 
     class Meta:
         verbose_name = "подключение VK"

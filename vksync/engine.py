@@ -9,14 +9,15 @@ writes VK's answers into the cache) → close the run (runs) → tell the mercha
 import logging
 import time
 
+from django.conf import settings
 from django.db import DatabaseError
 from django.db import connection as database
 
-from catalog.services import refresh_catalog
+from catalog.services import learn_pictures, refresh_catalog
 from connections.models import VkConnection
 from connections.state import mark_ok
 from connections.vk.errors import VkConnectionBroken, VkError, VkRateLimitReached, VkTransientError
-from connections.vk.services import run_with_vk
+from connections.vk.services import remember_photo_bulk_refused, run_with_vk
 from core.plurals import plural
 from vkshop import writes as shop_writes
 from vkshop.services import cached_items, read_vk_shop, store_vk_shop
@@ -88,6 +89,7 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool) -> None:
     try:
         connection = _vk_connection(merchant)
         _read_evotor_first(run)
+        _learn_pictures(run)
         run_with_vk(connection=connection, action=work)  # a permanent error marks the connection broken
     except SyncNotPossible as error:
         _fail(run, str(error))
@@ -133,6 +135,8 @@ def _finish_plan(run, plan, inputs, *, dry_run, confirmed, sync_settings, client
         group_id=connection.group_id,
         load_photo=photo_loader(connection.merchant, inputs.photo_sources),
         default_sha=inputs.default_sha,
+        photo_bulk_files=0 if connection.photo_bulk_refused_at else settings.VK_PHOTO_BULK_FILES,
+        on_bulk_refused=lambda error: remember_photo_bulk_refused(connection=connection),
     )
     mark_ok(connection=connection)
     runs.close(run, SyncRun.Status.DONE)
@@ -171,6 +175,16 @@ def _read_evotor_first(run: SyncRun) -> None:
     result = refresh_catalog(merchant=run.merchant, announce=False)
     if not result.ok:
         log.info("sync from the cached catalog", extra={"run_id": run.pk, "refresh": result.status})
+    runs.heartbeat(run)
+
+
+def _learn_pictures(run: SyncRun) -> None:
+    """Every picture of a published product is read from Evotor before the plan (a refresh reads only so many):
+    no item goes to VK with the default picture while its own are unknown. One that cannot be read now (Evotor
+    busy) keeps its item waiting; the plan says how many wait."""
+    result = learn_pictures(merchant=run.merchant)
+    if result.images_checked or not result.ok:
+        log.info("pictures learnt before the plan", extra={"run_id": run.pk, "checked": result.images_checked})
     runs.heartbeat(run)
 
 

@@ -20,6 +20,8 @@ from vksync import planning, rules, variants
 from vksync.card_inputs import CardInputs, load_cards
 from vksync.models import AlbumLink, ProductLink, SyncSettings, VkPhoto
 
+VK_PHOTOS_PER_ITEM = 5  # a main photo and four more
+
 PRODUCT_FIELDS = (
     "id",
     "evotor_id",
@@ -32,8 +34,10 @@ PRODUCT_FIELDS = (
     "barcodes",
     "measure_name",
     "parent_evotor_id",
+    "images",
     "image_url",
     "image_hash",
+    "image_checked_hash",
 )
 
 
@@ -127,9 +131,10 @@ def desired_items(merchant, sync_settings: SyncSettings, default_sha: str, cards
         if card:  # a modification takes the album and category of the group above its card
             product = {**product, "parent_evotor_id": card.parent}
         fields, card_key = cards.fields_for(product["id"], rules.item_fields(product, item_rules))
-        photo_sha = product["image_hash"] if product["image_url"] and product["image_hash"] else default_sha
-        if photo_sha != default_sha:
-            sources[photo_sha] = product["image_url"]
+        pictures = product_pictures(product)
+        sources.update(pictures)
+        photo_sha = tuple(pictures) or (default_sha,)
+        pending = not pictures and not product["image_checked_hash"]  # never read from Evotor yet
         album = albums.get(product["parent_evotor_id"]) if item_rules.albums_per_group else None
         album_key = album[0] if album else None
         if album:
@@ -137,10 +142,31 @@ def desired_items(merchant, sync_settings: SyncSettings, default_sha: str, cards
             album_aliases.setdefault(album_key, set()).add(album[2])
         item_hash = rules.pushed_hash(fields, photo_sha)
         desired.append(
-            planning.DesiredItem(product["id"], fields["sku"], fields, photo_sha, item_hash, album_key, card_key)
+            planning.DesiredItem(
+                product["id"],
+                fields["sku"],
+                fields,
+                photo_sha,
+                item_hash,
+                album_key,
+                card_key,
+                pictures_pending=pending,
+            )
         )
     aliases = {key: tuple(sorted(keys)) for key, keys in album_aliases.items()}
     return desired, dict(sorted(album_titles.items())), aliases, sources
+
+
+def product_pictures(product: dict) -> dict[str, str]:
+    """sha → URL of the product's pictures in Evotor's order (each once, VK's five at most)."""
+    entries = product.get("images") or []
+    if not entries and product.get("image_url") and product.get("image_hash"):  # a row from before the list
+        entries = [{"url": product["image_url"], "sha": product["image_hash"]}]
+    pictures = {}
+    for entry in entries:
+        if isinstance(entry, dict) and entry.get("sha") and entry.get("url"):
+            pictures.setdefault(entry["sha"], entry["url"])
+    return dict(list(pictures.items())[:VK_PHOTOS_PER_ITEM])
 
 
 def albums_of_groups(merchant, item_rules: rules.Rules) -> dict[str, tuple[str, str, str]]:

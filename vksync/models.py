@@ -200,6 +200,8 @@ class VkPhoto(models.Model):
     group_id = models.BigIntegerField("сообщество")
     sha256 = models.CharField("SHA-256 картинки", max_length=64)
     photo_id = models.BigIntegerField("фото в VK")
+    # What was done so VK would take the picture (padded, converted, shrunk), in words; empty when nothing.
+    fixes = models.JSONField("исправления перед загрузкой", default=list, blank=True)
     created_at = models.DateTimeField("создано", auto_now_add=True)
 
     class Meta:

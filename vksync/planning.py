@@ -36,10 +36,11 @@ class DesiredItem:
     product_id: int
     sku: str
     fields: dict  # market.add parameters from the rules (name, description, price, deleted, sku, …)
-    photo_sha: str  # sha256 of the picture to show
+    photo_sha: tuple[str, ...]  # sha256 of the pictures to show, in Evotor's order (the main photo first)
     hash: str  # rules.pushed_hash(fields, photo_sha)
     album_key: str | None = None  # Evotor group id when albums follow groups
     card_key: str | None = None  # the product with modifications whose VK card this item belongs to
+    pictures_pending: bool = False  # its pictures are not read from Evotor yet: it waits, never sent bare
 
     @property
     def visible(self) -> bool:
@@ -91,7 +92,7 @@ class Operation:
     vk_item_id: int | None = None
     fields: dict | None = None
     hash: str = ""
-    photo_sha: str = ""
+    photo_sha: tuple[str, ...] = ()  # an item's pictures; upload_photo: the one picture
     album_key: str | None = None
     vk_album_id: int | None = None
     title: str = ""
@@ -107,6 +108,7 @@ class Plan:
     operations: list[Operation]
     shop_size: int  # items visible in VK now (the brake's base)
     brake_limit: Decimal
+    pictures_pending: int = 0  # items left out until their pictures are known
 
     def counts(self) -> dict:
         return dict(Counter(op.kind for op in self.operations))
@@ -141,6 +143,7 @@ class Plan:
             "property_values_create": counts.get(ADD_PROPERTY_VALUE, 0),
             "cards_group": counts.get(GROUP_CARD, 0),
             "cards_ungroup": counts.get(UNGROUP_CARD, 0),
+            "pictures_pending": self.pictures_pending,
             "writes": self.writes,
             "shop_size": self.shop_size,
             "brake": self.brake,
@@ -172,15 +175,19 @@ def plan_sync(
     by_sku = _adoptable_by_sku(vk_items, links, orphan_links)
     items, adds = [], {}
     needed_photos: dict[str, None] = {}
+    pending = 0
     for item in desired:
         link = links.get(item.product_id)
+        if item.pictures_pending:  # nothing is sent for it (nor hidden): the next run knows its pictures
+            pending += 1
+            continue
         vk_id = _present(link, vk_items)
         if vk_id is None:
             vk_id = _adopt(item.sku, by_sku, item.product_id, link, items)
         if vk_id is None:
             if item.visible:
                 items.append(_item_op(CREATE, item, link_id=link and link.id))
-                needed_photos[item.photo_sha] = None
+                needed_photos.update(dict.fromkeys(item.photo_sha))
                 _want_album(adds, item, None, album_ids, cached_albums=())
             elif link and link.state not in ("deleted",) and link.vk_item_id:
                 items.append(Operation(FORGET, product_id=item.product_id, link_id=link.id))
@@ -192,7 +199,7 @@ def plan_sync(
             was_visible = link is not None and link.state == "active" and not adopted
             kind = HIDE if (was_visible and not item.visible) else EDIT
             items.append(_item_op(kind, item, link_id=link and link.id, vk_item_id=vk_id))
-            needed_photos[item.photo_sha] = None
+            needed_photos.update(dict.fromkeys(item.photo_sha))
         elif not item.visible and _grace_over(link, policy):
             items.append(Operation(DELETE, product_id=item.product_id, link_id=link.id, vk_item_id=vk_id))
             continue
@@ -201,7 +208,7 @@ def plan_sync(
             cached = vk_items[vk_id].album_ids if vk_id in vk_items else ()
             items.extend(_move_album(adds, item, current, album_ids, cached, link, vk_id))
     items.extend(_plan_orphans(orphan_links, vk_items, by_sku, policy))
-    ops += [Operation(UPLOAD_PHOTO, photo_sha=sha) for sha in needed_photos if sha and sha not in photos]
+    ops += [Operation(UPLOAD_PHOTO, photo_sha=(sha,)) for sha in needed_photos if sha and sha not in photos]
     ops += items
     for key, product_ids in adds.items():
         for start in range(0, len(product_ids), ALBUM_ITEMS_PER_CALL):
@@ -211,7 +218,7 @@ def plan_sync(
     shop_size = sum(
         1 for link in _all_links(links, orphan_links) if link.state == "active" and _present(link, vk_items)
     )
-    return Plan(operations=ops, shop_size=shop_size, brake_limit=Decimal(policy.brake_share))
+    return Plan(operations=ops, shop_size=shop_size, brake_limit=Decimal(policy.brake_share), pictures_pending=pending)
 
 
 def _db_only(op: Operation) -> bool:

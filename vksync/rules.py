@@ -309,7 +309,11 @@ def other_album_key(group_evotor_id: str, group_name: str, rules: Rules) -> str:
     return group_evotor_id if not rules.store_in_album_title else shared_album_key(group_name)
 
 
-def pushed_hash(fields: dict, photo_sha: str) -> str:
-    """Hash of exactly what is sent to VK: equal hashes mean nothing to push."""
-    payload = json.dumps({"fields": fields, "photo": photo_sha}, sort_keys=True, ensure_ascii=False)
+def pushed_hash(fields: dict, photo_sha: tuple[str, ...]) -> str:
+    """Hash of exactly what is sent to VK, the pictures in order: equal hashes mean nothing to push.
+
+    One picture hashes as the bare sha, as before items had several: an upgrade re-edits no item."""
+    shas = (photo_sha,) if isinstance(photo_sha, str) else tuple(photo_sha)
+    photo = shas[0] if len(shas) == 1 else list(shas)
+    payload = json.dumps({"fields": fields, "photo": photo}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()

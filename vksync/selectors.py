@@ -2,7 +2,8 @@
 
 from accounts.selectors import merchants_in_service
 from connections.models import VkConnection
-from vksync.models import SyncRun, SyncSettings
+from vksync.inputs import product_pictures
+from vksync.models import ProductLink, SyncRun, SyncSettings, VkPhoto
 
 
 def settings_for(merchant) -> SyncSettings:
@@ -28,3 +29,28 @@ def merchants_to_sync():
 def first_sync_done(merchant) -> bool:
     """A sync has gone through to VK once (a real run, not a plan): the merchant confirmed the first plan."""
     return SyncRun.objects.filter(merchant=merchant, status=SyncRun.Status.DONE, dry_run=False).exists()
+
+
+def item_pictures(link: ProductLink) -> list[dict]:
+    """The pictures of a linked product in Evotor's order: whether each is in VK, and what was done so VK took it."""
+    product = link.product
+    if product is None:
+        return []
+    pictures = product_pictures({"images": product.images, "image_url": product.image_url,
+                                 "image_hash": product.image_hash})  # fmt: skip
+    uploaded = {
+        photo.sha256: photo
+        for photo in VkPhoto.objects.filter(group_id=link.group_id, sha256__in=list(pictures)).only(
+            "sha256", "photo_id", "fixes"
+        )
+    }
+    return [
+        {
+            "number": number,
+            "role": "главное фото" if number == 1 else "дополнительное фото",
+            "url": url,
+            "photo_id": uploaded[sha].photo_id if sha in uploaded else None,
+            "fixes": uploaded[sha].fixes if sha in uploaded else [],
+        }
+        for number, (sha, url) in enumerate(pictures.items(), start=1)
+    ]

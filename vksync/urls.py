@@ -16,6 +16,7 @@ urlpatterns = [
         name="sync_run_report_export",
     ),
     path("sync/variants/retry", views.retry_variants, name="sync_variants_retry"),
+    path("sync/item/<path:sku>", views.item_page, name="sync_item"),
     path("home", start_views.home, name="merchant_home"),
     path("start", start_views.start, name="start"),
     path("start/plan", start_views.request_plan, name="start_plan"),

@@ -5,7 +5,7 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -17,7 +17,7 @@ from vksync import triggers
 from vksync.counts import VkCount, vk_count, vk_shop_count
 from vksync.forms import SyncSettingsForm
 from vksync.models import ProductLink, SyncRun
-from vksync.selectors import settings_for
+from vksync.selectors import item_pictures, settings_for
 from vksync.setup import readiness
 from vksync.variant_state import try_variants_again, variants_state
 
@@ -188,3 +188,13 @@ def _categories(merchant) -> list | None:
             choices.append((section["id"], section["name"]))
     cache.set("vksync:categories", choices, 24 * 3600)
     return choices
+
+
+@login_required
+def item_page(request, sku: str):
+    """One item as EvoSync sends it: its product, its state in VK, and each picture with what was done to it."""
+    links = ProductLink.objects.owned_by(request.user).filter(sku=sku).select_related("product")
+    link = links.order_by("-updated_at", "-id").first()  # a sku may have outlived an earlier link
+    if link is None:
+        raise Http404("Такого товара среди отправленных в VK нет")
+    return render(request, "vksync/item.html", {"link": link, "pictures": item_pictures(link)})

@@ -169,9 +169,12 @@ class VkClient:
                 results.append(VkResult(ok=False, error=exc))
         return results
 
-    def photo_upload_urls(self, group_id: int, count: int) -> list[str]:
-        """`count` upload addresses for the community's item photos (one per photo), 25 to an `execute`."""
-        calls = [VkCall("market.getProductPhotoUploadServer", {"group_id": group_id})] * count
+    def photo_upload_urls(self, group_id: int, count: int, *, bulk: bool = False) -> list[str]:
+        """`count` upload addresses for the community's item photos, 25 to an `execute`.
+
+        One per photo, or with `bulk` one per several photos (post_product_photos, save_product_photos_bulk)."""
+        params = {"group_id": group_id, "bulk": 1} if bulk else {"group_id": group_id}
+        calls = [VkCall("market.getProductPhotoUploadServer", params)] * count
         urls = []
         for result in self.batch(calls):
             if not result.ok:
@@ -201,6 +204,37 @@ class VkClient:
         if "error" in body:
             raise VkApiError(100, f"upload server refused the photo: {body['error']}", "upload")
         return answer.text
+
+    def post_product_photos(self, upload_url: str, files: list[tuple[bytes, str]], field: str = "file{n}") -> str:
+        """POST several files to a bulk upload server (fields `field` numbered from 1); its answer for
+        save_product_photos_bulk. Not an API request, like post_product_photo."""
+        fields = {}
+        for number, (image_bytes, filename) in enumerate(files, start=1):
+            content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+            fields[field.format(n=number)] = (filename, image_bytes, content_type)
+        answer = self._upload(upload_url, fields)
+        try:
+            body = answer.json()
+        except ValueError:
+            raise VkTransientError("upload server answered something that is not JSON")
+        if "error" in body:
+            raise VkApiError(100, f"upload server refused the photos: {body['error']}", "upload")
+        return answer.text
+
+    def save_product_photos_bulk(self, upload_response: str, expected: int) -> list[int]:
+        """market.saveProductPhotoBulk (one request, never inside execute): the photo ids, in the files' order.
+
+        An answer with another number of photos than `expected` is an error (VkApiError): the caller falls back."""
+        self.method_counts["market.saveProductPhotoBulk"] += 1
+        payload = self._request(
+            "market.saveProductPhotoBulk", encode_params({"upload_response": upload_response}), resend_when_unsure=False
+        )
+        if "error" in payload:
+            raise_for_error(payload["error"], "market.saveProductPhotoBulk")
+        answer = payload.get("response")
+        if not isinstance(answer, list) or len(answer) != expected:
+            raise VkApiError(100, f"saveProductPhotoBulk answered {answer!r:.80} for {expected} photos", "bulk")
+        return [int(photo["photo_id"]) for photo in answer]
 
     def save_product_photo(self, upload_response: str) -> int:
         """market.saveProductPhoto (one request: the reference says never inside execute); the photo_id.

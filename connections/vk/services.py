@@ -138,6 +138,14 @@ def identity_problems(identity: VkIdentity) -> str:
     return " ".join(problems)
 
 
+def remember_photo_bulk_refused(*, connection: VkConnection) -> None:
+    """The community refused the bulk photo upload: later runs save its pictures one by one from the start."""
+    if connection.photo_bulk_refused_at is None:
+        connection.photo_bulk_refused_at = timezone.now()
+        VkConnection.objects.filter(pk=connection.pk).update(photo_bulk_refused_at=connection.photo_bulk_refused_at)
+        logger.info("VK community refused bulk photo uploads", extra={"group_id": connection.group_id})
+
+
 def _refuse_unless_usable(identity: VkIdentity) -> None:
     """Nothing is saved for a token that could not fill the community's shop: say why."""
     problems = identity_problems(identity)
@@ -148,6 +156,8 @@ def _refuse_unless_usable(identity: VkIdentity) -> None:
 def _apply_identity(connection: VkConnection, identity: VkIdentity) -> None:
     connection.vk_user_id = identity.user_id
     connection.vk_user_name = identity.user_name
+    if connection.group_id != identity.group_id:  # another community: it may take bulk uploads
+        connection.photo_bulk_refused_at = None
     connection.group_id = identity.group_id
     connection.group_name = identity.group_name
     connection.group_screen_name = identity.group_screen_name

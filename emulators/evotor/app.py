@@ -78,10 +78,18 @@ class EvotorEmulator(EvotorState, EvotorFaults):
             return fault.status, [("Content-Type", "text/plain")], b"Injected fault"
         name = path.rsplit("/", 1)[-1]
         image_id, _, extension = name.partition(".")
+        if image_id in self._image_bytes:  # a picture a test gave as it is (too small, another format, …)
+            return 200, [("Content-Type", f"image/{extension}")], self._image_bytes[image_id]
         if extension not in ("png", "jpg") or not self._image_exists(image_id):
             return 404, [("Content-Type", "text/plain")], b"not found"
         content_type = "image/png" if extension == "png" else "image/jpeg"
         return 200, [("Content-Type", content_type)], picture(image_id, extension, caption=self._caption(image_id))
+
+    def download_image(self, image: dict) -> bytes:
+        """The bytes Evotor serves for an image object (what a client downloads from its url)."""
+        if image["id"] in self._image_bytes:
+            return self._image_bytes[image["id"]]
+        return picture(image["id"], image["meta"]["extension"], caption=self._caption(image["id"]))
 
     def _image_exists(self, image_id: str) -> bool:
         return image_id in self._image_ids
@@ -164,6 +172,8 @@ class EvotorEmulator(EvotorState, EvotorFaults):
             return 404, "Not found"
 
     def _file_size(self, image: dict) -> int:
+        if image["id"] in self._image_bytes:
+            return len(self._image_bytes[image["id"]])
         return len(picture(image["id"], image["meta"]["extension"], caption=self._caption(image["id"])))
 
     def _base(self, environ) -> str:

@@ -31,7 +31,7 @@ def _latin(text: str) -> str:
     return "".join(LATIN.get(c.lower(), c).upper() if c.isupper() else LATIN.get(c, c) for c in text)
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=32768)  # a photo-rich bench catalog is read twice (refresh, upload): small JPEGs
 def picture(seed: str, fmt: str = "png", size: int = SIZE, caption: str = "") -> bytes:
     """A flat-coloured card with the product's name on it (a few shapes when there is no name); PNG or JPEG.
 

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 
 from emulators.evotor.generator import _uuid, generate_catalog, make_product, now_evotor_time
 
+PICTURE_COUNTS, PICTURE_WEIGHTS = (1, 2, 3, 4, 5), (0.3, 0.25, 0.2, 0.15, 0.1)  # a photo-rich shop: mean 2.5
+SHARED_PICTURES = 0.2  # of its pictures, shared with other products
+
 
 @dataclass
 class Merchant:
@@ -31,6 +34,7 @@ class EvotorState:
         self._sorted_ids: dict[int, list[str]] = {}  # paging cache, dropped on writes
         self._image_ids: set[str] = set()
         self._image_captions: dict[str, str] = {}  # image id -> the product's name when it was taken
+        self._image_bytes: dict[str, bytes] = {}  # image id -> bytes given as they are (set_images)
 
     def add_merchant(
         self,
@@ -42,13 +46,17 @@ class EvotorState:
         products: int = 500,
         image_share: float = 0.05,
         variant_cards: int = 0,
+        many_pictures: bool = False,
     ) -> dict:
         """Generate a catalog (groups and products are per store) and return its ids.
 
-        `variant_cards`: products with modifications per store (a group declaring attributes, a product per
-        modification); `cards` in the answer maps each such group to its modifications."""
+        `image_share` of the products get one picture; with `many_pictures` every product gets 1–5 (a photo-rich
+        shop, see `_pictures_of`) instead. `variant_cards`: products with modifications per store (a group
+        declaring attributes, a product per modification); `cards` in the answer maps each such group to its
+        modifications."""
         merchant = Merchant(user_id=user_id, seed=seed)
         rng = random.Random(f"images-{seed}")
+        shared: list[dict] = []
         parts = generate_catalog(
             seed=seed, user_id=user_id, stores=stores, groups=groups, products=products, variant_cards=variant_cards
         )
@@ -58,7 +66,9 @@ class EvotorState:
             merchant.groups[store_id] = {g["id"]: g for g in part["groups"]}
             merchant.products[store_id] = {p["id"]: p for p in part["products"]}
             for product in part["products"]:
-                if rng.random() < image_share:
+                if many_pictures:
+                    merchant.images[product["id"]] = self._pictures_of(rng, merchant, product, shared, products)
+                elif rng.random() < image_share:
                     merchant.images[product["id"]] = [self._make_image(rng, merchant, product)]
         with self._lock:
             self._merchants[token] = merchant
@@ -78,11 +88,31 @@ class EvotorState:
             },
         }
 
-    def _make_image(self, rng: random.Random, merchant: Merchant, product: dict) -> dict:
+    def _pictures_of(self, rng, merchant: Merchant, product: dict, shared: list, products: int) -> list[dict]:
+        """1–5 pictures (mean 2.5); a fifth of them shared with other products (one pool per catalog, a tenth
+        of the products in size). Plain JPEG cards: a photo-rich catalog is generated quickly."""
+        count = rng.choices(PICTURE_COUNTS, weights=PICTURE_WEIGHTS)[0]
+        pictures, seen = [], set()
+        for _ in range(count):
+            if rng.random() < SHARED_PICTURES:
+                if len(shared) < max(1, products // 10):
+                    shared.append(self._make_image(rng, merchant, product, caption=False, extension="jpg"))
+                image = {**rng.choice(shared), "product_id": product["id"], "store_id": product["store_id"]}
+            else:
+                image = self._make_image(rng, merchant, product, caption=False, extension="jpg")
+            if image["id"] not in seen:
+                seen.add(image["id"])
+                pictures.append(image)
+        return pictures
+
+    def _make_image(
+        self, rng: random.Random, merchant: Merchant, product: dict, *, caption: bool = True, extension: str = ""
+    ) -> dict:
         image_id = _uuid(rng)
-        extension = "png" if rng.random() < 0.5 else "jpg"
+        extension = extension or ("png" if rng.random() < 0.5 else "jpg")
         self._image_ids.add(image_id)
-        self._image_captions[image_id] = product["name"]
+        if caption:
+            self._image_captions[image_id] = product["name"]
         stamp = now_evotor_time()
         return {
             "id": image_id,
@@ -195,6 +225,26 @@ class EvotorState:
             image = self._make_image(random.Random(seed or f"{product_id}-{time.time_ns()}"), merchant, product)
             merchant.images[product_id] = [image]
             return image
+
+    def set_images(self, token: str, product_id: str, pictures: list) -> list[dict]:
+        """Give a product these pictures, in order: each a seed (a generated card) or (bytes, extension) served
+        as they are — a picture VK would refuse, for instance. Returns the image objects."""
+        with self._lock:
+            merchant = self._merchant(token)
+            product = self.product(token, product_id)
+            images = []
+            for number, picture in enumerate(pictures):
+                rng = random.Random(f"{product_id}-{number}-{picture if isinstance(picture, str) else time.time_ns()}")
+                if isinstance(picture, str):
+                    images.append(self._make_image(rng, merchant, product))
+                    continue
+                content, extension = picture
+                image = self._make_image(rng, merchant, product, caption=False, extension=extension)
+                image["url"] = f"/images/{image['id']}.{extension}"
+                self._image_bytes[image["id"]] = content
+                images.append(image)
+            merchant.images[product_id] = images
+            return images
 
     def image_products(self, token: str) -> list[str]:
         return list(self._merchant(token).images)

@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl
 
 from PIL import Image, UnidentifiedImageError
 
-from emulators.vk import oauth, schema, shop_page, vkscript
+from emulators.vk import bulk_photos, oauth, schema, shop_page, vkscript
 from emulators.vk import variants as _variants  # noqa: F401 - registers the variant methods beside the others
 from emulators.vk.faults import VkFaults
 from emulators.vk.http import json_response, parse_multipart, raw_response, read_body, request_params
@@ -41,6 +41,24 @@ MAX_PHOTO_BYTES = 50 * 1024 * 1024
 # the line is; 5 MB is a guess (what clients report hitting), a setting of the emulator (None: no limit).
 EXECUTE_RESPONSE_LIMIT_BYTES = 5 * 1024 * 1024
 TOO_BIG = "response size is too big"  # VkFault puts "Runtime error occurred during code invocation: " before it
+
+
+def check_photo(content: bytes) -> tuple[int, int] | str:
+    """(width, height) of a picture VK's upload server takes, or its error."""
+    if len(content) > MAX_PHOTO_BYTES:
+        return "ERR_UPLOAD_FILE_TOO_BIG: at most 50 MB"
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            width, height, kind = image.width, image.height, image.format
+    except (UnidentifiedImageError, OSError):
+        return "ERR_UPLOAD_FILE_INVALID: not an image"
+    if kind not in ("JPEG", "PNG", "GIF"):
+        return f"ERR_UPLOAD_FILE_INVALID: {kind} is not JPG, PNG or GIF"
+    if width < MIN_PHOTO_SIDE or height < MIN_PHOTO_SIDE:
+        return "ERR_UPLOAD_BAD_IMAGE_SIZE: market photo min size 400x400"
+    if width + height > MAX_PHOTO_SIDES_SUM:
+        return "ERR_UPLOAD_BAD_IMAGE_SIZE: width + height over 14000"
+    return width, height
 
 
 class VkEmulator(VkState, VkFaults):
@@ -66,6 +84,7 @@ class VkEmulator(VkState, VkFaults):
         self.max_items = max_items
         self.max_albums = max_albums
         self.max_items_per_album = max_items_per_album
+        self.bulk_max_files = 5
         self.oauth_client_id = oauth_client_id
         self.oauth_token_lifetime = oauth_token_lifetime
         self.oauth_user_id: int | None = None
@@ -287,22 +306,15 @@ class VkEmulator(VkState, VkFaults):
             return json_response(start_response, {"error": "ERR_UPLOAD_BAD_SIGNATURE"})
         content_type = environ.get("CONTENT_TYPE", "")
         fields = parse_multipart(content_type, read_body(environ)) if content_type.startswith("multipart/") else {}
+        if query.get("bulk") == "1":
+            return json_response(start_response, bulk_photos.upload(self, fields, group_id, user_id, check_photo))
         if "file" not in fields:
             return json_response(start_response, {"error": "ERR_UPLOAD_FILE_NOT_FOUND: field 'file' is required"})
         content = fields["file"][1]
-        if len(content) > MAX_PHOTO_BYTES:
-            return json_response(start_response, {"error": "ERR_UPLOAD_FILE_TOO_BIG: at most 50 MB"})
-        try:
-            with Image.open(io.BytesIO(content)) as image:
-                width, height, kind = image.width, image.height, image.format
-        except (UnidentifiedImageError, OSError):
-            return json_response(start_response, {"error": "ERR_UPLOAD_FILE_INVALID: not an image"})
-        if kind not in ("JPEG", "PNG", "GIF"):
-            return json_response(start_response, {"error": f"ERR_UPLOAD_FILE_INVALID: {kind} is not JPG, PNG or GIF"})
-        if width < MIN_PHOTO_SIDE or height < MIN_PHOTO_SIDE:
-            return json_response(start_response, {"error": "ERR_UPLOAD_BAD_IMAGE_SIZE: market photo min size 400x400"})
-        if width + height > MAX_PHOTO_SIDES_SUM:
-            return json_response(start_response, {"error": "ERR_UPLOAD_BAD_IMAGE_SIZE: width + height over 14000"})
+        checked = check_photo(content)
+        if isinstance(checked, str):
+            return json_response(start_response, {"error": checked})
+        width, height = checked
         upload_id = uuid.uuid4().hex
         photo = json.dumps(
             {"upload_id": upload_id, "group_id": group_id, "user_id": user_id, "width": width, "height": height}

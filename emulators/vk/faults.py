@@ -53,6 +53,7 @@ class VkFaults:
         self._http_faults: deque = deque()
         self._upload_faults: deque = deque()
         self._chaos: tuple[float, random.Random] | None = None
+        self.refuses_bulk = False
 
     def fail_next(self, method: str, error_code: int, times: int = 1) -> None:
         """The next `times` calls of `method` fail with VK error `error_code`.
@@ -95,6 +96,11 @@ class VkFaults:
         """The next photo uploads to the upload server answer HTTP `status`."""
         with self._lock:
             self._upload_faults.extend([status] * times)
+
+    def refuse_bulk(self, refused: bool = True) -> None:
+        """Play a community that refuses the bulk photo flow: asking for a bulk upload address answers error 100."""
+        with self._lock:
+            self.refuses_bulk = refused
 
     def chaos(self, rate: float, *, seed: int = 0) -> None:
         """From now on a share `rate` of API requests goes wrong at random (0 stops it), reproducibly by `seed`.

@@ -83,9 +83,10 @@ def apply_item_fields(item: Item, v: dict):
         item.old_price = Decimal(str(v["old_price"])).quantize(Decimal("0.01")) or None
     if "deleted" in v:
         item.hidden = v["deleted"]
-    if "main_photo_id" in v:
+    if "main_photo_id" in v:  # the photos are given whole: photo_ids left out means the main photo alone
         item.main_photo_id = v["main_photo_id"] or None
-    if "photo_ids" in v:
+        item.photo_ids = list(v.get("photo_ids", []))
+    elif "photo_ids" in v:
         item.photo_ids = list(v["photo_ids"])
     if "stock_amount" in v:
         item.stock_amount = v["stock_amount"]
@@ -315,8 +316,13 @@ def upload_signature(emu, group_id: int, user_id: int) -> str:
 @handler("market.getProductPhotoUploadServer")
 def market_get_upload_server(emu, caller, v):
     community = community_of(emu, -v["group_id"], caller, write=True)
+    if v.get("bulk") and emu.refuses_bulk:
+        raise VkFault(100, "bulk: photo bulk upload is not available for this community")
     sig = upload_signature(emu, community.group_id, caller.user_id)
-    return {"upload_url": f"{emu.public_url}/upload/market?gid={community.group_id}&uid={caller.user_id}&sig={sig}"}
+    bulk = "&bulk=1" if v.get("bulk") else ""
+    return {
+        "upload_url": f"{emu.public_url}/upload/market?gid={community.group_id}&uid={caller.user_id}&sig={sig}{bulk}"
+    }
 
 
 @handler("market.saveProductPhoto")
@@ -335,6 +341,11 @@ def market_save_product_photo(emu, caller, v):
     content = emu.pending_uploads.pop(upload_id, None)
     if content is None:
         raise VkFault(100, "upload_response was already saved")
+    return save_photo(emu, community, content, width, height)
+
+
+def save_photo(emu, community, content: bytes, width: int, height: int) -> dict:
+    """A saved product photo of the community: {photo_id, photo} as VK answers it."""
     saved = Photo(id=emu.next_photo_id, group_id=community.group_id, width=width, height=height)
     emu.next_photo_id += 1
     emu.photos[saved.id] = saved

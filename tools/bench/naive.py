@@ -11,6 +11,7 @@ steps (in order, so the items they touch exist) and the wall time is extrapolate
 output says so (`naive_sampled`, `naive_measured_requests`).
 """
 
+import json
 import math
 import time
 from collections import Counter
@@ -41,10 +42,20 @@ def naive_steps(entries: list[dict]) -> list[dict]:
                     steps.append({"kind": inner["method"], "params": _params(inner["params"])})
         elif method == "market.saveProductPhoto":
             steps.append({"kind": PHOTO, "params": {}})
+        elif method == "market.saveProductPhotoBulk":  # the naive way has no bulk: one photo step per photo
+            steps += [{"kind": PHOTO, "params": {}}] * photos_in_bulk(entry["params"].get("upload_response", ""))
         elif method != "market.getProductPhotoUploadServer":  # part of the PHOTO step
             steps.append({"kind": method, "params": _params(entry["params"])})
     memberships.sort(key=lambda params: int(params["item_ids"] or 0))  # item by item, as created
     return steps + [{"kind": "market.addToAlbum", "params": params} for params in memberships]
+
+
+def photos_in_bulk(upload_response: str) -> int:
+    """How many photos one bulk save held (the VK emulator's upload answer lists them)."""
+    try:
+        return len(json.loads(json.loads(upload_response)["photo"])["photos"])
+    except (ValueError, KeyError, TypeError):
+        return 1
 
 
 def naive_request_count(steps: list[dict]) -> int:

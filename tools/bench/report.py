@@ -15,7 +15,7 @@ EXTRA_FIELDS = (
     "vk_by_method", "vk_calls", "uploads", "write_requests", "rate_limited", "minimal_stages", "cpu_s",
     "emulators_cpu_s", "products",
     "db_queries_per_1k", "naive_sampled", "naive_measured_requests", "naive_errors", "naive_requests_ratio",
-    "naive_time_ratio", "changed", "writes_target", "removed",
+    "naive_time_ratio", "changed", "writes_target", "removed", "pictures", "photos_saved",
 )  # fmt: skip
 START, END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
 
@@ -106,6 +106,14 @@ def targets(rows: list[dict]) -> list[tuple[str, str, bool]]:
     check("first sync: requests ≤ 1.05 × minimal", "first_sync", "requests_ratio", lambda v: v <= 1.05)
     check("first sync: wall ≤ 1.15 × rate-limit bound", "first_sync", "time_ratio", lambda v: v <= 1.15)
     check("first sync: ≥ 20× fewer requests than naive", "first_sync", "naive_requests_ratio", lambda v: v >= 20)
+    for phase in ("first_sync_photos", "first_sync_photos_refused"):
+        label = "photo-rich first sync" + (", bulk refused" if phase.endswith("refused") else "")
+        check(f"{label}: requests ≤ 1.05 × minimal", phase, "requests_ratio", lambda v: v <= 1.05)
+        check(f"{label}: wall ≤ 1.15 × rate-limit bound", phase, "time_ratio", lambda v: v <= 1.15)
+        if phase in by:
+            saved, pictures = by[phase].get("photos_saved"), by[phase].get("pictures")
+            out.append((f"{label}: each picture uploaded once", f"{saved} photos / {pictures} pictures",
+                        saved == pictures))  # fmt: skip
     check("no-change resync: zero write requests", "noop_resync", "write_requests", lambda v: v == 0)
     check("no-change resync: requests ≤ 1.5 × minimal", "noop_resync", "requests_ratio", lambda v: v <= 1.5)
     check("1% change: requests ≤ 1.5 × minimal", "change_1pct", "requests_ratio", lambda v: v <= 1.5)

@@ -1,8 +1,10 @@
 """`manage.py bench`: the phases, in order, each measured in its own worker process.
 
 evotor_refresh → evotor_images (the merchant picks the stores; pictures are checked) → first_sync →
-vk_refresh → noop_resync → change_1pct → remove_10pct → two_merchants. After each sync phase the same
-work is replayed the naive way against a twin of the VK shop as it was before the phase.
+vk_refresh → noop_resync → change_1pct → remove_10pct → two_merchants → first_sync_photos (a photo-rich
+catalog: 1–5 pictures per product) → first_sync_photos_refused (the same, a community refusing bulk uploads).
+After each sync phase the same work is replayed the naive way against a twin of the VK shop as it was before
+the phase.
 """
 
 import json
@@ -63,8 +65,10 @@ class Runner:
         s = self.scenario
         self.step("migrating the bench database")
         self.workers.run("migrate")
-        keys = ["m1", "m2", "m3"] if s.two_merchants else ["m1"]
+        keys = ["m1", "m2", "m3"] if s.two_merchants and not s.only_photos else ["m1"]
         merchants = [self.world.add_merchant(key).as_job() for key in keys]
+        if s.photos:
+            merchants += [self.world.add_merchant(key, many_pictures=True).as_job() for key in ("p1", "p2")]
         self.ids = self.workers.run("setup_merchants", merchants=merchants)["out"]
         self.step(f"evotor_refresh: {s.products} products, {s.groups} groups, {s.stores} stores")
         self.evotor_phase("evotor_refresh", "m1")
@@ -76,6 +80,13 @@ class Runner:
             self.step("vk_refresh (empty shop: no sync engine)")
             self.vk_phase("vk_refresh", ["m1"], "vk_refresh")
             return
+        if not s.only_photos:
+            self.catalog_phases()
+        if s.photos:
+            self.photo_phases()
+
+    def catalog_phases(self) -> None:
+        s = self.scenario
         self.step("first_sync: the empty VK shop gets the whole catalog")
         self.vk_phase("first_sync", ["m1"], "sync")
         self.step("vk_refresh: the shop read back into the cache")
@@ -98,6 +109,29 @@ class Runner:
                 self.workers.run_side_by_side([(job, {"merchant_id": self.ids[k]}) for k in ("m2", "m3")])
             self.vk_phase("two_merchants", ["m2", "m3"], "sync")
 
+    def photo_phases(self) -> None:
+        """A photo-rich first sync (bulk uploads), then the same catalog for a community that refuses bulk."""
+        # Hook for variant cards: once the variants branch is in, 20 % of these products go in variant cards
+        # (World.add_merchant(..., variants=0.2) for "p1" and "p2"); nothing else here changes.
+        for key in ("p1", "p2"):  # catalog, the merchant's choice of stores, pictures: as before a first sync
+            for job in ("evotor_refresh", "select_stores", "evotor_refresh"):
+                self.workers.run(job, merchant_id=self.ids[key])
+        self.step(f"first_sync_photos: {self.world.pictures('p1')} pictures, {self.scenario.photo_bulk} a bulk upload")
+        self.photo_phase("first_sync_photos", "p1", bulk_files=self.scenario.photo_bulk)
+        self.world.vk.refuse_bulk()
+        try:
+            self.step("first_sync_photos_refused: the community refuses bulk uploads")
+            self.photo_phase("first_sync_photos_refused", "p2", bulk_files=0)
+        finally:
+            self.world.vk.refuse_bulk(False)
+
+    def photo_phase(self, name: str, key: str, *, bulk_files: int) -> dict:
+        photos_before = len(self.world.vk.shop(self.world.merchants[key].group_id).photos)
+        row = self.vk_phase(name, [key], "sync", bulk_files=bulk_files)
+        row["pictures"] = self.world.pictures(key, shown_in=self.world.vk.shop(self.world.merchants[key].group_id))
+        row["photos_saved"] = len(self.world.vk.shop(self.world.merchants[key].group_id).photos) - photos_before
+        return row
+
     def step(self, text: str) -> None:
         self.say(f"[bench {time.strftime('%H:%M:%S', time.gmtime())}] {text}")
 
@@ -114,7 +148,7 @@ class Runner:
         self.rows.append(row)
         return row
 
-    def vk_phase(self, name: str, keys: list[str], job: str) -> dict:
+    def vk_phase(self, name: str, keys: list[str], job: str, *, bulk_files: int | None = None) -> dict:
         emu = self.world.vk
         twin = vkcost.twin_of(emu)
         log_start, uploads_start = len(emu.request_log), emu.upload_count
@@ -128,7 +162,8 @@ class Runner:
         row.update(vkcost.log_figures(entries))
         row["uploads"] = emu.upload_count - uploads_start
         row["evotor_requests"] = self.world.evotor.request_count - evotor_start
-        stages = [self._stages_of(key, twin, job) for key in keys]
+        bulk = self.scenario.photo_bulk if bulk_files is None else bulk_files
+        stages = [self._stages_of(key, twin, job, bulk) for key in keys]
         row["minimal_stages"] = {stage: sum(s[stage] for s in stages) for stage in stages[0]}
         row["minimal_requests"] = sum(vkcost.minimal_requests(s) for s in stages)
         row["bound_s"] = self.bound(entries)
@@ -138,9 +173,9 @@ class Runner:
         self.rows.append(row)
         return row
 
-    def _stages_of(self, key: str, twin, job: str) -> dict:
+    def _stages_of(self, key: str, twin, job: str, bulk_files: int) -> dict:
         group_id = self.world.merchants[key].group_id
-        needed = vkcost.needed_calls(twin.shop(group_id), self.world.vk.shop(group_id))
+        needed = vkcost.needed_calls(twin.shop(group_id), self.world.vk.shop(group_id), bulk_files=bulk_files)
         return vkcost.reads_only(needed) if job == "vk_refresh" else needed
 
     def bound(self, entries: list[dict]) -> float:

@@ -30,6 +30,9 @@ class Scenario:
     change_share: float = 0.01
     remove_share: float = 0.10
     two_merchants: bool = True
+    photos: bool = True  # the photo-rich phases (first_sync_photos, and again with bulk refused)
+    only_photos: bool = False  # those phases alone (after the Evotor refresh of the first merchant)
+    photo_bulk: int = 5  # VK_PHOTO_BULK_FILES of the workers (0: one save per photo)
     naive_budget: int = 1200  # naive requests measured per phase and merchant; the rest extrapolated (0: all)
     seed: int = 1
 
@@ -95,7 +98,9 @@ class World:
         self.merchants: dict[str, Merchant] = {}
         self.catalogs: dict[str, dict] = {}
 
-    def add_merchant(self, key: str) -> Merchant:
+    def add_merchant(self, key: str, *, many_pictures: bool = False) -> Merchant:
+        """A merchant with the scenario's catalog; `many_pictures`: every product with 1–5 pictures of its own
+        (mean 2.5, a fifth shared between products) instead of `image_share` with one."""
         merchant = Merchant(key=key, number=len(self.merchants) + 1, run=self.run)
         groups, products = self.scenario.per_store
         self.catalogs[key] = self.evotor.add_merchant(
@@ -106,6 +111,7 @@ class World:
             groups=groups,
             products=products,
             image_share=self.scenario.image_share,
+            many_pictures=many_pictures,
         )
         self.vk.add_user(token=merchant.vk_token, user_id=merchant.vk_user_id, name=f"Продавец {merchant.number}")
         self.vk.add_community(
@@ -113,6 +119,15 @@ class World:
         )
         self.merchants[key] = merchant
         return merchant
+
+    def pictures(self, key: str, shown_in=None) -> int:
+        """Distinct pictures of the merchant's products in Evotor (a shared one counts once); with `shown_in` (a VK
+        shop), of the products shown there only (an unavailable product gets no item on a first sync)."""
+        images = self.evotor._merchant(self.merchants[key].evotor_token).images
+        if shown_in is not None:
+            skus = {item.sku for item in shown_in.items.values() if not item.removed}
+            images = {pid: pictures for pid, pictures in images.items() if pid in skus}
+        return len({image["id"] for pictures in images.values() for image in pictures})
 
     def product_ids(self, key: str) -> list[str]:
         return [pid for ids in self.catalogs[key]["products"].values() for pid in ids]
@@ -214,6 +229,7 @@ def worker_env(*, scenario: Scenario, database_url: str, var_dir: Path, evotor_u
         VK_RATE_LIMIT_PER_SECOND=str(int(scenario.vk_rate)),
         VK_RETRY_BACKOFF_SECONDS=f"{REAL_BACKOFF_SECONDS * scale:.4f}",
         CATALOG_IMAGE_CHECKS_PER_REFRESH=str(max(2000, scenario.products)),
+        VK_PHOTO_BULK_FILES=str(scenario.photo_bulk),
         LOG_LEVEL=env.get("BENCH_LOG_LEVEL", "WARNING"),
     )
     return env

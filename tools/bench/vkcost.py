@@ -5,8 +5,8 @@ after it), never from the calls EvoSync chose to send:
 
     reads      = ceil(albums / 100) market.getAlbums + ceil(items / 200) market.get   (the shop as it was)
     album ops  = albums created + renamed                      (market.addAlbum / editAlbum)
-    servers    = new photos                                    (market.getProductPhotoUploadServer)
-    saves      = new photos                                    (market.saveProductPhoto: never inside execute)
+    servers    = new photos, or ceil(new photos / files per bulk) (market.getProductPhotoUploadServer)
+    saves      = the same                                      (market.saveProductPhoto[Bulk]: never inside execute)
     item ops   = items created + edited + deleted/restored     (market.add / edit / delete / restore)
     membership = Σ per album ceil(items added / 100) + items taken out   (addToAlbum / removeFromAlbum)
     album dels = albums deleted                                (market.deleteAlbum)
@@ -29,7 +29,7 @@ ALBUMS_PER_READ, ITEMS_PER_READ, ITEMS_PER_ADD_TO_ALBUM = 100, 200, 100
 WRITE_METHODS = {
     "market.add", "market.edit", "market.delete", "market.restore", "market.addAlbum", "market.editAlbum",
     "market.deleteAlbum", "market.addToAlbum", "market.removeFromAlbum", "market.getProductPhotoUploadServer",
-    "market.saveProductPhoto",
+    "market.saveProductPhoto", "market.saveProductPhotoBulk",
 }  # fmt: skip
 ITEM_FIELDS = (
     "title", "description", "category_id", "price", "old_price", "hidden", "removed", "main_photo_id", "photo_ids",
@@ -73,8 +73,10 @@ def _packed(calls: int) -> int:
     return math.ceil(calls / EXECUTE_LIMIT)
 
 
-def needed_calls(before, after) -> dict[str, int]:
-    """The API calls a phase needed, by stage, from the shop `before` and `after` it (emulator Shop objects)."""
+def needed_calls(before, after, *, bulk_files: int = 0) -> dict[str, int]:
+    """The API calls a phase needed, by stage, from the shop `before` and `after` it (emulator Shop objects).
+
+    With the bulk photo flow (`bulk_files` > 1) one upload address and one save serve that many photos."""
     live_before = [item for item in before.items.values() if not item.removed]
     created_albums = [a for a in after.albums if a not in before.albums]
     deleted_albums = [a for a in before.albums if a not in after.albums]
@@ -92,11 +94,12 @@ def needed_calls(before, after) -> dict[str, int]:
         1, math.ceil(len(live_before) / ITEMS_PER_READ)
     )
     membership = sum(math.ceil(n / ITEMS_PER_ADD_TO_ALBUM) for n in added.values()) + taken_out
+    photo_requests = math.ceil(len(new_photos) / bulk_files) if bulk_files > 1 else len(new_photos)
     return {
         "reads": reads,
         "album_ops": len(created_albums) + len(renamed),
-        "photo_servers": len(new_photos),
-        "photo_saves": len(new_photos),
+        "photo_servers": photo_requests,
+        "photo_saves": photo_requests,
         "item_ops": item_ops,
         "membership": membership,
         "album_deletes": len(deleted_albums),

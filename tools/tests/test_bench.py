@@ -40,6 +40,19 @@ def test_first_sync_minimum_packs_each_stage_and_keeps_saves_apart():
     assert vkcost.minimal_requests(stages) == 1 + 1 + 1 + 3 + 8 + 1
 
 
+def test_bulk_minimum_asks_one_address_and_one_save_per_bulk_of_photos():
+    after = Shop(items={1: _item(1)}, photos={p: Photo(p, 1, 800, 800) for p in range(1, 12)})
+    stages = vkcost.needed_calls(Shop(), after, bulk_files=5)
+    assert stages["photo_servers"] == stages["photo_saves"] == 3  # 11 photos, 5 to a bulk
+    assert vkcost.minimal_requests(stages) == 1 + 1 + 3 + 1  # reads packed, servers packed, saves alone, the item
+
+
+def test_naive_way_counts_a_photo_step_for_each_photo_of_a_bulk_save():
+    answer = json.dumps({"photo": json.dumps({"photos": [{"upload_id": "a"}, {"upload_id": "b"}]}), "hash": "x"})
+    entries = [{"method": "market.saveProductPhotoBulk", "params": {"upload_response": answer}}]
+    assert [s["kind"] for s in naive.naive_steps(entries)] == [naive.PHOTO, naive.PHOTO]
+
+
 def test_unchanged_shop_needs_only_its_reads():
     shop = Shop(albums={1: Album(1, 1, "Чай")}, items={i: _item(i) for i in range(1, 402)})
     stages = vkcost.needed_calls(shop, shop)
@@ -123,7 +136,14 @@ def test_tiny_run_prints_a_complete_bench_line_per_phase(settings, tmp_path, cap
     by = {line["phase"]: line for line in lines}
     if "first_sync" in by:  # the sync engine is on this branch
         assert phases == ["evotor_refresh", "evotor_images", "first_sync", "vk_refresh", "noop_resync",
-                          "change_1pct", "remove_10pct", "two_merchants"]  # fmt: skip
+                          "change_1pct", "remove_10pct", "two_merchants", "first_sync_photos",
+                          "first_sync_photos_refused"]  # fmt: skip
+        photos, refused = by["first_sync_photos"], by["first_sync_photos_refused"]
+        assert photos["photos_saved"] == photos["pictures"] > 0  # each picture once
+        assert photos["vk_by_method"]["market.saveProductPhotoBulk"] == math.ceil(photos["photos_saved"] / 5)
+        assert refused["photos_saved"] == refused["pictures"] > 0
+        assert refused["vk_by_method"]["market.saveProductPhoto"] == refused["photos_saved"]
+        assert "market.saveProductPhotoBulk" not in refused["vk_by_method"]
         first = by["first_sync"]
         assert first["requests_ratio"] == pytest.approx(first["vk_requests"] / first["minimal_requests"], abs=1e-3)
         assert first["bound_s"] == pytest.approx(first["vk_requests"] / 500, abs=1e-3)

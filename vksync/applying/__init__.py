@@ -26,15 +26,32 @@ MEMBERSHIP_KINDS = (p.REMOVE_FROM_ALBUM, p.ADD_TO_ALBUM)
 
 
 def apply_plan(
-    *, plan: p.Plan, run: SyncRun, client, group_id: int, load_photo: Callable, default_sha: str = ""
+    *,
+    plan: p.Plan,
+    run: SyncRun,
+    client,
+    group_id: int,
+    load_photo: Callable,
+    default_sha: str = "",
+    photo_bulk_files: int = 0,
+    on_bulk_refused: Callable | None = None,
 ) -> Counts:
     """Carry out `plan` for the run's merchant; per-item errors are recorded and the run goes on.
 
     `load_photo(sha) -> (bytes, filename)` gives a picture to upload; `default_sha` names the fallback picture.
+    `photo_bulk_files` > 1 uploads that many pictures at once; `on_bulk_refused(error)` hears the community refuse.
     Raises VkConnectionBroken (stop, the connection is unusable) and the client's transient errors; what was
     done until then is on the run either way.
     """
-    ctx = Context(run=run, client=client, group_id=group_id, load_photo=load_photo, default_sha=default_sha)
+    ctx = Context(
+        run=run,
+        client=client,
+        group_id=group_id,
+        load_photo=load_photo,
+        default_sha=default_sha,
+        photo_bulk_files=photo_bulk_files,
+        on_bulk_refused=on_bulk_refused,
+    )
     ops = plan.operations
     ctx.set_totals(ops)
     if not ops:

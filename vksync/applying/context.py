@@ -43,9 +43,20 @@ class Counts:
 
 
 class Context:
-    def __init__(self, *, run: SyncRun, client, group_id: int, load_photo: Callable, default_sha: str = ""):
+    def __init__(
+        self,
+        *,
+        run: SyncRun,
+        client,
+        group_id: int,
+        load_photo: Callable,
+        default_sha: str = "",
+        photo_bulk_files: int = 0,
+        on_bulk_refused: Callable | None = None,
+    ):
         self.run, self.client, self.group_id, self.load_photo = run, client, group_id, load_photo
         self.default_sha = default_sha
+        self.photo_bulk_files, self.on_bulk_refused = photo_bulk_files, on_bulk_refused
         self.merchant = run.merchant
         self.counts = Counts()
         self.album_ids: dict[str, int] = dict(
@@ -67,6 +78,10 @@ class Context:
         self.separated_cards: set[str] = set()
         self.progress = dict(run.progress or {})
         self._saved_at = 0.0
+
+    def has_pictures(self, op: p.Operation) -> bool:
+        """Every picture the operation's item shows is uploaded to the community."""
+        return all(sha in self.photo_ids for sha in op.photo_sha)
 
     def link_id(self, op: p.Operation) -> int | None:
         return op.link_id or self.new_links.get(op.product_id)

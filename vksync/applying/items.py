@@ -17,6 +17,7 @@ from vksync.applying.sender import answers_ahead, chunks, send
 from vksync.models import ProductLink
 
 ITEM_GONE = 1403
+VK_EXTRA_PHOTOS = 4  # photo_ids besides the main photo
 SENT_KINDS = (p.CREATE, p.EDIT, p.HIDE, p.DELETE)
 
 
@@ -40,10 +41,14 @@ def item_call(ctx: Context, op: p.Operation) -> VkCall:
     if op.fields is None:  # hiding an item whose product left the catalog: only the flag changes
         return VkCall("market.edit", params | {"deleted": 1})
     params = variants.item_params(ctx, op, params | op.fields)
-    # The product's own picture; while it cannot be had, the default one (an item never goes bare if avoidable).
-    photo_id = ctx.photo_ids.get(op.photo_sha) or ctx.photo_ids.get(ctx.default_sha)
-    if photo_id:
-        params["main_photo_id"] = photo_id
+    # The product's own pictures in order; while none can be had, the default one (an item never goes bare).
+    photo_ids = [ctx.photo_ids[sha] for sha in op.photo_sha if sha in ctx.photo_ids]
+    if not photo_ids and ctx.default_sha in ctx.photo_ids:
+        photo_ids = [ctx.photo_ids[ctx.default_sha]]
+    if photo_ids:
+        params["main_photo_id"] = photo_ids[0]
+        if photo_ids[1:]:
+            params["photo_ids"] = photo_ids[1 : 1 + VK_EXTRA_PHOTOS]
     return VkCall("market.add" if op.kind == p.CREATE else "market.edit", params)
 
 
@@ -68,8 +73,8 @@ def record_items(ctx: Context, batch: list[p.Operation], calls: list[VkCall], re
 
 
 def _success(ctx: Context, op: p.Operation, link_id: int, response, now) -> tuple[tuple, ProductLink]:
-    # Without the wanted photo the item is pushed, but its hash stays open so the next run tries again.
-    pushed = op.hash if (not op.photo_sha or op.photo_sha in ctx.photo_ids) else ""
+    # Without every wanted photo the item is pushed, but its hash stays open so the next run tries again.
+    pushed = op.hash if ctx.has_pictures(op) else ""
     pushed = variants.pushed_hash(ctx, op, pushed)
     link = ProductLink(pk=link_id, last_error="", last_error_code=None, updated_at=now)
     if op.kind == p.DELETE:
@@ -77,7 +82,8 @@ def _success(ctx: Context, op: p.Operation, link_id: int, response, now) -> tupl
         link.state, link.vk_item_id, link.vk_album_id, link.pushed_hash = "deleted", None, None, ""
         return ("state", "vk_item_id", "vk_album_id", "pushed_hash", "last_error", "last_error_code"), link
     hidden = op.kind == p.HIDE or bool((op.fields or {}).get("deleted"))
-    link.state, link.pushed_hash, link.photo_hash = ("hidden" if hidden else "active"), pushed, op.photo_sha
+    main_photo = op.photo_sha[0] if op.photo_sha else ""
+    link.state, link.pushed_hash, link.photo_hash = ("hidden" if hidden else "active"), pushed, main_photo
     fields = ("state", "pushed_hash", "photo_hash", "last_error", "last_error_code")
     if op.sku:  # the key follows the merchant's choice (Evotor id, article or barcode)
         link.sku = op.sku

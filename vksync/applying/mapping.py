@@ -87,4 +87,4 @@ def ensure_links(ctx: Context, ops: list[p.Operation]) -> None:
 
 
 def _hash_ahead(ctx: Context, op: p.Operation) -> str:
-    return op.hash if (not op.photo_sha or op.photo_sha in ctx.photo_ids) else ""
+    return op.hash if ctx.has_pictures(op) else ""

@@ -1,14 +1,13 @@
 """Checks shared by the sync tests and the chaos suite (tools/chaos): the VK shop (in the emulator) against the
 desired state. `shop` is anything with `merchant`, `vk` (the emulator) and `group_id`."""
 
-import hashlib
 from collections import Counter
 from decimal import Decimal
 
 from catalog.models import ProductGroup
 from catalog.selectors import published_products
-from vksync.inputs import PRODUCT_FIELDS, albums_of_groups, default_photo
-from vksync.models import AlbumLink, SyncSettings
+from vksync.inputs import PRODUCT_FIELDS, albums_of_groups, default_photo, product_pictures
+from vksync.models import AlbumLink, SyncSettings, VkPhoto
 from vksync.rules import Rules, item_fields
 
 WRITE_METHODS = {
@@ -87,6 +86,7 @@ def assert_vk_matches_catalog(shop) -> int:
     by_sku = items_by_sku(shop)
     groups = albums_of_groups(shop.merchant, rules)  # Evotor group id → (album key, title, other key)
     albums = dict(AlbumLink.objects.filter(merchant=shop.merchant).values_list("group_evotor_id", "vk_album_id"))
+    photo_shas = dict(VkPhoto.objects.filter(group_id=shop.group_id).values_list("photo_id", "sha256"))
     visible, published = 0, set()
     cards = dict(  # a product with modifications: its items go to the album of the group above its card
         ProductGroup.objects.filter(merchant=shop.merchant)
@@ -110,9 +110,8 @@ def assert_vk_matches_catalog(shop) -> int:
         assert item.stock_amount == fields.get("stock_amount"), name
         assert item.category_id == fields["category_id"], name
         assert bool(item.hidden) == bool(fields["deleted"]), name
-        photo_sha = hashlib.sha256(emu.photo_bytes[item.main_photo_id]).hexdigest()
-        assert photo_sha == (product["image_hash"] if product["image_url"] else default_sha), name
-        assert item.photo_ids == [], name  # the one picture is the main one
+        shown = [photo_shas[photo_id] for photo_id in [item.main_photo_id, *item.photo_ids]]
+        assert shown == (list(product_pictures(product)) or [default_sha]), name  # every picture, in order
         if not fields["deleted"]:
             visible += 1
             group = product["parent_evotor_id"]

@@ -1,4 +1,4 @@
-"""The first sync asks for photo upload addresses 25 to an execute; only the saves go one by one."""
+"""The single-save flow (bulk off, or refused): upload addresses 25 to an execute; only the saves go one by one."""
 
 import math
 
@@ -7,7 +7,8 @@ from vksync.models import SyncRun, VkPhoto
 from vksync.tests.helpers import assert_vk_matches_catalog, items_by_sku, live_items
 
 
-def test_upload_addresses_travel_in_executes_and_saves_alone(shop):
+def test_upload_addresses_travel_in_executes_and_saves_alone(shop, settings):
+    settings.VK_PHOTO_BULK_FILES = 0
     shop.vk.reset_log()
     run = run_sync(merchant=shop.merchant)
     assert run.status == SyncRun.Status.DONE, run.error
@@ -24,6 +25,7 @@ def test_upload_addresses_travel_in_executes_and_saves_alone(shop):
 def test_run_stopped_among_photo_saves_leaves_no_twin_photos_and_the_next_run_finishes(shop, settings):
     """Uploads run ahead in a thread; when a save fails for good the run stops, and nothing is saved twice."""
     settings.VK_MAX_RETRIES = 1
+    settings.VK_PHOTO_BULK_FILES = 0
     shop.vk.reset_log()
     shop.vk.fail_next("market.saveProductPhoto", 10, times=2)  # the first save, and the fresh upload's: it stops
     first = run_sync(merchant=shop.merchant)

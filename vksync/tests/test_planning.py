@@ -11,7 +11,8 @@ NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 def desired(pid, *, price="100.00", deleted=0, album="g1", photo="ph1", name=None):
     fields = {"name": name or f"Товар {pid}", "price": price, "deleted": deleted, "sku": f"sku-{pid}"}
-    return DesiredItem(pid, f"sku-{pid}", fields, photo, f"h{pid}-{price}-{deleted}-{photo}-{name}", album)
+    photos = (photo,) if isinstance(photo, str) else tuple(photo)
+    return DesiredItem(pid, f"sku-{pid}", fields, photos, f"h{pid}-{price}-{deleted}-{photos}-{name}", album)
 
 
 def link(pid, item, *, vk_id=None, album=1001, state="active", hidden_at=None):

@@ -1,5 +1,7 @@
 """Random VK faults (the emulator's chaos): the sync converges, with no twin and nothing lost."""
 
+import pytest
+
 from catalog.models import Product
 from catalog.services import refresh_catalog
 from vksync.engine import run_sync
@@ -20,8 +22,10 @@ def sync_until_nothing_is_left(shop) -> list[str]:
     raise AssertionError(f"no convergence in {MAX_RUNS} runs: {statuses}")
 
 
-def test_first_sync_converges_under_random_vk_faults_without_twins(shop, settings):
+@pytest.mark.parametrize("bulk_files", [0, 2], ids=["single_saves", "bulk_saves"])
+def test_first_sync_converges_under_random_vk_faults_without_twins(shop, settings, bulk_files):
     settings.VK_MAX_RETRIES = 2
+    settings.VK_PHOTO_BULK_FILES = bulk_files
     shop.vk.chaos(0.2, seed=11)  # one request in five: refused, VK error 10, or the answer lost after the work
     statuses = sync_until_nothing_is_left(shop)
     chaos = [entry["chaos"] for entry in shop.vk.request_log if entry.get("chaos")]

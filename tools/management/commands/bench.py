@@ -35,6 +35,11 @@ class Command(BaseCommand):
         parser.add_argument("--change-share", type=float, default=defaults.change_share)
         parser.add_argument("--remove-share", type=float, default=defaults.remove_share)
         parser.add_argument("--no-two-merchants", action="store_true", help="skip the two_merchants phase")
+        parser.add_argument("--no-photos", action="store_true", help="skip the photo-rich phases")
+        parser.add_argument("--only-photos", action="store_true",
+                            help="only the photo-rich phases (after the first merchant's Evotor phases)")  # fmt: skip
+        parser.add_argument("--photo-bulk", type=int, default=defaults.photo_bulk,
+                            help="photos per bulk upload (VK_PHOTO_BULK_FILES; 0: one save each)")  # fmt: skip
         parser.add_argument("--naive-budget", type=int,
                             help=f"naive requests measured per phase and merchant, the rest extrapolated; 0: all "
                                  f"(default {defaults.naive_budget})")  # fmt: skip
@@ -57,6 +62,8 @@ class Command(BaseCommand):
             if chosen is not None:
                 setattr(values, name, chosen)
         values.two_merchants = not options["no_two_merchants"]
+        values.photos, values.only_photos = not options["no_photos"], options["only_photos"]
+        values.photo_bulk = options["photo_bulk"]
         return values
 
     def handle(self, *args, **options):
