@@ -24,6 +24,9 @@ VK_ID_CLIENT_ID = env.str("VK_ID_CLIENT_ID", default="")
 VK_ID_SCOPE = env.str("VK_ID_SCOPE", default="market groups photos")
 # OAuth tokens are refreshed when they expire within this many seconds.
 VK_TOKEN_REFRESH_MARGIN_SECONDS = env.int("VK_TOKEN_REFRESH_MARGIN_SECONDS", default=600)
+# A sync plans from the VK shop cache kept by its own writes; the whole shop is read again (hand edits in VK
+# reach the plan) when the last full read is this old, and the daily reconcile beat reads every shop this often.
+VK_SHOP_FULL_READ_SECONDS = env.int("VK_SHOP_FULL_READ_SECONDS", default=24 * 3600)
 # Bulk photo uploads (market.getProductPhotoUploadServer bulk=1 → one POST → market.saveProductPhotoBulk): how many
 # files one upload takes is not documented, so it is a setting (0: one save per photo). The upload's file fields
 # are a guess too ("file1"…"file5", as other VK uploads). A community that refuses bulk is remembered.

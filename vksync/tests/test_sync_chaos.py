@@ -29,7 +29,8 @@ def test_first_sync_converges_under_random_vk_faults_without_twins(shop, setting
     shop.vk.chaos(0.2, seed=11)  # one request in five: refused, VK error 10, or the answer lost after the work
     statuses = sync_until_nothing_is_left(shop)
     chaos = [entry["chaos"] for entry in shop.vk.request_log if entry.get("chaos")]
-    assert "answer_lost_after" in chaos and len(chaos) >= 5, chaos  # the faults did happen
+    # the faults did happen, a lost answer among them (bulk saves make the run ~20 requests: 3 faults or more)
+    assert "answer_lost_after" in chaos and len(chaos) >= 3, chaos
     shop.vk.chaos(0)
     assert len(items_by_sku(shop)) == len(live_items(shop))  # one VK item per sku
     assert_vk_matches_catalog(shop)  # every published product there, as the rules say
