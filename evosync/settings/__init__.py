@@ -39,7 +39,9 @@ INSTALLED_APPS = [
     "guardian",
     "evosync.apps.AxesConfig",  # axes, named in Russian in the admin
     "django_celery_beat",
+    "auditlog",  # django-auditlog; its LogEntry is swapped for audit.AuditEvent (AUDITLOG_LOGENTRY_MODEL)
     "evosync",
+    "audit",
     "accounts",
     "connections",
     "catalog",
@@ -61,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -183,6 +186,7 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 X_FRAME_OPTIONS = "DENY"
 
 from .accounts import *  # noqa: E402,F403
+from .audit import *  # noqa: E402,F403
 from .celery import *  # noqa: E402,F403
 from .evotor import *  # noqa: E402,F403
 from .logging import *  # noqa: E402,F403
