@@ -15,6 +15,8 @@ KINDS = {EvotorConnection: "Эвотор", VkConnection: "VK"}
 def evotor_event(connection, action, changes) -> str | None:
     if action == LogEntry.Action.DELETE:
         return Event.CONNECTION_DISCONNECTED
+    if action == LogEntry.Action.CREATE and not (connection.token or connection.evotor_user_id):
+        return None  # get_or_create's blank row: the save that fills it is the event
     if "installed" in changes:
         return Event.EVOTOR_APP
     if "token" in changes and not connection.token:
@@ -30,6 +32,8 @@ TOKEN_FIELDS = {"access_token", "refresh_token"}
 def vk_event(connection, action, changes) -> str | None:
     if action == LogEntry.Action.DELETE:
         return Event.CONNECTION_DISCONNECTED
+    if action == LogEntry.Action.CREATE and not connection.access_token:
+        return None  # get_or_create's blank row: the save that fills it is the event
     if set(changes) <= TOKEN_FIELDS and current_actor() is None:
         return None  # VK ID's tokens renewed by the beat: routine, every hour or so for every merchant
     return Event.CONNECTION_SAVED
