@@ -49,6 +49,10 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["merchant_email", "actor_email", "summary", "object_repr"]
     list_select_related = ["content_type"]
     list_per_page = 50
+
+    class Media:
+        css = {"all": ["css/admin-staff.css"]}
+
     fields = [
         "timestamp",
         "event",

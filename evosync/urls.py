@@ -2,12 +2,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from evosync.dashboard.views import dashboard
 from evosync.favicon import favicon
 from evosync.health import health
 
 urlpatterns = [
     path("health", health, name="health"),
     path("favicon.ico", favicon, name="favicon"),
+    path("admin/dashboard", admin.site.admin_view(dashboard), name="admin_dashboard"),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("connections.urls")),
