@@ -8,6 +8,7 @@ Ours adds what the trail is read by: the event in words, and the merchant whose 
 from auditlog.models import AbstractLogEntry, LogEntryManager
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Event(models.TextChoices):
@@ -97,8 +98,19 @@ class AuditEvent(AbstractLogEntry):
     action = models.PositiveSmallIntegerField(
         "операция с записью", choices=AbstractLogEntry.Action.choices, null=True, blank=True
     )
-    object_pk = models.CharField("id записи", max_length=255, blank=True)
+    object_pk = models.CharField("id записи", max_length=255, blank=True, db_index=True)
+    object_id = models.BigIntegerField("id записи (число)", blank=True, null=True, db_index=True)
     object_repr = models.TextField("запись", blank=True)
+    # auditlog's other columns, named in Russian for the admin.
+    timestamp = models.DateTimeField("когда", default=timezone.now, db_index=True)
+    remote_addr = models.GenericIPAddressField("откуда (адрес)", blank=True, null=True)
+    remote_port = models.PositiveIntegerField("порт", blank=True, null=True)
+    actor_email = models.CharField("кто (почта)", max_length=254, blank=True, null=True)
+    changes = models.JSONField("было → стало", null=True)
+    changes_text = models.TextField("изменения текстом", blank=True)
+    cid = models.CharField("id запроса", max_length=255, db_index=True, blank=True, null=True)
+    serialized_data = models.JSONField("снимок записи", null=True)
+    additional_data = models.JSONField("дополнительно", blank=True, null=True)
 
     objects = AuditEventManager()
 

@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 _ids = counter(1)
 
 INK = "#1f2933"
+LINE_ABOVE = 20  # a line more than this many times above the tallest column is written instead of drawn
 GRID = "#d9dee3"
 
 
@@ -79,9 +80,9 @@ def _linked(href: str, content: SafeString, title: str) -> SafeString:
     return format_html('<a href="{}"><title>{}</title>{}</a>', href, title, content)
 
 
-def bars(title: str, rows: list[Bar], *, unit: str = "", width: int = 640) -> SafeString:
+def bars(title: str, rows: list[Bar], *, unit: str = "", width: int = 460) -> SafeString:
     """Horizontal bars, one per row, longest = the largest value; the value is written at the bar's end."""
-    label_width, row_height, right = 230, 26, 70
+    label_width, row_height, right = int(width * 0.45), 26, 70
     height = max(1, len(rows)) * row_height + 8
     largest = max((row.value for row in rows), default=0) or 1
     scale = (width - label_width - right) / largest
@@ -96,7 +97,7 @@ def bars(title: str, rows: list[Bar], *, unit: str = "", width: int = 640) -> Sa
             lx=label_width - 8,
             ty=y + 16,
             ink=INK,
-            label=_shorten(row.label, 34),
+            label=_shorten(row.label, int(label_width / 6.6)),
             x=label_width,
             y=y + 3,
             w=_f(length),
@@ -119,7 +120,10 @@ def columns(title: str, chart: Columns, *, width: int = 900, height: int = 260) 
     days = len(chart.days) or 1
     step = (width - left - 8) / days
     totals = [sum(series.values[i] for series in chart.series) for i in range(len(chart.days))]
-    largest = max([*totals, *(chart.line.values if chart.line else [])], default=0) or 1
+    line_top = max(chart.line.values, default=0) if chart.line else 0
+    # A line far above the columns (a budget hardly touched) would flatten them: it is written, not drawn.
+    line_drawn = chart.line is not None and line_top <= LINE_ABOVE * max(max(totals, default=0), 1)
+    largest = max([*totals, line_top if line_drawn else 0], default=0) or 1
     scale = plot_height / largest
     base = top + legend + plot_height
     parts = [_axis(left, base, width, largest, scale)]
@@ -154,7 +158,7 @@ def columns(title: str, chart: Columns, *, width: int = 900, height: int = 260) 
                     day,
                 )
             )
-    if chart.line:
+    if line_drawn:
         points = " ".join(
             f"{left + i * step + step * 0.5:.1f},{base - value * scale:.1f}"
             for i, value in enumerate(chart.line.values)
@@ -166,7 +170,7 @@ def columns(title: str, chart: Columns, *, width: int = 900, height: int = 260) 
                 chart.line.color,
             )
         )
-    parts.append(_legend(chart, left, top))
+    parts.append(_legend(chart, left, top, line_drawn))
     description = _describe(chart, totals)
     return _frame(title, description, width, height, mark_safe("".join(parts)))  # noqa: S308 - escaped above
 
@@ -194,10 +198,13 @@ def _axis(left: int, base: float, width: int, largest: float, scale: float) -> S
     return mark_safe("".join(marks))  # noqa: S308 - escaped above
 
 
-def _legend(chart: Columns, left: int, top: int) -> SafeString:
+def _legend(chart: Columns, left: int, top: int, line_drawn: bool) -> SafeString:
     entries = [(series.name, series.color, False) for series in chart.series]
-    if chart.line:
+    if chart.line and line_drawn:
         entries.append((chart.line.name, chart.line.color, True))
+    elif chart.line:
+        top_value = _number(max(chart.line.values, default=0))
+        entries.append((f"{chart.line.name}: до {top_value} в день — много выше столбиков", chart.line.color, True))
     x = left
     parts = []
     for name, color, dashed in entries:

@@ -66,7 +66,7 @@ def _merchant_figures() -> dict:
     ]
     return {
         "status_chart": bars("Продавцы по статусу", status_bars),
-        "funnel_chart": bars("Докуда дошли продавцы", steps, width=640),
+        "funnel_chart": bars("Докуда дошли продавцы", steps),
         "merchant_list": changelist(User),
     }
 
