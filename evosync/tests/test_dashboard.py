@@ -81,7 +81,7 @@ def test_the_page_draws_titled_svg_charts_whose_links_open_filtered_admin_lists(
         assert link in page
         target = re.search(f'href="({re.escape(link)}[^"]*)"', page).group(1).replace("&amp;", "&")
         listed = staff_client.get(target)
-        assert listed.status_code == 200 and "?e=1" not in listed.url, target  # a refused lookup sends to ?e=1
+        assert listed.status_code == 200, target  # a lookup the admin refuses redirects to ?e=1 (302)
 
 
 def test_the_dashboard_holds_its_query_budget_with_10000_merchants(staff_client, django_assert_max_num_queries):
