@@ -137,10 +137,14 @@ class AuditEvent(AbstractLogEntry):
         """(what, before, after) in words: field names and choices as staff and merchants read them."""
         if not self.changes:
             return []
+        shown = self.changes
         if self.content_type_id and self.content_type.model_class() is not None:
             shown = self.changes_display_dict
-            return [(label, _word(pair, 0), _word(pair, 1)) for label, pair in shown.items()]
-        return [(label, _word(pair, 0), _word(pair, 1)) for label, pair in self.changes.items()]
+        rows = [(str(label), _word(pair, 0), _word(pair, 1)) for label, pair in shown.items()]
+        return [row for row in rows if row[1] != row[2]]  # a new row's empty secret: "—" → "—" says nothing
+
+
+WORDS = {"None": "—", "": "—", "True": "да", "False": "нет"}
 
 
 def _word(pair, index: int) -> str:
@@ -150,5 +154,5 @@ def _word(pair, index: int) -> str:
         return ("" if added else objects) if index == 0 else (objects if added else "")
     if isinstance(pair, list | tuple) and len(pair) == 2:
         value = pair[index]
-        return "—" if value in (None, "", "None") else str(value)
+        return WORDS.get(str(value), str(value))
     return str(pair) if index == 1 else ""

@@ -17,7 +17,7 @@ def evotor_event(connection, action, changes) -> str | None:
         return Event.CONNECTION_DISCONNECTED
     if action == LogEntry.Action.CREATE and not (connection.token or connection.evotor_user_id):
         return None  # get_or_create's blank row: the save that fills it is the event
-    if "installed" in changes:
+    if "installed" in changes and action == LogEntry.Action.UPDATE:
         return Event.EVOTOR_APP
     if "token" in changes and not connection.token:
         return Event.CONNECTION_DISCONNECTED  # the link to the Evotor user stays, the token goes
