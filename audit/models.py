@@ -106,17 +106,17 @@ class AuditEvent(AbstractLogEntry):
     remote_addr = models.GenericIPAddressField("откуда (адрес)", blank=True, null=True)
     remote_port = models.PositiveIntegerField("порт", blank=True, null=True)
     actor_email = models.CharField("кто (почта)", max_length=254, blank=True, null=True)
-    changes = models.JSONField("было → стало", null=True)
+    changes = models.JSONField("было → стало", null=True, blank=True)
     changes_text = models.TextField("изменения текстом", blank=True)
     cid = models.CharField("id запроса", max_length=255, db_index=True, blank=True, null=True)
-    serialized_data = models.JSONField("снимок записи", null=True)
+    serialized_data = models.JSONField("снимок записи", null=True, blank=True)
     additional_data = models.JSONField("дополнительно", blank=True, null=True)
 
     objects = AuditEventManager()
 
     class Meta:
         verbose_name = "событие журнала"
-        verbose_name_plural = "журнал действий"
+        verbose_name_plural = "события журнала"
         ordering = ["-timestamp", "-id"]
         get_latest_by = "timestamp"
         indexes = [

@@ -62,7 +62,7 @@ def test_staff_filter_the_trail_by_merchant_actor_event_and_date_and_cannot_chan
         f"timestamp__year={today.year}&timestamp__month={today.month}&timestamp__day={today.day}"
     )
     page = client.get("/admin/audit/auditevent/").content.decode()
-    assert "Журнал действий" in page or "журнал действий" in page
+    assert "События журнала" in page or "события журнала" in page
     event = AuditEvent.objects.first()
     assert client.post(f"/admin/audit/auditevent/{event.pk}/change/", {}).status_code == 403
     assert client.get("/admin/audit/auditevent/add/").status_code == 403
