@@ -78,10 +78,12 @@ def locked_out(sender, request, username, ip_address, **kwargs):
 
 @receiver(user_signed_up, dispatch_uid="accounts.audit.signed_up")
 def signed_up(sender, request, user, **kwargs):
-    record(event=Event.SIGNUP, merchant=user, actor=None, target=user, summary=f"Регистрация: {user.email}")
+    record(event=Event.SIGNUP, merchant=user, actor=user, target=user, summary=f"Регистрация: {user.email}")
 
 
 @receiver(email_confirmed, dispatch_uid="accounts.audit.email_confirmed")
 def confirmed(sender, request, email_address, **kwargs):
     user = email_address.user
-    record(event=Event.EMAIL_CONFIRMED, merchant=user, summary=f"Почта подтверждена: {email_address.email}")
+    # The link's owner confirmed it (the request itself is anonymous until allauth logs them in).
+    summary = f"Почта подтверждена: {email_address.email}"
+    record(event=Event.EMAIL_CONFIRMED, merchant=user, actor=user, summary=summary)

@@ -80,7 +80,9 @@ def _linked(href: str, content: SafeString, title: str) -> SafeString:
     return format_html('<a href="{}"><title>{}</title>{}</a>', href, title, content)
 
 
-def bars(title: str, rows: list[Bar], *, unit: str = "", width: int = 460) -> SafeString:
+def bars(
+    title: str, rows: list[Bar], *, unit: str = "", width: int = 460, empty: str = "Нет данных за этот срок."
+) -> SafeString:
     """Horizontal bars, one per row, longest = the largest value; the value is written at the bar's end."""
     label_width, row_height, right = int(width * 0.45), 26, 70
     height = max(1, len(rows)) * row_height + 8
@@ -108,7 +110,7 @@ def bars(title: str, rows: list[Bar], *, unit: str = "", width: int = 460) -> Sa
         )
         parts.append(_linked(row.href, shape, f"{row.label}: {_number(row.value)}{unit}"))
     if not rows:
-        parts.append(format_html('<text x="8" y="20" fill="{}">Нет данных за этот срок.</text>', INK))
+        parts.append(format_html('<text x="8" y="20" fill="{}">{}</text>', INK, empty))
     description = "; ".join(f"{row.label}: {_number(row.value)}{unit}" for row in rows) or "нет данных"
     return _frame(title, description, width, height, mark_safe("".join(parts)))  # noqa: S308 - escaped above
 

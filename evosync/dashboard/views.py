@@ -81,7 +81,9 @@ def _broken_figure() -> dict:
     ]
     total = sum(n for reasons in broken.values() for _reason, n in reasons)
     return {
-        "broken_chart": bars("Сломанные подключения сейчас, по причинам", rows, width=900),
+        "broken_chart": bars(
+            "Сломанные подключения сейчас, по причинам", rows, width=900, empty="Сломанных подключений нет."
+        ),
         "broken_total": total,
         "broken_lists": [(kind, changelist(model, status__exact="broken")) for kind, model in models.items()],
     }
