@@ -62,11 +62,19 @@ class ConnectionFilter(admin.SimpleListFilter):
     relation = ""
 
     def lookups(self, request, model_admin):
-        return [("none", "нет"), ("ok", "работает"), ("broken", "ошибка"), ("unchecked", "не проверено")]
+        return [
+            ("none", "нет"),
+            ("any", "есть"),
+            ("ok", "работает"),
+            ("broken", "ошибка"),
+            ("unchecked", "не проверено"),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "none":
             return queryset.filter(**{f"{self.relation}__isnull": True})
+        if self.value() == "any":
+            return queryset.filter(**{f"{self.relation}__isnull": False})
         if self.value() in ("ok", "broken", "unchecked"):
             return queryset.filter(**{f"{self.relation}__status": self.value()})
         return queryset

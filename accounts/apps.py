@@ -6,4 +6,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Пользователи и доступ"
 
     def ready(self):
-        from accounts import signals  # noqa: F401
+        from accounts import audit_trail, signals  # noqa: F401
+
+        audit_trail.track_users()

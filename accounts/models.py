@@ -68,6 +68,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = "пользователь"
         verbose_name_plural = "пользователи"
         ordering = ["email"]
+        # The staff dashboard counts merchants by status.
+        indexes = [models.Index(fields=["is_staff", "status"], name="user_staff_status")]
 
     def __str__(self):
         return self.email

@@ -15,6 +15,8 @@ from django.utils import timezone, translation
 
 from accounts import roles
 from accounts.models import Invite, User, hash_token
+from audit.models import Event
+from audit.services import record
 
 
 def set_role(*, user: User, role: str) -> User:
@@ -142,6 +144,12 @@ def issue_invite(*, invite: Invite, created_by: User | None) -> Invite:
             get_adapter().send_mail("accounts/email/invite", invite.email, context)
 
     transaction.on_commit(send)
+    record(
+        event=Event.INVITE_SENT,
+        merchant=User.objects.filter(email__iexact=invite.email).first(),
+        target=invite,
+        summary=f"Приглашение отправлено на {invite.email}",
+    )
     return invite
 
 
@@ -166,4 +174,11 @@ def accept_invite(*, invite: Invite, full_name: str, phone: str, password: str) 
     activate(user=user)
     if user.role is None:
         set_role(user=user, role=roles.USER)
+    record(
+        event=Event.INVITE_ACCEPTED,
+        merchant=user,
+        actor=user,
+        target=invite,
+        summary=f"Приглашение принято: {user.email}",
+    )
     return user

@@ -34,6 +34,7 @@ urlpatterns = [
     path("invite/<str:token>", views.invite_link, name="invite_link"),
     path("profile", views.profile, name="profile"),
     path("profile/edit", views.profile_edit, name="profile_edit"),
+    path("profile/history", views.profile_history, name="profile_history"),
     path("profile/change-password", allauth_views.password_change, name="account_change_password"),
     path("profile/delete", views.profile_delete, name="profile_delete"),
     # The foundation's names for the same pages; other apps may use them.

@@ -6,12 +6,14 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
 from accounts.forms import InviteAcceptForm, PasswordConfirmForm, ProfileForm, ResendConfirmationForm
 from accounts.models import Invite, User
+from audit.selectors import events_of
 
 login = allauth_views.LoginView.as_view()
 logout = allauth_views.LogoutView.as_view()
@@ -87,9 +89,20 @@ def _invite_unusable(request, reason, status=410):
     return render(request, "accounts/invite_unusable.html", {"reason": reason}, status=status)
 
 
+HISTORY_PER_PAGE = 20
+
+
 @login_required
 def profile(request):
     return render(request, "accounts/profile.html")
+
+
+@login_required
+def profile_history(request):
+    """«История действий»: what happened to the merchant's account, who did it and from where, paged."""
+    page = Paginator(events_of(request.user), HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"page": page, "retention_days": settings.AUDIT_RETENTION_DAYS}
+    return render(request, "accounts/profile_history.html", context)
 
 
 @login_required

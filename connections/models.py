@@ -47,6 +47,8 @@ class EvotorConnection(Connection):
     class Meta:
         verbose_name = "подключение Эвотор"
         verbose_name_plural = "подключения Эвотор"
+        # The staff dashboard reads the broken ones and why.
+        indexes = [models.Index(fields=["status"], name="evotorconnection_status")]
 
     def __str__(self):
         return f"Эвотор: {self.merchant}"
@@ -78,6 +80,7 @@ class VkConnection(Connection):
     class Meta:
         verbose_name = "подключение VK"
         verbose_name_plural = "подключения VK"
+        indexes = [models.Index(fields=["status"], name="vkconnection_status")]
 
     def __str__(self):
         return f"VK: {self.merchant} → {self.group_name or self.group_id}"

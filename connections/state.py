@@ -9,6 +9,7 @@ import logging
 
 from django.utils import timezone
 
+from connections.audit_trail import record_broken
 from connections.models import Connection, EvotorConnection
 from connections.signals import connection_broken
 
@@ -31,6 +32,7 @@ def mark_ok(*, connection: Connection) -> None:
 def mark_broken(*, connection: Connection, reason: str) -> None:
     """The connection cannot be used until the merchant fixes it: say why; announce it when it just broke."""
     now = timezone.now()
+    before = connection.status
     rows = type(connection).objects.filter(pk=connection.pk)
     newly = rows.exclude(status=Connection.Status.BROKEN).update(
         status=Connection.Status.BROKEN, last_error=reason, last_checked_at=now
@@ -41,6 +43,7 @@ def mark_broken(*, connection: Connection, reason: str) -> None:
     kind = kind_of(connection)
     logger.warning("connection broken", extra={"merchant_id": connection.merchant_id, "connection": kind})
     if newly:
+        record_broken(connection=connection, before=before, reason=reason)
         connection_broken.send(sender=type(connection), merchant_id=connection.merchant_id, kind=kind, reason=reason)
 
 

@@ -27,6 +27,12 @@ def declared_tasks() -> list[PeriodicTaskSpec]:
             description="Removes expired login sessions from the database.",
         ),
         PeriodicTaskSpec(
+            name="Prune the audit trail",
+            task="audit.prune_audit_trail",
+            every_seconds=24 * 3600,
+            description="Deletes audit trail events older than AUDIT_RETENTION_DAYS.",
+        ),
+        PeriodicTaskSpec(
             name="Refresh every Evotor catalog",
             task="catalog.refresh_all_catalogs",
             every_seconds=settings.CATALOG_REFRESH_INTERVAL_SECONDS,

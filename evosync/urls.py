@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from evosync import api_docs, metrics
+from evosync.dashboard.views import dashboard
 from evosync.favicon import favicon
 from evosync.health import health
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("openapi.yaml", api_docs.openapi_yaml, name="openapi-yaml"),
     path("docs", api_docs.swagger_ui, name="swagger-ui"),
     path("redoc", api_docs.redoc, name="redoc"),
+    path("admin/dashboard", admin.site.admin_view(dashboard), name="admin_dashboard"),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("connections.urls")),

@@ -62,7 +62,7 @@ class SyncItemErrorInline(admin.TabularInline):
 class SyncRunAdmin(admin.ModelAdmin):
     list_display = ["number", "merchant", "trigger", "status", "created_at", "duration", "created", "updated"]
     list_display += ["hidden", "deleted", "adopted", "failed", "cards"]
-    list_filter = ["status", "trigger", "dry_run"]
+    list_filter = ["status", "trigger", "dry_run", "created_at", "finished_at"]
     search_fields = ["merchant__email"]
     list_select_related = ["merchant"]
     readonly_fields = [f.name for f in SyncRun._meta.fields]

@@ -9,6 +9,7 @@ class VksyncConfig(AppConfig):
         from catalog.signals import catalog_changed, selection_changed
         from connections.signals import connection_broken, vk_connected
         from vkshop.signals import claimed_by_others
+        from vksync import audit_trail
         from vksync.community import on_claims_asked
         from vksync.notifications import on_connection_broken
         from vksync.triggers import on_catalog_changed, on_selection_changed, on_vk_connected
@@ -18,3 +19,4 @@ class VksyncConfig(AppConfig):
         claimed_by_others.connect(on_claims_asked, dispatch_uid="vksync.on_claims_asked")
         vk_connected.connect(on_vk_connected, dispatch_uid="vksync.on_vk_connected")
         selection_changed.connect(on_selection_changed, dispatch_uid="vksync.on_selection_changed")
+        audit_trail.track_settings()

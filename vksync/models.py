@@ -343,6 +343,8 @@ class SyncRun(models.Model):
     failed = models.PositiveIntegerField("ошибок", default=0)
     cards = models.PositiveIntegerField("карточек с вариантами собрано", default=0)
     requests = models.JSONField("запросы к VK", default=dict, blank=True)
+    # The total of `requests`, as a column: the staff dashboard sums it per day.
+    vk_requests = models.PositiveIntegerField("запросов к VK", default=0)
     progress = models.JSONField("ход", default=dict, blank=True)
     plan_summary = models.JSONField("план", default=dict, blank=True)
     error = models.TextField("ошибка", blank=True)
@@ -355,7 +357,12 @@ class SyncRun(models.Model):
         verbose_name = "запуск синхронизации"
         verbose_name_plural = "запуски синхронизации"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["merchant", "status"])]
+        indexes = [
+            models.Index(fields=["merchant", "status"]),
+            # The staff dashboard: runs per day in a range, and who synced lately.
+            models.Index(fields=["created_at"], name="syncrun_created"),
+            models.Index(fields=["status", "finished_at"], name="syncrun_status_finished"),
+        ]
 
     def __str__(self):
         return f"#{self.pk} {self.get_status_display()}"

@@ -147,7 +147,7 @@ def record_requests(run: SyncRun, clients: list) -> None:
         for method, count in client.method_counts.items():
             by_method[method] = by_method.get(method, 0) + count
     total = sum(client.request_count for client in clients)
-    SyncRun.objects.filter(pk=run.pk).update(requests={"total": total, "by_method": by_method})
+    SyncRun.objects.filter(pk=run.pk).update(requests={"total": total, "by_method": by_method}, vk_requests=total)
 
 
 def close(run: SyncRun, status: str, error: str = "", *, transient: bool = False) -> None:

@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from vksync import runs
+from vksync.audit_trail import record_confirmation, record_started
 from vksync.counts import vk_count
 from vksync.models import ProductLink, SyncRun, SyncSettings
 from vksync.selectors import first_sync_done, merchants_to_sync, settings_for, vk_connected
@@ -41,8 +42,10 @@ def request_sync(*, merchant, trigger: str, confirmed: bool = False, countdown: 
         return waiting
     if runs.live_run_exists(merchant):  # one more follows it
         mark_pending(merchant, trigger)
+        record_started(merchant=merchant, run=None, trigger=trigger)
         return None
     run = runs.new_run(merchant=merchant, trigger=trigger)
+    record_started(merchant=merchant, run=run, trigger=trigger)
     transaction.on_commit(
         lambda: sync_merchant.apply_async(
             kwargs={"merchant_id": merchant.pk, "run_id": run.pk, "confirmed": confirmed}, countdown=countdown
@@ -136,6 +139,7 @@ def sync_all_shops() -> int:
 
 def confirm_plan(*, merchant) -> SyncRun | None:
     """The merchant saw the plan and agreed: sync is switched on and the run goes past the brake once."""
+    record_confirmation(merchant=merchant, first=not first_sync_done(merchant))
     SyncSettings.objects.filter(merchant=merchant).update(enabled=True)
     runs.close_waiting_for_confirmation(merchant)
     return request_sync(merchant=merchant, trigger=SyncRun.Trigger.CONFIRM, confirmed=True)

@@ -11,6 +11,8 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from audit.models import Event
+from audit.services import record
 from connections.evotor.client import parse_evotor_time
 from connections.evotor.services import (
     EvotorLinkConflict,
@@ -131,6 +133,12 @@ def _new_pending_account(email: str):
     except IntegrityError:  # another Evotor user's call made this account a moment ago: run again and see it
         raise serial.Again from None
     logger.info("pending account created for an evotor user", extra={"merchant_id": merchant.pk})
+    record(
+        event=Event.ACCOUNT_CREATED,
+        merchant=merchant,
+        target=merchant,
+        summary=f"Аккаунт {merchant.email} создан по запросу Эвотора (/user/create).",
+    )
     return merchant
 
 

@@ -9,6 +9,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from connections.audit_trail import record_test
 from connections.evotor.client import EvotorClient, EvotorError
 from connections.evotor.services import EvotorTokenRefused, evotor_connect_by_hand, evotor_disconnect
 from connections.models import EvotorConnection
@@ -76,6 +77,8 @@ def test_token(request):
         stores = EvotorClient(connection.token).check()
     except EvotorError as exc:
         record_error(connection=connection, error=exc)
+        record_test(connection=connection, ok=False, message=exc.reason)
         return JsonResponse({"ok": False, "error": exc.reason})
     mark_ok(connection=connection)
+    record_test(connection=connection, ok=True, message=f"Магазинов: {stores}.")
     return JsonResponse({"ok": True, "stores": stores, "message": f"Токен работает. Магазинов: {stores}."})

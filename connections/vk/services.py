@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from connections.audit_trail import record_test
 from connections.models import VkConnection
 from connections.signals import vk_connected
 from connections.state import mark_broken, mark_ok
@@ -276,7 +277,14 @@ def run_with_vk(*, connection: VkConnection, action: Callable[[VkClient], T]) ->
 
 
 def check_vk_connection(*, connection: VkConnection) -> dict:
-    """What the merchant wants to know: is the token valid, whose is it, the community, can we edit its shop."""
+    """What the merchant wants to know: is the token valid, whose is it, the community, can we edit its shop.
+    The outcome goes to the audit trail."""
+    result = _check_vk_connection(connection)
+    record_test(connection=connection, ok=result["ok"], message=result.get("error") or "")
+    return result
+
+
+def _check_vk_connection(connection: VkConnection) -> dict:
     result = {"ok": False, "token_valid": False, "user": None, "community": None}
     try:
         identity = run_with_vk(

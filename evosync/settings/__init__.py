@@ -40,7 +40,9 @@ INSTALLED_APPS = [
     "evosync.apps.AxesConfig",  # axes, named in Russian in the admin
     "django_celery_beat",
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc builds, served as our static files (no DRF)
+    "auditlog",  # django-auditlog; its LogEntry is swapped for audit.AuditEvent (AUDITLOG_LOGENTRY_MODEL)
     "evosync",
+    "audit",
     "accounts",
     "connections",
     "catalog",
@@ -63,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -185,6 +188,7 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 X_FRAME_OPTIONS = "DENY"
 
 from .accounts import *  # noqa: E402,F403
+from .audit import *  # noqa: E402,F403
 from .celery import *  # noqa: E402,F403
 from .evotor import *  # noqa: E402,F403
 from .logging import *  # noqa: E402,F403

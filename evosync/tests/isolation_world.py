@@ -25,6 +25,7 @@ from accounts import roles
 from accounts.models import User
 from accounts.services import set_role
 from accounts.tests.factories import InviteFactory, UserFactory
+from audit.models import AuditEvent
 from catalog.tests.factories import ProductFactory, ProductGroupFactory, StoreFactory
 from connections.tests.factories import EvotorConnectionFactory, VkConnectionFactory
 from vkshop.tests.factories import VkAlbumFactory, VkItemFactory, put_in_album
@@ -200,6 +201,7 @@ def build_merchant_world(
         link_request,
         user_lock,
         invite,
+        AuditEvent.objects.filter(merchant=merchant).latest(),  # the trail about this merchant
         AccessAttempt.objects.create(**attempt, http_accept="*/*", get_data="", post_data="", failures_since_start=1),
         AccessLog.objects.create(**attempt, http_accept="*/*"),
         AccessFailureLog.objects.create(**attempt, http_accept="*/*"),

@@ -18,6 +18,7 @@ MERCHANT_PAGES = [
     "/profile/edit",
     "/profile/change-password",
     "/profile/delete",
+    "/profile/history",
     "/connections",
     "/catalog/stores",
     "/catalog/stores/{store}/groups",

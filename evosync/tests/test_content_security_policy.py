@@ -107,7 +107,8 @@ def test_the_admin_has_nothing_inline_either(client, db):
     staff = UserFactory(staff=True)
     services.set_role(user=staff, role=roles.SYSTEM)
     client.force_login(staff)
-    for path in ("/admin/", "/admin/accounts/user/", f"/admin/accounts/user/{staff.pk}/change/"):
+    admin_pages = ["/admin/", "/admin/accounts/user/", f"/admin/accounts/user/{staff.pk}/change/"]
+    for path in [*admin_pages, "/admin/dashboard", "/admin/audit/auditevent/"]:
         response = client.get(path)
         assert response.status_code == 200 and response["Content-Security-Policy"]
         assert [found for found in inline_in(response.content.decode()) if "<script" in found] == [], path

@@ -17,6 +17,7 @@ MERCHANT_PAGES = [
     "/profile",
     "/profile/edit",
     "/profile/change-password",
+    "/profile/history",
     "/connections",
     "/catalog",
     "/catalog/stores",
