@@ -55,6 +55,7 @@ OBJECT_IDS = {
     "album_id": lambda world: world.row(VkAlbum).pk,
     "link_id": lambda world: world.row(ProductLink).pk,
     "run_id": lambda world: world.row(SyncRun).pk,
+    "sku": lambda world: world.row(ProductLink).sku,
     "store_uuid": lambda world: world.row(Store).evotor_id,
 }
 # Keywords whose value is a secret that is itself the permission: B's id beside a forged secret.
@@ -115,6 +116,7 @@ def b_ids(b: World) -> dict:
         "album_id": b.row(VkAlbum).pk,
         "link": b.row(ProductLink).pk,
         "link_id": b.row(ProductLink).pk,
+        "sku": b.row(ProductLink).sku,
         "run": b.row(SyncRun).pk,
         "run_id": b.row(SyncRun).pk,
         "group_id": b.community_id,
