@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl
 
 from PIL import Image, UnidentifiedImageError
 
-from emulators.vk import oauth, schema, shop_page, vkscript
+from emulators.vk import callbacks, messages, oauth, orders, schema, shop_page, vkscript  # noqa: F401 - handlers
 from emulators.vk.faults import VkFaults
 from emulators.vk.http import json_response, parse_multipart, raw_response, read_body, request_params
 from emulators.vk.methods import HANDLERS, upload_signature

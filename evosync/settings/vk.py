@@ -26,3 +26,12 @@ VK_ID_SCOPE = env.str("VK_ID_SCOPE", default="market groups photos")
 VK_TOKEN_REFRESH_MARGIN_SECONDS = env.int("VK_TOKEN_REFRESH_MARGIN_SECONDS", default=600)
 # Pages of market.get (200 items each) read per `execute` when the VK shop cache is refreshed.
 VK_REFRESH_PAGES_PER_EXECUTE = env.int("VK_REFRESH_PAGES_PER_EXECUTE", default=5)
+
+# The Callback API: VK posts the community's events to BASE_URL + this prefix + the connection's own path.
+VK_CALLBACK_PATH_PREFIX = "/vk/callback/"
+# Orders (orders app): the items' stock is lowered in VK as an order arrives, so the last one is not sold twice.
+ORDERS_RESERVE_STOCK = env.bool("ORDERS_RESERVE_STOCK", default=True)
+# market.getGroupOrders as the fallback of the Callback API (and for orders missed while EvoSync was down).
+ORDERS_POLL_INTERVAL_SECONDS = env.int("ORDERS_POLL_INTERVAL_SECONDS", default=300)
+# Pages of 50 orders read per poll at most (the newest first; older ones were read before).
+ORDERS_POLL_PAGES = env.int("ORDERS_POLL_PAGES", default=4)
