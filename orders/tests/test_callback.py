@@ -58,8 +58,14 @@ def test_vk_repeating_an_event_whose_answer_it_lost_makes_no_second_order(callba
 
 def test_a_wrong_secret_is_refused_and_changes_nothing(callback_ready, client):
     shop = callback_ready
-    body = {"type": "market_order_new", "group_id": TEST_GROUP_ID, "event_id": "e1", "v": "5.199",
-            "secret": "not-the-secret", "object": {"id": 1, "group_id": TEST_GROUP_ID, "user_id": BUYER_ID}}  # fmt: skip
+    order = {"id": 1, "group_id": TEST_GROUP_ID, "user_id": BUYER_ID}
+    body = {
+        "type": "market_order_new",
+        "group_id": TEST_GROUP_ID,
+        "event_id": "e1",
+        "secret": "not-it",
+        "object": order,
+    }
     answer = client.post(f"/vk/callback/{shop.connection.callback_path}", body, content_type="application/json")
     assert answer.status_code == 403 and answer.content != b"ok"
     assert not CallbackEvent.objects.exists() and not Order.objects.exists()
