@@ -34,9 +34,9 @@ def receive(*, path: str, body: bytes) -> Answer:
     if connection is None or not connection.group_id:
         return Answer(404, "unknown callback address")
     data = _json(body)
-    if data is None:
-        return Answer(400, "not a JSON object")
-    if _int(data.get("group_id")) != int(connection.group_id):
+    if data is None or not well_formed(data):
+        return Answer(400, "not a Callback API request")
+    if data["group_id"] != int(connection.group_id):
         return Answer(403, "wrong group_id")
     if data.get("type") == "confirmation":
         return _confirm(connection)
@@ -91,11 +91,10 @@ def _json(body: bytes) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-def _int(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        return int(value)
-    return None
+def well_formed(data: dict) -> bool:
+    """The fields VK always sends have their types (schema callback_base); any other field is left alone."""
+    group_id = data.get("group_id")
+    if not isinstance(data.get("type"), str) or not isinstance(group_id, int) or isinstance(group_id, bool):
+        return False
+    optional = {"event_id": str, "secret": str, "v": str, "object": dict}
+    return all(name not in data or isinstance(data[name], kind) for name, kind in optional.items())

@@ -101,7 +101,7 @@ class CallbackEvent(models.Model):
     group_id = models.BigIntegerField("сообщество")
     event_id = models.CharField("событие VK (event_id)", max_length=64)
     type = models.CharField("тип", max_length=64)
-    payload = models.JSONField("объект события", default=dict)
+    payload = models.JSONField("объект события", default=dict, blank=True)
     received_at = models.DateTimeField("получено", auto_now_add=True)
     handled_at = models.DateTimeField("обработано", null=True, blank=True)
 
