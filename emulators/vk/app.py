@@ -21,7 +21,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict, deque
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from PIL import Image, UnidentifiedImageError
 
@@ -111,8 +111,10 @@ class VkEmulator(VkState, VkFaults):
             return self._upload(environ, start_response)
         if path.startswith("/photos/"):
             return self._photo(start_response, path)
+        if path.startswith("/market-") and path.endswith("/order") and environ["REQUEST_METHOD"] == "POST":
+            return self._order_from_page(environ, start_response, path[len("/market-") : -len("/order")])
         if path.startswith("/market-"):
-            return self._shop_page(start_response, path[len("/market-") :])
+            return self._shop_page(start_response, path[len("/market-") :], environ.get("QUERY_STRING", ""))
         if path == "/authorize":
             return oauth.authorize(self, environ, start_response)
         if path == "/oauth2/auth" and environ["REQUEST_METHOD"] == "POST":
@@ -308,11 +310,25 @@ class VkEmulator(VkState, VkFaults):
             start_response, {"server": 1, "photo": photo, "hash": digest, "crop_data": "", "crop_hash": ""}
         )
 
-    def _shop_page(self, start_response, ref: str):
+    def _order_from_page(self, environ, start_response, ref: str):
+        """A buyer presses «Заказать» on the shop page: the order is placed, the page says so (POST, redirect, GET)."""
+        if not ref.isdigit() or int(ref) not in self.communities:
+            return raw_response(start_response, "404 Not Found", b"not found")
+        form = dict(parse_qsl(read_body(environ).decode("utf-8", "replace")))
+        said = orders.order_from_page(self, int(ref), form)
+        location = f"/market-{ref}?{urlencode({'said': said})}"
+        return raw_response(start_response, "303 See Other", b"", headers=[("Location", location)])
+
+    def _shop_page(self, start_response, ref: str, query: str = ""):
         """The community's shop as a visitor sees it (shop_page), e.g. /market-1."""
+        said = dict(parse_qsl(query)).get("said", "")[:200]
         with self._lock:
             community = self.communities.get(int(ref)) if ref.isdigit() else None
-            page = shop_page.render(community, lambda photo_id: f"/photos/{photo_id}.jpg") if community else None
+            page = (
+                shop_page.render(community, lambda photo_id: f"/photos/{photo_id}.jpg", said=said)
+                if community
+                else None
+            )
         if page is None:
             return raw_response(
                 start_response, "404 Not Found", "Нет такого сообщества".encode(), "text/plain; charset=utf-8"

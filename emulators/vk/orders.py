@@ -107,6 +107,22 @@ def place_order(emu, group_id: int, user_id: int, items, *, comment: str = "", a
         return order.id
 
 
+PAGE_BUYER_ID = 2  # who orders from the shop page's «Заказать» button
+PAGE_BUYER_NAME = "Покупатель Из-VK"
+
+
+def order_from_page(emu, group_id: int, form: dict) -> str:
+    """The shop page's «Заказать» button: a buyer orders `quantity` of `item_id`; what the page then says."""
+    with emu._lock:
+        emu.users_by_id.setdefault(PAGE_BUYER_ID, {"id": PAGE_BUYER_ID, "name": PAGE_BUYER_NAME})
+    try:
+        item_id, quantity = int(form.get("item_id", "")), max(1, int(form.get("quantity") or 1))
+        order_id = place_order(emu, group_id, PAGE_BUYER_ID, [(item_id, quantity)], comment="Заказ со страницы")
+    except (ValueError, KeyError) as refused:
+        return f"Заказ не оформлен: {refused}"
+    return f"Заказ №{order_id} оформлен"
+
+
 def edit_order_by_hand(emu, group_id: int, order_id: int, *, status: int) -> None:
     """The merchant (or the buyer, cancelling) changed the order in VK's interface."""
     with emu._lock:
