@@ -3,7 +3,8 @@
 `groups.addCallbackServer` / `editCallbackServer` queue a `confirmation` request; the server is "ok" once it
 answers the community's confirmation string. Events (`emit`) go to every confirmed server that switched them
 on (`groups.setCallbackSettings`), each with its `event_id` and the server's `secret`; an answer other than
-the plain text `ok` (or none) is tried again, up to `ATTEMPTS` times, with the same `event_id`, as VK does.
+the plain text `ok` (or none) is tried again, up to `ATTEMPTS` times, with the same `event_id`, as VK does (a
+confirmation left unanswered too; one answered wrongly fails the server).
 
 Deliveries wait in a queue: `deliver_callbacks(emu, post=…)` sends them from the caller's thread (tests pass
 Django's test client), `start_delivery(emu)` from a thread of the emulator over HTTP (the demo, the bench).
@@ -130,8 +131,8 @@ def deliver_one(emu, delivery: Delivery, post) -> bool:
                 "time": time.time(),
             }  # fmt: skip
         )
-        if delivery.body["type"] == "confirmation":
-            server.status = "ok" if (answer or "").strip() == community.confirmation_code else "failed"
+        if delivery.body["type"] == "confirmation" and answer is not None:
+            server.status = "ok" if answer.strip() == community.confirmation_code else "failed"
             return True
     if not lost and (answer or "").strip() == "ok":
         return True
@@ -171,7 +172,7 @@ def start_delivery(emu, post=http_post, *, workers: int = 4) -> threading.Event:
                     continue
                 queue.remove(delivery)
             if not deliver_one(emu, delivery, post):
-                delivery.not_before = time.time() + emu.callback_retry_delay
+                delivery.not_before = time.time() + emu.callback_retry_delay * 2 ** (delivery.attempts - 1)
                 with emu._lock:
                     queue.append(delivery)
 
