@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from connections.models import VkConnection
+from connections.ratelimit import community_rate_limiter
 from connections.vk.client import VkClient
 from connections.vk.errors import VkApiError, VkConnectionBroken, VkError
 from connections.vk.services import VkSetupError
@@ -50,6 +51,7 @@ def community_client(*, connection: VkConnection | None, **client_options) -> Vk
     problem = community_problem(connection)
     if problem:
         raise CommunityTokenMissing(problem)
+    client_options.setdefault("rate_limiter", community_rate_limiter())
     return VkClient(connection.community_token, **client_options)
 
 
@@ -72,7 +74,7 @@ def save_community_token(*, merchant, token: str) -> VkConnection:
     if not token:
         raise VkSetupError("Вставьте токен сообщества VK.")
     try:
-        groups = VkClient(token).call("groups.getById")["groups"]
+        groups = VkClient(token, rate_limiter=community_rate_limiter()).call("groups.getById")["groups"]
     except VkConnectionBroken as exc:
         raise VkSetupError(f"VK не принял токен сообщества: {exc.reason}")
     except VkApiError as exc:

@@ -30,5 +30,6 @@ def vk_emulator(settings):
         settings.VK_ID_TOKEN_URL = f"{base_url}/oauth2/auth"
         settings.VK_ID_CLIENT_ID = "evosync-test"
         settings.VK_RATE_LIMIT_PER_SECOND = 1000
+        settings.VK_COMMUNITY_RATE_LIMIT_PER_SECOND = 1000
         settings.VK_RETRY_BACKOFF_SECONDS = 0.01
         yield emu

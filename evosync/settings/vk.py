@@ -13,6 +13,8 @@ VK_REQUEST_TIMEOUT_SECONDS = env.float("VK_REQUEST_TIMEOUT_SECONDS", default=30.
 # Requests per second per user token (VK allows 3) and the safety margin added to the 1 s window.
 VK_RATE_LIMIT_PER_SECOND = env.int("VK_RATE_LIMIT_PER_SECOND", default=3)
 VK_RATE_LIMIT_MARGIN_SECONDS = env.float("VK_RATE_LIMIT_MARGIN_SECONDS", default=0.1)
+# A community's own token (orders, Callback API setup, messages): VK allows it 20 requests per second.
+VK_COMMUNITY_RATE_LIMIT_PER_SECOND = env.int("VK_COMMUNITY_RATE_LIMIT_PER_SECOND", default=20)
 # Transient errors (6, 9, 10, 36, HTTP 5xx, network) are retried this many times, backoff doubling.
 VK_MAX_RETRIES = env.int("VK_MAX_RETRIES", default=4)
 VK_RETRY_BACKOFF_SECONDS = env.float("VK_RETRY_BACKOFF_SECONDS", default=1.0)

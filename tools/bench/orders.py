@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from emulators.vk import callbacks, orders
@@ -28,7 +29,7 @@ LOST_ANSWERS = 20  # VK hears nothing back for these deliveries and sends the sa
 PLACED_PER_SECOND = 20.0
 BUYER_BASE = 700_000
 READY_TIMEOUT_SECONDS = 120
-DONE_TIMEOUT_SECONDS = 300
+DONE_TIMEOUT_SECONDS = 120
 
 
 def run_phase(runner, key: str = "m1") -> dict:
@@ -44,8 +45,7 @@ def run_phase(runner, key: str = "m1") -> dict:
     ready, placed = folder / "ready.json", folder / "placed.json"
     for path in (ready, placed):
         path.unlink(missing_ok=True)
-    env = dict(runner.workers.env, CELERY_BROKER_FOLDER=str(runner.var_dir / "broker-orders"))
-    workers = Workers(env, runner.workers.directory)
+    workers = Workers(_broker_env(runner), runner.workers.directory)
     log_start, deliveries_start = len(emu.request_log), len(getattr(emu, "callback_log", []))
     stop_delivery = callbacks.start_delivery(emu, workers=4)
     emu.callback_retry_delay = 0.2
@@ -59,18 +59,32 @@ def run_phase(runner, key: str = "m1") -> dict:
     )
     try:
         _wait_for(ready, started[0])
-        placed.write_text(json.dumps(_place_orders(emu, merchant.group_id, items)), encoding="utf-8")
+        _until_confirmed(emu, merchant.group_id)
+        written = placed.with_suffix(".part")
+        written.write_text(json.dumps(_place_orders(emu, merchant.group_id, items)), encoding="utf-8")
+        os.replace(written, placed)  # whole, or not there: the other side reads it as soon as it appears
         result = workers.finish(started)
     finally:
         stop_delivery.set()
     row = runner.base_row(PHASE, [result], products=0)
+    row["broker"] = "redis" if "redis" in workers.env["CELERY_BROKER_URL"] else "filesystem"
     row.update(vkcost.log_figures(emu.request_log[log_start:]))
     row.update(result["out"])
     sent = [entry for entry in emu.callback_log[deliveries_start:] if entry["type"] == "market_order_new"]
     row["callback_deliveries"] = len(sent)
     row["repeated_deliveries"] = len(sent) - len({entry["event_id"] for entry in sent})
+    row["callback_answers"] = dict(Counter("ok" if e["answer"] == "ok" else repr(e["answer"])[:40] for e in sent))
     runner.rows.append(row)
     return row
+
+
+def _broker_env(runner) -> dict:
+    """The workers' environment with a broker of this phase's own: Redis, as in production, when REDIS_URL is set
+    (the other phases' queued tasks stay in their folder, unconsumed); else a folder (polled once a second)."""
+    env = dict(runner.workers.env)
+    if env.get("REDIS_URL"):
+        return env | {"CELERY_BROKER_URL": env["REDIS_URL"]}
+    return env | {"CELERY_BROKER_FOLDER": str(runner.var_dir / "broker-orders")}
 
 
 def _orderable_items(emu, group_id: int) -> list[int]:
@@ -89,6 +103,16 @@ def _wait_for(path: Path, process) -> None:
     while not path.exists():
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"{PHASE}: EvoSync's side did not get ready (exit {process.poll()})")
+        time.sleep(0.05)
+
+
+def _until_confirmed(emu, group_id: int) -> None:
+    """EvoSync answered the confirmation; VK marks the server working once it has read the answer."""
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    servers = emu.communities[group_id].callback_servers
+    while not any(server.status == "ok" for server in list(servers.values())):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{PHASE}: VK did not confirm EvoSync's callback address")
         time.sleep(0.05)
 
 
@@ -123,6 +147,7 @@ def serve_and_measure(
         settings.BASE_URL = url
         worker = _celery_worker(url)
         try:
+            _until_worker_answers(merchant_id)
             set_up_callback(connection=connection)
             _until(
                 lambda: type(connection).objects.filter(pk=connection.pk, callback_confirmed_at__isnull=False).exists()
@@ -130,8 +155,8 @@ def serve_and_measure(
             Path(ready_file).write_text(json.dumps({"url": url}), encoding="utf-8")
             _until(lambda: Path(placed_file).exists(), DONE_TIMEOUT_SECONDS)
             placed = {int(k): v for k, v in json.loads(Path(placed_file).read_text(encoding="utf-8")).items()}
-            _until(lambda: _all_in(merchant_id, len(placed)), DONE_TIMEOUT_SECONDS)
-            return figures(merchant_id=merchant_id, placed=placed)
+            complete = _until(lambda: _all_in(merchant_id, len(placed)), DONE_TIMEOUT_SECONDS, give_up=True)
+            return figures(merchant_id=merchant_id, placed=placed) | {"complete": complete}
         finally:
             worker.terminate()
             worker.wait(timeout=30)
@@ -144,12 +169,28 @@ def _celery_worker(base_url: str) -> subprocess.Popen:
     return subprocess.Popen(command, env={**os.environ, "BASE_URL": base_url})  # noqa: S603 - our own worker
 
 
-def _until(condition, timeout: float = 60.0) -> None:
+def _until_worker_answers(merchant_id: int) -> None:
+    """A probe notice, sent once the worker took it: the worker is up before the first order is placed."""
+    from notifications.models import Notice
+    from notifications.tasks import send_notice
+
+    probe = Notice.objects.create(
+        merchant_id=merchant_id, key="bench-probe", channel=Notice.Channel.MAIL, subject="probe", text="probe"
+    )
+    send_notice.delay(probe.pk)
+    _until(Notice.objects.filter(pk=probe.pk, status=Notice.Status.SENT).exists, READY_TIMEOUT_SECONDS)
+
+
+def _until(condition, timeout: float = 60.0, *, give_up: bool = False) -> bool:
+    """Wait for `condition`; past `timeout`, False when `give_up` (what came is still measured), else an error."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
+            if give_up:
+                return False
             raise RuntimeError(f"{PHASE}: timed out after {timeout:.0f} s")
         time.sleep(0.05)
+    return True
 
 
 def _all_in(merchant_id: int, expected: int) -> bool:
@@ -174,12 +215,17 @@ def figures(*, merchant_id: int, placed: dict[int, float]) -> dict:
         if notice.sent_at:
             sent.setdefault(order_id, []).append(notice.sent_at.timestamp())
     to_row = [rows[i].received_at.timestamp() - at for i, at in placed.items() if i in rows]
+    events = CallbackEvent.objects.filter(merchant_id=merchant_id, type="market_order_new")
+    kept = {int(e.payload.get("id", 0)): e.received_at.timestamp() for e in events}
+    to_kept = [kept[i] - at for i, at in placed.items() if i in kept]
     to_queued = [max(queued[i]) - at for i, at in placed.items() if i in queued]
     to_sent = [max(sent[i]) - at for i, at in placed.items() if len(sent.get(i, [])) == 2]
     by_order = [len(v) for v in queued.values()]
     return {
         "orders": len(placed),
         "order_rows": len(rows),
+        "event_kept_p50_s": _quantile(to_kept, 0.5),
+        "event_kept_p95_s": _quantile(to_kept, 0.95),
         "order_row_p50_s": _quantile(to_row, 0.5),
         "order_row_p95_s": _quantile(to_row, 0.95),
         "notice_queued_p50_s": _quantile(to_queued, 0.5),
