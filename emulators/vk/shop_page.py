@@ -62,7 +62,7 @@ def render(community: Community, photo_url, *, said: str = "") -> str:
         f'<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>Товары — {title}</title><style>{STYLE}</style></head><body>"
-        f"<header><h1>{title}</h1><p>Товары сообщества · {_count(len(items))} · эмулятор VK, только чтение</p></header>"
+        f"<header><h1>{title}</h1><p>Товары сообщества · {_count(len(items))} · эмулятор VK</p></header>"
         f"<main><nav>{nav}</nav>{body}</main></body></html>"
     )
 
