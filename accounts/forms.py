@@ -31,8 +31,17 @@ class ResendConfirmationForm(forms.Form):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["full_name", "phone", "language"]
-        labels = {"full_name": "Имя и фамилия", "phone": "Телефон", "language": "Язык писем"}
+        fields = ["full_name", "phone", "language", "notify_by_mail", "notify_by_vk"]
+        labels = {
+            "full_name": "Имя и фамилия",
+            "phone": "Телефон",
+            "language": "Язык писем",
+            "notify_by_mail": "Уведомлять письмом",
+            "notify_by_vk": "Уведомлять сообщением от сообщества в VK",
+        }
+        help_texts = {
+            "notify_by_vk": "Нужен токен сообщества (страница «Подключения») и разрешённые сообщения от сообщества.",
+        }
 
     def clean_phone(self):
         return clean_phone(self.cleaned_data["phone"])

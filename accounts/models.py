@@ -54,6 +54,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField("дата регистрации", default=timezone.now)
     # The language of the merchant's mails sent outside a request (from the admin, by tasks).
     language = models.CharField("язык писем", max_length=8, choices=settings.LANGUAGES, default="ru")
+    # How the merchant is told of new VK orders, a broken connection, a sync that failed twice (notifications).
+    notify_by_mail = models.BooleanField("уведомления письмом", default=True)
+    notify_by_vk = models.BooleanField("уведомления сообщением VK", default=False)
     # Raised by every suspension: it is part of the session hash, so sessions opened before a suspension
     # stay dead when the account is activated again (see get_session_auth_hash).
     session_epoch = models.PositiveIntegerField("поколение сессий", default=0, editable=False)

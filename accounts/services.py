@@ -91,9 +91,13 @@ def resend_confirmation(*, request, email: str) -> str:
     return RESEND_SENT
 
 
-def update_profile(*, user: User, full_name: str, phone: str, language: str) -> User:
+def update_profile(
+    *, user: User, full_name: str, phone: str, language: str, notify_by_mail: bool = True, notify_by_vk: bool = False
+) -> User:
+    """The merchant's name, phone, language and the channels of their notifications."""
     user.full_name, user.phone, user.language = full_name, phone, language
-    user.save(update_fields=["full_name", "phone", "language"])
+    user.notify_by_mail, user.notify_by_vk = notify_by_mail, notify_by_vk
+    user.save(update_fields=["full_name", "phone", "language", "notify_by_mail", "notify_by_vk"])
     return user
 
 

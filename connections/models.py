@@ -76,6 +76,15 @@ class VkConnection(Connection):
     group_screen_name = models.CharField("короткое имя сообщества", max_length=255, blank=True)
     # The community refused the bulk photo upload once: its pictures go one save each, without asking again.
     photo_bulk_refused_at = models.DateTimeField("массовая загрузка фото отклонена", null=True, blank=True)
+    # The community's own token (orders, the Callback API, messages to the merchant): optional.
+    community_token = EncryptedTextField("токен сообщества", blank=True)
+    community_token_error = models.TextField("ошибка токена сообщества", blank=True)
+    # The Callback API: VK posts the community's events to /vk/callback/<callback_path> with callback_secret.
+    callback_path = models.CharField("адрес Callback API", max_length=64, null=True, blank=True, unique=True)
+    callback_secret = EncryptedTextField("секретный ключ Callback API", blank=True)
+    callback_confirmation = models.CharField("строка подтверждения Callback API", max_length=64, blank=True)
+    callback_server_id = models.PositiveIntegerField("сервер Callback API в VK", null=True, blank=True)
+    callback_confirmed_at = models.DateTimeField("Callback API подтверждён", null=True, blank=True)
 
     class Meta:
         verbose_name = "подключение VK"
@@ -89,3 +98,7 @@ class VkConnection(Connection):
     def owner_id(self) -> int:
         """VK addresses a community's shop as owner_id = -group_id."""
         return -int(self.group_id)
+
+    @property
+    def has_community_token(self) -> bool:
+        return bool(self.community_token)

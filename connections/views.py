@@ -4,14 +4,18 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from connections.models import EvotorConnection, VkConnection
+from connections.vk import community
 
 
 @login_required
 def connections_page(request):
     """Both connections side by side: state, since when, last check, last error in words."""
+    vk = VkConnection.objects.owned_by(request.user).first()
     context = {
         "evotor": EvotorConnection.objects.owned_by(request.user).first(),
-        "vk": VkConnection.objects.owned_by(request.user).first(),
+        "vk": vk,
+        "vk_community_problem": community.community_problem(vk),
+        "vk_callback_url": community.callback_url(vk) if vk and vk.callback_path else "",
     }
     return render(request, "connections/connections.html", context)
 

@@ -53,6 +53,13 @@ def declared_tasks() -> list[PeriodicTaskSpec]:
             description="Reads every connected VK community's shop whole, so changes made by hand in VK are seen.",
         ),
         PeriodicTaskSpec(
+            name="Poll VK orders",
+            task="orders.poll_all_orders",
+            every_seconds=settings.ORDERS_POLL_INTERVAL_SECONDS,
+            # The Callback API brings orders at once; this finds those it missed (EvoSync down, no callback set up).
+            description="Reads each community's recent orders (market.getGroupOrders) where the community token works.",
+        ),
+        PeriodicTaskSpec(
             name="Refresh expiring VK tokens",
             task="connections.refresh_vk_tokens",
             every_seconds=max(60, settings.VK_TOKEN_REFRESH_MARGIN_SECONDS // 2),

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("vkshop.urls")),
     path("", include("vksync.urls")),
     path("", include("webhooks.urls")),
+    path("", include("orders.urls")),
 ]
 
 if settings.DEBUG:

@@ -72,15 +72,23 @@ def connect_evotor(merchant):
 
 
 def connect_vk(merchant):
-    """Give the merchant a VK connection to the emulator's demo community (once; later runs keep it)."""
+    """Give the merchant a VK connection to the emulator's demo community (once; later runs keep it), with the
+    community's token and its Callback API pointed at this site (set up again each run: the emulator forgets)."""
     from connections.models import VkConnection
+    from connections.vk.community import save_community_token, set_up_callback
     from connections.vk.services import save_vk_connection
     from emulators.vk import demo as vk_demo
 
-    existing = VkConnection.objects.filter(merchant=merchant).exclude(access_token="").first()
-    if existing:
-        return existing
-    return save_vk_connection(merchant=merchant, access_token=vk_demo.DEMO_VK_TOKEN, community=vk_demo.DEMO_SCREEN_NAME)
+    connection = VkConnection.objects.filter(merchant=merchant).exclude(access_token="").first()
+    if connection is None:
+        connection = save_vk_connection(
+            merchant=merchant, access_token=vk_demo.DEMO_VK_TOKEN, community=vk_demo.DEMO_SCREEN_NAME
+        )
+    if not connection.community_token:
+        connection = save_community_token(merchant=merchant, token=vk_demo.DEMO_COMMUNITY_TOKEN)
+    VkConnection.objects.filter(pk=connection.pk).update(callback_server_id=None, callback_confirmed_at=None)
+    connection.callback_server_id = None
+    return set_up_callback(connection=connection)
 
 
 def vk_id_settings(base_url: str) -> dict[str, str]:

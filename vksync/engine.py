@@ -200,7 +200,7 @@ def _fail_after_crash(run: SyncRun) -> None:
 
 def _fail(run: SyncRun, reason: str, *, transient: bool = False) -> None:
     if runs.fail(run, reason, transient=transient):
-        notifications.sync_failed_twice(merchant_id=run.merchant_id, reason=reason)
+        notifications.sync_failed_twice(merchant_id=run.merchant_id, reason=reason, run_id=run.pk)
 
 
 def _vk_connection(merchant) -> VkConnection:

@@ -1,18 +1,16 @@
 """Celery entry points of the sync engine: thin, they call the engine, the triggers and the mail."""
 
 import contextlib
-import smtplib
 
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import InterfaceError as DatabaseInterfaceError
 from django.db import OperationalError as DatabaseOperationalError
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
-from vksync import engine, notifications, runs, triggers
+from vksync import engine, runs, triggers
 from vksync.models import SyncRun
 
 
@@ -76,17 +74,3 @@ def sync_all_shops():
     """Sync every VK shop whose sync is on (by hand, from the admin's task list; the hourly sync follows the
     hourly catalog refresh instead: see README, "Schedules")."""
     return triggers.sync_all_shops()
-
-
-@shared_task(
-    name="vksync.mail_merchant",
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=60,
-    max_retries=5,
-    ignore_result=True,
-)
-def mail_merchant(merchant_id: int, subject: str, text: str) -> None:
-    """One mail to the merchant; retried with a backoff while the mail server is unreachable."""
-    merchant = get_user_model().objects.filter(pk=merchant_id).first()
-    if merchant is not None:
-        send_mail(f"EvoSync: {subject}", notifications.mail_body(text), None, [merchant.email])

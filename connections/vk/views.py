@@ -1,4 +1,5 @@
-"""The merchant's VK connection: paste a token, connect with VK ID (OAuth + PKCE), test, disconnect."""
+"""The merchant's VK connection: paste a token, connect with VK ID (OAuth + PKCE), test, disconnect; the
+community token and the Callback API beside it."""
 
 import base64
 import hashlib
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from connections.models import VkConnection
 from connections.views import back, safe_next
+from connections.vk import community
 from connections.vk import services as services_vk
 from connections.vk.errors import VkError
 from connections.vk.vk_id import VkIdClient
@@ -151,3 +153,71 @@ def oauth_callback(request):
     else:
         _report_saved(request, connection, "VK подключён через VK ID")
     return _back(request, started_on)
+
+
+class CommunityTokenForm(forms.Form):
+    community_token = forms.CharField(label="Токен сообщества VK", max_length=1000, strip=True)
+
+
+class ConfirmationCodeForm(forms.Form):
+    code = forms.CharField(label="Строка подтверждения", max_length=64, strip=True)
+
+
+@login_required
+@require_POST
+def save_community_token(request):
+    form = CommunityTokenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Вставьте токен сообщества VK.")
+        return _back(request)
+    try:
+        community.save_community_token(merchant=request.user, token=form.cleaned_data["community_token"])
+    except services_vk.VkSetupError as exc:
+        messages.error(request, exc.reason)
+    except VkError:
+        messages.error(request, "VK сейчас недоступен. Попробуйте ещё раз через несколько минут.")
+    else:
+        messages.success(request, "Токен сообщества сохранён: заказы VK, Callback API и сообщения доступны.")
+    return _back(request)
+
+
+@login_required
+@require_POST
+def forget_community_token(request):
+    if community.forget_community_token(merchant=request.user):
+        messages.success(request, "Токен сообщества удалён. Заказы, полученные раньше, остались в EvoSync.")
+    return _back(request)
+
+
+@login_required
+@require_POST
+def set_up_callback(request):
+    connection = VkConnection.objects.owned_by(request.user).first()
+    try:
+        community.set_up_callback(connection=connection)
+    except community.CommunityTokenMissing as exc:
+        messages.error(request, exc.reason)
+    except services_vk.VkSetupError as exc:
+        messages.error(request, f"{exc.reason} Настройте сервер вручную по инструкции ниже.")
+    except VkError:
+        messages.error(request, "VK сейчас недоступен. Попробуйте ещё раз через несколько минут.")
+    else:
+        messages.success(request, "Callback API настроен: VK будет сообщать о заказах сразу.")
+    return _back(request)
+
+
+@login_required
+@require_POST
+def save_confirmation_code(request):
+    connection = VkConnection.objects.owned_by(request.user).first()
+    form = ConfirmationCodeForm(request.POST)
+    if connection is None or not form.is_valid():
+        messages.error(request, "Вставьте строку подтверждения из настроек Callback API сообщества.")
+        return _back(request)
+    try:
+        community.save_confirmation_code(connection=connection, code=form.cleaned_data["code"])
+    except services_vk.VkSetupError as exc:
+        messages.error(request, exc.reason)
+    else:
+        messages.success(request, "Строка подтверждения сохранена: нажмите «Подтвердить» в настройках сообщества.")
+    return _back(request)

@@ -22,11 +22,11 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict, deque
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from PIL import Image, UnidentifiedImageError
 
-from emulators.vk import bulk_photos, oauth, schema, shop_page, vkscript
+from emulators.vk import bulk_photos, callbacks, messages, oauth, orders, schema, shop_page, vkscript  # noqa: F401 - handlers
 from emulators.vk import variants as _variants  # noqa: F401 - registers the variant methods beside the others
 from emulators.vk.faults import VkFaults
 from emulators.vk.http import json_response, parse_multipart, raw_response, read_body, request_params
@@ -78,6 +78,8 @@ class VkEmulator(VkState, VkFaults):
         oauth_token_lifetime: int = 3600,
     ):
         self.rate_limit_per_second = rate_limit_per_second
+        # VK lets a community's own token make 20 requests a second (a user's: 3); scaled with the user's rate.
+        self.community_rate_limit_per_second = rate_limit_per_second * 20 / 3 if rate_limit_per_second else None
         self.latency = latency
         self.execute_limit = execute_limit
         self.execute_response_limit_bytes = execute_response_limit_bytes
@@ -136,8 +138,10 @@ class VkEmulator(VkState, VkFaults):
             return self._upload(environ, start_response)
         if path.startswith("/photos/"):
             return self._photo(start_response, path)
+        if path.startswith("/market-") and path.endswith("/order") and environ["REQUEST_METHOD"] == "POST":
+            return self._order_from_page(environ, start_response, path[len("/market-") : -len("/order")])
         if path.startswith("/market-"):
-            return self._shop_page(start_response, path[len("/market-") :])
+            return self._shop_page(start_response, path[len("/market-") :], environ.get("QUERY_STRING", ""))
         if path == "/authorize":
             return oauth.authorize(self, environ, start_response)
         if path == "/oauth2/auth" and environ["REQUEST_METHOD"] == "POST":
@@ -195,7 +199,8 @@ class VkEmulator(VkState, VkFaults):
         if not params.get("v"):
             raise VkFault(8, "v (version) is required")
         caller = self._caller(environ, params)
-        self._check_rate(caller.token, arrived)
+        limit = self.community_rate_limit_per_second if caller.kind == "group" else self.rate_limit_per_second
+        self._check_rate(caller.token, arrived, limit)
         return caller
 
     def _answer(self, method: str, params: dict, caller: Caller, entry: dict) -> dict:
@@ -220,8 +225,7 @@ class VkEmulator(VkState, VkFaults):
             raise VkFault(5, "access_token has expired.")
         return caller
 
-    def _check_rate(self, token: str, arrived: float) -> None:
-        limit = self.rate_limit_per_second
+    def _check_rate(self, token: str, arrived: float, limit: float | None) -> None:
         if not limit:
             return
         with self._rate_lock:
@@ -326,11 +330,25 @@ class VkEmulator(VkState, VkFaults):
             start_response, {"server": 1, "photo": photo, "hash": digest, "crop_data": "", "crop_hash": ""}
         )
 
-    def _shop_page(self, start_response, ref: str):
+    def _order_from_page(self, environ, start_response, ref: str):
+        """A buyer presses «Заказать» on the shop page: the order is placed, the page says so (POST, redirect, GET)."""
+        if not ref.isdigit() or int(ref) not in self.communities:
+            return raw_response(start_response, "404 Not Found", b"not found")
+        form = dict(parse_qsl(read_body(environ).decode("utf-8", "replace")))
+        said = orders.order_from_page(self, int(ref), form)
+        location = f"/market-{ref}?{urlencode({'said': said})}"
+        return raw_response(start_response, "303 See Other", b"", headers=[("Location", location)])
+
+    def _shop_page(self, start_response, ref: str, query: str = ""):
         """The community's shop as a visitor sees it (shop_page), e.g. /market-1."""
+        said = dict(parse_qsl(query)).get("said", "")[:200]
         with self._lock:
             community = self.communities.get(int(ref)) if ref.isdigit() else None
-            page = shop_page.render(community, lambda photo_id: f"/photos/{photo_id}.jpg") if community else None
+            page = (
+                shop_page.render(community, lambda photo_id: f"/photos/{photo_id}.jpg", said=said)
+                if community
+                else None
+            )
         if page is None:
             return raw_response(
                 start_response, "404 Not Found", "Нет такого сообщества".encode(), "text/plain; charset=utf-8"

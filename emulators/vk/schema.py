@@ -1,7 +1,8 @@
 """The subset of VK's official API schema (5.199) the emulator serves, and the checks it implies.
 
 The JSON files in `schema/` are copied from VKCOM/vk-api-schema (MIT, see schema/LICENSE):
-every market method, `execute`, `groups.getById`, `users.get`, and the error list.
+every market method, `execute`, `groups.getById` and the Callback API's `groups.*Callback*` methods, `users.get`,
+`messages.send`, and the error list.
 Parameters are validated exactly as the schema states them: required, type, minimum/maximum,
 minLength/maxLength (strings counted the way VK stores them: in cp1251, characters outside it
 becoming `&#NNNN;`), maxItems for comma-separated lists.
@@ -12,7 +13,13 @@ from functools import cache
 from pathlib import Path
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
-METHOD_FILES = ("market_methods.json", "execute_methods.json", "groups_methods.json", "users_methods.json")
+METHOD_FILES = (
+    "market_methods.json",
+    "execute_methods.json",
+    "groups_methods.json",
+    "users_methods.json",
+    "messages_methods.json",
+)
 
 
 class VkFault(Exception):

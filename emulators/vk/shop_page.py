@@ -1,7 +1,8 @@
-"""The community's shop as a visitor sees it on VK: `GET /market-<group_id>` on the VK emulator, read-only.
+"""The community's shop as a visitor sees it on VK: `GET /market-<group_id>` on the VK emulator.
 
 Albums with their items (picture, name, price, in stock or not); items hidden or deleted are not shown, as VK
-shows them to nobody but the community's admins. For the demo: a visitor sees what the sync made.
+shows them to nobody but the community's admins. For the demo: a visitor sees what the sync made, and orders an
+item with «Заказать» (`POST /market-<group_id>/order`: `orders.order_from_page`), as a buyer would.
 """
 
 from html import escape
@@ -29,6 +30,8 @@ li .title { margin-top: 2px; }
 li .out { color: #e64646; font-size: 13px; }
 li .in { color: #4bb34b; font-size: 13px; }
 li .variant { color: #626d7a; font-size: 13px; }
+li form { margin-top: 6px; }
+.said { background: #fff; border-radius: 8px; padding: 12px 16px; margin-bottom: 16px; }
 .empty { color: #818c99; }
 """
 
@@ -39,8 +42,8 @@ def visible_items(community: Community) -> list[Item]:
     return sorted(items, key=lambda item: item.id, reverse=True)
 
 
-def render(community: Community, photo_url) -> str:
-    """The page's HTML; `photo_url(photo_id)` is where a photo is served."""
+def render(community: Community, photo_url, *, said: str = "") -> str:
+    """The page's HTML; `photo_url(photo_id)` is where a photo is served; `said`: the outcome of an order."""
     items = visible_items(community)
     albums = sorted(community.shop.albums.values(), key=lambda album: album.id)
     sections = []
@@ -51,6 +54,8 @@ def render(community: Community, photo_url) -> str:
     sections.insert(0, ("all", "Все товары", items))
     nav = "".join(f'<a href="#{key}">{escape(title)} ({len(shown)})</a>' for key, title, shown in sections)
     body = "".join(_section(key, title, shown, photo_url, community) for key, title, shown in sections)
+    if said:
+        body = f'<p class="said" role="status">{escape(said)}</p>' + body
     if not community.market_enabled:
         body = '<section><p class="empty">Товары в сообществе выключены.</p></section>'
     title = escape(community.name)
@@ -58,18 +63,18 @@ def render(community: Community, photo_url) -> str:
         f'<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>Товары — {title}</title><style>{STYLE}</style></head><body>"
-        f"<header><h1>{title}</h1><p>Товары сообщества · {_count(len(items))} · эмулятор VK, только чтение</p></header>"
+        f"<header><h1>{title}</h1><p>Товары сообщества · {_count(len(items))} · эмулятор VK</p></header>"
         f"<main><nav>{nav}</nav>{body}</main></body></html>"
     )
 
 
 def _section(key: str, title: str, items: list[Item], photo_url, community: Community) -> str:
-    cards = "".join(_card(item, photo_url, _variant(item, community)) for item in items)
+    cards = "".join(_card(item, photo_url, community.group_id, _variant(item, community)) for item in items)
     shown = f"<ul>{cards}</ul>" if items else '<p class="empty">В магазине пока нет товаров.</p>'
     return f'<section id="{key}"><h2>{escape(title)} <small>{len(items)}</small></h2>{shown}</section>'
 
 
-def _card(item: Item, photo_url, variant: str = "") -> str:
+def _card(item: Item, photo_url, group_id: int, variant: str = "") -> str:
     picture = (
         f'<img src="{escape(photo_url(item.main_photo_id))}" alt="{escape(item.title)}" loading="lazy">'
         if item.main_photo_id
@@ -77,9 +82,15 @@ def _card(item: Item, photo_url, variant: str = "") -> str:
     )
     old = f'<span class="old">{escape(rub_text(item.old_price))}</span>' if item.old_price else ""
     stock = '<div class="out">Нет в наличии</div>' if item.availability == 2 else '<div class="in">В наличии</div>'
+    order = (
+        f'<form method="post" action="/market-{group_id}/order"><input type="hidden" name="item_id" value="{item.id}">'
+        f'<button type="submit">Заказать</button></form>'
+        if item.availability == 0
+        else ""
+    )
     return (
         f'<li>{picture}<div class="price">{escape(rub_text(item.price))}{old}</div>'
-        f'<div class="title">{escape(item.title)}</div>{variant}{stock}</li>'
+        f'<div class="title">{escape(item.title)}</div>{variant}{stock}{order}</li>'
     )
 
 

@@ -150,6 +150,13 @@ class Community:
     # False: the community cannot have variants (VK answers 1410 to properties and grouping).
     variants_enabled: bool = True
     shop: Shop = field(default_factory=Shop)
+    extended_market: bool = True  # orders need VK's extended market mode (else error 1409)
+    orders: dict = field(default_factory=dict)  # id → orders.Order
+    callback_servers: dict = field(default_factory=dict)  # id → callbacks.CallbackServer
+    next_callback_server_id: int = 1
+    confirmation_code: str = ""  # what the community's Callback API server must answer (callbacks.py)
+    messages_allowed: set[int] = field(default_factory=set)  # users who let the community write to them
+    messages: list = field(default_factory=list)  # messages.Message the community sent
 
 
 @dataclass(frozen=True)
@@ -227,7 +234,7 @@ class VkState:
             return item.id
 
     def add_community_token(self, token: str, group_id: int) -> None:
-        """A community (group) token: VK refuses it for market methods (error 27)."""
+        """A community (group) token: VK refuses it for the methods that want a user token (error 27)."""
         with self._lock:
             self.tokens[token] = Caller(token=token, kind="group", group_id=group_id)
 

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "vkshop",
     "vksync",
     "webhooks",
+    "notifications",
+    "orders",
     "emulators",
     "tools",
 ]
@@ -89,6 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "evosync.context_processors.site",
                 "vksync.context_processors.sync_state",
+                "notifications.context_processors.notification_channels",
             ],
         },
     },

@@ -13,6 +13,8 @@ VK_REQUEST_TIMEOUT_SECONDS = env.float("VK_REQUEST_TIMEOUT_SECONDS", default=30.
 # Requests per second per user token (VK allows 3) and the safety margin added to the 1 s window.
 VK_RATE_LIMIT_PER_SECOND = env.int("VK_RATE_LIMIT_PER_SECOND", default=3)
 VK_RATE_LIMIT_MARGIN_SECONDS = env.float("VK_RATE_LIMIT_MARGIN_SECONDS", default=0.1)
+# A community's own token (orders, Callback API setup, messages): VK allows it 20 requests per second.
+VK_COMMUNITY_RATE_LIMIT_PER_SECOND = env.int("VK_COMMUNITY_RATE_LIMIT_PER_SECOND", default=20)
 # Transient errors (6, 9, 10, 36, HTTP 5xx, network) are retried this many times, backoff doubling.
 VK_MAX_RETRIES = env.int("VK_MAX_RETRIES", default=4)
 VK_RETRY_BACKOFF_SECONDS = env.float("VK_RETRY_BACKOFF_SECONDS", default=1.0)
@@ -32,3 +34,11 @@ VK_SHOP_FULL_READ_SECONDS = env.int("VK_SHOP_FULL_READ_SECONDS", default=24 * 36
 # are a guess too ("file1"…"file5", as other VK uploads). A community that refuses bulk is remembered.
 VK_PHOTO_BULK_FILES = env.int("VK_PHOTO_BULK_FILES", default=5)
 VK_PHOTO_BULK_FIELD = env.str("VK_PHOTO_BULK_FIELD", default="file{n}")
+# The Callback API: VK posts the community's events to BASE_URL + this prefix + the connection's own path.
+VK_CALLBACK_PATH_PREFIX = "/vk/callback/"
+# Orders (orders app): the items' stock is lowered in VK as an order arrives, so the last one is not sold twice.
+ORDERS_RESERVE_STOCK = env.bool("ORDERS_RESERVE_STOCK", default=True)
+# market.getGroupOrders as the fallback of the Callback API (and for orders missed while EvoSync was down).
+ORDERS_POLL_INTERVAL_SECONDS = env.int("ORDERS_POLL_INTERVAL_SECONDS", default=300)
+# Pages of 50 orders read per poll at most (the newest first; older ones were read before).
+ORDERS_POLL_PAGES = env.int("ORDERS_POLL_PAGES", default=4)

@@ -28,6 +28,8 @@ from accounts.tests.factories import InviteFactory, UserFactory
 from audit.models import AuditEvent
 from catalog.tests.factories import ProductFactory, ProductGroupFactory, StoreFactory
 from connections.tests.factories import EvotorConnectionFactory, VkConnectionFactory
+from notifications.tests.factories import NoticeFactory
+from orders.tests.factories import CallbackEventFactory, OrderFactory, OrderItemFactory
 from vkshop.tests.factories import VkAlbumFactory, VkItemFactory, put_in_album
 from vksync.models import ProductLink, SyncRun
 from vksync.tests.factories import (
@@ -104,7 +106,12 @@ def build_merchant_world(
         group_id=community_id,
         group_name=f"{tag} community",
         group_screen_name=f"{tag}shop",
+        community_token=f"{tag}-community-token-secret",
+        callback_path=f"{tag}-callback-path",
+        callback_secret=f"{tag}-callback-key",
+        callback_confirmation=f"{tag}-confirm",
     )
+    vk.add_community_token(f"{tag}-community-token-secret", community_id)
     store = StoreFactory(merchant=merchant, evotor_id=f"{tag}-store-evotor-id", name=f"{tag}-store")
     group = ProductGroupFactory(store=store, evotor_id=f"{tag}-group-evotor-id", name=f"{tag}-group")
     product = ProductFactory(
@@ -172,6 +179,10 @@ def build_merchant_world(
         evotor_user_id=f"{tag}-asking-evotor-user",
         token_hash=mails.hash_token(f"{tag}-link-request-token"),
     )
+    order = OrderFactory(merchant=merchant, group_id=community_id, comment=f"{tag}-order-comment")
+    order_item = OrderItemFactory(order=order, vk_item_id=item.vk_id, title=f"{tag}-ordered", product=product)
+    callback_event = CallbackEventFactory(merchant=merchant, group_id=community_id, payload={"note": f"{tag}-event"})
+    notice = NoticeFactory(merchant=merchant, subject=f"{tag}-notice", text=f"{tag}-notice-text")
     user_lock = EvotorUserLockFactory(evotor_user_id=f"{tag}-locked-user")
     invite = InviteFactory(email=f"{tag}-invited@example.com", token=f"{tag}-invite-token-abcdefghijklmnop")
     attempt = {"username": email, "ip_address": "10.0.0.2", "user_agent": f"{tag}-agent", "path_info": "/login"}
@@ -199,6 +210,10 @@ def build_merchant_world(
         event,
         subscription,
         link_request,
+        order,
+        order_item,
+        callback_event,
+        notice,
         user_lock,
         invite,
         AuditEvent.objects.filter(merchant=merchant).latest(),  # the trail about this merchant
@@ -206,7 +221,7 @@ def build_merchant_world(
         AccessLog.objects.create(**attempt, http_accept="*/*"),
         AccessFailureLog.objects.create(**attempt, http_accept="*/*"),
     ]
-    secrets = [evotor_token, vk_token, f"{tag}-vk-refresh-secret"]
+    secrets = [evotor_token, vk_token, f"{tag}-vk-refresh-secret", f"{tag}-community-token-secret"]
     markers = [
         *secrets,
         email,
@@ -235,6 +250,13 @@ def build_merchant_world(
         f"{tag}-link-request-token",
         f"{tag}-invited@example.com",
         f"{tag}-invite-token",
+        f"{tag}-callback-path",
+        f"{tag}-callback-key",
+        f"{tag}-confirm",
+        f"{tag}-order-comment",
+        f"{tag}-ordered",
+        f"{tag}-event",
+        f"{tag}-notice",
     ]
     world = World(
         tag=tag,

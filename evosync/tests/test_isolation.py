@@ -33,6 +33,7 @@ from django.urls import path
 from django.utils.http import int_to_base36
 
 from catalog.models import ProductGroup, Store
+from connections.models import VkConnection
 from evosync.tests.isolation_probes import Probes
 from evosync.tests.isolation_urls import CannotFill, Route, routes
 from evosync.tests.isolation_world import (
@@ -43,6 +44,7 @@ from evosync.tests.isolation_world import (
     build_service_rows,
     staff_member,
 )
+from orders.models import Order
 from vkshop.models import VkAlbum
 from vksync.models import ProductLink, SyncRun
 
@@ -57,6 +59,7 @@ OBJECT_IDS = {
     "run_id": lambda world: world.row(SyncRun).pk,
     "sku": lambda world: world.row(ProductLink).sku,
     "store_uuid": lambda world: world.row(Store).evotor_id,
+    "order_id": lambda world: world.row(Order).pk,
 }
 # Keywords whose value is a secret that is itself the permission: B's id beside a forged secret.
 CAPABILITIES = {
@@ -65,6 +68,8 @@ CAPABILITIES = {
     "token": lambda world: "forged-token-00000000000000000000",
     # A product thumbnail is named by the sha256 of the picture: knowing the name means holding the picture.
     "thumbnail_name": lambda world: f"{'0' * 64}.webp",
+    # VK's Callback API address of a community: the path is the connection's own, checked with its secret.
+    "path": lambda world: world.row(VkConnection).callback_path,
 }
 # Keywords that name no object: one fixed value.
 STRUCTURAL = {"app_label": "catalog", "url": "no-such-page/", "kind": "csv"}
@@ -119,6 +124,8 @@ def b_ids(b: World) -> dict:
         "sku": b.row(ProductLink).sku,
         "run": b.row(SyncRun).pk,
         "run_id": b.row(SyncRun).pk,
+        "order": b.row(Order).pk,
+        "order_id": b.row(Order).pk,
         "group_id": b.community_id,
         "community": str(b.community_id),
     }

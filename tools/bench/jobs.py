@@ -178,3 +178,13 @@ def collectstatic() -> dict:
 
 
 JOBS["collectstatic"] = collectstatic
+
+
+def order_to_merchant(**args) -> dict:
+    """EvoSync's side of the `order_to_merchant` phase (tools.bench.orders)."""
+    from tools.bench.orders import serve_and_measure
+
+    return serve_and_measure(**args)
+
+
+JOBS["order_to_merchant"] = order_to_merchant

@@ -16,6 +16,10 @@ EXTRA_FIELDS = (
     "emulators_cpu_s", "products",
     "db_queries_per_1k", "naive_sampled", "naive_measured_requests", "naive_errors", "naive_requests_ratio",
     "naive_time_ratio", "changed", "writes_target", "removed", "pictures", "photos_saved",
+    "orders", "order_rows", "event_kept_p50_s", "event_kept_p95_s", "order_row_p50_s", "order_row_p95_s",
+    "notice_queued_p50_s", "notice_queued_p95_s",
+    "notice_sent_p95_s", "notices_sent", "duplicate_orders", "duplicate_notices", "callback_events_kept",
+    "callback_deliveries", "repeated_deliveries", "callback_answers", "complete", "broker",
 )  # fmt: skip
 START, END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
 
@@ -123,6 +127,11 @@ def targets(rows: list[dict]) -> list[tuple[str, str, bool]]:
     check("Evotor refresh: ≤ 20 DB queries per 1,000 products", "evotor_refresh", "db_queries_per_1k",
           lambda v: v <= 20)  # fmt: skip
     check("Evotor refresh: its own CPU ≤ 2 s", "evotor_refresh", "cpu_s", lambda v: v <= 2)
+    check("VK order → its Order row: p95 ≤ 5 s", "order_to_merchant", "order_row_p95_s", lambda v: v <= 5)
+    check("VK order → its notices queued: p95 ≤ 5 s", "order_to_merchant", "notice_queued_p95_s", lambda v: v <= 5)
+    check("orders made twice under VK's repeated events: 0", "order_to_merchant", "duplicate_orders", lambda v: v == 0)
+    check("every VK order became an Order", "order_to_merchant", "complete", lambda v: v)
+    check("notices made twice: 0", "order_to_merchant", "duplicate_notices", lambda v: v == 0)
     syncs = [r for r in rows if r["phase"] in ("first_sync", "noop_resync", "change_1pct", "remove_10pct")]
     if syncs:
         peak = max(r["peak_rss_mb"] for r in syncs)

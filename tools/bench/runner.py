@@ -1,10 +1,10 @@
 """`manage.py bench`: the phases, in order, each measured in its own worker process.
 
 evotor_refresh → evotor_images (the merchant picks the stores; pictures are checked) → first_sync →
-vk_refresh → noop_resync → change_1pct → remove_10pct → two_merchants → first_sync_photos (a photo-rich
-catalog: 1–5 pictures per product) → first_sync_photos_refused (the same, a community refusing bulk uploads).
-After each sync phase the same work is replayed the naive way against a twin of the VK shop as it was before
-the phase.
+vk_refresh → noop_resync → change_1pct → remove_10pct → two_merchants → order_to_merchant (`orders`) →
+first_sync_photos (a photo-rich catalog: 1–5 pictures per product) → first_sync_photos_refused (the same, a community
+refusing bulk uploads). After each sync phase the same work is replayed the naive way against a twin of the VK shop
+as it was before the phase. `only="order_to_merchant"` runs that phase alone, on an empty shop.
 """
 
 import json
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from emulators.server import serve_in_thread
 from tools.bench import naive, vkcost
+from tools.bench import orders as orders_bench
 from tools.bench.measure import cpu_seconds
 from tools.bench.scenario import Scenario, World, worker_env
 from tools.bench.workers import JobFailed, Workers
@@ -27,8 +28,11 @@ def sync_engine_available() -> bool:
 
 
 class Runner:
-    def __init__(self, scenario: Scenario, *, database_url: str, var_dir: Path, say=print, profile=frozenset()):
+    def __init__(
+        self, scenario: Scenario, *, database_url: str, var_dir: Path, say=print, profile=frozenset(), only: str = ""
+    ):
         self.profile = set(profile)
+        self.only = only
         self.scenario = scenario
         self.database_url = database_url
         self.var_dir = var_dir
@@ -65,11 +69,14 @@ class Runner:
         s = self.scenario
         self.step("migrating the bench database")
         self.workers.run("migrate")
-        keys = ["m1", "m2", "m3"] if s.two_merchants and not s.only_photos else ["m1"]
+        keys = ["m1", "m2", "m3"] if s.two_merchants and not s.only_photos and not self.only else ["m1"]
         merchants = [self.world.add_merchant(key).as_job() for key in keys]
-        if s.photos:
+        if s.photos and not self.only:
             merchants += [self.world.add_merchant(key, many_pictures=True).as_job() for key in ("p1", "p2")]
         self.ids = self.workers.run("setup_merchants", merchants=merchants)["out"]
+        if self.only == orders_bench.PHASE:
+            self.orders_phase()
+            return
         self.step(f"evotor_refresh: {s.products} products, {s.groups} groups, {s.stores} stores")
         self.evotor_phase("evotor_refresh", "m1")
         self.workers.run("select_stores", merchant_id=self.ids["m1"])
@@ -108,6 +115,11 @@ class Runner:
             for job in ("evotor_refresh", "select_stores", "evotor_refresh"):  # catalog, choice, pictures
                 self.workers.run_side_by_side([(job, {"merchant_id": self.ids[k]}) for k in ("m2", "m3")])
             self.vk_phase("two_merchants", ["m2", "m3"], "sync")
+        self.orders_phase()
+
+    def orders_phase(self) -> None:
+        self.step(f"{orders_bench.PHASE}: {orders_bench.ORDERS} orders posted by VK's Callback API, some twice")
+        orders_bench.run_phase(self)
 
     def photo_phases(self) -> None:
         """A photo-rich first sync (bulk uploads), then the same catalog for a community that refuses bulk."""

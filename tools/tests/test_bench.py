@@ -136,7 +136,7 @@ def test_tiny_run_prints_a_complete_bench_line_per_phase(settings, tmp_path, cap
     by = {line["phase"]: line for line in lines}
     if "first_sync" in by:  # the sync engine is on this branch
         assert phases == ["evotor_refresh", "evotor_images", "first_sync", "vk_refresh", "noop_resync",
-                          "change_1pct", "remove_10pct", "two_merchants", "first_sync_photos",
+                          "change_1pct", "remove_10pct", "two_merchants", "order_to_merchant", "first_sync_photos",
                           "first_sync_photos_refused"]  # fmt: skip
         photos, refused = by["first_sync_photos"], by["first_sync_photos_refused"]
         assert photos["photos_saved"] == photos["pictures"] > 0  # each picture once
@@ -144,6 +144,10 @@ def test_tiny_run_prints_a_complete_bench_line_per_phase(settings, tmp_path, cap
         assert refused["photos_saved"] == refused["pictures"] > 0
         assert refused["vk_by_method"]["market.saveProductPhoto"] == refused["photos_saved"]
         assert "market.saveProductPhotoBulk" not in refused["vk_by_method"]
+        orders = by["order_to_merchant"]  # on SQLite and the folder broker (one message a poll) under the suite's
+        # load the worker may not finish in the phase's time: every event is kept, nothing is made twice
+        assert orders["orders"] == orders["callback_events_kept"] == 100 and orders["order_rows"] > 0
+        assert orders["repeated_deliveries"] > 0 and orders["duplicate_orders"] == orders["duplicate_notices"] == 0
         first = by["first_sync"]
         assert first["requests_ratio"] == pytest.approx(first["vk_requests"] / first["minimal_requests"], abs=1e-3)
         assert first["bound_s"] == pytest.approx(first["vk_requests"] / 500, abs=1e-3)

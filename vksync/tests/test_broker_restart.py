@@ -57,13 +57,14 @@ print("MERCHANT", merchant.pk)
 QUEUE = """
 import sys, django
 django.setup()
-from vksync.tasks import mail_merchant, sync_merchant
+from notifications.services import notify
+from vksync.tasks import sync_merchant
 what, merchant_id, marker = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 print("PUBLISHING", what, flush=True)
 if what == "sync":
     sync_merchant.delay(merchant_id, confirmed=True, trigger="manual")
 else:
-    mail_merchant.delay(merchant_id, marker, "broker restart test")
+    notify(merchant_id=merchant_id, key=marker, subject=marker, text="broker restart test")
 print("QUEUED", what)
 """
 

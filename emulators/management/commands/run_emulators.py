@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 from emulators.evotor import EvotorEmulator
 from emulators.evotor import demo as evotor_demo
 from emulators.server import serve_in_thread
-from emulators.vk import VkEmulator
+from emulators.vk import VkEmulator, callbacks
 from emulators.vk import demo as vk_demo
 
 
@@ -74,6 +74,7 @@ class Command(BaseCommand):
         vk_demo.seed_demo(emulator)
         emulator.chaos(options["vk_chaos"], seed=options["seed"])
         emulator.base_url = stack.enter_context(serve_in_thread(emulator.wsgi_app, port=options["vk_port"]))
+        stack.callback(callbacks.start_delivery(emulator).set)  # the Callback API's requests, as VK sends them
         self.stdout.write(
             f"VK emulator: {emulator.base_url} (VK_API_URL). Demo user token {vk_demo.DEMO_VK_TOKEN}, "
             f"community {vk_demo.DEMO_GROUP_ID}, {rate or 'no'} requests/s per token"

@@ -259,6 +259,51 @@ class Merchant(Window):
             time.sleep(0.5)
         assert self.vk_price_of(sku) == price, f"VK still shows {self.vk_price_of(sku)} for {sku}, not {price}"
 
+    # ----- VK orders ---------------------------------------------------------------------------------------
+    def add_community_token(self) -> None:
+        """The owner made the community's own token in VK and pastes it on the VK connection's card."""
+        token = f"vk-community-token-{self.shop.group_id}"
+        self.live.vk.add_community_token(token, self.shop.group_id)
+        self.open("/connections")
+        self.field("Токен сообщества VK").fill(token)
+        self.press(self.page.get_by_role("button", name="Сохранить токен сообщества"))
+        self.assert_says("Токен сообщества сохранён")
+        self.shot("community-token-saved")
+
+    def set_up_callback(self) -> None:
+        """«Настроить Callback API»: VK then asks EvoSync's address for its confirmation string."""
+        self.press(self.page.get_by_role("button", name="Настроить Callback API"))
+        self.assert_says("Callback API настроен")
+        deadline = time.monotonic() + QUICK_SECONDS
+        while time.monotonic() < deadline and "Callback API работает" not in self.page.content():
+            time.sleep(0.5)
+            self.open("/connections")
+        self.shot("callback-set-up")
+
+    def order_in_vk_as_a_buyer(self, title: str) -> None:
+        """A buyer opens the community's shop in VK and presses «Заказать» under `title`."""
+        self.open_url(self.vk_shop_page_url())
+        card = self.page.locator("li", has_text=title).first
+        self.press(card.get_by_role("button", name="Заказать"))
+        self.assert_says(re.compile("Заказ №\\d+ оформлен"))
+        self.shot("ordered-in-vk")
+
+    def open_url(self, url: str) -> None:
+        self.page.goto(url)
+
+    def wait_for_order(self, title: str, seconds: float = QUICK_SECONDS) -> None:
+        """/orders shows the new order (reloaded until it does), and its page the item ordered."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.open("/orders")
+            if self.page.locator("table tbody a").count():
+                break
+            time.sleep(0.5)
+        self.shot("orders-list")
+        self.press(self.page.locator("table tbody a").first)
+        self.assert_says(title)
+        self.shot("order-detail")
+
     # ----- Evotor's side ------------------------------------------------------------------------------------
     def change_price_in_evotor(self, product_id: str, price: Decimal) -> None:
         """The owner edits a price on the cash register: the cloud's catalog changes."""

@@ -147,3 +147,22 @@ def test_6_the_staff_admin_speaks_russian(owner, browser):
     staff.shot("admin-index")
     staff.assert_says("EvoSync — администрирование")
     assert not staff.page.get_by_text("Администрирование Django").count()
+
+
+# ----- issue #15: an order placed in VK appears on the orders page -----------------------------------------------
+def test_15_an_order_placed_in_vk_appears_on_the_orders_page(owner):
+    from emulators.vk import callbacks
+
+    stop_delivering = callbacks.start_delivery(owner.live.vk)  # VK posting the community's events, as VK does
+    try:
+        owner.sign_up_and_log_in()
+        owner.connect_vk()
+        owner.add_community_token()
+        owner.set_up_callback()
+        owner.live.vk.add_item(owner.shop.group_id, "Чай улун, 100 г", price="350", stock_amount=3)
+        owner.order_in_vk_as_a_buyer("Чай улун, 100 г")
+        owner.wait_for_order("Чай улун, 100 г")
+        owner.assert_says("Новый")
+        owner.assert_says(re.compile("не из каталога Эвотор"))  # an item made in VK by hand, not by EvoSync
+    finally:
+        stop_delivering.set()

@@ -48,6 +48,8 @@ class Command(BaseCommand):
                             help="the bench database (emptied!); default: DATABASE_URL's server with a *_bench "
                                  "database, else var/bench/bench.sqlite3")  # fmt: skip
         parser.add_argument("--docs", default="docs/benchmarks.md", help="write results here ('' to skip)")
+        parser.add_argument("--only", default="", choices=["", "order_to_merchant"],
+                            help="run this phase alone (on an empty shop)")  # fmt: skip
         parser.add_argument("--profile", action="append", default=[], metavar="PHASE",
                             help="profile PHASE's worker (var/bench/profile-PHASE-*.txt); repeatable")  # fmt: skip
 
@@ -75,7 +77,12 @@ class Command(BaseCommand):
         database = reset_database(database_url)
         self.stdout.write(f"bench database: {database} ({_masked(database_url)}); VK {scenario.vk_rate}/s per token")
         runner = Runner(
-            scenario, database_url=database_url, var_dir=var_dir, say=self.stdout.write, profile=options["profile"]
+            scenario,
+            database_url=database_url,
+            var_dir=var_dir,
+            say=self.stdout.write,
+            profile=options["profile"],
+            only=options["only"],
         )
         rows = runner.run()
         checks = report.targets(rows)

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class OrdersConfig(AppConfig):
+    name = "orders"
+    verbose_name = "Заказы VK"
+
+    def ready(self):
+        from catalog.signals import catalog_changed
+        from orders.reservations import on_catalog_changed
+
+        catalog_changed.connect(on_catalog_changed, dispatch_uid="orders.on_catalog_changed")
