@@ -7,6 +7,9 @@ import logging
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from audit import services as audit
+from audit.models import Event
+from audit.services import UNSET
 from connections.models import VkConnection
 from connections.vk.client import VkClient
 from connections.vk.community import CommunityTokenMissing, community_client, note_community_error
@@ -135,13 +138,28 @@ def set_status(*, order: Order, status: int, by_merchant: bool) -> Order:
         raise OrderChangeRefused("У VK нет такого статуса заказа.")
     if by_merchant:
         _edit_in_vk(order, status)
+    before = order.status
     with transaction.atomic():
         changed = Order.objects.filter(pk=order.pk).exclude(status=status).update(status=status)
+        if changed:
+            _record_status_change(order, before, status, by_merchant=by_merchant)
     order.status = status
     if changed and status in (Order.Status.CANCELLED, Order.Status.RETURNED):
         transaction.on_commit(lambda: _release(order.pk))
     log.info("order status", extra={"merchant_id": order.merchant_id, "status": status, "by_merchant": by_merchant})
     return order
+
+
+def _record_status_change(order: Order, before: int, after: int, *, by_merchant: bool) -> None:
+    labels = dict(Order.Status.choices)
+    audit.record(
+        event=Event.ORDER_STATUS_CHANGED,
+        merchant=order.merchant,
+        target=order,
+        changes={"статус": [labels.get(before, str(before)), labels.get(after, str(after))]},
+        summary=f"Заказ VK №{order.vk_order_id}: {labels.get(after, after)}{'' if by_merchant else ' (по данным VK)'}",
+        actor=UNSET if by_merchant else None,
+    )
 
 
 def _edit_in_vk(order: Order, status: int) -> None:

@@ -121,3 +121,18 @@ def test_an_order_for_an_item_evosync_did_not_make_is_kept_and_shown_as_such(cal
     page = client.get(f"/orders/{order.pk}").content.decode()
     assert "не из каталога Эвотор" in page and "Открытка ручной работы" in page
     assert order.display_order_id in client.get("/orders").content.decode()
+
+
+def test_status_changes_are_on_the_audit_trail_with_who_made_them(callback_ready, deliver, client):
+    from audit.models import AuditEvent, Event
+
+    shop = callback_ready
+    order = order_two(shop, deliver)
+    client.post(f"/orders/{order.pk}/status", {"status": Order.Status.DELIVERING})
+    orders.edit_order_by_hand(shop.vk, TEST_GROUP_ID, order.vk_order_id, status=5)
+    deliver(shop.vk)
+    by_merchant, by_vk = AuditEvent.objects.filter(event=Event.ORDER_STATUS_CHANGED).order_by("pk")
+    assert by_merchant.merchant_id == by_vk.merchant_id == shop.merchant.pk
+    assert by_merchant.actor_id == shop.merchant.pk and by_vk.actor_id is None
+    assert by_merchant.changes["статус"][1] == "Доставляется" and by_vk.changes["статус"][1] == "Отменён"
+    assert "по данным VK" in by_vk.summary
