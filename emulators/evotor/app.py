@@ -219,6 +219,8 @@ class EvotorEmulator(EvotorState, EvotorFaults, EvotorSales):
 
 def _route(parts: list[str]) -> str:
     """A request path with ids replaced by placeholders, for per-path counting."""
+    if parts[:2] == ["api", "apps"]:
+        return "/api/apps/{app_id}/" + "/".join(parts[3:])
     names = {1: "{store_id}", 3: "{product_id}"}
     if len(parts) > 2 and parts[2] == "product-groups":
         names[3] = "{group_id}"

@@ -163,5 +163,5 @@ class EvotorSales:
             return 400, "since and until are milliseconds"
         types = set(",".join(query.get("type", [])).split(",")) - {""}
         with self._lock:
-            chosen = [e for e in self.events if since <= e["timestamp"] < until and (not types or e["type"] in types)]
+            chosen = [e for e in self.events if since <= e["timestamp"] <= until and (not types or e["type"] in types)]
         return 200, {"items": chosen, "paging": {}}

@@ -203,3 +203,56 @@ def test_a_full_sync_asked_during_a_push_runs_after_it(fast):
     runs.close(push, SyncRun.Status.DONE)
     followed = triggers.run_pending(merchant=fast.merchant)
     assert followed is not None and followed.trigger == SyncRun.Trigger.MANUAL
+
+
+@pytest.fixture
+def polling(fast, settings):
+    from connections.evotor.events import CURSOR_KEY
+
+    settings.EVOTOR_EVENTS_POLLING = True
+    settings.EVOTOR_APP_ID = fast.evotor.app_id
+    settings.EVOTOR_PUBLISHER_TOKEN = fast.evotor.publisher_token
+    cache.delete(CURSOR_KEY)
+    yield fast
+    cache.delete(CURSOR_KEY)
+
+
+def test_where_notifications_are_off_polling_the_events_api_brings_the_sale(
+    polling, django_capture_on_commit_callbacks
+):
+    from connections.evotor.events import poll_events
+
+    product = on_sale(polling)
+    polling.evotor.sell(polling.token, product.evotor_id, 4, notify=False)  # no webhook configured
+    with django_capture_on_commit_callbacks(execute=True):
+        told = poll_events()
+        assert told == 1
+    assert items_by_sku(polling)[product.evotor_id].stock_amount == int(product.quantity) - 4
+    assert polling.evotor.request_counts["GET /api/apps/{app_id}/events"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        cache.delete(refresh_soon_key(polling.merchant.pk, "stock"))
+        poll_events()  # the same event again (the windows overlap): read again, nothing to push
+    assert writes(polling) == ["market.edit"]
+
+
+def test_polling_is_off_by_default_and_then_asks_evotor_nothing(polling, settings):
+    from connections.evotor.events import poll_events
+    from evosync.schedules import declared_tasks
+    from evosync.settings.evotor import EVOTOR_EVENTS_POLLING
+
+    assert EVOTOR_EVENTS_POLLING is False  # the setting's default
+
+    assert "connections.poll_evotor_events" in {spec.task for spec in declared_tasks()}
+    settings.EVOTOR_EVENTS_POLLING = False
+    assert poll_events() == 0
+    assert sum(polling.evotor.request_counts.values()) == 0
+    assert "connections.poll_evotor_events" not in {spec.task for spec in declared_tasks()}
+
+
+def test_a_publisher_token_evotor_refuses_polls_nothing(polling, settings):
+    from connections.evotor.events import poll_events
+
+    settings.EVOTOR_PUBLISHER_TOKEN = "wrong"
+    polling.evotor.sell(polling.token, on_sale(polling).evotor_id, 1, notify=False)
+    assert poll_events() == 0
+    assert not StockRecheck.objects.exists()
