@@ -34,7 +34,6 @@ class EvotorSales:
         self.publisher_token = PUBLISHER_TOKEN
         self.app_id = APP_ID
         self.notify_documents = True  # catalog changes made through `update_product` send a store document
-        self._session = requests.Session()
 
     def notify_to(self, url: str, tokens: dict[str, str]) -> None:
         """Send notifications to the application at `url`, authorized with the user tokens it issued."""
@@ -135,7 +134,7 @@ class EvotorSales:
         status = 0
         for _ in range(2):
             try:
-                response = self._session.request(
+                response = requests.request(  # no keep-alive: each notification is a call of its own
                     method,
                     self.notify_url + path,
                     json=body,

@@ -23,7 +23,7 @@ def sales_page(emulator, environ, method: str):
     if method == "POST":
         size = int(environ.get("CONTENT_LENGTH") or 0)
         form = parse_qs(environ["wsgi.input"].read(min(size, 10_000)).decode("utf-8", "replace"))
-        product_id = form.get("product_id", [""])[0]
+        product_id = _product_id(merchant, form.get("product_id", [""])[0] or form.get("product", [""])[0])
         try:
             quantity = max(1, min(1000, int(form.get("quantity", ["3"])[0])))
             receipt = emulator.sell(token, product_id, quantity)
@@ -41,3 +41,13 @@ def sales_page(emulator, environ, method: str):
     target = html.escape(emulator.notify_url or "не настроено")
     body = PAGE.format(notice=notice, options=options, target=target).encode()
     return 200, [("Content-Type", "text/html; charset=utf-8")], body
+
+
+def _product_id(merchant, wanted: str) -> str:
+    """A product by its id, else the first whose name holds `wanted` (any case): for `manage.py emulator_sell`."""
+    products = [p for store in merchant.products.values() for p in store.values()]
+    if any(p["id"] == wanted for p in products):
+        return wanted
+    folded = wanted.casefold().strip()
+    named = sorted((p for p in products if folded and folded in p["name"].casefold()), key=lambda p: p["name"])
+    return named[0]["id"] if named else wanted
