@@ -28,9 +28,9 @@ from connections.vk.errors import (
     reason_in_words,
 )
 from connections.vk.services import run_with_vk
-from vksync import runs, triggers
+from vksync import runs
 from vksync.applying.items import ITEM_GONE
-from vksync.engine import SyncNotPossible, _vk_connection
+from vksync.engine import SyncNotPossible, usable_vk_connection
 from vksync.inputs import PRODUCT_FIELDS, default_photo
 from vksync.models import ProductLink, SyncItemError, SyncRun
 from vksync.rules import Rules, item_fields, pushed_hash
@@ -74,7 +74,7 @@ def push_stock(*, merchant, before: dict) -> SyncRun | None:
 def _push(run: SyncRun, before: dict) -> None:
     used = []
     try:
-        connection = _vk_connection(run.merchant)
+        connection = usable_vk_connection(run.merchant)
         edits = stock_edits(merchant=run.merchant, group_id=connection.group_id, before=before)
         runs.record_plan(run, {"stock": len(edits), "named": len(before), "writes": len(edits)})
         if edits:
@@ -186,6 +186,9 @@ def _close_after_crash(run: SyncRun) -> None:
         runs.close(run, SyncRun.Status.FAILED, FAILED)
 
 
-def after_push(*, merchant) -> None:
-    """A trigger that came during the push (a full sync asked for) runs now."""
-    triggers.run_pending(merchant=merchant)
+def has_live_items(*, merchant, before: dict) -> bool:
+    """Whether any of these products has an item in VK (else a push would have nothing to edit)."""
+    ids = [int(pk) for pk in before]
+    return ProductLink.objects.filter(
+        merchant=merchant, product_id__in=ids, state__in=LIVE, vk_item_id__isnull=False
+    ).exists()

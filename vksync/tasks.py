@@ -64,7 +64,7 @@ def push_stock(self, merchant_id: int, before: dict):
         raise retry_when_broker_answers(
             self, kwargs={"merchant_id": merchant_id, "before": before}, countdown=countdown
         )
-    stock.after_push(merchant=merchant)
+    triggers.run_pending(merchant=merchant)  # a full sync asked for during the push runs now
     if result.status == SyncRun.Status.FAILED and result.transient:
         raise retry_when_broker_answers(self, countdown=retry_delay(self.request.retries))
     return result.pk

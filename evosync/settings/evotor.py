@@ -38,9 +38,9 @@ CATALOG_SELECTION_REFRESH_DELAY_SECONDS = env.int("CATALOG_SELECTION_REFRESH_DEL
 # products; their stock and price are read again STOCK_SYNC_DEBOUNCE_SECONDS after the first notice of a burst
 # (notices meanwhile ride along), at most STOCK_RECHECK_MAX products per recheck; a recheck that meets a running
 # catalog refresh (or Evotor briefly away) comes back after STOCK_RECHECK_RETRY_SECONDS, doubling.
-STOCK_SYNC_DEBOUNCE_SECONDS = env.int("STOCK_SYNC_DEBOUNCE_SECONDS", default=20)
+STOCK_SYNC_DEBOUNCE_SECONDS = env.float("STOCK_SYNC_DEBOUNCE_SECONDS", default=20)
 STOCK_RECHECK_MAX = env.int("STOCK_RECHECK_MAX", default=1000)
-STOCK_RECHECK_RETRY_SECONDS = env.int("STOCK_RECHECK_RETRY_SECONDS", default=10)
+STOCK_RECHECK_RETRY_SECONDS = env.float("STOCK_RECHECK_RETRY_SECONDS", default=10)
 # Evotor's Events API (`GET /api/apps/{EVOTOR_APP_ID}/events`, the publisher's token): the fallback where the
 # notifications are not configured. Off by default; when on, beat polls it every EVOTOR_EVENTS_POLL_SECONDS.
 EVOTOR_EVENTS_POLLING = env.bool("EVOTOR_EVENTS_POLLING", default=False)

@@ -16,4 +16,4 @@ SYNC_DEFAULT_PHOTO_MAX_BYTES = env.int("SYNC_DEFAULT_PHOTO_MAX_BYTES", default=5
 SYNC_RETRY_BACKOFF_SECONDS = env.int("SYNC_RETRY_BACKOFF_SECONDS", default=60)
 # A stock-and-price push that meets another run of the merchant (a full sync) follows it: tried again after this
 # many seconds, doubling, until the merchant is free.
-STOCK_PUSH_RETRY_SECONDS = env.int("STOCK_PUSH_RETRY_SECONDS", default=5)
+STOCK_PUSH_RETRY_SECONDS = env.float("STOCK_PUSH_RETRY_SECONDS", default=5)

@@ -178,3 +178,13 @@ def collectstatic() -> dict:
 
 
 JOBS["collectstatic"] = collectstatic
+
+
+def _phase_jobs() -> None:
+    """Jobs of phases kept in modules of their own."""
+    from tools.bench import sale_to_vk
+
+    JOBS.update(sale_to_vk.JOBS)
+
+
+_phase_jobs()

@@ -7,6 +7,8 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tools.bench import sale_to_vk
+
 BENCH_FIELDS = (
     "phase", "vk_requests", "minimal_requests", "requests_ratio", "wall_s", "bound_s", "time_ratio",
     "naive_requests", "naive_wall_s", "evotor_requests", "db_queries", "peak_rss_mb",
@@ -16,6 +18,9 @@ EXTRA_FIELDS = (
     "emulators_cpu_s", "products",
     "db_queries_per_1k", "naive_sampled", "naive_measured_requests", "naive_errors", "naive_requests_ratio",
     "naive_time_ratio", "changed", "writes_target", "removed",
+    "receipts", "receipts_delivered", "unseen", "latency_p50_s", "latency_p95_s", "latency_p50_real_s",
+    "latency_p95_real_s", "latency_p95_target_real_s", "vk_requests_per_receipt", "full_refreshes", "full_syncs",
+    "stock_runs",
 )  # fmt: skip
 START, END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
 
@@ -113,6 +118,7 @@ def targets(rows: list[dict]) -> list[tuple[str, str, bool]]:
     check("Evotor refresh: ≤ 20 DB queries per 1,000 products", "evotor_refresh", "db_queries_per_1k",
           lambda v: v <= 20)  # fmt: skip
     check("Evotor refresh: its own CPU ≤ 2 s", "evotor_refresh", "cpu_s", lambda v: v <= 2)
+    out += sale_to_vk.targets(by)
     syncs = [r for r in rows if r["phase"] in ("first_sync", "noop_resync", "change_1pct", "remove_10pct")]
     if syncs:
         peak = max(r["peak_rss_mb"] for r in syncs)

@@ -256,3 +256,10 @@ def test_a_publisher_token_evotor_refuses_polls_nothing(polling, settings):
     polling.evotor.sell(polling.token, on_sale(polling).evotor_id, 1, notify=False)
     assert poll_events() == 0
     assert not StockRecheck.objects.exists()
+
+
+def test_a_sale_of_a_product_without_a_vk_item_leaves_no_run_behind(fast, django_capture_on_commit_callbacks):
+    Store.objects.filter(merchant=fast.merchant).update(sync_enabled=False)
+    unlinked = Product.objects.filter(merchant=fast.merchant, quantity__gt=5, vk_links__isnull=True).first()
+    deliver(fast, django_capture_on_commit_callbacks, fast.evotor.sell(fast.token, unlinked.evotor_id, 2))
+    assert not SyncRun.objects.filter(trigger=SyncRun.Trigger.STOCK).exists()
