@@ -36,9 +36,10 @@ CATALOG_SELECTION_REFRESH_DELAY_SECONDS = env.int("CATALOG_SELECTION_REFRESH_DEL
 
 # The register → VK fast path. Receipts and store documents Evotor notifies (or its Events API reports) name
 # products; their stock and price are read again STOCK_SYNC_DEBOUNCE_SECONDS after the first notice of a burst
-# (notices meanwhile ride along), at most STOCK_RECHECK_MAX products per recheck; a recheck that meets a running
-# catalog refresh (or Evotor briefly away) comes back after STOCK_RECHECK_RETRY_SECONDS, doubling.
-STOCK_SYNC_DEBOUNCE_SECONDS = env.float("STOCK_SYNC_DEBOUNCE_SECONDS", default=20)
+# (notices meanwhile ride along: 50 receipts in a minute make one or two pushes), at most STOCK_RECHECK_MAX
+# products per recheck; a recheck that meets a running catalog refresh (or Evotor briefly away) comes back after
+# STOCK_RECHECK_RETRY_SECONDS, doubling.
+STOCK_SYNC_DEBOUNCE_SECONDS = env.float("STOCK_SYNC_DEBOUNCE_SECONDS", default=30)
 STOCK_RECHECK_MAX = env.int("STOCK_RECHECK_MAX", default=1000)
 STOCK_RECHECK_RETRY_SECONDS = env.float("STOCK_RECHECK_RETRY_SECONDS", default=10)
 # Evotor's Events API (`GET /api/apps/{EVOTOR_APP_ID}/events`, the publisher's token): the fallback where the

@@ -263,3 +263,40 @@ def test_a_sale_of_a_product_without_a_vk_item_leaves_no_run_behind(fast, django
     unlinked = Product.objects.filter(merchant=fast.merchant, quantity__gt=5, vk_links__isnull=True).first()
     deliver(fast, django_capture_on_commit_callbacks, fast.evotor.sell(fast.token, unlinked.evotor_id, 2))
     assert not SyncRun.objects.filter(trigger=SyncRun.Trigger.STOCK).exists()
+
+
+def test_a_full_sync_already_waiting_absorbs_the_stock_push(fast, django_capture_on_commit_callbacks):
+    from vksync import runs
+
+    product = on_sale(fast)
+    waiting = runs.new_run(merchant=fast.merchant, trigger=SyncRun.Trigger.REFRESH)  # its task comes in a minute
+    deliver(fast, django_capture_on_commit_callbacks, fast.evotor.sell(fast.token, product.evotor_id, 3))
+    assert fast.vk.request_count == 0  # nothing pushed now: the waiting run reads the new stock from the cache
+    product.refresh_from_db()
+    assert product.quantity == fast.evotor.product(fast.token, product.evotor_id)["quantity"]
+    runs.drop_unclaimed(waiting)
+    run = run_sync(merchant=fast.merchant)
+    assert run.status == SyncRun.Status.DONE
+    assert items_by_sku(fast)[product.evotor_id].stock_amount == int(product.quantity)
+
+
+def test_goods_accepted_in_the_back_office_bring_a_hidden_item_back(fast, django_capture_on_commit_callbacks, client):
+    product = on_sale(fast)
+    deliver(fast, django_capture_on_commit_callbacks, fast.evotor.sell(fast.token, product.evotor_id, 1000))
+    link = ProductLink.objects.get(product=product)
+    assert link.state == ProductLink.State.HIDDEN
+    fast.evotor.notify_to("http://unused.invalid", {})  # the store document is posted below, as Evotor would
+    fast.evotor.update_product(fast.token, product.evotor_id, quantity=12)
+    document = {"uuid": "acceptance-1", "type": "ACCEPT", "body": {"positions": [{"productUuid": product.evotor_id}]}}
+    cache.delete(refresh_soon_key(fast.merchant.pk, "stock"))
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.put(
+            f"/api/v1/inventories/stores/{product.store.evotor_id}/documents",
+            data=document,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {fast.user_token}",
+        )
+    assert answer.status_code == 200
+    item = fast.vk.shop(fast.group_id).items[link.vk_item_id]
+    assert (item.hidden, item.stock_amount) == (False, 12)
+    assert ProductLink.objects.get(pk=link.pk).state == ProductLink.State.ACTIVE
