@@ -265,22 +265,25 @@ def record_installation_event(*, body: dict) -> WebhookEvent:
 
 def stock_noticed(*, connection: EvotorConnection, kind: str, notice: StockNotice, body: dict) -> bool:
     """A receipt or store document: recorded once by its id; the first copy announces the products it names
-    (their stock and price are re-read from Evotor soon). True when it was new."""
-    event, created = _record(
-        kind,
-        notice.notice_id,
-        body,
-        event_type=notice.kind_of_document or kind,
-        evotor_user_id=connection.evotor_user_id[:64],
-        occurred_at=_moment(body.get("timestamp") or _inner(body).get("dateTime")),
-    )
-    if not created:
-        return False
-    if evotor_announce_stock(connection=connection, products=list(notice.products)):
-        event.applied = True
-    else:
-        event.note = "товаров нет или Эвотор не подключён: ничего не обновлено"
-    event.save(update_fields=["applied", "note"])
+    (their stock and price are re-read from Evotor soon). True when it was new.
+
+    One transaction: a notice that could not be announced is not recorded either, so Evotor's resend is taken."""
+    with transaction.atomic():
+        event, created = _record(
+            kind,
+            notice.notice_id,
+            body,
+            event_type=notice.kind_of_document or kind,
+            evotor_user_id=connection.evotor_user_id[:64],
+            occurred_at=_moment(body.get("timestamp") or _inner(body).get("dateTime")),
+        )
+        if not created:
+            return False
+        if evotor_announce_stock(connection=connection, products=list(notice.products)):
+            event.applied = True
+        else:
+            event.note = "товаров нет или Эвотор не подключён: ничего не обновлено"
+        event.save(update_fields=["applied", "note"])
     return True
 
 
