@@ -30,6 +30,7 @@ REAL_SLACK_SECONDS = 15  # the issue's target: p95 ≤ the debounce + 15 s
 RECEIPTS = 200  # for 10,000 products; fewer for a smaller shop (--quick)
 REQUESTS_PER_RECEIPT_MAX = 0.2
 LIST_READ = "GET /stores/{store_id}/products"
+WORKER_START_SECONDS = 120
 
 
 @dataclass
@@ -73,13 +74,16 @@ def run_phase(runner, key: str = "m1") -> dict:
 
     env = phase_env(runner, debounce)
     web = Gunicorn(env, workers=2, cwd=settings.BASE_DIR, port=int(os.environ.get("BENCH_SALE_PORT") or 0) or None)
-    worker = subprocess.Popen(  # noqa: S603 - our own command line
-        [sys.executable, "-m", "celery", "-A", "evosync", "worker", "--pool=threads", "--concurrency=4",
-         "--loglevel=WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"],
-        env=env, cwd=settings.BASE_DIR,
-    )  # fmt: skip
+    worker_log = runner.var_dir / "sale-to-vk-worker.log"
+    with open(worker_log, "w") as log:
+        worker = subprocess.Popen(  # noqa: S603 - our own command line
+            [sys.executable, "-m", "celery", "-A", "evosync", "worker", "--pool=threads", "--concurrency=4",
+             "--loglevel=INFO", "--without-heartbeat", "--without-gossip", "--without-mingle"],
+            env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     try:
         web.wait_ready()
+        _wait_until_ready(worker, worker_log)
         world.evotor.notify_to(web.url, {setup["evotor_user_id"]: setup["user_token"]})
         figures = _sell_and_watch(runner, merchant, sales, window=window, debounce=debounce)
     except RuntimeError as error:  # EvoSync did not start: the run reports what it measured so far
@@ -91,6 +95,18 @@ def run_phase(runner, key: str = "m1") -> dict:
         worker.wait(timeout=30)
     runs = runner.workers.run("sale_runs", merchant_id=runner.ids[key], since=figures["started_at"])["out"]
     return _row(figures, runs, sales, factor=factor, debounce=debounce)
+
+
+def _wait_until_ready(worker: subprocess.Popen, log) -> None:
+    """The worker takes tasks (its log says «ready»): a receipt's clock must not include the worker's start."""
+    deadline = time.monotonic() + WORKER_START_SECONDS
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise RuntimeError(f"the Celery worker stopped:\n{log.read_text(errors='replace')[-2000:]}")
+        if " ready." in log.read_text(errors="replace"):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"the Celery worker did not start in {WORKER_START_SECONDS} s")
 
 
 def _sell_and_watch(runner, merchant, sales: list[Sale], *, window: float, debounce: float) -> dict:
