@@ -81,7 +81,11 @@ def _push(run: SyncRun, before: dict) -> None:
 
             def send(client):
                 used.append(client)
-                return client.batch([edit.call for edit in edits])
+                results = client.batch([edit.call for edit in edits])
+                for result in results:  # inside the action: run_with_vk marks the connection broken
+                    if not result.ok and breaks_connection(result.error.code):
+                        raise VkConnectionBroken(result.error.code, reason_in_words(result.error))
+                return results
 
             _record(run, edits, run_with_vk(connection=connection, action=send))
         mark_ok(connection=connection)
@@ -159,8 +163,6 @@ def _record(run: SyncRun, edits: list[StockEdit], results: list) -> None:
             updated += not edit.hidden
             continue
         error = result.error
-        if breaks_connection(error.code):
-            raise VkConnectionBroken(error.code, reason_in_words(error))
         failed += 1
         if error.code == ITEM_GONE:  # deleted by hand in VK: the full sync creates it again
             link.update(pushed_hash="", updated_at=now)

@@ -300,3 +300,32 @@ def test_goods_accepted_in_the_back_office_bring_a_hidden_item_back(fast, django
     item = fast.vk.shop(fast.group_id).items[link.vk_item_id]
     assert (item.hidden, item.stock_amount) == (False, 12)
     assert ProductLink.objects.get(pk=link.pk).state == ProductLink.State.ACTIVE
+
+
+def test_a_push_with_a_revoked_vk_token_marks_the_connection_broken(fast, django_capture_on_commit_callbacks):
+    from connections.models import VkConnection
+    from emulators.vk.fixtures import TEST_TOKEN
+
+    fast.vk.revoke_token(TEST_TOKEN)
+    product = on_sale(fast)
+    deliver(fast, django_capture_on_commit_callbacks, fast.evotor.sell(fast.token, product.evotor_id, 1))
+    run = SyncRun.objects.get(merchant=fast.merchant, trigger=SyncRun.Trigger.STOCK)
+    assert run.status == SyncRun.Status.FAILED and "Подключение VK не работает" in run.error
+    assert VkConnection.objects.get(merchant=fast.merchant).status == VkConnection.Status.BROKEN
+
+
+def test_an_item_vk_refuses_is_recorded_and_the_others_are_pushed(fast, django_capture_on_commit_callbacks):
+    products = list(
+        Product.objects.filter(merchant=fast.merchant, quantity__gt=5, allow_to_sell=True).exclude(
+            vk_links__vk_item_id=None
+        )[:2]
+    )
+    receipts = [fast.evotor.sell(fast.token, product.evotor_id, 1) for product in products]
+    fast.vk.fail_next("market.edit", 1403)  # the first item was deleted by hand in VK
+    deliver(fast, django_capture_on_commit_callbacks, *receipts)
+    links = [ProductLink.objects.get(product=product) for product in products]
+    gone = [link for link in links if link.pushed_hash == ""]  # the next full sync creates it again
+    assert len(gone) == 1
+    pushed = next(product for product, link in zip(products, links, strict=True) if link.pushed_hash)
+    assert items_by_sku(fast)[pushed.evotor_id].stock_amount == int(pushed.quantity) - 1
+    assert SyncRun.objects.get(trigger=SyncRun.Trigger.STOCK).failed == 1
