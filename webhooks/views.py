@@ -27,12 +27,17 @@ def _authorized(request) -> bool:
     return hmac.compare_digest(header[7:].strip().encode(), secret.encode())
 
 
-def _post_only(request) -> HttpResponse | None:
-    if request.method == "POST":
+def _only(request, method: str) -> HttpResponse | None:
+    """None for the one method the endpoint takes; else Evotor's 405 naming it."""
+    if request.method == method:
         return None
-    response = errors.WebhookError(405, errors.SYNTAX, "method not allowed: POST only").response()
-    response["Allow"] = "POST"
+    response = errors.WebhookError(405, errors.SYNTAX, f"method not allowed: {method} only").response()
+    response["Allow"] = method
     return response
+
+
+def _post_only(request) -> HttpResponse | None:
+    return _only(request, "POST")
 
 
 def _login_locked(request) -> HttpResponse:
@@ -144,14 +149,6 @@ def legacy_product_push(request, store_uuid):
         return _bad_user_token(request)
     services.product_pushed(connection=connection)
     return HttpResponse(status=200)
-
-
-def _only(request, method: str) -> HttpResponse | None:
-    if request.method == method:
-        return None
-    response = errors.WebhookError(405, errors.SYNTAX, f"method not allowed: {method} only").response()
-    response["Allow"] = method
-    return response
 
 
 @csrf_exempt
