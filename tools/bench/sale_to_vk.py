@@ -13,6 +13,7 @@ a debounce of STOCK_SYNC_DEBOUNCE_SECONDS (30 s) become 6 s and 3 s; latencies a
 
 import math
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -50,9 +51,12 @@ def phase_env(runner, debounce: float) -> dict:
     """The production processes' environment: the bench's, a broker folder of its own (the earlier phases' queued
     tasks stay unread), the fast path's waits scaled by the time factor."""
     factor = runner.scenario.time_factor
+    folder = runner.var_dir / "broker-sale-to-vk"
+    shutil.rmtree(folder, ignore_errors=True)  # an earlier run's leftover messages are not this run's receipts
     return {
         **runner.workers.env,
-        "CELERY_BROKER_FOLDER": str(runner.var_dir / "broker-sale-to-vk"),
+        "LOG_LEVEL": "INFO",  # the worker's «ready» line, waited for before the first receipt
+        "CELERY_BROKER_FOLDER": str(folder),
         "CELERY_BROKER_POLLING_SECONDS": "0.05",
         "STOCK_SYNC_DEBOUNCE_SECONDS": f"{debounce:.3f}",
         "STOCK_RECHECK_RETRY_SECONDS": f"{10 / factor:.3f}",
