@@ -4,9 +4,9 @@ and price alone into the VK emulator — no catalog read, no shop read."""
 
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
 
 from catalog.models import Product, StockRecheck, Store
+from catalog.tests.factories import StockRecheckFactory
 from catalog.triggers import refresh_soon_key
 from vksync import stock
 from vksync.engine import run_sync
@@ -93,7 +93,9 @@ def test_an_older_answer_from_evotor_is_not_written_over_a_newer_cache(fast):
     product = on_sale(fast)
     Product.objects.filter(pk=product.pk).update(evotor_updated_at="2100-01-01T00:00:00Z", quantity=1)
     fast.evotor.sell(fast.token, product.evotor_id, 2, notify=False)
-    StockRecheck.objects.create(merchant=fast.merchant, product_evotor_id=product.evotor_id, noted_at=timezone.now())
+    StockRecheckFactory(
+        merchant=fast.merchant, store_evotor_id=product.store.evotor_id, product_evotor_id=product.evotor_id
+    )
     from catalog.stock import recheck_stock
 
     result = recheck_stock(merchant=fast.merchant)
