@@ -25,7 +25,7 @@ from accounts import roles
 from accounts.models import User
 from accounts.services import set_role
 from accounts.tests.factories import InviteFactory, UserFactory
-from catalog.tests.factories import ProductFactory, ProductGroupFactory, StoreFactory
+from catalog.tests.factories import ProductFactory, ProductGroupFactory, StockRecheckFactory, StoreFactory
 from connections.tests.factories import EvotorConnectionFactory, VkConnectionFactory
 from vkshop.tests.factories import VkAlbumFactory, VkItemFactory, put_in_album
 from vksync.models import ProductLink, SyncRun
@@ -112,6 +112,10 @@ def build_merchant_world(
         barcodes=[f"{tag}-barcode"],
         description=f"{tag}-product-description",
     )
+    # A receipt moved the product's stock: it waits for the next stock recheck.
+    recheck = StockRecheckFactory(
+        merchant=merchant, store_evotor_id=store.evotor_id, product_evotor_id=product.evotor_id
+    )
     album = VkAlbumFactory(merchant=merchant, group_id=community_id, vk_id=1, title=f"{tag}-album")
     item = VkItemFactory(
         merchant=merchant,
@@ -171,6 +175,7 @@ def build_merchant_world(
         store,
         group,
         product,
+        recheck,
         album,
         item,
         in_album,
