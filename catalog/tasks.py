@@ -34,6 +34,7 @@ def recheck_stock(self, merchant_id: int) -> str:
     merchant = get_user_model().objects.filter(pk=merchant_id).first()
     if merchant is None:
         return "no such merchant"
+    triggers.recheck_starting(merchant_id=merchant_id)
     result = stock.recheck_stock(merchant=merchant)
     if result.transient:
         raise self.retry(countdown=settings.STOCK_RECHECK_RETRY_SECONDS * 2 ** min(self.request.retries, 4))

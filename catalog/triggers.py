@@ -59,6 +59,12 @@ def queue_recheck_soon(*, merchant_id: int, delay: float) -> bool:
     return True
 
 
+def recheck_starting(*, merchant_id: int) -> None:
+    """The quiet period ends as its recheck starts: a product named from now on queues the next recheck (the key
+    would otherwise outlive a period under a second, and what this recheck leaves would wait for the next sale)."""
+    cache.delete(refresh_soon_key(merchant_id, "stock"))
+
+
 def on_selection_changed(*, merchant_id: int) -> None:
     """A few switches in a row lead to one refresh (pictures of what was picked), then its sync."""
     queue_refresh_soon(

@@ -108,3 +108,17 @@ def test_an_uninstalled_app_records_the_receipt_and_notes_nothing(client, connec
     assert client.post(RECEIPTS, data=receipt, content_type="application/json", **auth(connection)).status_code == 200
     assert noted(connection) == set()
     assert not WebhookEvent.objects.get(event_id="r-9").applied
+
+
+def test_what_a_recheck_left_gets_the_next_one_even_when_the_quiet_period_is_under_a_second(
+    client, connection, settings, django_capture_on_commit_callbacks
+):
+    settings.STOCK_SYNC_DEBOUNCE_SECONDS = 0.2  # as the bench scales it: the cache's key lives a whole second
+    settings.STOCK_RECHECK_MAX = 1
+    with django_capture_on_commit_callbacks() as queued:
+        assert put(client, connection, document("d-1", P1, P2)).status_code == 200
+    assert len(queued) == 1
+    with django_capture_on_commit_callbacks() as follow_up:
+        queued[0]()  # the recheck runs: it reads one product, the other waits
+    assert len(noted(connection)) == 1
+    assert len(follow_up) == 1  # and the next recheck is on its way for it
