@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from catalog.models import Product, ProductGroup, Store
+from catalog.models import Product, ProductGroup, StockRecheck, Store
 
 
 class ReadMostly(admin.ModelAdmin):
@@ -54,3 +54,13 @@ class ProductAdmin(ReadMostly):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(StockRecheck)
+class StockRecheckAdmin(ReadMostly):
+    """Products Evotor said moved, waiting for the next stock recheck (gone once read)."""
+
+    editable = ()
+    list_display = ["product_evotor_id", "store_evotor_id", "merchant", "noted_at"]
+    search_fields = ["product_evotor_id", "merchant__email"]
+    list_select_related = ["merchant"]

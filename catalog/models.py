@@ -98,3 +98,27 @@ class Product(CatalogObject):
             models.Index(fields=["store", "group"]),
             models.Index(fields=["store", "code"]),
         ]
+
+
+class StockRecheck(models.Model):
+    """A product whose stock or price Evotor said moved (a receipt, a store document, an event): its quantity and
+    price are read again from Evotor at the next stock recheck (one per quiet period), then the row goes."""
+
+    merchant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="продавец"
+    )
+    store_evotor_id = models.CharField("магазин (id в Эвоторе)", max_length=64, blank=True)
+    product_evotor_id = models.CharField("товар (id в Эвоторе)", max_length=64)
+    noted_at = models.DateTimeField("когда сообщено")
+
+    objects = OwnedManager()
+
+    class Meta:
+        verbose_name = "товар к перепроверке остатка"
+        verbose_name_plural = "товары к перепроверке остатка"
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "product_evotor_id"], name="stock_recheck_once_per_product")
+        ]
+
+    def __str__(self):
+        return self.product_evotor_id

@@ -1,9 +1,11 @@
 """Celery entry points for the catalog: thin, they call catalog.services."""
 
 from celery import shared_task
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from catalog import services
+from catalog import services, stock, triggers
+from catalog.models import StockRecheck
 
 
 @shared_task(name="catalog.refresh_catalog", bind=True, max_retries=3)
@@ -23,3 +25,19 @@ def refresh_all_catalogs() -> dict:
     """Refresh every connected merchant's catalog (the beat entry)."""
     results = services.refresh_all_catalogs()
     return {"merchants": len(results), "ok": sum(r.ok for r in results)}
+
+
+@shared_task(name="catalog.recheck_stock", bind=True, max_retries=20)
+def recheck_stock(self, merchant_id: int) -> str:
+    """Read again the stock and price of the products Evotor said moved; later when a refresh holds the catalog
+    (it follows the refresh) or Evotor was only briefly away."""
+    merchant = get_user_model().objects.filter(pk=merchant_id).first()
+    if merchant is None:
+        return "no such merchant"
+    triggers.recheck_starting(merchant_id=merchant_id)
+    result = stock.recheck_stock(merchant=merchant)
+    if result.transient:
+        raise self.retry(countdown=settings.STOCK_RECHECK_RETRY_SECONDS * 2 ** min(self.request.retries, 4))
+    if StockRecheck.objects.filter(merchant=merchant).exists():  # named during the recheck, or past its cap
+        triggers.queue_recheck_soon(merchant_id=merchant_id, delay=settings.STOCK_SYNC_DEBOUNCE_SECONDS)
+    return result.status

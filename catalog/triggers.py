@@ -40,6 +40,31 @@ def on_catalog_pushed(sender, *, merchant_id: int, **kwargs) -> None:
     queue_refresh_soon(merchant_id=merchant_id, delay=settings.EVOTOR_PUSH_REFRESH_DELAY_SECONDS, reason="push")
 
 
+def on_stock_moved(sender, *, merchant_id: int, products: list, **kwargs) -> None:
+    """connections.signals.evotor_stock_moved: the products are noted; one recheck per quiet period reads them
+    again (STOCK_SYNC_DEBOUNCE_SECONDS after the first of a burst)."""
+    from catalog.stock import note_stock_moved
+
+    if note_stock_moved(merchant_id=merchant_id, products=products):
+        queue_recheck_soon(merchant_id=merchant_id, delay=settings.STOCK_SYNC_DEBOUNCE_SECONDS)
+
+
+def queue_recheck_soon(*, merchant_id: int, delay: float) -> bool:
+    """Queue one stock recheck `delay` seconds from now; products noted meanwhile ride along with it."""
+    from catalog.tasks import recheck_stock
+
+    if not cache.add(refresh_soon_key(merchant_id, "stock"), 1, timeout=max(1, int(delay))):
+        return False
+    transaction.on_commit(lambda: recheck_stock.apply_async(args=[merchant_id], countdown=delay or None))
+    return True
+
+
+def recheck_starting(*, merchant_id: int) -> None:
+    """The quiet period ends as its recheck starts: a product named from now on queues the next recheck (the key
+    would otherwise outlive a period under a second, and what this recheck leaves would wait for the next sale)."""
+    cache.delete(refresh_soon_key(merchant_id, "stock"))
+
+
 def on_selection_changed(*, merchant_id: int) -> None:
     """A few switches in a row lead to one refresh (pictures of what was picked), then its sync."""
     queue_refresh_soon(

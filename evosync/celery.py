@@ -36,6 +36,7 @@ def _filesystem_broker_folders(sender, **kwargs):
             "data_folder_in": folder,
             "data_folder_out": folder,
             "control_folder": control,
+            "polling_interval": settings.CELERY_BROKER_POLLING_SECONDS,
         }
 
 

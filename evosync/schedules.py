@@ -19,6 +19,24 @@ class PeriodicTaskSpec:
 
 
 def declared_tasks() -> list[PeriodicTaskSpec]:
+    return [*_always(), *_when_polling_events()]
+
+
+def _when_polling_events() -> list[PeriodicTaskSpec]:
+    """Evotor's Events API, where its notifications are not configured (EVOTOR_EVENTS_POLLING)."""
+    if not settings.EVOTOR_EVENTS_POLLING:
+        return []
+    return [
+        PeriodicTaskSpec(
+            name="Poll Evotor's events",
+            task="connections.poll_evotor_events",
+            every_seconds=settings.EVOTOR_EVENTS_POLL_SECONDS,
+            description="Reads product events from Evotor's Events API; each names products whose stock is re-read.",
+        )
+    ]
+
+
+def _always() -> list[PeriodicTaskSpec]:
     return [
         PeriodicTaskSpec(
             name="Clear expired sessions",

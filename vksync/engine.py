@@ -87,7 +87,7 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool) -> None:
         )
 
     try:
-        connection = _vk_connection(merchant)
+        connection = usable_vk_connection(merchant)
         _read_evotor_first(run)
         _learn_pictures(run)
         run_with_vk(connection=connection, action=work)  # a permanent error marks the connection broken
@@ -203,7 +203,8 @@ def _fail(run: SyncRun, reason: str, *, transient: bool = False) -> None:
         notifications.sync_failed_twice(merchant_id=run.merchant_id, reason=reason, run_id=run.pk)
 
 
-def _vk_connection(merchant) -> VkConnection:
+def usable_vk_connection(merchant) -> VkConnection:
+    """The merchant's VK connection when it can be used (a token, a community, not broken); else SyncNotPossible."""
     connection = VkConnection.objects.filter(merchant=merchant).first()
     if connection is None or not connection.access_token or not connection.group_id:
         raise SyncNotPossible("VK не подключён: подключите сообщество на странице «Подключения»")

@@ -315,6 +315,7 @@ class SyncRun(models.Model):
         CONFIRM = "confirm", "Подтверждение плана"
         RETRY = "retry", "Повтор"
         ADMIN = "admin", "Админка"
+        STOCK = "stock", "Продажи и остатки в Эвоторе"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "В очереди"

@@ -42,10 +42,12 @@ def live_run_exists(merchant) -> bool:
 
 
 def waiting_run(merchant) -> SyncRun | None:
-    """A run queued recently and not started yet."""
-    return SyncRun.objects.filter(
-        merchant=merchant, status=SyncRun.Status.QUEUED, created_at__gte=stale_before()
-    ).first()
+    """A full run queued recently and not started yet (a stock push about to start absorbs no full sync)."""
+    return (
+        SyncRun.objects.filter(merchant=merchant, status=SyncRun.Status.QUEUED, created_at__gte=stale_before())
+        .exclude(trigger=SyncRun.Trigger.STOCK)
+        .first()
+    )
 
 
 def new_run(*, merchant, trigger: str, dry_run: bool = False) -> SyncRun:

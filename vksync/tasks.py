@@ -10,7 +10,7 @@ from django.db import OperationalError as DatabaseOperationalError
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
-from vksync import engine, runs, triggers
+from vksync import engine, runs, stock, triggers
 from vksync.models import SyncRun
 
 
@@ -46,6 +46,25 @@ def sync_merchant(self, merchant_id: int, run_id: int | None = None, confirmed: 
     triggers.run_pending(merchant=merchant)
     if result.status == SyncRun.Status.FAILED and result.transient:
         raise retry_when_broker_answers(self, kwargs=retry, countdown=retry_delay(self.request.retries))
+    return result.pk
+
+
+@shared_task(name="vksync.push_stock", bind=True, acks_late=True, max_retries=30)
+def push_stock(self, merchant_id: int, before: dict):
+    """Push the stock and price of the products a stock recheck found moved; after the run that holds the
+    merchant (a full sync) when one does."""
+    merchant = get_user_model().objects.filter(pk=merchant_id).first()
+    if merchant is None:
+        return None
+    result = stock.push_stock(merchant=merchant, before=before)
+    if result is None:
+        countdown = settings.STOCK_PUSH_RETRY_SECONDS * 2 ** min(self.request.retries, 3)
+        raise retry_when_broker_answers(
+            self, kwargs={"merchant_id": merchant_id, "before": before}, countdown=countdown
+        )
+    triggers.run_pending(merchant=merchant)  # a full sync asked for during the push runs now
+    if result.status == SyncRun.Status.FAILED and result.transient:
+        raise retry_when_broker_answers(self, countdown=retry_delay(self.request.retries))
     return result.pk
 
 

@@ -103,6 +103,22 @@ def on_catalog_changed(sender, *, merchant, trigger: str = "webhook", **kwargs) 
         log.exception("could not queue a sync after a catalog change", extra={"merchant_id": merchant.pk})
 
 
+def on_stock_changed(sender, *, merchant, before: dict, **kwargs) -> None:
+    """Receiver of catalog.signals.stock_changed: push those products' stock and price (after the merchant's
+    first sync; a full sync already waiting to start reads the new stock itself and absorbs it)."""
+    from vksync.stock import has_live_items
+    from vksync.tasks import push_stock
+
+    try:
+        if not before or not vk_connected(merchant) or not settings_for(merchant).enabled:
+            return
+        if runs.waiting_run(merchant) is not None or not has_live_items(merchant=merchant, before=before):
+            return
+        transaction.on_commit(lambda: push_stock.delay(merchant_id=merchant.pk, before=before))
+    except Exception:  # noqa: BLE001 - a push that cannot be queued must never break the recheck
+        log.exception("could not queue a stock push", extra={"merchant_id": merchant.pk})
+
+
 def on_vk_connected(sender, *, merchant_id: int, **kwargs) -> None:
     """Receiver of connections.signals.vk_connected: the first plan may be computed now (on commit)."""
     _first_plan_soon(merchant_id, countdown=0)

@@ -7,11 +7,14 @@ from django.utils import timezone
 
 
 class WebhookEvent(models.Model):
-    """One subscription or installation event as Evotor sent it (resends are recorded once)."""
+    """One subscription or installation event, receipt or store document as Evotor sent it (resends are recorded
+    once: the second copy of a receipt moves nothing)."""
 
     class Kind(models.TextChoices):
         SUBSCRIPTION = "subscription", "Подписка"
         INSTALLATION = "installation", "Установка"
+        RECEIPT = "receipt", "Чек"
+        DOCUMENT = "document", "Документ магазина"
 
     kind = models.CharField("вид", max_length=16, choices=Kind.choices)
     event_id = models.CharField("id события", max_length=191)

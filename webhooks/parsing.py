@@ -29,8 +29,9 @@ def too_large() -> errors.WebhookError:
     return errors.WebhookError(400, errors.SYNTAX, f"body too large (over {MAX_BODY} bytes)")
 
 
-def read_body(request) -> dict:
-    """The request's JSON object, refused (400, code 2001) when too large, unreadable, too deep or unstorable."""
+def read_body(request, *, allow_list: bool = False) -> dict | list:
+    """The request's JSON object (or list, where Evotor may send one), refused (400, code 2001) when too large,
+    unreadable, too deep or unstorable."""
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -51,7 +52,7 @@ def read_body(request) -> dict:
         raise errors.WebhookError(400, errors.SYNTAX, "body is nested too deeply") from None
     except ValueError:  # includes UnicodeDecodeError and numbers too long to read
         raise errors.WebhookError(400, errors.SYNTAX, "body is not JSON") from None
-    if not isinstance(body, dict):
+    if not isinstance(body, dict) and not (allow_list and isinstance(body, list)):
         raise errors.WebhookError(400, errors.SYNTAX, "body must be a JSON object")
     _check_storable(body)
     return body
@@ -68,7 +69,7 @@ def _finite_float(text: str) -> float:
     return number
 
 
-def _check_storable(body: dict) -> None:
+def _check_storable(body: dict | list) -> None:
     """Every level and every text of the body, without recursion: shallow enough, and valid Unicode."""
     stack = [(body, 1)]
     while stack:

@@ -17,6 +17,7 @@ from connections.evotor.client import parse_evotor_time
 from connections.evotor.services import (
     EvotorLinkConflict,
     evotor_announce_push,
+    evotor_announce_stock,
     evotor_announce_token,
     evotor_link_user,
     evotor_save_token,
@@ -25,6 +26,7 @@ from connections.evotor.services import (
 from connections.models import EvotorConnection
 from webhooks import errors, linking, mails, serial
 from webhooks.models import EvotorSubscription, WebhookEvent
+from webhooks.stock_notices import StockNotice
 
 logger = logging.getLogger(__name__)
 # The event key is `<subscriptionId>:<sequenceNumber>` in 191 characters: longer ids would be cut, and two
@@ -267,3 +269,32 @@ def record_installation_event(*, body: dict) -> WebhookEvent:
         event.note = "неизвестный тип события"
     event.save(update_fields=["applied", "note"])
     return event
+
+
+def stock_noticed(*, connection: EvotorConnection, kind: str, notice: StockNotice, body: dict) -> bool:
+    """A receipt or store document: recorded once by its id; the first copy announces the products it names
+    (their stock and price are re-read from Evotor soon). True when it was new.
+
+    One transaction: a notice that could not be announced is not recorded either, so Evotor's resend is taken."""
+    with transaction.atomic():
+        event, created = _record(
+            kind,
+            notice.notice_id,
+            body,
+            event_type=notice.kind_of_document or kind,
+            evotor_user_id=connection.evotor_user_id[:64],
+            occurred_at=_moment(body.get("timestamp") or _inner(body).get("dateTime")),
+        )
+        if not created:
+            return False
+        if evotor_announce_stock(connection=connection, products=list(notice.products)):
+            event.applied = True
+        else:
+            event.note = "товаров нет или Эвотор не подключён: ничего не обновлено"
+        event.save(update_fields=["applied", "note"])
+    return True
+
+
+def _inner(body: dict) -> dict:
+    data = body.get("data")
+    return data if isinstance(data, dict) else {}

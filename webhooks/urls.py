@@ -13,6 +13,12 @@ urlpatterns = [
         views.legacy_product_push,
         name="evotor-legacy-product-push",
     ),
+    path("api/v2/receipts", views.receipt, name="evotor-receipt"),
+    path(
+        "api/v1/inventories/stores/<str:store_uuid>/documents",
+        views.store_documents,
+        name="evotor-store-documents",
+    ),
     # The account owner's answer to an Evotor link request (the link is mailed).
     path("evotor/link/<str:token>", link_pages.link_request_link, name="evotor-link-request"),
     path("evotor/link", link_pages.link_request_decide, name="evotor-link-decide"),

@@ -13,7 +13,8 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from webhooks import errors, parsing, services
+from webhooks import errors, parsing, services, stock_notices
+from webhooks.models import WebhookEvent
 
 logger = logging.getLogger(__name__)
 
@@ -26,12 +27,17 @@ def _authorized(request) -> bool:
     return hmac.compare_digest(header[7:].strip().encode(), secret.encode())
 
 
-def _post_only(request) -> HttpResponse | None:
-    if request.method == "POST":
+def _only(request, method: str) -> HttpResponse | None:
+    """None for the one method the endpoint takes; else Evotor's 405 naming it."""
+    if request.method == method:
         return None
-    response = errors.WebhookError(405, errors.SYNTAX, "method not allowed: POST only").response()
-    response["Allow"] = "POST"
+    response = errors.WebhookError(405, errors.SYNTAX, f"method not allowed: {method} only").response()
+    response["Allow"] = method
     return response
+
+
+def _post_only(request) -> HttpResponse | None:
+    return _only(request, "POST")
 
 
 def _login_locked(request) -> HttpResponse:
@@ -120,16 +126,62 @@ def installation_event(request, body):
     return HttpResponse(status=200)
 
 
+def _user_token_connection(request):
+    """The Evotor connection whose user we issued the Bearer token to, else None."""
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    return services.connection_for_api_token(token) if token else None
+
+
+def _bad_user_token(request) -> HttpResponse:
+    logger.warning("notification refused: bad user token", extra={"path": request.path})
+    return errors.WebhookError(401, errors.BAD_USER_TOKEN, "bad user token").response()
+
+
 @csrf_exempt
 def legacy_product_push(request, store_uuid):
     """Evotor's old push of a product made on a terminal, with `Authorization: Bearer <our api token>`."""
     refused = _post_only(request)
     if refused is not None:
         return refused
-    header = request.headers.get("Authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-    connection = services.connection_for_api_token(token) if token else None
+    connection = _user_token_connection(request)
     if connection is None:
-        return errors.WebhookError(401, errors.BAD_USER_TOKEN, "bad user token").response()
+        return _bad_user_token(request)
     services.product_pushed(connection=connection)
+    return HttpResponse(status=200)
+
+
+@csrf_exempt
+def receipt(request):
+    """A receipt after a sale or return (`Bearer <our api token>`): recorded once, its products' stock re-read soon."""
+    refused = _only(request, "POST")
+    if refused is not None:
+        return refused
+    connection = _user_token_connection(request)
+    if connection is None:
+        return _bad_user_token(request)
+    try:
+        body = parsing.read_body(request)
+    except errors.WebhookError as error:
+        return error.response()
+    notice = stock_notices.receipt(body)
+    services.stock_noticed(connection=connection, kind=WebhookEvent.Kind.RECEIPT, notice=notice, body=body)
+    return HttpResponse(status=200)
+
+
+@csrf_exempt
+def store_documents(request, store_uuid):
+    """Documents of a store (sales, returns, acceptance, write-offs, revaluation, inventory): like a receipt."""
+    refused = _only(request, "PUT")
+    if refused is not None:
+        return refused
+    connection = _user_token_connection(request)
+    if connection is None:
+        return _bad_user_token(request)
+    try:
+        body = parsing.read_body(request, allow_list=True)
+    except errors.WebhookError as error:
+        return error.response()
+    for notice, document in stock_notices.documents(body, store_uuid):
+        services.stock_noticed(connection=connection, kind=WebhookEvent.Kind.DOCUMENT, notice=notice, body=document)
     return HttpResponse(status=200)

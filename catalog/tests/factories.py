@@ -1,7 +1,8 @@
 import factory
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from catalog.models import Product, ProductGroup, Store
+from catalog.models import Product, ProductGroup, StockRecheck, Store
 from catalog.search import search_text_of
 
 
@@ -41,3 +42,15 @@ class ProductFactory(factory.django.DjangoModelFactory):
     measure_name = "шт"
     content_hash = factory.Sequence(lambda n: f"{n:064x}")
     search_text = factory.LazyAttribute(lambda o: search_text_of(name=o.name, code=o.code, barcodes=o.barcodes))
+
+
+class StockRecheckFactory(factory.django.DjangoModelFactory):
+    """A product Evotor said moved, waiting for the next stock recheck."""
+
+    class Meta:
+        model = StockRecheck
+
+    merchant = factory.SubFactory(UserFactory)
+    store_evotor_id = factory.Faker("uuid4")
+    product_evotor_id = factory.Faker("uuid4")
+    noted_at = factory.LazyFunction(timezone.now)

@@ -151,6 +151,11 @@ class EvotorClient:
         finally:
             response.close()
 
+    def event_pages(self, app_id: str, *, since_ms: int, until_ms: int) -> Iterator[list[dict]]:
+        """The Events API's product events of our application in [since, until) (the publisher's token)."""
+        params = {"type": "Product", "since": since_ms, "until": until_ms}
+        return self._pages(f"/api/apps/{quote(app_id)}/events", params=params)
+
     def check(self) -> int:
         """How many stores the token sees (raises EvotorError when it does not work)."""
         return len(self.stores())
@@ -161,11 +166,11 @@ class EvotorClient:
         for page in self._pages(path):
             yield from page
 
-    def _pages(self, path: str) -> Iterator[list[dict]]:
+    def _pages(self, path: str, params: dict | None = None) -> Iterator[list[dict]]:
         """Follow `paging.next_cursor` until a page without one (bounded by EVOTOR_MAX_PAGES)."""
         cursor = None
         for _ in range(settings.EVOTOR_MAX_PAGES):
-            body = self._get_json(path, params={"cursor": cursor} if cursor else None)
+            body = self._get_json(path, params={**(params or {}), **({"cursor": cursor} if cursor else {})} or None)
             if isinstance(body, list):  # tolerate an unwrapped list
                 yield body
                 return

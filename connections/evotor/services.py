@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from connections.evotor.client import EvotorClient, EvotorError
 from connections.models import EvotorConnection
-from connections.signals import evotor_catalog_pushed, evotor_token_received
+from connections.signals import evotor_catalog_pushed, evotor_stock_moved, evotor_token_received
 from connections.state import mark_ok
 
 logger = logging.getLogger(__name__)
@@ -134,4 +134,15 @@ def evotor_announce_push(*, connection: EvotorConnection) -> bool:
     if not connection.token or not connection.installed:
         return False
     evotor_catalog_pushed.send(sender=EvotorConnection, merchant_id=connection.merchant_id)
+    return True
+
+
+def evotor_announce_stock(*, connection: EvotorConnection, products: list[tuple[str, str]]) -> bool:
+    """Evotor says these products' stock or price moved (a sale, a return, a store document): announce it.
+
+    False when the connection cannot be read (no token, app removed) or nothing is named."""
+    if not connection.token or not connection.installed or not products:
+        return False
+    named = [[store_id, product_id] for store_id, product_id in dict.fromkeys(products)]
+    evotor_stock_moved.send(sender=EvotorConnection, merchant_id=connection.merchant_id, products=named)
     return True

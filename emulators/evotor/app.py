@@ -18,6 +18,7 @@ from urllib.parse import parse_qs
 
 from emulators.evotor.faults import EvotorFaults
 from emulators.evotor.images import picture
+from emulators.evotor.sales import EvotorSales
 from emulators.evotor.state import EvotorState, Merchant
 
 V2_JSON = "application/vnd.evotor.v2+json"
@@ -37,7 +38,7 @@ REASONS = {
 }
 
 
-class EvotorEmulator(EvotorState, EvotorFaults):
+class EvotorEmulator(EvotorState, EvotorFaults, EvotorSales):
     """In-memory Evotor cloud. Serve `.wsgi_app`; seed catalogs with `add_merchant`."""
 
     def __init__(self, page_size: int = 1000, rate_limit: int = 5000, latency: float = 0.0):
@@ -51,6 +52,7 @@ class EvotorEmulator(EvotorState, EvotorFaults):
         self.request_count = 0
         self._init_state()
         self._init_faults()
+        self._init_sales()
 
     # ----- WSGI -----------------------------------------------------------------------------
 
@@ -63,6 +65,9 @@ class EvotorEmulator(EvotorState, EvotorFaults):
         if path.startswith("/images/"):
             status, headers, body = self._image(path)
             route = "/images/{id}"
+        elif path.startswith("/sales"):
+            status, headers, body = self._sales_page(environ, method)
+            route = "/sales"
         else:
             route, status, headers, body = self._api(environ, method, path, query)
         with self._lock:
@@ -105,6 +110,8 @@ class EvotorEmulator(EvotorState, EvotorFaults):
             time.sleep(fault.delay)
         if V2_JSON not in environ.get("HTTP_ACCEPT", ""):
             return route, *self._error(406, "Accept must be " + V2_JSON)
+        if parts[:1] == ["api"]:
+            return route, *self._events(environ, parts, query)
         merchant = self._authenticate(environ)
         if merchant is None:
             return route, *self._error(401, "Unauthorized")
@@ -122,6 +129,23 @@ class EvotorEmulator(EvotorState, EvotorFaults):
         if status != 200:
             return route, *self._error(status, payload)
         return route, 200, self._headers(), json.dumps(payload, ensure_ascii=False).encode()
+
+    def _events(self, environ, parts: list[str], query: dict):
+        """The Events API, read with the publisher's token."""
+        header = environ.get("HTTP_AUTHORIZATION", "")
+        if header[7:].strip() != self.publisher_token or not header.lower().startswith("bearer "):
+            return self._error(401, "Unauthorized")
+        if parts != ["api", "apps", self.app_id, "events"]:
+            return self._error(404, "Not found")
+        status, payload = self.events_page(query)
+        if status != 200:
+            return self._error(status, payload)
+        return 200, self._headers(), json.dumps(payload, ensure_ascii=False).encode()
+
+    def _sales_page(self, environ, method: str):
+        from emulators.evotor.sales_page import sales_page
+
+        return sales_page(self, environ, method)
 
     def _authenticate(self, environ) -> Merchant | None:
         header = environ.get("HTTP_AUTHORIZATION", "")
@@ -205,6 +229,8 @@ class EvotorEmulator(EvotorState, EvotorFaults):
 
 def _route(parts: list[str]) -> str:
     """A request path with ids replaced by placeholders, for per-path counting."""
+    if parts[:2] == ["api", "apps"]:
+        return "/api/apps/{app_id}/" + "/".join(parts[3:])
     names = {1: "{store_id}", 3: "{product_id}"}
     if len(parts) > 2 and parts[2] == "product-groups":
         names[3] = "{group_id}"

@@ -151,8 +151,10 @@ class EvotorState:
         """Change a product's fields (updated_at moves) and return it."""
         with self._lock:
             _store_id, products = self._find(token, product_id)
-            products[product_id] = {**products[product_id], **fields, "updated_at": now_evotor_time()}
-            return dict(products[product_id])
+            before = products[product_id]
+            products[product_id] = after = {**before, **fields, "updated_at": now_evotor_time()}
+        self._product_changed(token, before, after)  # the Events API's log; a store document when stock moved
+        return dict(after)
 
     def add_product(self, token: str, store_id: str, /, **fields) -> dict:
         """A new product in `store_id` (generated, then `fields` applied)."""

@@ -8,6 +8,8 @@ _redis_url = env.str("REDIS_URL", default="")
 # Without Redis the broker is a folder on disk, so `make run` needs nothing but Python.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=_redis_url or "filesystem://")
 CELERY_BROKER_FOLDER = env.str("CELERY_BROKER_FOLDER", default="var/broker")
+# How often a worker looks into the broker folder (kombu's default: every second; the bench looks more often).
+CELERY_BROKER_POLLING_SECONDS = env.float("CELERY_BROKER_POLLING_SECONDS", default=1.0)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)

@@ -41,3 +41,17 @@ CATALOG_SELECTION_REFRESH_DELAY_SECONDS = env.int("CATALOG_SELECTION_REFRESH_DEL
 # under EVOTOR_VARIANT_CHOICES_FIELD ({attribute id: choice id}; a name or a plain value is accepted too).
 EVOTOR_VARIANT_ATTRIBUTES_FIELD = env.str("EVOTOR_VARIANT_ATTRIBUTES_FIELD", default="attributes")
 EVOTOR_VARIANT_CHOICES_FIELD = env.str("EVOTOR_VARIANT_CHOICES_FIELD", default="attributes_choices")
+
+# The register → VK fast path. Receipts and store documents Evotor notifies (or its Events API reports) name
+# products; their stock and price are read again STOCK_SYNC_DEBOUNCE_SECONDS after the first notice of a burst
+# (notices meanwhile ride along: 50 receipts in a minute make one or two pushes), at most STOCK_RECHECK_MAX
+# products per recheck; a recheck that meets a running catalog refresh (or Evotor briefly away) comes back after
+# STOCK_RECHECK_RETRY_SECONDS, doubling.
+STOCK_SYNC_DEBOUNCE_SECONDS = env.float("STOCK_SYNC_DEBOUNCE_SECONDS", default=30)
+STOCK_RECHECK_MAX = env.int("STOCK_RECHECK_MAX", default=1000)
+STOCK_RECHECK_RETRY_SECONDS = env.float("STOCK_RECHECK_RETRY_SECONDS", default=10)
+# Evotor's Events API (`GET /api/apps/{EVOTOR_APP_ID}/events`, the publisher's token): the fallback where the
+# notifications are not configured. Off by default; when on, beat polls it every EVOTOR_EVENTS_POLL_SECONDS.
+EVOTOR_EVENTS_POLLING = env.bool("EVOTOR_EVENTS_POLLING", default=False)
+EVOTOR_EVENTS_POLL_SECONDS = env.int("EVOTOR_EVENTS_POLL_SECONDS", default=60)
+EVOTOR_PUBLISHER_TOKEN = env.str("EVOTOR_PUBLISHER_TOKEN", default="")

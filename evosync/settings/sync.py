@@ -14,3 +14,6 @@ SYNC_DEFAULT_PHOTO_MAX_BYTES = env.int("SYNC_DEFAULT_PHOTO_MAX_BYTES", default=5
 # A run that failed for a passing reason (VK or Redis briefly away) is tried again after this many seconds,
 # doubling each time (five times at most); after a Redis error, half as long.
 SYNC_RETRY_BACKOFF_SECONDS = env.int("SYNC_RETRY_BACKOFF_SECONDS", default=60)
+# A stock-and-price push that meets another run of the merchant (a full sync) follows it: tried again after this
+# many seconds, doubling, until the merchant is free.
+STOCK_PUSH_RETRY_SECONDS = env.float("STOCK_PUSH_RETRY_SECONDS", default=5)

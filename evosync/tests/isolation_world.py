@@ -26,7 +26,7 @@ from accounts.models import User
 from accounts.services import set_role
 from accounts.tests.factories import InviteFactory, UserFactory
 from audit.models import AuditEvent
-from catalog.tests.factories import ProductFactory, ProductGroupFactory, StoreFactory
+from catalog.tests.factories import ProductFactory, ProductGroupFactory, StockRecheckFactory, StoreFactory
 from connections.tests.factories import EvotorConnectionFactory, VkConnectionFactory
 from notifications.tests.factories import NoticeFactory
 from orders.tests.factories import CallbackEventFactory, OrderFactory, OrderItemFactory
@@ -123,6 +123,10 @@ def build_merchant_world(
         barcodes=[f"{tag}-barcode"],
         description=f"{tag}-product-description",
     )
+    # A receipt moved the product's stock: it waits for the next stock recheck.
+    recheck = StockRecheckFactory(
+        merchant=merchant, store_evotor_id=store.evotor_id, product_evotor_id=product.evotor_id
+    )
     album = VkAlbumFactory(merchant=merchant, group_id=community_id, vk_id=1, title=f"{tag}-album")
     item = VkItemFactory(
         merchant=merchant,
@@ -194,6 +198,7 @@ def build_merchant_world(
         store,
         group,
         product,
+        recheck,
         album,
         item,
         in_album,

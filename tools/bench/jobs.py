@@ -188,3 +188,13 @@ def order_to_merchant(**args) -> dict:
 
 
 JOBS["order_to_merchant"] = order_to_merchant
+
+
+def _phase_jobs() -> None:
+    """Jobs of phases kept in modules of their own."""
+    from tools.bench import sale_to_vk
+
+    JOBS.update(sale_to_vk.JOBS)
+
+
+_phase_jobs()

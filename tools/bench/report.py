@@ -7,6 +7,8 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tools.bench import sale_to_vk
+
 BENCH_FIELDS = (
     "phase", "vk_requests", "minimal_requests", "requests_ratio", "wall_s", "bound_s", "time_ratio",
     "naive_requests", "naive_wall_s", "evotor_requests", "db_queries", "peak_rss_mb",
@@ -20,6 +22,9 @@ EXTRA_FIELDS = (
     "notice_queued_p50_s", "notice_queued_p95_s",
     "notice_sent_p95_s", "notices_sent", "duplicate_orders", "duplicate_notices", "callback_events_kept",
     "callback_deliveries", "repeated_deliveries", "callback_answers", "complete", "broker",
+    "receipts", "receipts_delivered", "unseen", "latency_p50_s", "latency_p95_s", "latency_p50_real_s",
+    "latency_p95_real_s", "latency_p95_target_real_s", "vk_requests_per_receipt", "full_refreshes", "full_syncs",
+    "stock_runs",
 )  # fmt: skip
 START, END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
 
@@ -132,6 +137,7 @@ def targets(rows: list[dict]) -> list[tuple[str, str, bool]]:
     check("orders made twice under VK's repeated events: 0", "order_to_merchant", "duplicate_orders", lambda v: v == 0)
     check("every VK order became an Order", "order_to_merchant", "complete", lambda v: v)
     check("notices made twice: 0", "order_to_merchant", "duplicate_notices", lambda v: v == 0)
+    out += sale_to_vk.targets(by)
     syncs = [r for r in rows if r["phase"] in ("first_sync", "noop_resync", "change_1pct", "remove_10pct")]
     if syncs:
         peak = max(r["peak_rss_mb"] for r in syncs)

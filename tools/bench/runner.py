@@ -1,10 +1,11 @@
 """`manage.py bench`: the phases, in order, each measured in its own worker process.
 
 evotor_refresh → evotor_images (the merchant picks the stores; pictures are checked) → first_sync →
-vk_refresh → noop_resync → change_1pct → remove_10pct → two_merchants → order_to_merchant (`orders`) →
-first_sync_photos (a photo-rich catalog: 1–5 pictures per product) → first_sync_photos_refused (the same, a community
-refusing bulk uploads). After each sync phase the same work is replayed the naive way against a twin of the VK shop
-as it was before the phase. `only="order_to_merchant"` runs that phase alone, on an empty shop.
+vk_refresh → noop_resync → change_1pct → remove_10pct → sale_to_vk (its own module) → two_merchants →
+order_to_merchant (`orders`) → first_sync_photos (a photo-rich catalog: 1–5 pictures per product) →
+first_sync_photos_refused (the same, a community refusing bulk uploads). After each sync phase the same work is
+replayed the naive way against a twin of the VK shop as it was before the phase. `only="order_to_merchant"` runs
+that phase alone, on an empty shop.
 """
 
 import json
@@ -16,7 +17,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from emulators.server import serve_in_thread
-from tools.bench import naive, vkcost
+from tools.bench import naive, sale_to_vk, vkcost
 from tools.bench import orders as orders_bench
 from tools.bench.measure import cpu_seconds
 from tools.bench.scenario import Scenario, World, worker_env
@@ -110,6 +111,8 @@ class Runner:
         self.workers.run("evotor_refresh", merchant_id=self.ids["m1"])
         self.step(f"remove_10pct: {len(removed)} products gone from Evotor")
         self.vk_phase("remove_10pct", ["m1"], "sync")["removed"] = len(removed)
+        self.step(f"sale_to_vk: {sale_to_vk.receipts_for(s.products)} receipts at the register, each to VK")
+        self.rows.append(sale_to_vk.run_phase(self))
         if s.two_merchants:
             self.step("two_merchants: merchants 2 and 3 get their catalogs and first syncs at the same time")
             for job in ("evotor_refresh", "select_stores", "evotor_refresh"):  # catalog, choice, pictures

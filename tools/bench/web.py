@@ -67,8 +67,8 @@ def free_port() -> int:
 class Gunicorn:
     """gunicorn serving EvoSync on loopback; stopped (SIGTERM, then kill) on exit."""
 
-    def __init__(self, env: dict, workers: int, cwd):
-        self.port = free_port()
+    def __init__(self, env: dict, workers: int, cwd, port: int | None = None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "gunicorn", "evosync.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
                    "--workers", str(workers), "--log-level", "warning"]  # fmt: skip

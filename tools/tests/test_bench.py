@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 
 from emulators.vk.state import Album, Item, Photo, Shop
-from tools.bench import naive, report, vkcost
+from tools.bench import naive, report, sale_to_vk, vkcost
 from tools.bench.scenario import bench_database_url
 
 BENCH_FIELDS = set(report.BENCH_FIELDS)
@@ -104,6 +104,13 @@ def test_naive_sample_keeps_small_kinds_whole_and_extrapolates_per_kind():
     assert figures["naive_sampled"] is True and figures["naive_measured_requests"] == 22
 
 
+def test_sale_receipts_scale_with_the_catalog_and_a_tiny_shop_sells_a_quarter_of_it():
+    assert sale_to_vk.receipts_for(10_000) == 200
+    assert sale_to_vk.receipts_for(1000) == 20  # --quick: the floor
+    assert sale_to_vk.receipts_for(24) == 6  # a test's shop: fewer than the floor, as many as it has on sale
+    assert sale_to_vk.receipts_for(2) == 1
+
+
 def test_bench_database_is_never_the_configured_one():
     assert bench_database_url(explicit="", configured="mysql://root@127.0.0.1:3306/evosync", var_dir=Path("/v")) == (
         "mysql://root@127.0.0.1:3306/evosync_bench"
@@ -136,8 +143,8 @@ def test_tiny_run_prints_a_complete_bench_line_per_phase(settings, tmp_path, cap
     by = {line["phase"]: line for line in lines}
     if "first_sync" in by:  # the sync engine is on this branch
         assert phases == ["evotor_refresh", "evotor_images", "first_sync", "vk_refresh", "noop_resync",
-                          "change_1pct", "remove_10pct", "two_merchants", "order_to_merchant", "first_sync_photos",
-                          "first_sync_photos_refused"]  # fmt: skip
+                          "change_1pct", "remove_10pct", "sale_to_vk", "two_merchants", "order_to_merchant",
+                          "first_sync_photos", "first_sync_photos_refused"]  # fmt: skip
         photos, refused = by["first_sync_photos"], by["first_sync_photos_refused"]
         assert photos["photos_saved"] == photos["pictures"] > 0  # each picture once
         assert photos["vk_by_method"]["market.saveProductPhotoBulk"] == math.ceil(photos["photos_saved"] / 5)
@@ -155,6 +162,10 @@ def test_tiny_run_prints_a_complete_bench_line_per_phase(settings, tmp_path, cap
         assert first["naive_requests"] > first["vk_requests"]
         assert by["noop_resync"]["write_requests"] == 0
         assert by["first_sync"]["evotor_requests"] >= 1  # the product pictures, downloaded for upload
+        sale = by["sale_to_vk"]  # a tiny shop sells a quarter of its products, each sale seen in VK
+        assert sale["receipts"] == sale["receipts_delivered"] == sale_to_vk.receipts_for(24) == 6
+        assert sale["unseen"] == 0
+        assert sale["full_refreshes"] == sale["full_syncs"] == 0
     assert by["evotor_refresh"]["evotor_requests"] >= 1 + 2 * 2  # stores, then groups and products per store
     text = docs.read_text(encoding="utf-8")
     assert "| evotor_refresh |" in text and "Machine:" in text and report.START in text

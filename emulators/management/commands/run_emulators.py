@@ -5,6 +5,7 @@ Stops on Ctrl-C, SIGTERM, or after --duration seconds.
 """
 
 import contextlib
+import os
 import signal
 import threading
 
@@ -33,6 +34,12 @@ class Command(BaseCommand):
         parser.add_argument("--vk-rate", type=float, default=3, help="VK requests per second per token (0: off)")
         parser.add_argument(
             "--vk-chaos", type=float, default=0, help="share of VK API requests that fail at random (0: none)"
+        )
+        parser.add_argument(
+            "--notify-url",
+            default=os.environ.get("EVOTOR_EMULATOR_NOTIFY_URL", ""),
+            help="EvoSync's address: sales and stock changes are notified there (receipts, store documents), with "
+            "the demo user's token from EVOTOR_EMULATOR_NOTIFY_TOKEN",
         )
         parser.add_argument("--duration", type=float, default=0, help="stop after this many seconds (0: never)")
 
@@ -66,6 +73,13 @@ class Command(BaseCommand):
             f"Evotor emulator: {emulator.base_url} (EVOTOR_API_URL). Demo merchant: user {evotor_demo.DEMO_USER_ID}, "
             f"token {evotor_demo.DEMO_TOKEN}, {options['stores']} stores x {options['products']} products."
         )
+        user_token = os.environ.get("EVOTOR_EMULATOR_NOTIFY_TOKEN", "")
+        if options["notify_url"] and user_token:
+            emulator.notify_to(options["notify_url"], {evotor_demo.DEMO_USER_ID: user_token})
+            self.stdout.write(
+                f"Sales at the register notify {options['notify_url']}: sell on {emulator.base_url}/sales "
+                "or with `manage.py emulator_sell <product> --quantity 3`."
+            )
         return emulator
 
     def serve_vk(self, stack: contextlib.ExitStack, options) -> VkEmulator:

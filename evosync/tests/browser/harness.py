@@ -133,6 +133,7 @@ def environment(folder: Path, evotor_url: str, vk_url: str) -> dict:
         "EVOTOR_PUSH_REFRESH_DELAY_SECONDS": "1",
         "CATALOG_SELECTION_REFRESH_DELAY_SECONDS": "1",
         "SYNC_DEBOUNCE_SECONDS": "1",
+        "STOCK_SYNC_DEBOUNCE_SECONDS": "1",
         "VK_API_URL": vk_url,
         "VK_ID_CLIENT_ID": "evosync-browser",
         "VK_ID_AUTHORIZE_URL": f"{vk_url}/authorize",

@@ -309,6 +309,21 @@ class Merchant(Window):
         """The owner edits a price on the cash register: the cloud's catalog changes."""
         self.live.evotor.update_product(self.shop.evotor_token, product_id, price=float(price))
 
+    def sell_at_the_register(self, product_id: str, quantity: float) -> None:
+        """A sale at the owner's register: Evotor's cloud sends the receipt to EvoSync with our api token."""
+        from webhooks.services import api_token_for
+
+        self.live.evotor.notify_to(self.live.url, {self.shop.evotor_user_id: api_token_for(self.shop.evotor_user_id)})
+        self.live.evotor.sell(self.shop.evotor_token, product_id, quantity)
+        assert self.live.evotor.deliveries[-1] == ("/api/v2/receipts", 200), self.live.evotor.deliveries[-1:]
+
+    def assert_vk_hides(self, sku: str, seconds: float = QUICK_SECONDS) -> None:
+        """The item is hidden in VK (not in stock), as a buyer sees the community's shop."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and self.vk_price_of(sku) is not None:
+            time.sleep(0.3)
+        assert self.vk_price_of(sku) is None, f"VK still shows {sku} for sale"
+
     def evotor_pushes_the_product(self, store_id: str) -> None:
         """Evotor's push of a product changed on a terminal, with our api token for the owner's Evotor user."""
         from webhooks.services import api_token_for

@@ -115,6 +115,22 @@ def test_3_a_price_changed_in_evotor_reaches_vk_with_sync_now(owner):
     owner.shot("synced-after-sync-now")
 
 
+def test_3_a_sale_at_the_register_reaches_vk(owner):
+    synced_shop(owner)
+    owner.live.seed("link-evotor", owner.shop.email, owner.shop.evotor_user_id)  # the owner installed our app
+    item = next(item for item in owner.vk_items() if not item.hidden)
+    left = owner.live.evotor.product(owner.shop.evotor_token, item.sku)["quantity"]
+    owner.page.goto(owner.vk_shop_page_url())
+    owner.shot("vk-shop-before-the-sale")
+    owner.sell_at_the_register(item.sku, left)  # the last ones sold: nothing left to sell in VK
+    owner.assert_vk_hides(item.sku)
+    owner.page.goto(owner.vk_shop_page_url())
+    owner.shot("vk-shop-after-the-sale")
+    owner.open("/sync")
+    owner.assert_says("Продажи и остатки в Эвоторе")  # the stock run in the history, beside the full syncs
+    owner.shot("sync-history-with-the-stock-run")
+
+
 # ----- 4. the brake --------------------------------------------------------------------------------------------
 def test_4_switching_a_store_off_stops_at_the_brake_shows_what_it_would_hide_and_hides_on_confirm(owner):
     store = synced_shop(owner)

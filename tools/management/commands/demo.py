@@ -41,7 +41,7 @@ class Command(BaseCommand):
         try:
             if not no_emulators:
                 env.update(self.emulator_settings())
-                children.append(self.start_emulators(env))
+                children.append(self.start_emulators({**env, **register_notifies(host, port)}))
             flower = None
             if not no_workers:
                 children += self.start_workers(env)
@@ -111,6 +111,8 @@ class Command(BaseCommand):
         lines += [
             "  The first sync's plan waits for you: log in as the merchant and confirm it on /sync.",
             f"  The VK community's shop, as a visitor sees it: {settings.VK_API_URL}/market-{DEMO_GROUP_ID}",
+            f"  Sell at the register (the sale reaches VK): {settings.EVOTOR_API_URL}/sales, "
+            "or `manage.py emulator_sell <product> --quantity 3`",
             f"  Staff admin: {url}/admin/",
             f"  Health: {url}/health · API docs: {url}/docs · metrics (from this machine): {url}/metrics",
             *(
@@ -122,6 +124,19 @@ class Command(BaseCommand):
             "",
         ]
         self.stdout.write(self.style.SUCCESS("\n".join(lines)))
+
+
+def register_notifies(host: str, port) -> dict[str, str]:
+    """The emulated register notifies this EvoSync of its sales, with the token EvoSync issued the demo user
+    (in the emulators' environment only, never on a command line)."""
+    from emulators.evotor.demo import DEMO_USER_ID
+    from webhooks.services import api_token_for
+
+    address = "127.0.0.1" if host in ("0.0.0.0", "localhost") else host  # noqa: S104
+    return {
+        "EVOTOR_EMULATOR_NOTIFY_URL": f"http://{address}:{port}",
+        "EVOTOR_EMULATOR_NOTIFY_TOKEN": api_token_for(DEMO_USER_ID),
+    }
 
 
 def port_of(url: str) -> int:
