@@ -6,7 +6,8 @@ class OrdersConfig(AppConfig):
     verbose_name = "Заказы VK"
 
     def ready(self):
-        from catalog.signals import catalog_changed
-        from orders.reservations import on_catalog_changed
+        from catalog.signals import catalog_changed, stock_changed
+        from orders.reservations import on_catalog_changed, on_stock_changed
 
         catalog_changed.connect(on_catalog_changed, dispatch_uid="orders.on_catalog_changed")
+        stock_changed.connect(on_stock_changed, dispatch_uid="orders.on_stock_changed")

@@ -84,13 +84,25 @@ def _note(items: list[OrderItem], state: str, note: str) -> None:
         item.save(update_fields=["reservation", "reservation_note", "reserved_quantity"])
 
 
-def settle(*, merchant_id: int, before=None) -> int:
-    """The register now counts these sales: reservations made before `before` (now) are settled."""
+def settle(*, merchant_id: int, before=None, product_ids=None) -> int:
+    """The register now counts these sales: reservations made before `before` (now) are settled — of the
+    products `product_ids` only, when given."""
     moment = before or timezone.now()
+    items = OrderItem.objects.filter(
+        order__merchant_id=merchant_id, reservation=R.RESERVED, order__received_at__lte=moment
+    )
+    if product_ids is not None:
+        items = items.filter(product_id__in=product_ids)
     with transaction.atomic():
-        return OrderItem.objects.filter(
-            order__merchant_id=merchant_id, reservation=R.RESERVED, order__received_at__lte=moment
-        ).update(reservation=R.SETTLED, reservation_note="Касса учла продажу: остаток в VK снова ведёт касса.")
+        return items.update(
+            reservation=R.SETTLED, reservation_note="Касса учла продажу: остаток в VK снова ведёт касса."
+        )
+
+
+def on_stock_changed(sender, *, merchant, before: dict, **kwargs) -> None:
+    """catalog.signals.stock_changed: the register's stock of these products was read again after a sale or a
+    store document, and the stock push sends it to VK — their reservations are the register's to count now."""
+    settle(merchant_id=merchant.pk, product_ids=[int(pk) for pk in before])
 
 
 def on_catalog_changed(sender, *, merchant, trigger: str = "", **kwargs) -> None:

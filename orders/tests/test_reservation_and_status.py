@@ -2,7 +2,7 @@
 cancelled — by the merchant on the order's page (through market.editOrder) or by VK's news — and settled by
 the next catalog refresh, which reads the register's stock."""
 
-from catalog.signals import catalog_changed
+from catalog.signals import catalog_changed, stock_changed
 from emulators.vk import orders
 from emulators.vk.conformance import assert_calls_fit_schema
 from emulators.vk.fixtures import TEST_GROUP_ID
@@ -136,3 +136,13 @@ def test_status_changes_are_on_the_audit_trail_with_who_made_them(callback_ready
     assert by_merchant.actor_id == shop.merchant.pk and by_vk.actor_id is None
     assert by_merchant.changes["статус"][1] == "Доставляется" and by_vk.changes["статус"][1] == "Отменён"
     assert "по данным VK" in by_vk.summary
+
+
+def test_the_registers_stock_read_after_a_sale_settles_the_reservations_of_those_products_only(callback_ready, deliver):
+    shop = callback_ready
+    order = order_two(shop, deliver)
+    line = order.items.get(vk_item_id=shop.mapped_item)
+    stock_changed.send(sender=None, merchant=shop.merchant, before={str(line.product_id + 1000): {}})
+    assert order.items.get(pk=line.pk).reservation == R.RESERVED  # another product's sale settles nothing
+    stock_changed.send(sender=None, merchant=shop.merchant, before={str(line.product_id): {"quantity": "3"}})
+    assert order.items.get(pk=line.pk).reservation == R.SETTLED
