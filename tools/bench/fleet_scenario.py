@@ -33,7 +33,7 @@ class FleetScenario:
     concurrency: int = 4  # per node (compose's worker runs --concurrency=4)
     pool: str = "prefork"  # Celery's default, as compose runs it
     slice_seconds: float = 0.0  # SYNC_SLICE_SECONDS for the workers; 0: the engine's default ÷ the time factor
-    drain_seconds: float = 1800.0  # how long the bench waits for queued work to end after a phase
+    drain_seconds: float = 10800.0  # the longest a phase may take to end (the full run's first syncs: ~1 h here)
     seed: int = 1
 
     @property
