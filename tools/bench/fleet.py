@@ -5,10 +5,11 @@ Phases, each through production's own entry points (the orchestrator only pulls 
 1. `connect`: every merchant's Evotor token arrives (`catalog.triggers.on_token_received`: a catalog refresh queued).
 2. `first_sync`: each merchant publishes its stores and confirms the first sync's plan (`vksync.triggers.confirm_plan`),
    the big shops first; every run ends.
-3. `hour`: 1 % of each shop's products change in Evotor, then the beat runs for one hour compressed by the time factor
-   (its schedule installed as `install_schedules` does, every entry due within the hour made due at its start); the
-   refreshes it fans out announce the changes and the syncs follow, as in production. The phase ends when the hour
-   is over and nothing is queued or running.
+3. `hour`: 1 % of each small shop's products change in Evotor, and the big shops get a new price list (all their
+   products by default, `big_change_share`: their hourly syncs are long ones), then the beat runs for one hour
+   compressed by the time factor (its schedule installed as `install_schedules` does, every entry due within the
+   hour made due at its start); the refreshes it fans out announce the changes and the syncs follow, as in
+   production. The phase ends when the hour is over and nothing is queued or running.
 
 Figures come from the emulators' logs (VK requests with their times and tokens, Evotor statuses), the bench
 database (SyncRun timestamps and counts), the nodes' processes (/proc: CPU, peak memory) and the probes inside the
@@ -129,9 +130,10 @@ class FleetRunner:
         self.rows.append(row)
 
     def hour_phase(self, nodes: Fleet) -> None:
-        changed = sum(self.fleet_change(s.key) for s in self._shops())
-        self.step(f"hour: {changed} products changed in Evotor; the beat runs for {self.fleet.hour:.0f} s "
-                  f"(one hour ÷ {self.fleet.time_factor:g})")  # fmt: skip
+        changed = {s.key: self.fleet_change(s.key, s.big) for s in self._shops()}
+        big = sum(n for key, n in changed.items() if self.world.shops[key].big)
+        self.step(f"hour: {sum(changed.values()) - big} products changed in the small shops, {big} in the big ones; "
+                  f"the beat runs for {self.fleet.hour:.0f} s (one hour ÷ {self.fleet.time_factor:g})")  # fmt: skip
         due = self.workers.run("fleet_beat_setup", hour_s=self.fleet.hour)["out"]["due"]
         self.engine["beat_due"] = due
         mark = self._mark()
@@ -141,12 +143,14 @@ class FleetRunner:
         self.step("hour over: waiting for the queued work to end")
         self._until(lambda: self._drained(mark["t"]), "the hour's work", stable=3)
         row = self._row("hour", mark)
-        row["changed"] = changed
+        row["changed"], row["changed_big"] = sum(changed.values()), big
         row["hour_s"] = self.fleet.hour
         self.rows.append(row)
 
-    def fleet_change(self, key: str) -> int:
-        return self.world.change_share(key, self.fleet.change_share, hour=0)
+    def fleet_change(self, key: str, big: bool) -> int:
+        """1 % of a small shop's products changed; a big shop's new price list (`big_change_share`) makes its hourly
+        sync a long one, the small shops' hourly syncs come while it runs (the fairness figure)."""
+        return self.world.change_share(key, self.fleet.big_change_share if big else self.fleet.change_share, hour=0)
 
     # ----- figures ------------------------------------------------------------------------------
     def _mark(self) -> dict:

@@ -25,7 +25,8 @@ class FleetScenario:
     big: int = 3
     big_products: int = 20_000
     image_share: float = 0.05
-    change_share: float = 0.01  # of each shop's products, changed in Evotor per "hour"
+    change_share: float = 0.01  # of each small shop's products, changed in Evotor per "hour"
+    big_change_share: float = 1.0  # of each big shop's: a new price list as the hour begins (long runs, see docs)
     vk_rate: float = 30.0  # per token: VK's 3/s × the time factor, in the emulator and in EvoSync's limiter
     latency: float = 0.01  # VK's ~0.1 s per request at the same factor
     hour_seconds: float = 0.0  # 0: 3,600 s ÷ the time factor
@@ -68,7 +69,7 @@ class FleetScenario:
 QUICK = {"shops": 50, "big": 1, "big_products": 5000, "hour_seconds": 120.0}
 TINY = {"shops": 6, "small_min": 20, "small_max": 60, "big": 1, "big_products": 240, "vk_rate": 300.0,
         "latency": 0.0, "hour_seconds": 8.0, "nodes": 2, "concurrency": 2, "pool": "threads",
-        "change_share": 0.1}  # fmt: skip
+        "change_share": 0.1, "big_change_share": 0.5}  # fmt: skip
 
 
 @dataclass

@@ -17,8 +17,8 @@ from tools.bench.fleet import FleetRunner
 from tools.bench.fleet_scenario import QUICK, TINY, FleetScenario
 from tools.bench.scenario import bench_database_url, reset_database
 
-FIELDS = ("shops", "small_min", "small_max", "big", "big_products", "image_share", "change_share", "vk_rate",
-          "latency", "hour_seconds", "nodes", "concurrency", "pool", "slice_seconds", "drain_seconds",
+FIELDS = ("shops", "small_min", "small_max", "big", "big_products", "image_share", "change_share", "big_change_share",
+          "vk_rate", "latency", "hour_seconds", "nodes", "concurrency", "pool", "slice_seconds", "drain_seconds",
           "seed")  # fmt: skip
 
 
@@ -36,7 +36,8 @@ class Command(BaseCommand):
         parser.add_argument("--big", type=int, help=f"big shops (default {d.big})")
         parser.add_argument("--big-products", type=int, help=f"products of a big shop (default {d.big_products})")
         parser.add_argument("--image-share", type=float)
-        parser.add_argument("--change-share", type=float, help="products changed per shop and hour (default 0.01)")
+        parser.add_argument("--change-share", type=float, help="products changed per small shop and hour (0.01)")
+        parser.add_argument("--big-change-share", type=float, help="products a big shop re-prices in the hour (1.0)")
         parser.add_argument("--vk-rate", type=float, help="VK requests/s per token (VK: 3; default 30: time ×10)")
         parser.add_argument("--latency", type=float, help="VK seconds per request (default 0.01)")
         parser.add_argument("--hour-seconds", type=float, help="the compressed hour (default 3600 ÷ time factor)")
