@@ -70,7 +70,8 @@ class FleetRunner:
             self.ids = self.workers.run("fleet_setup", merchants=[s.merchant.as_job() for s in self._shops()])["out"]
             fleet_figures.attach_database(ALIAS, self.database_url)
             nodes = Fleet(self.workers.env, self.var_dir, nodes=self.fleet.nodes, pool=self.fleet.pool,
-                          concurrency=self.fleet.concurrency, sampler=self.sampler)  # fmt: skip
+                          concurrency=self.fleet.concurrency, sampler=self.sampler,
+                          queues=self.fleet.queues)  # fmt: skip
             self.sampler.start()
             stack.callback(self.sampler.stop)
             stack.callback(nodes.stop)
@@ -154,6 +155,7 @@ class FleetRunner:
 
     # ----- figures ------------------------------------------------------------------------------
     def _mark(self) -> dict:
+        self.sampler.sample()  # the nodes' CPU as of now, not as of the last periodic read
         return {
             "t": time.time(),
             "vk": len(self.world.vk.request_log),
@@ -163,7 +165,6 @@ class FleetRunner:
         }
 
     def _row(self, name: str, mark: dict) -> dict:
-        self.sampler.sample()
         end = self._mark()
         big = {self.ids[s.key] for s in self.world.shops.values() if s.big}
         return fleet_figures.phase_row(

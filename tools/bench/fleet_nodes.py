@@ -59,8 +59,8 @@ def fleet_env(fleet, *, database_url: str, broker_url: str, redis_url: str, var_
 class Fleet:
     """The nodes and the beat, started and stopped by pid."""
 
-    def __init__(self, env: dict, var_dir: Path, *, nodes: int, pool: str, concurrency: int, sampler):
-        self.env, self.var_dir, self.sampler = env, var_dir, sampler
+    def __init__(self, env: dict, var_dir: Path, *, nodes: int, pool: str, concurrency: int, sampler, queues: str = ""):
+        self.env, self.var_dir, self.sampler, self.queues = env, var_dir, sampler, queues
         self.pool, self.concurrency, self.count = pool, concurrency, nodes
         self.nodes: dict[str, subprocess.Popen] = {}
         self.beat: subprocess.Popen | None = None
@@ -73,6 +73,8 @@ class Fleet:
             command = [sys.executable, "-m", "celery", "-A", "tools.bench.fleet_app", "worker", "-n", name,
                        f"--pool={self.pool}", f"--concurrency={self.concurrency}", "--loglevel=WARNING",
                        "--without-gossip", "--without-mingle", "--without-heartbeat"]  # fmt: skip
+            if self.queues:
+                command += ["-Q", self.queues]
             process = self._spawn(command, f"node{number}.log")
             self.nodes[name] = process
             self.sampler.roots[process.pid] = name

@@ -33,6 +33,7 @@ class FleetScenario:
     nodes: int = 3  # worker processes standing in for worker nodes
     concurrency: int = 4  # per node (compose's worker runs --concurrency=4)
     pool: str = "prefork"  # Celery's default, as compose runs it
+    queues: str = ""  # the nodes' -Q (comma-separated); empty: the worker's default (every queue the app declares)
     slice_seconds: float = 0.0  # SYNC_SLICE_SECONDS for the workers; 0: the engine's default ÷ the time factor
     drain_seconds: float = 10800.0  # the longest a phase may take to end (the full run's first syncs: ~1 h here)
     seed: int = 1

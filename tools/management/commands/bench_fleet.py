@@ -18,8 +18,8 @@ from tools.bench.fleet_scenario import QUICK, TINY, FleetScenario
 from tools.bench.scenario import bench_database_url, reset_database
 
 FIELDS = ("shops", "small_min", "small_max", "big", "big_products", "image_share", "change_share", "big_change_share",
-          "vk_rate", "latency", "hour_seconds", "nodes", "concurrency", "pool", "slice_seconds", "drain_seconds",
-          "seed")  # fmt: skip
+          "vk_rate", "latency", "hour_seconds", "nodes", "concurrency", "pool", "queues", "slice_seconds",
+          "drain_seconds", "seed")  # fmt: skip
 
 
 class Command(BaseCommand):
@@ -45,6 +45,7 @@ class Command(BaseCommand):
         parser.add_argument("--concurrency", type=int, help=f"per node (default {d.concurrency})")
         parser.add_argument("--pool", choices=["prefork", "threads", "solo", "gevent", "eventlet"],
                             help=f"per node (default {d.pool})")  # fmt: skip
+        parser.add_argument("--queues", help="the nodes' -Q, comma-separated (default: the worker's own)")
         parser.add_argument("--slice-seconds", type=float,
                             help="SYNC_SLICE_SECONDS of the nodes (default: the engine's ÷ time factor)")  # fmt: skip
         parser.add_argument("--drain-seconds", type=float, help="longest wait for a phase's work to end")
