@@ -12,7 +12,7 @@ ifneq ($(filter mysql%,$(DATABASE_URL) $(BENCH_DATABASE_URL) $(ENV_FILE_DATABASE
 STAMP += $(VENV)/.mysql
 endif
 
-.PHONY: run test lint audit format venv migrate messages bench bench-web chaos clean
+.PHONY: run test lint audit format venv migrate messages bench bench-web bench-fleet chaos clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ bench: $(STAMP)
 
 bench-web: $(STAMP)
 	DEBUG=$${DEBUG:-true} $(PY) manage.py bench_web $(BENCH_ARGS)
+
+# A fleet of shops on real Celery worker nodes; needs MariaDB (DATABASE_URL) and Redis (REDIS_URL and the next db).
+bench-fleet: $(STAMP)
+	DEBUG=$${DEBUG:-true} $(PY) manage.py bench_fleet $(BENCH_ARGS)
 
 # Faults injected into a real worker's sync, on a Redis and a MariaDB database of its own (tools/chaos/).
 chaos: $(STAMP)

@@ -192,9 +192,10 @@ JOBS["order_to_merchant"] = order_to_merchant
 
 def _phase_jobs() -> None:
     """Jobs of phases kept in modules of their own."""
-    from tools.bench import sale_to_vk
+    from tools.bench import fleet_jobs, sale_to_vk
 
     JOBS.update(sale_to_vk.JOBS)
+    JOBS.update(fleet_jobs.JOBS)
 
 
 _phase_jobs()
