@@ -351,6 +351,11 @@ class SyncRun(models.Model):
     error = models.TextField("ошибка", blank=True)
     # Failed for a reason that passes (VK busy, network): the task tries again later.
     transient = models.BooleanField("временная ошибка", default=False)
+    # A long run works in slices of SYNC_SLICE_SECONDS, each its own task: how many have started, and whether the
+    # run waits for its next one in the queue (it stays running: no other run of the merchant starts meanwhile).
+    slices = models.PositiveIntegerField("частей", default=0)
+    between_slices = models.BooleanField("ждёт следующей части", default=False)
+    writes_left = models.PositiveIntegerField("записей в VK по плану части", null=True, blank=True)
 
     objects = OwnedManager()
 
