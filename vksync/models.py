@@ -365,6 +365,9 @@ class SyncRun(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["merchant", "status"]),
+            # A merchant's latest runs (the failure count, the pages): without it MariaDB walks every merchant's runs
+            # newest first until it has found this merchant's.
+            models.Index(fields=["merchant", "created_at"], name="syncrun_merchant_created"),
             # The staff dashboard: runs per day in a range, and who synced lately.
             models.Index(fields=["created_at"], name="syncrun_created"),
             models.Index(fields=["status", "finished_at"], name="syncrun_status_finished"),
