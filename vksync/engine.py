@@ -106,6 +106,7 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, deadline: float | 
         plan = inputs.plan()
         seconds = {"read": round(read_at - started, 3), "plan": round(time.monotonic() - read_at, 3)}
         log.info("sync planned", extra={"run_id": run.pk, "seconds": seconds, "writes": plan.writes, "slice": number})
+        headway = learnt > 0 or run.writes_left is None or plan.writes < run.writes_left
         _finish_plan(
             run,
             plan,
@@ -115,14 +116,15 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, deadline: float | 
             sync_settings=sync_settings,
             client=client,
             connection=connection,
-            deadline=_slice_deadline(run, plan, deadline, number=number),
+            deadline=_slice_deadline(run, plan, deadline, number=number, headway=headway),
+            more_to_learn=pictures_left,
         )
 
     try:
         connection = usable_vk_connection(merchant)
         if number == 1:  # «Синхронизировать сейчас» reads Evotor once per run, not once per slice
             _read_evotor_first(run)
-        _learn_pictures(run)
+        learnt, pictures_left = _learn_pictures(run, deadline)
         run_with_vk(connection=connection, action=work)  # a permanent error marks the connection broken
     except SyncNotPossible as error:
         _fail(run, str(error))
@@ -138,18 +140,20 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, deadline: float | 
         runs.record_requests(run, used)
 
 
-def _slice_deadline(run: SyncRun, plan, deadline: float | None, *, number: int) -> float | None:
-    """The slice's deadline, unless the plan left no less to do than the previous slice's did (each slice sends
-    at least one batch; writes VK keeps refusing could otherwise fill slice after slice): then to the end."""
-    left = run.writes_left
+def _slice_deadline(run: SyncRun, plan, deadline: float | None, *, number: int, headway: bool) -> float | None:
+    """The slice's deadline, unless the run makes no headway: its plan holds no fewer writes than the previous
+    slice's and no picture was learnt (each slice sends at least one batch; writes VK keeps refusing could
+    otherwise fill slice after slice). Then this slice goes to the end."""
     runs.record_writes_left(run, plan.writes)
-    if deadline is not None and number > 1 and left is not None and plan.writes >= left:
+    if deadline is not None and number > 1 and not headway:
         log.info("slice makes no headway: the run goes to the end", extra={"run_id": run.pk, "writes": plan.writes})
         return None
     return deadline
 
 
-def _finish_plan(run, plan, inputs, *, dry_run, confirmed, sync_settings, client, connection, deadline=None) -> None:
+def _finish_plan(
+    run, plan, inputs, *, dry_run, confirmed, sync_settings, client, connection, deadline=None, more_to_learn=False
+) -> None:
     # The count of what goes to VK and why the rest does not, as the plan saw the catalog (shown with the plan);
     # a later slice keeps the first slice's plan: the merchant was shown the whole run's.
     if run.slices <= 1:
@@ -186,7 +190,7 @@ def _finish_plan(run, plan, inputs, *, dry_run, confirmed, sync_settings, client
         deadline=deadline,
     )
     mark_ok(connection=connection)
-    if not counts.finished:  # the slice's time is used: the next slice plans again from the cache and goes on
+    if not counts.finished or more_to_learn:  # the slice's time is used: the next plans again from the cache
         return runs.end_slice(run)
     runs.close(run, SyncRun.Status.DONE)
     if counts.cards_separated:  # VK refused cards: one more run sends their items separate, values in the name
@@ -227,14 +231,17 @@ def _read_evotor_first(run: SyncRun) -> None:
     runs.heartbeat(run)
 
 
-def _learn_pictures(run: SyncRun) -> None:
+def _learn_pictures(run: SyncRun, deadline: float | None) -> tuple[int, bool]:
     """Every picture of a published product is read from Evotor before the plan (a refresh reads only so many):
     no item goes to VK with the default picture while its own are unknown. One that cannot be read now (Evotor
-    busy) keeps its item waiting; the plan says how many wait."""
-    result = learn_pictures(merchant=run.merchant)
+    busy) keeps its item waiting; the plan says how many wait. A slice reads as many as its time allows (the
+    items whose pictures are still unknown wait for the next slice). Returns how many products were checked, and
+    whether some were left for the next slice."""
+    result = learn_pictures(merchant=run.merchant, deadline=deadline)
     if result.images_checked or not result.ok:
         log.info("pictures learnt before the plan", extra={"run_id": run.pk, "checked": result.images_checked})
     runs.heartbeat(run)
+    return result.images_checked, result.images_left
 
 
 def _fail_after_crash(run: SyncRun) -> None:

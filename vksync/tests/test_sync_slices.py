@@ -108,3 +108,20 @@ def test_the_brake_passed_once_is_not_asked_again_in_later_slices(shop, settings
     assert confirmed.slices > 1 and confirmed.hidden > 25  # more than one batch of hides, past the brake
     assert not SyncRun.objects.filter(merchant=shop.merchant, status=SyncRun.Status.NEEDS_CONFIRMATION).exists()
     assert SyncSettings.objects.get(merchant=shop.merchant).enabled
+
+
+def test_pictures_never_read_are_learnt_across_slices_and_no_item_goes_bare(
+    shop, settings, django_capture_on_commit_callbacks
+):
+    from catalog.models import Product
+
+    Product.objects.filter(merchant=shop.merchant).update(image_checked_hash="", image_hash="", images=[])
+    settings.SYNC_SLICE_SECONDS = TINY_BUDGET  # one product's pictures a slice, then one batch
+    with django_capture_on_commit_callbacks(execute=True):
+        triggers.request_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.SCHEDULE)
+    run = SyncRun.objects.get(merchant=shop.merchant)
+    assert run.status == SyncRun.Status.DONE, run.error
+    assert run.slices > 3
+    assert (run.plan_summary or {}).get("pictures_pending", 0) > 0  # the first slice's plan let some wait
+    assert_vk_matches_catalog(shop)  # and in the end every item has its own pictures
+    assert duplicate_items(shop) == 0
