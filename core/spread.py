@@ -3,11 +3,11 @@
 Each merchant has a stable place in every interval: its slot, `(id × 40503) mod 65536` — Knuth's multiplicative
 hash with the golden ratio's share of 65,536, computed by the database — so consecutive ids land far apart and any
 stretch of the interval holds about its share of the merchants (a new merchant has its place from its first
-id). A frequent beat tick (`TICK_SECONDS`) takes the ticks' windows not handed out yet — each window claimed once
-in the cache, so a tick run twice or late hands nobody out twice, and up to `CATCHUP_TICKS` missed windows are
-caught up — and yields the merchants whose place in the interval falls in them, with the seconds into the window
-(a countdown under a minute: never an ETA the broker's visibility timeout could redeliver). Every merchant is
-thus due exactly once per interval while the beat runs.
+id). A frequent beat tick (SCHEDULE_TICK_SECONDS, a minute) takes the ticks' windows not handed out yet — each
+window claimed once in the cache, so a tick run twice or late hands nobody out twice, and up to `CATCHUP_TICKS`
+missed windows are caught up — and yields the merchants whose place in the interval falls in them, with the seconds
+into the window (a countdown under a tick: never an ETA the broker's visibility timeout could redeliver). Every
+merchant is thus due exactly once per interval while the beat runs.
 """
 
 import math
@@ -15,25 +15,31 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F, IntegerField, QuerySet, Value
 from django.db.models.functions import Mod
 
 SLOTS = 65536
 MULTIPLIER = 40503  # round(65536 × (√5 − 1) / 2)
-TICK_SECONDS = 60
 CATCHUP_TICKS = 5  # windows a late or restarted beat still hands out; older ones wait for the next interval
+
+
+def tick_seconds() -> int:
+    """How often the beat ticks, and so the length of a window (SCHEDULE_TICK_SECONDS)."""
+    return max(1, int(settings.SCHEDULE_TICK_SECONDS))
 
 
 @dataclass(frozen=True)
 class Window:
-    """One tick's stretch of time, [start, start + TICK_SECONDS) in epoch seconds."""
+    """One tick's stretch of time, [start, start + length) in epoch seconds."""
 
     start: int
+    length: int
 
     @property
     def end(self) -> int:
-        return self.start + TICK_SECONDS
+        return self.start + self.length
 
 
 def merchant_key(queryset: QuerySet) -> str:
@@ -63,20 +69,21 @@ def clock() -> float:
 def windows_to_hand_out(name: str, *, every: int, now: float | None = None) -> list[Window]:
     """The complete tick windows up to `now` that no tick has handed out yet (claimed here, once each)."""
     now = clock() if now is None else now
-    last = int(now // TICK_SECONDS) * TICK_SECONDS - TICK_SECONDS
+    tick = tick_seconds()
+    last = int(now // tick) * tick - tick
     claimed = []
-    for start in range(last - (CATCHUP_TICKS - 1) * TICK_SECONDS, last + TICK_SECONDS, TICK_SECONDS):
-        if cache.add(f"evosync:spread:{name}:{start}", 1, timeout=max(every, TICK_SECONDS * CATCHUP_TICKS) * 2):
-            claimed.append(Window(start))
+    for start in range(last - (CATCHUP_TICKS - 1) * tick, last + tick, tick):
+        if cache.add(f"evosync:spread:{name}:{tick}:{start}", 1, timeout=max(every, tick * CATCHUP_TICKS) * 2):
+            claimed.append(Window(start, tick))
     return claimed
 
 
 def due(queryset: QuerySet, window: Window, *, every: int) -> Iterator[tuple[int, float]]:
     """(merchant id, seconds into the window) of the merchants whose place in the interval falls in the window,
     read in chunks. The window may wrap past the interval's end: then its rest is the interval's beginning."""
-    every = max(every, TICK_SECONDS)
+    every = max(every, window.length)
     low = window.start % every
-    high = low + TICK_SECONDS
+    high = low + window.length
     ranges = [(low, min(high, every), -low)] + ([(0, high - every, every - low)] if high > every else [])
     rows = with_slot(queryset)
     for start, end, shift in ranges:

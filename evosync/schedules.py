@@ -57,7 +57,7 @@ def _always() -> list[PeriodicTaskSpec]:
         PeriodicTaskSpec(
             name="Refresh Evotor catalogs, spread over the hour",
             task="catalog.refresh_due_catalogs",
-            every_seconds=spread.TICK_SECONDS,
+            every_seconds=spread.tick_seconds(),
             # Each merchant's sync follows their refresh (catalog_changed): one sync an hour, on fresh data.
             description="Each connected merchant's Evotor catalog is read once every CATALOG_REFRESH_INTERVAL_SECONDS, "
             "at the merchant's own moment; each refresh then syncs that VK shop.",
@@ -65,7 +65,7 @@ def _always() -> list[PeriodicTaskSpec]:
         PeriodicTaskSpec(
             name="Refresh VK shops, spread over the hour and the day",
             task="vkshop.refresh_due_vk_shops",
-            every_seconds=spread.TICK_SECONDS,
+            every_seconds=spread.tick_seconds(),
             # A shop a sync keeps from its own writes waits for its daily full read.
             description="Hourly: re-reads the VK shop cache of communities no sync keeps up to date. Daily "
             "(VK_SHOP_FULL_READ_SECONDS): reads every shop whole, so changes made by hand in VK are seen.",
@@ -73,7 +73,7 @@ def _always() -> list[PeriodicTaskSpec]:
         PeriodicTaskSpec(
             name="Poll VK orders, spread over the interval",
             task="orders.poll_due_orders",
-            every_seconds=spread.TICK_SECONDS,
+            every_seconds=spread.tick_seconds(),
             # The Callback API brings orders at once; this finds those it missed (EvoSync down, no callback set up).
             description="Reads each community's recent orders (market.getGroupOrders) where the community token works, "
             "once every ORDERS_POLL_INTERVAL_SECONDS per merchant.",

@@ -23,8 +23,11 @@ def thousand_merchants():
     return set(get_user_model().objects.values_list("pk", flat=True))
 
 
+TICK = 60
+
+
 def windows_of_an_hour(start=START):
-    return [spread.Window(start + minute * spread.TICK_SECONDS) for minute in range(HOUR // spread.TICK_SECONDS)]
+    return [spread.Window(start + minute * TICK, TICK) for minute in range(HOUR // TICK)]
 
 
 def test_a_thousand_merchants_are_due_evenly_over_the_hour_each_exactly_once(thousand_merchants):
@@ -42,13 +45,13 @@ def test_each_merchant_is_due_at_the_same_moment_every_hour_within_its_minute(th
     this_hour = {pk: s for w in windows_of_an_hour() for pk, s in spread.due(merchants, w, every=HOUR)}
     next_hour = {pk: s for w in windows_of_an_hour(START + HOUR) for pk, s in spread.due(merchants, w, every=HOUR)}
     assert this_hour == next_hour
-    assert all(0 <= seconds < spread.TICK_SECONDS for seconds in this_hour.values())  # a countdown under a minute
+    assert all(0 <= seconds < TICK for seconds in this_hour.values())  # a countdown under a minute
 
 
 def test_an_interval_that_is_not_whole_minutes_still_has_everyone_once(thousand_merchants):
     merchants = get_user_model().objects.all()
     every = 150  # 2.5 minutes: windows wrap around the interval's end
-    windows = [spread.Window(START + minute * spread.TICK_SECONDS) for minute in range(5)]  # two intervals
+    windows = [spread.Window(START + minute * TICK, TICK) for minute in range(5)]  # two intervals
     seen = Counter(pk for w in windows for pk, _s in spread.due(merchants, w, every=every))
     assert set(seen) == thousand_merchants and set(seen.values()) == {2}
 
@@ -80,7 +83,22 @@ def test_the_beat_tick_queues_a_refresh_only_for_merchants_whose_moment_came(evo
     refreshed.clear()
     ticks = []
     for window in windows_of_an_hour():
-        monkeypatch.setattr(spread, "clock", lambda start=window.start: start + spread.TICK_SECONDS + 1)
+        monkeypatch.setattr(spread, "clock", lambda start=window.start: start + TICK + 1)
         ticks.append(tasks.refresh_due_catalogs())
     assert sorted(refreshed) == sorted(c.merchant_id for c in connections)  # each once in the hour
     assert sum(ticks) == 3 and max(ticks) <= 2
+
+
+def test_a_shorter_tick_spreads_a_compressed_hour_the_same_way(thousand_merchants, settings):
+    settings.SCHEDULE_TICK_SECONDS = 6  # the benchmarks' hour of 360 s, ticked ten times a minute
+    cache.clear()
+    merchants, every = get_user_model().objects.all(), 360
+    spread.windows_to_hand_out("short", every=every, now=START + 1)  # what came before
+    per_tick = []
+    for tick in range(1, every // 6 + 1):
+        windows = spread.windows_to_hand_out("short", every=every, now=START + tick * 6 + 1)
+        assert [w.length for w in windows] == [6]
+        per_tick.append([pk for w in windows for pk, _s in spread.due(merchants, w, every=every)])
+    seen = Counter(pk for due in per_tick for pk in due)
+    assert set(seen) == thousand_merchants and set(seen.values()) == {1}
+    assert max(len(due) for due in per_tick) <= 2 * len(thousand_merchants) / len(per_tick)

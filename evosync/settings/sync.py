@@ -25,3 +25,6 @@ SYNC_SLICE_SECONDS = env.float("SYNC_SLICE_SECONDS", default=60)
 # A run whose next slice waits in the queue counts as alive for this long (a queue of other shops' slices ahead
 # of it); then the next trigger's run takes over, from the cache the slices kept true.
 SYNC_SLICE_WAIT_SECONDS = env.int("SYNC_SLICE_WAIT_SECONDS", default=1800)
+# The beat's tick for the per-merchant periodic jobs (catalog refreshes, VK shop reads, order polls): each tick
+# hands out the merchants whose moment in the interval came since the last (core.spread).
+SCHEDULE_TICK_SECONDS = env.int("SCHEDULE_TICK_SECONDS", default=60)
