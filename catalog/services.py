@@ -7,6 +7,7 @@ RefreshResult and the upsert helpers across modules. The two switches are short 
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -73,6 +74,7 @@ class RefreshResult:
     restored: int = 0
     images_checked: int = 0
     images_downloaded: int = 0
+    images_left: bool = False  # the deadline came before every picture was checked
     requests: int = 0
     skipped_store_ids: list[str] = field(default_factory=list)
 
@@ -130,8 +132,9 @@ def refresh_catalog(*, merchant, progress: Progress | None = None, announce: boo
     return result
 
 
-def learn_pictures(*, merchant) -> RefreshResult:
-    """Check every published product whose pictures are not known yet, however many (at Evotor's pace).
+def learn_pictures(*, merchant, deadline: float | None = None) -> RefreshResult:
+    """Check every published product whose pictures are not known yet, however many (at Evotor's pace) — or, with
+    a `deadline` (time.monotonic(): a sync's slice), as many as fit before it, at least one.
 
     A refresh checks at most CATALOG_IMAGE_CHECKS_PER_REFRESH; a sync calls this before it plans, so no item
     goes to VK with the default picture while its own pictures are unknown. Says `busy` when a refresh holds
@@ -147,7 +150,7 @@ def learn_pictures(*, merchant) -> RefreshResult:
             return result
         client = EvotorClient(connection.token)
         try:
-            _refresh_images(merchant, client, result, limit=0)
+            _refresh_images(merchant, client, result, limit=0, deadline=deadline)
         except EvotorError as exc:
             result.status, result.error = "failed", exc.reason
         finally:
@@ -318,8 +321,11 @@ def _refresh_groups(merchant, client, store: Store, result: RefreshResult, now) 
     return {evotor_id: pk for evotor_id, pk in current.items() if evotor_id in seen}
 
 
-def _refresh_images(merchant, client: EvotorClient, result: RefreshResult, *, limit: int | None = None) -> None:
-    """Pictures cost a request per product: only for products going to VK, and only when they changed."""
+def _refresh_images(
+    merchant, client: EvotorClient, result: RefreshResult, *, limit: int | None = None, deadline: float | None = None
+) -> None:
+    """Pictures cost a request per product: only for products going to VK, and only when they changed. A refresh
+    checks at most `limit` (the rest wait for the next); a sync's slice checks until its `deadline`."""
     # Changed since the last check, or a picture known before thumbnails existed (read once more for one).
     stale = (
         pictures_to_check(merchant=merchant)
@@ -341,6 +347,9 @@ def _refresh_images(merchant, client: EvotorClient, result: RefreshResult, *, li
             checked.append(product)
             if len(checked) % 500 == 0:  # a long check keeps what it learnt, should it be cut short
                 _save_pictures(checked[-500:])
+            if deadline is not None and time.monotonic() >= deadline:  # the rest wait for the sync's next slice
+                result.images_left = True
+                break
     except EvotorTransientError:
         logger.info("image checks paused", extra={"merchant_id": merchant.pk, "checked": len(checked)})
     finally:

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 
 from catalog import services, stock, triggers
 from catalog.models import StockRecheck
+from core import spread
 
 
 @shared_task(name="catalog.refresh_catalog", bind=True, max_retries=3)
@@ -20,9 +21,22 @@ def refresh_catalog(self, merchant_id: int) -> str:
     return result.status
 
 
+@shared_task(name="catalog.refresh_due_catalogs", ignore_result=True)
+def refresh_due_catalogs() -> int:
+    """The beat's tick (every minute): each merchant whose place in the hour came gets a refresh task of its own,
+    so the hour's refreshes are spread over it (`core.spread`) instead of all at once."""
+    return spread.hand_out(
+        "catalog-refresh",
+        services.refreshable_merchants(),
+        every=settings.CATALOG_REFRESH_INTERVAL_SECONDS,
+        send=lambda merchant_id, seconds: refresh_catalog.apply_async((merchant_id,), countdown=seconds),
+    )
+
+
 @shared_task(name="catalog.refresh_all_catalogs")
 def refresh_all_catalogs() -> dict:
-    """Refresh every connected merchant's catalog (the beat entry)."""
+    """Refresh every connected merchant's catalog, one after another in this task (by hand, from the admin's task
+    list; the beat spreads them instead: `refresh_due_catalogs`)."""
     results = services.refresh_all_catalogs()
     return {"merchants": len(results), "ok": sum(r.ok for r in results)}
 

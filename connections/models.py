@@ -89,7 +89,11 @@ class VkConnection(Connection):
     class Meta:
         verbose_name = "подключение VK"
         verbose_name_plural = "подключения VK"
-        indexes = [models.Index(fields=["status"], name="vkconnection_status")]
+        indexes = [
+            models.Index(fields=["status"], name="vkconnection_status"),
+            # The other merchants of a community (vksync.community, on every store of a VK shop read).
+            models.Index(fields=["group_id"], name="vkconnection_group"),
+        ]
 
     def __str__(self):
         return f"VK: {self.merchant} → {self.group_name or self.group_id}"

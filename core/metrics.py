@@ -40,6 +40,11 @@ VK_ERRORS = Counter(
 VK_RATE_LIMIT_WAIT = Histogram(
     "evosync_vk_rate_limit_wait_seconds", "Time a VK request waited for the rate limiter", buckets=WAIT_BUCKETS
 )
+EVOTOR_RATE_LIMIT_WAIT = Histogram(
+    "evosync_evotor_rate_limit_wait_seconds",
+    "Time an Evotor request waited for its token's pace (EVOTOR_RATE_LIMIT_PER_SECOND, Evotor's own reset)",
+    buckets=WAIT_BUCKETS,
+)
 EVOTOR_REQUESTS = Counter("evosync_evotor_requests", "HTTP requests to Evotor's cloud, by resource", ["resource"])
 EVOTOR_ERRORS = Counter(
     "evosync_evotor_errors",

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
+from core import spread
+
 
 @dataclass(frozen=True)
 class PeriodicTaskSpec:
@@ -50,32 +52,31 @@ def _always() -> list[PeriodicTaskSpec]:
             every_seconds=24 * 3600,
             description="Deletes audit trail events older than AUDIT_RETENTION_DAYS.",
         ),
+        # The per-merchant jobs below tick every minute and hand out only the merchants whose place in their
+        # interval came (core.spread): an hour's refreshes spread over the hour, not fired in the same second.
         PeriodicTaskSpec(
-            name="Refresh every Evotor catalog",
-            task="catalog.refresh_all_catalogs",
-            every_seconds=settings.CATALOG_REFRESH_INTERVAL_SECONDS,
+            name="Refresh Evotor catalogs, spread over the hour",
+            task="catalog.refresh_due_catalogs",
+            every_seconds=spread.tick_seconds(),
             # Each merchant's sync follows their refresh (catalog_changed): one sync an hour, on fresh data.
-            description="Reads every connected merchant's Evotor catalog; each refresh then syncs that VK shop.",
+            description="Each connected merchant's Evotor catalog is read once every CATALOG_REFRESH_INTERVAL_SECONDS, "
+            "at the merchant's own moment; each refresh then syncs that VK shop.",
         ),
         PeriodicTaskSpec(
-            name="Refresh every VK shop",
-            task="vkshop.refresh_all_vk_shops",
-            every_seconds=settings.CATALOG_REFRESH_INTERVAL_SECONDS,
-            # A shop a sync keeps from its own writes waits for the daily reconcile below.
-            description="Re-reads the VK shop cache of communities no sync keeps up to date (and of any in doubt).",
+            name="Refresh VK shops, spread over the hour and the day",
+            task="vkshop.refresh_due_vk_shops",
+            every_seconds=spread.tick_seconds(),
+            # A shop a sync keeps from its own writes waits for its daily full read.
+            description="Hourly: re-reads the VK shop cache of communities no sync keeps up to date. Daily "
+            "(VK_SHOP_FULL_READ_SECONDS): reads every shop whole, so changes made by hand in VK are seen.",
         ),
         PeriodicTaskSpec(
-            name="Reconcile every VK shop",
-            task="vkshop.reconcile_all_vk_shops",
-            every_seconds=settings.VK_SHOP_FULL_READ_SECONDS,
-            description="Reads every connected VK community's shop whole, so changes made by hand in VK are seen.",
-        ),
-        PeriodicTaskSpec(
-            name="Poll VK orders",
-            task="orders.poll_all_orders",
-            every_seconds=settings.ORDERS_POLL_INTERVAL_SECONDS,
+            name="Poll VK orders, spread over the interval",
+            task="orders.poll_due_orders",
+            every_seconds=spread.tick_seconds(),
             # The Callback API brings orders at once; this finds those it missed (EvoSync down, no callback set up).
-            description="Reads each community's recent orders (market.getGroupOrders) where the community token works.",
+            description="Reads each community's recent orders (market.getGroupOrders) where the community token works, "
+            "once every ORDERS_POLL_INTERVAL_SECONDS per merchant.",
         ),
         PeriodicTaskSpec(
             name="Refresh expiring VK tokens",
@@ -86,8 +87,15 @@ def _always() -> list[PeriodicTaskSpec]:
     ]
 
 
-# Entries earlier versions installed and this one does not want (a second hourly sync: see README, "Schedules").
-RETIRED = ["Sync every VK shop"]
+# Entries earlier versions installed and this one does not want (a second hourly sync: see README, "Schedules";
+# the fan-outs that woke every merchant at once, replaced by the spread ones above).
+RETIRED = [
+    "Sync every VK shop",
+    "Refresh every Evotor catalog",
+    "Refresh every VK shop",
+    "Reconcile every VK shop",
+    "Poll VK orders",
+]
 
 
 @transaction.atomic

@@ -49,8 +49,12 @@ def _known(connection: VkConnection, ids: list[int]) -> dict[int, int]:
     return dict(rows.values_list("vk_order_id", "status"))
 
 
+def pollable_connections():
+    """The VK connections of merchants in service whose community token is saved and working."""
+    rows = VkConnection.objects.exclude(community_token="").filter(community_token_error="").exclude(group_id=None)
+    return rows.filter(merchant__in=merchants_in_service())
+
+
 def pollable_merchant_ids() -> list[int]:
     """Merchants whose community token is saved and working."""
-    rows = VkConnection.objects.exclude(community_token="").filter(community_token_error="").exclude(group_id=None)
-    rows = rows.filter(merchant__in=merchants_in_service())
-    return list(rows.values_list("merchant_id", flat=True))
+    return list(pollable_connections().values_list("merchant_id", flat=True))

@@ -3,11 +3,13 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from connections.models import VkConnection
 from connections.vk.community import CommunityTokenMissing
 from connections.vk.errors import VkConnectionBroken, VkRateLimitReached, VkTransientError
+from core import spread
 from orders import polling, reservations
 from orders.models import CallbackEvent, Order
 from orders.reading import read_order
@@ -38,6 +40,18 @@ def poll_orders(merchant_id: int) -> int:
     except (CommunityTokenMissing, VkConnectionBroken) as exc:
         log.info("orders not polled: %s", type(exc).__name__, extra={"merchant_id": merchant_id})
         return 0
+
+
+@shared_task(name="orders.poll_due_orders", ignore_result=True)
+def poll_due_orders() -> int:
+    """The beat's tick (every minute): each merchant whose place in the poll interval came gets a poll of their
+    own, so the polls are spread over ORDERS_POLL_INTERVAL_SECONDS (`core.spread`)."""
+    return spread.hand_out(
+        "orders-poll",
+        polling.pollable_connections(),
+        every=settings.ORDERS_POLL_INTERVAL_SECONDS,
+        send=lambda merchant_id, seconds: poll_orders.apply_async((merchant_id,), countdown=seconds),
+    )
 
 
 @shared_task(name="orders.poll_all_orders", ignore_result=True)

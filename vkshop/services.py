@@ -236,18 +236,28 @@ def cached_items(*, merchant, group_id: int) -> int:
     return VkItem.objects.filter(merchant=merchant, group_id=group_id).count()
 
 
+def refreshable_connections():
+    """The VK connections whose shop the cache holds: a community, not broken, its merchant in service."""
+    return (
+        VkConnection.objects.filter(group_id__isnull=False, merchant__in=merchants_in_service())
+        .exclude(status=VkConnection.Status.BROKEN)
+        .order_by("merchant_id")
+    )
+
+
+def kept_by_writes(*, merchant) -> bool:
+    """A sync keeps the merchant's shop in the cache from its own writes (the hourly read is not needed)."""
+    connection = VkConnection.objects.filter(merchant=merchant, group_id__isnull=False).first()
+    return connection is not None and writes.kept_by_writes(merchant=merchant, group_id=connection.group_id)
+
+
 def refresh_all_vk_shops(*, everyone: bool = False) -> dict[str, int]:
     """Refresh the connected VK shops; one merchant's failure never stops the others.
 
     Hourly, a shop a sync keeps in the cache from its own writes waits for its daily full read (`vkshop.writes`);
     `everyone` (the daily reconcile) reads every shop whole, so hand edits in VK reach the cache."""
     summary = {"refreshed": 0, "failed": 0, "skipped": 0}
-    connections = (
-        VkConnection.objects.filter(group_id__isnull=False, merchant__in=merchants_in_service())
-        .exclude(status=VkConnection.Status.BROKEN)
-        .order_by("merchant_id")
-    )
-    for connection in connections.select_related("merchant").iterator():
+    for connection in refreshable_connections().select_related("merchant").iterator():
         if not everyone and writes.kept_by_writes(merchant=connection.merchant, group_id=connection.group_id):
             summary["skipped"] += 1
             continue

@@ -39,42 +39,74 @@ class SyncNotPossible(Exception):
 
 
 def run_sync(
-    *, merchant, trigger: str = SyncRun.Trigger.MANUAL, run: SyncRun | None = None, dry_run=False, confirmed=False
+    *,
+    merchant,
+    trigger: str = SyncRun.Trigger.MANUAL,
+    run: SyncRun | None = None,
+    dry_run=False,
+    confirmed=False,
+    budget_seconds: float | None = None,
+    slice_number: int = 1,
 ) -> SyncRun | None:
     """Run one sync for the merchant now; None when another run holds the merchant (it is marked dirty).
 
-    A dry run plans and records the plan without writing to VK.
+    A dry run plans and records the plan without writing to VK. With `budget_seconds` the run works one slice:
+    once the budget is used it stops at a safe point and stays running, `between_slices` (the caller queues its
+    next slice: `slice_number` + 1). Slice 2 and later continue a running run; nothing asked of the merchant in
+    its first slice (the first plan's confirmation, the brake) is asked again. Without a budget, to the end.
     """
+    if slice_number > 1:
+        return _next_slice(run, budget_seconds=budget_seconds, slice_number=slice_number)
     run = run or runs.new_run(merchant=merchant, trigger=trigger, dry_run=dry_run)
     with runs.merchant_sync_lock(merchant, run) as acquired:
         if not acquired or not runs.claim(run):
             triggers.mark_pending(merchant, run.trigger)
             runs.drop_unclaimed(run)
             return None
-        try:
-            _execute(run, dry_run=dry_run, confirmed=confirmed)
-        except Exception:
-            _fail_after_crash(run)
-            raise
+        _execute_guarded(run, dry_run=dry_run, confirmed=confirmed, deadline=_deadline(budget_seconds), number=1)
     run.refresh_from_db()
     return run
 
 
-def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool) -> None:
+def _next_slice(run: SyncRun, *, budget_seconds: float | None, slice_number: int) -> SyncRun | None:
+    """A running run's next slice; None when it cannot be taken up (taken already, or the run is over)."""
+    with runs.merchant_sync_lock(run.merchant, run) as acquired:
+        if not acquired or not runs.claim_slice(run, slice_number):
+            return None
+        deadline = _deadline(budget_seconds)
+        _execute_guarded(run, dry_run=False, confirmed=True, deadline=deadline, number=slice_number)
+    run.refresh_from_db()
+    return run
+
+
+def _deadline(budget_seconds: float | None) -> float | None:
+    return time.monotonic() + budget_seconds if budget_seconds else None
+
+
+def _execute_guarded(run: SyncRun, **options) -> None:
+    try:
+        _execute(run, **options)
+    except Exception:
+        _fail_after_crash(run)
+        raise
+
+
+def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, deadline: float | None, number: int) -> None:
     merchant, used = run.merchant, []
 
     def work(client) -> None:
         # Run again from the top after a token refresh: reading, planning and applying are idempotent.
         used.append(client)
         started = time.monotonic()
-        _read_vk_shop_if_needed(run, client, connection)
+        _read_vk_shop_if_needed(run, client, connection, first_slice=number == 1)
         read_at = time.monotonic()
         runs.heartbeat(run)
         sync_settings = settings_for(merchant)
         inputs = load_inputs(merchant=merchant, sync_settings=sync_settings, group_id=connection.group_id)
         plan = inputs.plan()
         seconds = {"read": round(read_at - started, 3), "plan": round(time.monotonic() - read_at, 3)}
-        log.info("sync planned", extra={"run_id": run.pk, "seconds": seconds, "writes": plan.writes})
+        log.info("sync planned", extra={"run_id": run.pk, "seconds": seconds, "writes": plan.writes, "slice": number})
+        headway = learnt > 0 or run.writes_left is None or plan.writes < run.writes_left
         _finish_plan(
             run,
             plan,
@@ -84,12 +116,15 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool) -> None:
             sync_settings=sync_settings,
             client=client,
             connection=connection,
+            deadline=_slice_deadline(run, plan, deadline, number=number, headway=headway),
+            more_to_learn=pictures_left,
         )
 
     try:
         connection = usable_vk_connection(merchant)
-        _read_evotor_first(run)
-        _learn_pictures(run)
+        if number == 1:  # «Синхронизировать сейчас» reads Evotor once per run, not once per slice
+            _read_evotor_first(run)
+        learnt, pictures_left = _learn_pictures(run, deadline)
         run_with_vk(connection=connection, action=work)  # a permanent error marks the connection broken
     except SyncNotPossible as error:
         _fail(run, str(error))
@@ -105,16 +140,31 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool) -> None:
         runs.record_requests(run, used)
 
 
-def _finish_plan(run, plan, inputs, *, dry_run, confirmed, sync_settings, client, connection) -> None:
-    # The count of what goes to VK and why the rest does not, as the plan saw the catalog (shown with the plan).
-    runs.record_plan(
-        run,
-        {
-            **plan.summary(),
-            "cards": variants.card_work(plan.operations),  # the dry run lists the cards it would change
-            "count": vk_count(merchant=run.merchant, sync_settings=sync_settings).as_dict(),
-        },
-    )
+def _slice_deadline(run: SyncRun, plan, deadline: float | None, *, number: int, headway: bool) -> float | None:
+    """The slice's deadline, unless the run makes no headway: its plan holds no fewer writes than the previous
+    slice's and no picture was learnt (each slice sends at least one batch; writes VK keeps refusing could
+    otherwise fill slice after slice). Then this slice goes to the end."""
+    runs.record_writes_left(run, plan.writes)
+    if deadline is not None and number > 1 and not headway:
+        log.info("slice makes no headway: the run goes to the end", extra={"run_id": run.pk, "writes": plan.writes})
+        return None
+    return deadline
+
+
+def _finish_plan(
+    run, plan, inputs, *, dry_run, confirmed, sync_settings, client, connection, deadline=None, more_to_learn=False
+) -> None:
+    # The count of what goes to VK and why the rest does not, as the plan saw the catalog (shown with the plan);
+    # a later slice keeps the first slice's plan: the merchant was shown the whole run's.
+    if run.slices <= 1:
+        runs.record_plan(
+            run,
+            {
+                **plan.summary(),
+                "cards": variants.card_work(plan.operations),  # the dry run lists the cards it would change
+                "count": vk_count(merchant=run.merchant, sync_settings=sync_settings).as_dict(),
+            },
+        )
     if dry_run:
         return runs.close(run, SyncRun.Status.DONE)
     if not confirmed and not sync_settings.enabled:
@@ -137,23 +187,26 @@ def _finish_plan(run, plan, inputs, *, dry_run, confirmed, sync_settings, client
         default_sha=inputs.default_sha,
         photo_bulk_files=0 if connection.photo_bulk_refused_at else settings.VK_PHOTO_BULK_FILES,
         on_bulk_refused=lambda error: remember_photo_bulk_refused(connection=connection),
+        deadline=deadline,
     )
     mark_ok(connection=connection)
+    if not counts.finished or more_to_learn:  # the slice's time is used: the next plans again from the cache
+        return runs.end_slice(run)
     runs.close(run, SyncRun.Status.DONE)
     if counts.cards_separated:  # VK refused cards: one more run sends their items separate, values in the name
         triggers.mark_pending(run.merchant, SyncRun.Trigger.RETRY)
     return None
 
 
-def _read_vk_shop_if_needed(run: SyncRun, client, connection) -> None:
+def _read_vk_shop_if_needed(run: SyncRun, client, connection, *, first_slice: bool = True) -> None:
     """Read the whole VK shop into the cache unless the cache can be trusted as it is (`vkshop.writes`).
 
     Items deleted by hand and items of a crashed run are then seen, not guessed. The cache is trusted when every
     write since the last full read is in it and that read is under a day old; «Синхронизировать сейчас» reads
-    the shop anyway (the merchant may have changed it by hand). This run holds the merchant's sync lock, so no
-    write of theirs overlaps the read, and the read makes the cache trusted."""
+    the shop anyway (the merchant may have changed it by hand), in its first slice. This run holds the merchant's
+    sync lock, so no write of theirs overlaps the read, and the read makes the cache trusted."""
     merchant, group_id = run.merchant, connection.group_id
-    reason = "sync now" if run.trigger == SyncRun.Trigger.MANUAL else ""
+    reason = "sync now" if run.trigger == SyncRun.Trigger.MANUAL and first_slice else ""
     reason = reason or shop_writes.needs_full_read(merchant=merchant, group_id=group_id)
     if not reason:
         log.info("sync plans from the VK shop cache", extra={"run_id": run.pk})
@@ -178,14 +231,17 @@ def _read_evotor_first(run: SyncRun) -> None:
     runs.heartbeat(run)
 
 
-def _learn_pictures(run: SyncRun) -> None:
+def _learn_pictures(run: SyncRun, deadline: float | None) -> tuple[int, bool]:
     """Every picture of a published product is read from Evotor before the plan (a refresh reads only so many):
     no item goes to VK with the default picture while its own are unknown. One that cannot be read now (Evotor
-    busy) keeps its item waiting; the plan says how many wait."""
-    result = learn_pictures(merchant=run.merchant)
+    busy) keeps its item waiting; the plan says how many wait. A slice reads as many as its time allows (the
+    items whose pictures are still unknown wait for the next slice). Returns how many products were checked, and
+    whether some were left for the next slice."""
+    result = learn_pictures(merchant=run.merchant, deadline=deadline)
     if result.images_checked or not result.ok:
         log.info("pictures learnt before the plan", extra={"run_id": run.pk, "checked": result.images_checked})
     runs.heartbeat(run)
+    return result.images_checked, result.images_left
 
 
 def _fail_after_crash(run: SyncRun) -> None:

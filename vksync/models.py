@@ -351,6 +351,11 @@ class SyncRun(models.Model):
     error = models.TextField("ошибка", blank=True)
     # Failed for a reason that passes (VK busy, network): the task tries again later.
     transient = models.BooleanField("временная ошибка", default=False)
+    # A long run works in slices of SYNC_SLICE_SECONDS, each its own task: how many have started, and whether the
+    # run waits for its next one in the queue (it stays running: no other run of the merchant starts meanwhile).
+    slices = models.PositiveIntegerField("частей", default=0)
+    between_slices = models.BooleanField("ждёт следующей части", default=False)
+    writes_left = models.PositiveIntegerField("записей в VK по плану части", null=True, blank=True)
 
     objects = OwnedManager()
 
@@ -360,6 +365,9 @@ class SyncRun(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["merchant", "status"]),
+            # A merchant's latest runs (the failure count, the pages): without it MariaDB walks every merchant's runs
+            # newest first until it has found this merchant's.
+            models.Index(fields=["merchant", "created_at"], name="syncrun_merchant_created"),
             # The staff dashboard: runs per day in a range, and who synced lately.
             models.Index(fields=["created_at"], name="syncrun_created"),
             models.Index(fields=["status", "finished_at"], name="syncrun_status_finished"),

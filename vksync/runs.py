@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.locks import HeldLock, renewable_lock
@@ -32,13 +33,20 @@ def stale_before():
     return timezone.now() - timedelta(seconds=settings.SYNC_STALE_SECONDS)
 
 
+def alive() -> Q:
+    """A running run is alive while its heartbeat is recent; between two slices (its next slice queued behind
+    other work) for as long as a queued message may wait, SYNC_SLICE_WAIT_SECONDS."""
+    waiting_since = timezone.now() - timedelta(seconds=settings.SYNC_SLICE_WAIT_SECONDS)
+    return Q(heartbeat_at__gte=stale_before()) | Q(between_slices=True, heartbeat_at__gte=waiting_since)
+
+
 def running(merchant):
     return SyncRun.objects.filter(merchant=merchant, status=SyncRun.Status.RUNNING)
 
 
 def live_run_exists(merchant) -> bool:
-    """A run is going on now (its heartbeat is recent)."""
-    return running(merchant).filter(heartbeat_at__gte=stale_before()).exists()
+    """A run is going on now (its heartbeat is recent, or its next slice waits in the queue)."""
+    return running(merchant).filter(alive()).exists()
 
 
 def waiting_run(merchant) -> SyncRun | None:
@@ -112,18 +120,42 @@ def claim(run: SyncRun) -> bool:
     with transaction.atomic():
         SyncSettings.objects.select_for_update().get_or_create(merchant=run.merchant)
         others = running(run.merchant).exclude(pk=run.pk)
-        if others.filter(heartbeat_at__gte=stale).exists():
+        if others.filter(alive()).exists():
             return False
         started = SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.QUEUED)
-        if not started.update(status=SyncRun.Status.RUNNING, started_at=now, heartbeat_at=now):
+        if not started.update(status=SyncRun.Status.RUNNING, started_at=now, heartbeat_at=now, slices=1):
             return False
-        interrupted = others.update(status=SyncRun.Status.FAILED, finished_at=now, error=INTERRUPTED)
+        interrupted = others.update(
+            status=SyncRun.Status.FAILED, finished_at=now, error=INTERRUPTED, between_slices=False
+        )
         SyncRun.objects.filter(merchant=run.merchant, status=SyncRun.Status.QUEUED, created_at__lt=stale).exclude(
             pk=run.pk
         ).update(status=SyncRun.Status.STOPPED, finished_at=now, error=REPLACED)
     if interrupted:
         SYNC_RUNS.labels(outcome="interrupted").inc(interrupted)
     return True
+
+
+def claim_slice(run: SyncRun, number: int) -> bool:
+    """Take up a running run's next slice (`number`, counted from 1); False when that slice was taken already
+    (a message delivered twice) or the run is over (closed, or taken over by another run while it waited)."""
+    taken = SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING, slices=number - 1).update(
+        slices=number, between_slices=False, heartbeat_at=timezone.now()
+    )
+    run.slices = number if taken else run.slices
+    return bool(taken)
+
+
+def waits_for_slice(run: SyncRun, number: int) -> bool:
+    """The run is still waiting for its slice `number`."""
+    return SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING, slices=number - 1).exists()
+
+
+def end_slice(run: SyncRun) -> None:
+    """The slice's budget is used: the run stays running, its next slice queued (the merchant's lock is let go)."""
+    SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(
+        between_slices=True, heartbeat_at=timezone.now()
+    )
 
 
 def heartbeat(run: SyncRun) -> None:
@@ -134,6 +166,11 @@ def heartbeat(run: SyncRun) -> None:
 
 def record_plan(run: SyncRun, summary: dict) -> None:
     SyncRun.objects.filter(pk=run.pk).update(plan_summary=summary)
+
+
+def record_writes_left(run: SyncRun, writes: int) -> None:
+    """The writes the slice's plan holds: the next slice must plan fewer, or it runs to the end."""
+    SyncRun.objects.filter(pk=run.pk).update(writes_left=writes)
 
 
 def record_progress(run: SyncRun, *, progress: dict, counts: dict) -> None:
@@ -149,12 +186,16 @@ def record_requests(run: SyncRun, clients: list) -> None:
         for method, count in client.method_counts.items():
             by_method[method] = by_method.get(method, 0) + count
     total = sum(client.request_count for client in clients)
+    earlier = SyncRun.objects.filter(pk=run.pk).values_list("requests", flat=True).first() or {}
+    for method, count in earlier.get("by_method", {}).items():  # the run's earlier slices
+        by_method[method] = by_method.get(method, 0) + count
+    total += earlier.get("total", 0)
     SyncRun.objects.filter(pk=run.pk).update(requests={"total": total, "by_method": by_method}, vk_requests=total)
 
 
 def close(run: SyncRun, status: str, error: str = "", *, transient: bool = False) -> None:
     SyncRun.objects.filter(pk=run.pk).update(
-        status=status, error=error, transient=transient, finished_at=timezone.now()
+        status=status, error=error, transient=transient, finished_at=timezone.now(), between_slices=False
     )
     SYNC_RUNS.labels(outcome=status).inc()
 

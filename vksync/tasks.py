@@ -13,10 +13,20 @@ from redis.exceptions import RedisError
 from vksync import engine, runs, stock, triggers
 from vksync.models import SyncRun
 
+SLICE_LOCK_RETRY_SECONDS = 2
+
 
 @shared_task(name="vksync.sync_merchant", bind=True, acks_late=True, max_retries=5)
-def sync_merchant(self, merchant_id: int, run_id: int | None = None, confirmed: bool = False, trigger: str = "manual"):
-    """Run one merchant's sync; when a trigger came during it, queue exactly one more.
+def sync_merchant(
+    self,
+    merchant_id: int,
+    run_id: int | None = None,
+    confirmed: bool = False,
+    trigger: str = "manual",
+    slice_number: int = 1,
+):
+    """Run one slice of a merchant's sync (SYNC_SLICE_SECONDS); queue the next slice while the run is
+    unfinished, and when a trigger came during the run, exactly one more run after it.
 
     A run that failed because VK was only temporarily unavailable is tried again with a backoff. A run
     refused because another holds the merchant queues nothing at once: the holder runs the pending one
@@ -29,20 +39,42 @@ def sync_merchant(self, merchant_id: int, run_id: int | None = None, confirmed: 
     run = SyncRun.objects.filter(pk=run_id, merchant=merchant).first() if run_id else None
     if run_id and (run is None or run.status not in (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING)):
         return None  # already finished: a message delivered twice
-    if run is not None and run.status == SyncRun.Status.RUNNING:
-        run = None  # redelivered after the worker died mid-run: a new run takes over (the claim closes the old one)
+    if run is not None and run.status == SyncRun.Status.RUNNING and (slice_number == 1 or run.slices >= slice_number):
+        # Redelivered after the worker died mid-slice: a new run takes over (the claim closes the old one).
+        run, slice_number = None, 1
     retry = {"merchant_id": merchant_id, "run_id": None, "confirmed": confirmed, "trigger": SyncRun.Trigger.RETRY}
+    budget = settings.SYNC_SLICE_SECONDS
     try:
-        result = engine.run_sync(merchant=merchant, trigger=trigger, run=run, confirmed=confirmed)
+        result = engine.run_sync(
+            merchant=merchant,
+            trigger=trigger,
+            run=run,
+            confirmed=confirmed,
+            budget_seconds=budget,
+            slice_number=slice_number,
+        )
     except (RedisError, DatabaseOperationalError, DatabaseInterfaceError) as error:
         # Redis restarting (rate limiter, locks) or the database connection lost: the run was closed; try again soon
         countdown = max(1, retry_delay(self.request.retries) // 2)
         raise retry_when_broker_answers(self, kwargs=retry, countdown=countdown, exc=error)
+    if result is None and slice_number > 1:
+        if runs.waits_for_slice(run, slice_number):  # the merchant's lock was held a moment (a refused claim)
+            raise retry_when_broker_answers(self, countdown=SLICE_LOCK_RETRY_SECONDS)
+        return None  # the slice was taken up already, or the run is over (taken over while it waited)
     if result is None:
         if not runs.live_run_exists(merchant):
             countdown = refused_delay(self.request.retries)
             raise retry_when_broker_answers(self, kwargs={**retry, "trigger": trigger}, countdown=countdown)
         return None
+    if result.status == SyncRun.Status.RUNNING:  # the slice's budget is used: the next goes behind other work
+        next_slice = {
+            "run_id": result.pk,
+            "confirmed": confirmed,
+            "trigger": trigger,
+            "slice_number": result.slices + 1,
+        }
+        sync_merchant.apply_async(kwargs={"merchant_id": merchant_id, **next_slice})
+        return result.pk
     triggers.run_pending(merchant=merchant)
     if result.status == SyncRun.Status.FAILED and result.transient:
         raise retry_when_broker_answers(self, kwargs=retry, countdown=retry_delay(self.request.retries))

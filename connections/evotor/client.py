@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 import requests
 from django.conf import settings
 
+from connections.ratelimit import RateLimiter, RateLimiterError, evotor_rate_limiter, token_key
 from core.metrics import EVOTOR_ERRORS, EVOTOR_REQUESTS
 
 logger = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ V2_JSON = "application/vnd.evotor.v2+json"
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 PICTURE = "picture"  # a product picture's download, wherever it is
 ID_SEGMENT = re.compile(r"/(stores|products|product-groups)/[^/]+")
+_FROM_SETTINGS = object()
 
 
 class EvotorError(Exception):
@@ -92,8 +94,13 @@ class EvotorClient:
         backoff: float | None = None,
         max_wait: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        pacer: RateLimiter | None = _FROM_SETTINGS,
     ):
         self._token = token
+        self._key = token_key(token, "evotor")
+        # Every API request of this token waits for its turn (EVOTOR_RATE_LIMIT_PER_SECOND, all processes), and
+        # for the reset Evotor named when it said nothing is left (X-RateLimit-Remaining: 0).
+        self.pacer = evotor_rate_limiter() if pacer is _FROM_SETTINGS else pacer
         self.base_url = (base_url or settings.EVOTOR_API_URL).rstrip("/")
         self.session = session or shared_session()
         self.timeout = timeout if timeout is not None else settings.EVOTOR_TIMEOUT_SECONDS
@@ -204,6 +211,8 @@ class EvotorClient:
         `resource` names the request in the metrics: an API path without ids, or PICTURE."""
         path = urlsplit(url).path  # never the query: signed picture URLs carry credentials there
         for retry in range(self.max_retries + 1):
+            if resource != PICTURE:  # a picture's download carries no token and is not counted by Evotor's limit
+                self._wait_for_turn()
             self.request_count += 1
             EVOTOR_REQUESTS.labels(resource=resource).inc()
             try:
@@ -219,6 +228,7 @@ class EvotorClient:
                 continue
             status = response.status_code
             if status < 400:
+                self._heed_limits(response)
                 return response
             response.close()
             EVOTOR_ERRORS.labels(resource=resource, status=str(status)).inc()
@@ -240,21 +250,52 @@ class EvotorClient:
             self.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _wait_for_turn(self) -> None:
+        if self.pacer is None:
+            return
+        try:
+            self.pacer.acquire(self._key, max_wait=self.max_wait)
+        except RateLimiterError:
+            raise EvotorTransientError("Эвотор: очередь запросов слишком длинная. Продолжим позже.") from None
+
+    def _heed_limits(self, response: requests.Response) -> None:
+        """Evotor said this token has no request left until the reset: no request of it goes out before then,
+        from any process (the pacer's pause)."""
+        if response.headers.get("X-RateLimit-Remaining", "").strip() != "0" or self.pacer is None:
+            return
+        reset = _reset_seconds(response)
+        if reset:
+            logger.info("evotor quota used until its reset", extra={"seconds": reset})
+            try:
+                self.pacer.pause(self._key, min(reset, self.max_wait))
+            except RateLimiterError as error:
+                logger.warning("evotor pause not recorded", extra={"error": str(error)})
+
     def _backoff(self, retry: int) -> float:
         return self.backoff * (2**retry)
 
     def _retry_wait(self, response: requests.Response, retry: int) -> float:
-        """Seconds to wait: X-RateLimit-Reset on a 429 when given, else exponential backoff."""
+        """Seconds to wait: X-RateLimit-Reset (or Retry-After) on a 429 when given, else exponential backoff."""
         if response.status_code == 429:
-            try:
-                reset = float(response.headers.get("X-RateLimit-Reset", ""))
-            except ValueError:
-                reset = None
-            if reset is not None and reset > 1_000_000_000:  # tolerate an epoch timestamp instead of seconds
-                reset = reset - time.time()
-            if reset is not None and reset > 0:
+            reset = _reset_seconds(response)
+            if reset:
                 return reset
         return self._backoff(retry)
+
+
+def _reset_seconds(response: requests.Response) -> float | None:
+    """Seconds until Evotor's limit resets: X-RateLimit-Reset (seconds; an epoch timestamp is tolerated), else
+    Retry-After (seconds); None when neither says."""
+    for header in ("X-RateLimit-Reset", "Retry-After"):
+        try:
+            reset = float(response.headers.get(header, ""))
+        except ValueError:
+            continue
+        if reset > 1_000_000_000:  # tolerate an epoch timestamp instead of seconds
+            reset = reset - time.time()
+        if reset > 0:
+            return reset
+    return None
 
 
 def api_resource(path: str) -> str:

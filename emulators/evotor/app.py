@@ -117,6 +117,9 @@ class EvotorEmulator(EvotorState, EvotorFaults, EvotorSales):
             return route, *self._error(401, "Unauthorized")
         if merchant.forbidden:
             return route, *self._error(403, "Forbidden")
+        quota = self._take_quota(self._token(environ))
+        if quota is not None and not quota[0]:
+            return route, 429, self._quota_headers(quota), json.dumps({"code": 4290, "message": "Rate limit"}).encode()
         if fault and not fault.delay:
             if fault.malformed:
                 return route, 200, self._headers(), b'{"items": [{"id": "broken'
@@ -128,7 +131,8 @@ class EvotorEmulator(EvotorState, EvotorFaults, EvotorSales):
         status, payload = self._dispatch(merchant, parts, query, environ)
         if status != 200:
             return route, *self._error(status, payload)
-        return route, 200, self._headers(), json.dumps(payload, ensure_ascii=False).encode()
+        headers = self._quota_headers(quota) if quota is not None else self._headers()
+        return route, 200, headers, json.dumps(payload, ensure_ascii=False).encode()
 
     def _events(self, environ, parts: list[str], query: dict):
         """The Events API, read with the publisher's token."""
@@ -148,10 +152,14 @@ class EvotorEmulator(EvotorState, EvotorFaults, EvotorSales):
         return sales_page(self, environ, method)
 
     def _authenticate(self, environ) -> Merchant | None:
+        with self._lock:
+            return self._merchants.get(self._token(environ))
+
+    @staticmethod
+    def _token(environ) -> str:
         header = environ.get("HTTP_AUTHORIZATION", "")
         token = header[7:].strip() if header.lower().startswith("bearer ") else environ.get("HTTP_X_AUTHORIZATION", "")
-        with self._lock:
-            return self._merchants.get(token.strip())
+        return token.strip()
 
     def _headers(self, reset: int = 0):
         remaining = max(0, self.rate_limit - self.request_count % self.rate_limit)
@@ -159,6 +167,16 @@ class EvotorEmulator(EvotorState, EvotorFaults, EvotorSales):
             ("Content-Type", V2_JSON + "; charset=utf-8"),
             ("X-RateLimit-Limit", str(self.rate_limit)),
             ("X-RateLimit-Remaining", str(0 if reset else remaining)),
+            ("X-RateLimit-Reset", str(reset)),
+        ]
+
+    def _quota_headers(self, quota: tuple[bool, int, int]):
+        """The headers under the per-token limit (`limit_per_token`): what this token has left, and when more."""
+        _allowed, remaining, reset = quota
+        return [
+            ("Content-Type", V2_JSON + "; charset=utf-8"),
+            ("X-RateLimit-Limit", str(self.quota.requests)),
+            ("X-RateLimit-Remaining", str(remaining)),
             ("X-RateLimit-Reset", str(reset)),
         ]
 

@@ -1,13 +1,16 @@
 """Fault injection for the Evotor emulator: what tests switch on to make the Evotor cloud misbehave.
 
 Hooks queue faults for the next requests (`fail_next` an HTTP status, `malformed_next`, `slow_next`,
-`rate_limit_after` for 429s), fail one store (`fail_store`: 402) or a token (`revoke_token`: 401,
+`rate_limit_after` for 429s, `limit_per_token`: Evotor's own per-token quota, with its X-RateLimit-* headers
+and a 429 over it), fail one store (`fail_store`: 402) or a token (`revoke_token`: 401,
 `forbid`: 403), or one page in the middle of a list (`fail_page`); `clear_faults` ends them. The app
 takes the next fault as each request arrives.
 """
 
+import math
+import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -18,6 +21,31 @@ class _Fault:
     reset: int = 0  # X-RateLimit-Reset sent with a 429
     malformed: bool = False
     delay: float = 0.0
+
+
+@dataclass
+class _Quota:
+    """Evotor's per-token limit as the emulator keeps it: `requests` in any `seconds`, per token (Evotor's
+    reference: limits are per token and URI; one window per token is the stricter reading)."""
+
+    requests: int
+    seconds: float
+    windows: dict = field(default_factory=dict)  # token -> deque of request times
+    refused: int = 0  # 429s answered
+
+    def take(self, token: str) -> tuple[bool, int, int]:
+        """(allowed, remaining after this request, seconds until a request leaves the window: the Reset)."""
+        now = time.monotonic()
+        window = self.windows.setdefault(token, deque())
+        while window and window[0] <= now - self.seconds:
+            window.popleft()
+        allowed = len(window) < self.requests
+        if allowed:
+            window.append(now)
+        else:
+            self.refused += 1
+        reset = math.ceil(window[0] + self.seconds - now) if len(window) >= self.requests else 0
+        return allowed, self.requests - len(window), reset
 
 
 @dataclass
@@ -37,6 +65,7 @@ class EvotorFaults:
         self._faults: deque[_Fault] = deque()
         self._rate_limit_after: tuple[int, int, int] | None = None  # (after, times, reset)
         self._page_faults: list[_PageFault] = []
+        self.quota: _Quota | None = None  # off: no per-token limit (the existing tests' Evotor)
 
     def fail_store(self, store_id: str, status: int = 402) -> None:
         """Every request under this store answers `status` (402: app not paid/installed there)."""
@@ -72,11 +101,24 @@ class EvotorFaults:
         """After `requests` more API requests, answer 429 `times` times with X-RateLimit-Reset: `reset`."""
         self._rate_limit_after = (self.request_count + requests, times, reset)
 
+    def limit_per_token(self, requests: int, seconds: float = 1.0) -> None:
+        """Evotor's per-token rate limit: at most `requests` API requests of one token in any `seconds`. Each
+        answer then says X-RateLimit-Limit, -Remaining and -Reset (seconds until a request leaves the window);
+        the request over it is answered 429. `quota.refused` counts those 429s."""
+        self.quota = _Quota(requests=requests, seconds=seconds)
+
+    def _take_quota(self, token: str) -> tuple[bool, int, int] | None:
+        if self.quota is None:
+            return None
+        with self._lock:
+            return self.quota.take(token)
+
     def clear_faults(self) -> None:
         self._faults.clear()
         self._store_status.clear()
         self._rate_limit_after = None
         self._page_faults.clear()
+        self.quota = None
 
     def _take_image_fault(self, path: str) -> _Fault | None:
         """A fault queued for this picture's path by name (`fail_next(404, path="/images/…")`); others pass by."""

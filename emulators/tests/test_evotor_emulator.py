@@ -94,6 +94,22 @@ def test_fault_hooks_fail_one_store_the_next_requests_and_after_n_requests(evoto
         get(evotor_emulator, "/stores").json()
 
 
+def test_the_per_token_limit_counts_each_token_says_what_is_left_and_refuses_with_429(evotor_emulator):
+    evotor_emulator.add_merchant(token="tok-1", products=5)
+    evotor_emulator.add_merchant(token="tok-2", products=5)
+    assert get(evotor_emulator, "/stores").headers["X-RateLimit-Limit"] == "5000"  # off by default
+    evotor_emulator.limit_per_token(2, seconds=1.0)
+    first, second = get(evotor_emulator, "/stores"), get(evotor_emulator, "/stores")
+    assert (first.headers["X-RateLimit-Limit"], first.headers["X-RateLimit-Remaining"]) == ("2", "1")
+    assert (second.headers["X-RateLimit-Remaining"], second.headers["X-RateLimit-Reset"]) == ("0", "1")
+    refused = get(evotor_emulator, "/stores")
+    assert refused.status_code == 429 and refused.headers["X-RateLimit-Reset"] == "1"
+    assert get(evotor_emulator, "/stores", token="tok-2").status_code == 200  # another token's own window
+    assert evotor_emulator.quota.refused == 1
+    evotor_emulator.clear_faults()
+    assert get(evotor_emulator, "/stores").status_code == 200
+
+
 def test_images_are_real_pictures_of_at_least_400px(evotor_emulator):
     ids = evotor_emulator.add_merchant(stores=1, products=40, image_share=1.0)
     store_id = ids["stores"][0]

@@ -15,6 +15,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# A worker node's pool and size. `celery worker` reads these very variables itself (its options' environment
+# names); the settings repeat them for workers started from code. The work waits on VK and Evotor far more than
+# it computes (a VK token allows 3 requests a second), so production runs a threads pool of many slots: a slot
+# sleeping in the rate limiter holds a thread, not a process (docs/architecture.md, "Many shops").
+# docker-compose.yml sets threads and 16; unset, Celery's own defaults (prefork, one process per CPU).
+CELERY_WORKER_POOL = env.str("CELERY_WORKER_POOL", default="prefork")
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=0) or None
+# The queues a worker node takes (`celery worker -Q`, read from CELERY_WORKER_QUEUES by Celery itself); every task
+# goes to the default queue "celery": a long sync shares the workers through its slices (SYNC_SLICE_SECONDS).
+WORKER_QUEUES = env.list("CELERY_WORKER_QUEUES", default=["celery"])
 
 # A broker restart loses no queued work (README, "Redis restarts"):
 # - a task taken is acknowledged only when done, and one whose worker died is given back;

@@ -20,6 +20,11 @@ EVOTOR_TIMEOUT_SECONDS = env.float("EVOTOR_TIMEOUT_SECONDS", default=30)
 EVOTOR_MAX_RETRIES = env.int("EVOTOR_MAX_RETRIES", default=4)
 EVOTOR_RETRY_BACKOFF_SECONDS = env.float("EVOTOR_RETRY_BACKOFF_SECONDS", default=1.0)
 EVOTOR_MAX_RETRY_WAIT_SECONDS = env.float("EVOTOR_MAX_RETRY_WAIT_SECONDS", default=60)
+# Requests per second per Evotor token, across every process (connections.ratelimit, its own keys): Evotor
+# publishes no quota, only X-RateLimit-* headers and a 429 over it; the client also waits out a Remaining of 0
+# until X-RateLimit-Reset. Picture downloads are not paced (no token). 0: not paced.
+EVOTOR_RATE_LIMIT_PER_SECOND = env.int("EVOTOR_RATE_LIMIT_PER_SECOND", default=10)
+EVOTOR_RATE_LIMIT_MARGIN_SECONDS = env.float("EVOTOR_RATE_LIMIT_MARGIN_SECONDS", default=0.1)
 # Safety bounds: pages read from one list, bytes of one product picture.
 EVOTOR_MAX_PAGES = env.int("EVOTOR_MAX_PAGES", default=1000)
 EVOTOR_IMAGE_MAX_BYTES = env.int("EVOTOR_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)

@@ -101,3 +101,18 @@ def test_settings_read_what_the_issue_lists():
     }
     assert listed <= settings_variables()
     assert settings.VK_API_VERSION == "5.199"
+
+
+def test_worker_nodes_scale_and_take_their_pool_concurrency_and_queues_from_the_environment(compose):
+    """`docker compose up --scale worker=N` needs workers with no fixed name or port; `celery worker` reads its
+    pool, concurrency and queues from CELERY_WORKER_* (its options' environment names), which the worker gets."""
+    worker = compose["services"]["worker"]
+    assert "container_name" not in worker and "ports" not in worker
+    assert not re.search(r"--(pool|concurrency|queues)|\s-[PcQ]\b", worker["command"])  # not pinned
+    knobs = worker["environment"]
+    assert knobs["CELERY_WORKER_POOL"] == "${CELERY_WORKER_POOL:-threads}"
+    assert re.fullmatch(r"\$\{CELERY_WORKER_CONCURRENCY:-\d+\}", knobs["CELERY_WORKER_CONCURRENCY"])
+    assert knobs["CELERY_WORKER_QUEUES"] == "${CELERY_WORKER_QUEUES:-celery}"
+    assert "SYNC_SLICE_SECONDS" in knobs
+    assert knobs["DATABASE_URL"] == compose["services"]["web"]["environment"]["DATABASE_URL"]  # one MariaDB
+    assert knobs["CELERY_BROKER_URL"] == compose["services"]["beat"]["environment"]["CELERY_BROKER_URL"]  # one Redis

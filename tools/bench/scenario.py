@@ -228,6 +228,9 @@ def worker_env(*, scenario: Scenario, database_url: str, var_dir: Path, evotor_u
         VK_API_URL=vk_url,
         VK_RATE_LIMIT_PER_SECOND=str(int(scenario.vk_rate)),
         VK_COMMUNITY_RATE_LIMIT_PER_SECOND=str(int(scenario.vk_rate * 20 / REAL_VK_RATE)),
+        # Evotor's pace per token (EVOTOR_RATE_LIMIT_PER_SECOND, 10 a second for real) on the same time factor.
+        EVOTOR_RATE_LIMIT_PER_SECOND=str(int(10 * scenario.vk_rate / REAL_VK_RATE)),
+        SCHEDULE_TICK_SECONDS=str(max(1, round(60 * scale))),  # the beat's minute, as the hour it spreads
         VK_RETRY_BACKOFF_SECONDS=f"{REAL_BACKOFF_SECONDS * scale:.4f}",
         CATALOG_IMAGE_CHECKS_PER_REFRESH=str(max(2000, scenario.products)),
         VK_PHOTO_BULK_FILES=str(scenario.photo_bulk),

@@ -35,13 +35,16 @@ def apply_plan(
     default_sha: str = "",
     photo_bulk_files: int = 0,
     on_bulk_refused: Callable | None = None,
+    deadline: float | None = None,
 ) -> Counts:
     """Carry out `plan` for the run's merchant; per-item errors are recorded and the run goes on.
 
     `load_photo(sha) -> (bytes, filename)` gives a picture to upload; `default_sha` names the fallback picture.
     `photo_bulk_files` > 1 uploads that many pictures at once; `on_bulk_refused(error)` hears the community refuse.
     Raises VkConnectionBroken (stop, the connection is unusable) and the client's transient errors; what was
-    done until then is on the run either way.
+    done until then is on the run either way. With a `deadline` (time.monotonic()) the work stops at the first
+    safe point after it — the pictures under way saved, the item batch in flight answered and recorded, the cache
+    given every write — and `counts.finished` is False: a new plan from the cache does the rest.
     """
     ctx = Context(
         run=run,
@@ -51,6 +54,7 @@ def apply_plan(
         default_sha=default_sha,
         photo_bulk_files=photo_bulk_files,
         on_bulk_refused=on_bulk_refused,
+        deadline=deadline,
     )
     ops = plan.operations
     ctx.set_totals(ops)
@@ -58,23 +62,33 @@ def apply_plan(
         return ctx.counts
     was_trusted = shop_writes.begin_writes(merchant=ctx.merchant, group_id=group_id)
     try:
-        timed(ctx, "albums", albums.apply_albums, [op for op in ops if op.kind in ALBUM_KINDS])
-        timed(ctx, "properties", variants.apply_properties, [op for op in ops if op.kind in variants.PROPERTY_KINDS])
-        item_ops = [op for op in ops if op.kind in ITEM_KINDS]
-        uploads = photos.start(ctx, [op for op in ops if op.kind == p.UPLOAD_PHOTO])
-        try:
-            timed(ctx, "links", mapping.prepare_links, item_ops)  # while the pictures go out
-            timed(ctx, "photos", photos.record, uploads)
-        finally:
-            if uploads:
-                uploads.stop()
-        again = timed(ctx, "items", items.apply_items, item_ops)
-        members = [op for op in ops if op.kind in MEMBERSHIP_KINDS] + items.recreate(ctx, again)
-        timed(ctx, "membership", albums.apply_membership, members)
-        timed(ctx, "cards", variants.apply_cards, [op for op in ops if op.kind in variants.CARD_KINDS])
-        timed(ctx, "album_deletes", albums.apply_album_deletes, [op for op in ops if op.kind == p.DELETE_ALBUM])
+        _apply_stages(ctx, ops)
     finally:
         ctx.tick("items", 0, force=True)  # the counts of what was done reach the run, failed or not
     shop_writes.mirror_writes(merchant=ctx.merchant, group_id=group_id, writes=ctx.sent, was_trusted=was_trusted)
-    log.info("sync applied", extra={"run_id": run.pk, "seconds": ctx.counts.seconds})
+    log.info("sync applied", extra={"run_id": run.pk, "seconds": ctx.counts.seconds, "whole": ctx.counts.finished})
     return ctx.counts
+
+
+def _apply_stages(ctx: Context, ops: list[p.Operation]) -> None:
+    """The stages in order; when the slice's time runs out in the pictures or the items, the later stages wait
+    for the next slice (its plan, from the cache these writes keep true, holds what is left of them)."""
+    timed(ctx, "albums", albums.apply_albums, [op for op in ops if op.kind in ALBUM_KINDS])
+    timed(ctx, "properties", variants.apply_properties, [op for op in ops if op.kind in variants.PROPERTY_KINDS])
+    item_ops = [op for op in ops if op.kind in ITEM_KINDS]
+    uploads = photos.start(ctx, [op for op in ops if op.kind == p.UPLOAD_PHOTO])
+    try:
+        timed(ctx, "links", mapping.prepare_links, item_ops)  # while the pictures go out
+        timed(ctx, "photos", photos.record, uploads)
+    finally:
+        if uploads:
+            uploads.stop()
+    if not ctx.counts.finished:
+        return
+    again = timed(ctx, "items", items.apply_items, item_ops)
+    if not ctx.counts.finished:
+        return
+    members = [op for op in ops if op.kind in MEMBERSHIP_KINDS] + items.recreate(ctx, again)
+    timed(ctx, "membership", albums.apply_membership, members)
+    timed(ctx, "cards", variants.apply_cards, [op for op in ops if op.kind in variants.CARD_KINDS])
+    timed(ctx, "album_deletes", albums.apply_album_deletes, [op for op in ops if op.kind == p.DELETE_ALBUM])

@@ -37,6 +37,7 @@ class Counts:
     cards_separated: int = 0  # cards VK refused in this run: one more run sends their items separate
     calls: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)  # wall time per stage (albums, photos, items, membership, …)
+    finished: bool = True  # False: the slice's time ran out at a safe point; the run's next slice goes on
 
     def for_run(self) -> dict:
         return {k: getattr(self, k) for k in ("created", "updated", "hidden", "deleted", "adopted", "failed", "cards")}
@@ -53,12 +54,15 @@ class Context:
         default_sha: str = "",
         photo_bulk_files: int = 0,
         on_bulk_refused: Callable | None = None,
+        deadline: float | None = None,
     ):
         self.run, self.client, self.group_id, self.load_photo = run, client, group_id, load_photo
+        self.deadline = deadline  # time.monotonic() when the slice's budget is used; None: run to the end
         self.default_sha = default_sha
         self.photo_bulk_files, self.on_bulk_refused = photo_bulk_files, on_bulk_refused
         self.merchant = run.merchant
-        self.counts = Counts()
+        # A run's later slices go on counting from what its earlier ones did.
+        self.counts = Counts(**{name: getattr(run, name) or 0 for name in Counts().for_run()})
         self.album_ids: dict[str, int] = dict(
             AlbumLink.objects.filter(merchant=self.merchant, group_id=group_id).values_list(
                 "group_evotor_id", "vk_album_id"
@@ -78,6 +82,10 @@ class Context:
         self.separated_cards: set[str] = set()
         self.progress = dict(run.progress or {})
         self._saved_at = 0.0
+
+    def out_of_time(self) -> bool:
+        """The slice's budget is used: stop at the next safe point (a whole batch written and recorded)."""
+        return self.deadline is not None and time.monotonic() >= self.deadline
 
     def has_pictures(self, op: p.Operation) -> bool:
         """Every picture the operation's item shows is uploaded to the community."""

@@ -41,6 +41,7 @@ class PhotoUploads:
         self.fixes: dict[str, tuple[str, ...]] = {}  # sha → what was done so VK takes the picture
         self._outcomes: queue.Queue = queue.Queue()
         self._stopped = threading.Event()
+        self._enough = threading.Event()  # the slice's time ran out: no new picture starts, the one under way ends
         self._poster = ThreadPoolExecutor(max_workers=POSTERS, thread_name_prefix="photo-post")
         self._saver = threading.Thread(
             target=contextvars.copy_context().run, args=(self._send_all,), name="photo-save", daemon=True
@@ -58,6 +59,13 @@ class PhotoUploads:
                 raise error
             yield op, photo_id, error
 
+    def enough(self) -> None:
+        """Start no new picture (the slice's time is used); those under way are saved and reported as usual."""
+        self._enough.set()
+
+    def _halted(self) -> bool:
+        return self._stopped.is_set() or self._enough.is_set()
+
     def stop(self) -> None:
         """No new request goes out; wait for the one under way."""
         self._stopped.set()
@@ -68,7 +76,7 @@ class PhotoUploads:
         try:
             singles = self._send_bulk(self.ops) if self.bulk_files else self.ops
             for start in range(0, len(singles), BATCH):
-                if self._stopped.is_set():
+                if self._halted():
                     break
                 self._send_chunk(singles[start : start + BATCH])
         except BaseException as error:  # noqa: BLE001 - handed to the sync's thread, which raises it
@@ -91,7 +99,7 @@ class PhotoUploads:
             for op, url in zip(chunk, urls, strict=True)
         ]
         for op, post in zip(chunk, posts, strict=True):
-            if self._stopped.is_set():
+            if self._halted():
                 return
             try:
                 photo_id = self._save(op, post.result())
@@ -117,7 +125,7 @@ class PhotoUploads:
             singles += left
             if refused:
                 return singles + [op for rest in chunks[number + 1 :] for op in rest]
-            if self._stopped.is_set():
+            if self._halted():
                 return []
         return singles
 
@@ -140,7 +148,7 @@ class PhotoUploads:
         """One saveProductPhotoBulk per post, in order: (the photos left for single saves, whether refused)."""
         singles = []
         for index, post in enumerate(posts):
-            if self._stopped.is_set():
+            if self._halted():
                 return [], False
             ready, answer = post.result()
             try:
@@ -222,6 +230,9 @@ def record(ctx: Context, uploads: PhotoUploads | None) -> None:
     saved = []
     try:
         for op, photo_id, error in uploads.outcomes() if uploads else ():
+            if ctx.out_of_time():  # the pictures not started yet wait for the run's next slice
+                ctx.counts.finished = False
+                uploads.enough()
             if error is not None:
                 record_batch({}, [ctx.error(op, error, None)])
                 continue
@@ -233,6 +244,7 @@ def record(ctx: Context, uploads: PhotoUploads | None) -> None:
             ctx.tick("photos", 1)
             if len(saved) >= RECORD_EVERY:
                 _keep(saved)
+
     finally:  # what VK saved is kept even when the run stops here: the next run reuses it
         _keep(saved)
     if uploads and uploads.bulk_refused is not None and ctx.on_bulk_refused:

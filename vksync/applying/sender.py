@@ -47,6 +47,9 @@ def chunks(ops: list, size: int = BATCH) -> list[list]:
 def answers_ahead(ctx: Context, batches: list[list], make_calls: Callable) -> Iterator[tuple[list, list, list]]:
     """(batch, calls, results) in order, the next batch's request already sent while this one's are recorded.
 
+    When the slice's time runs out (`ctx.out_of_time`), no batch after the one in flight goes out: its answers
+    are recorded and the rest waits for the run's next slice (at least one batch is sent per slice).
+
     One request at a time goes out, from a helper thread, so VK's answer and our writes overlap. After a
     request fails, none after it is sent. A crash loses at most the answers of two requests; their items
     carry our sku, so the next run adopts them instead of making twins.
@@ -66,6 +69,9 @@ def answers_ahead(ctx: Context, batches: list[list], make_calls: Callable) -> It
     try:
         waiting = None
         for batch in batches:
+            if waiting and ctx.out_of_time():
+                ctx.counts.finished = False
+                break
             calls = make_calls(batch)
             sending = pool.submit(contextvars.copy_context().run, send_in_turn, calls)
             if waiting:

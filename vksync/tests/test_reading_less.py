@@ -183,3 +183,17 @@ def test_variant_writes_leave_the_cached_items_trusted(shop):
     )
     sync(shop)
     assert not reads(shop)
+
+
+def test_the_spread_hourly_refresh_skips_a_kept_shop_and_the_spread_daily_one_reads_it(shop):
+    from vkshop.tasks import refresh_vk_shop
+
+    sync(shop)
+    victim = live_items(shop)[0]
+    shop.vk.delete_item_by_hand(shop.group_id, victim.id)
+    shop.vk.reset_log()
+    refresh_vk_shop.delay(shop.merchant.pk, unless_kept=True)  # its moment in the hour: kept by the sync
+    assert shop.vk.request_count == 0
+    refresh_vk_shop.delay(shop.merchant.pk, unless_kept=False)  # its moment in the day: read whole
+    assert shop.vk.request_count > 0
+    assert_cache_is_vk(shop)

@@ -168,7 +168,7 @@ def test_follow_up_run_carries_the_trigger_that_asked_for_it(shop, django_captur
 def test_one_sync_an_hour_follows_the_catalog_refresh_and_no_beat_syncs_again():
     """Bug: the hourly refresh's sync and the "sync every VK shop" beat gave each merchant two syncs an hour."""
     tasks = {spec.task for spec in declared_tasks()}
-    assert "catalog.refresh_all_catalogs" in tasks
+    assert "catalog.refresh_due_catalogs" in tasks
     assert "vksync.sync_all_shops" not in tasks
 
 
@@ -178,12 +178,14 @@ def test_retired_beat_entry_is_removed_and_renamed_tasks_follow_on_install(db):
     from evosync.schedules import install_periodic_tasks
 
     every = IntervalSchedule.objects.create(every=3600, period=IntervalSchedule.SECONDS)
-    PeriodicTask.objects.filter(name__in=["Sync every VK shop", "Refresh every VK shop"]).delete()
+    spread_out = "Refresh VK shops, spread over the hour and the day"
+    PeriodicTask.objects.filter(name__in=["Sync every VK shop", "Refresh every VK shop", spread_out]).delete()
     PeriodicTask.objects.create(name="Sync every VK shop", task="vksync.sync_all_shops", interval=every)
-    PeriodicTask.objects.create(name="Refresh every VK shop", task="vksync.refresh_all_vk_shops", interval=every)
+    PeriodicTask.objects.create(name="Refresh every VK shop", task="vkshop.refresh_all_vk_shops", interval=every)
+    PeriodicTask.objects.create(name=spread_out, task="vksync.refresh_due_vk_shops", interval=every)
     install_periodic_tasks()
-    assert not PeriodicTask.objects.filter(name="Sync every VK shop").exists()
-    assert PeriodicTask.objects.get(name="Refresh every VK shop").task == "vkshop.refresh_all_vk_shops"
+    assert not PeriodicTask.objects.filter(name__in=["Sync every VK shop", "Refresh every VK shop"]).exists()
+    assert PeriodicTask.objects.get(name=spread_out).task == "vkshop.refresh_due_vk_shops"
 
 
 def test_sync_all_shops_task_syncs_every_enabled_shop(shop, django_capture_on_commit_callbacks):

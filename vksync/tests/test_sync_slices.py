@@ -1,0 +1,127 @@
+"""A long run works in slices (SYNC_SLICE_SECONDS): each slice stops at a safe point, lets the worker and the
+merchant's lock go and queues the next slice of the same run, which plans again from the cache and goes on.
+The eager Celery of the tests runs each next slice at once, inside the one before."""
+
+import pytest
+from celery.signals import task_prerun
+
+from catalog.models import Store
+from vksync import runs, triggers
+from vksync.engine import run_sync
+from vksync.models import SyncRun, SyncSettings
+from vksync.tasks import sync_merchant
+from vksync.tests.helpers import assert_vk_matches_catalog, duplicate_items, live_items
+
+TINY_BUDGET = 0.001  # every slice sends one batch (a picture's chunk, or 25 items) and stops
+
+
+@pytest.fixture
+def slices_seen():
+    """The slice numbers of the sync tasks that ran, in order."""
+    seen = []
+
+    def note(sender=None, kwargs=None, **_):
+        if sender.name == sync_merchant.name:
+            seen.append((kwargs or {}).get("slice_number", 1))
+
+    task_prerun.connect(note, weak=False)
+    yield seen
+    task_prerun.disconnect(note)
+
+
+def test_a_first_sync_in_slices_ends_as_one_run_with_the_whole_shop_in_vk(
+    shop, settings, slices_seen, django_capture_on_commit_callbacks
+):
+    settings.SYNC_SLICE_SECONDS = TINY_BUDGET
+    with django_capture_on_commit_callbacks(execute=True):
+        triggers.request_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.SCHEDULE)
+    run = SyncRun.objects.get(merchant=shop.merchant)
+    assert run.status == SyncRun.Status.DONE, run.error
+    assert run.slices > 2 and slices_seen == list(range(1, run.slices + 1))
+    assert not run.between_slices
+    assert_vk_matches_catalog(shop)
+    assert duplicate_items(shop) == 0
+    assert run.created == len(live_items(shop))  # the counts add up over the slices
+    assert run.vk_requests == shop.vk.request_count > 0  # and so do the requests
+
+
+def test_direct_calls_without_a_budget_run_to_the_end_in_one_slice(shop, settings):
+    settings.SYNC_SLICE_SECONDS = TINY_BUDGET  # read by the Celery task only
+    run = run_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.COMMAND)
+    assert run.status == SyncRun.Status.DONE and run.slices == 1
+    assert_vk_matches_catalog(shop)
+
+
+def test_a_trigger_between_slices_waits_for_the_run_and_one_run_follows(
+    shop, settings, slices_seen, django_capture_on_commit_callbacks
+):
+    settings.SYNC_SLICE_SECONDS = TINY_BUDGET
+    asked = []
+
+    def trigger_during_the_run(sender=None, kwargs=None, **_):
+        if sender.name == sync_merchant.name and (kwargs or {}).get("slice_number") == 2 and not asked:
+            asked.append(triggers.request_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.WEBHOOK))
+
+    task_prerun.connect(trigger_during_the_run, weak=False)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            first = triggers.request_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.SCHEDULE)
+    finally:
+        task_prerun.disconnect(trigger_during_the_run)
+    assert asked == [None]  # the run between its slices is alive: the trigger marked the merchant dirty
+    done = list(SyncRun.objects.filter(merchant=shop.merchant).order_by("id"))
+    assert [r.pk for r in done][0] == first.pk and len(done) == 2
+    assert [r.trigger for r in done] == [SyncRun.Trigger.SCHEDULE, SyncRun.Trigger.WEBHOOK]
+    assert all(r.status == SyncRun.Status.DONE for r in done)
+    assert done[1].created == 0  # the follow-up found the shop complete
+    assert duplicate_items(shop) == 0
+
+
+def test_a_slice_message_delivered_twice_runs_once(shop, settings, django_capture_on_commit_callbacks):
+    settings.SYNC_SLICE_SECONDS = TINY_BUDGET
+    run = runs.new_run(merchant=shop.merchant, trigger=SyncRun.Trigger.SCHEDULE)
+    sliced = run_sync(merchant=shop.merchant, run=run, budget_seconds=TINY_BUDGET)
+    assert sliced.status == SyncRun.Status.RUNNING and sliced.between_slices and sliced.slices == 1
+    assert runs.live_run_exists(shop.merchant)  # nobody else starts meanwhile
+    with django_capture_on_commit_callbacks(execute=True):
+        sync_merchant.delay(merchant_id=shop.merchant.pk, run_id=run.pk, trigger=run.trigger, slice_number=2).get()
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.DONE
+    calls = shop.vk.request_count
+    again = sync_merchant.delay(merchant_id=shop.merchant.pk, run_id=run.pk, trigger=run.trigger, slice_number=2)
+    assert again.get() is None  # the run is over: the twin does nothing
+    assert shop.vk.request_count == calls
+    assert SyncRun.objects.filter(merchant=shop.merchant).count() == 1
+
+
+def test_the_brake_passed_once_is_not_asked_again_in_later_slices(shop, settings, django_capture_on_commit_callbacks):
+    run_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.COMMAND)
+    first_store = Store.objects.filter(merchant=shop.merchant).order_by("name").first()
+    Store.objects.filter(pk=first_store.pk).update(sync_enabled=False)  # half the shop would leave VK
+    stopped = run_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.COMMAND)
+    assert stopped.status == SyncRun.Status.NEEDS_CONFIRMATION
+    settings.SYNC_SLICE_SECONDS = TINY_BUDGET
+    with django_capture_on_commit_callbacks(execute=True):
+        triggers.confirm_plan(merchant=shop.merchant)
+    confirmed = SyncRun.objects.filter(merchant=shop.merchant, trigger=SyncRun.Trigger.CONFIRM).get()
+    assert confirmed.status == SyncRun.Status.DONE, confirmed.error
+    assert confirmed.slices > 1 and confirmed.hidden > 25  # more than one batch of hides, past the brake
+    assert not SyncRun.objects.filter(merchant=shop.merchant, status=SyncRun.Status.NEEDS_CONFIRMATION).exists()
+    assert SyncSettings.objects.get(merchant=shop.merchant).enabled
+
+
+def test_pictures_never_read_are_learnt_across_slices_and_no_item_goes_bare(
+    shop, settings, django_capture_on_commit_callbacks
+):
+    from catalog.models import Product
+
+    Product.objects.filter(merchant=shop.merchant).update(image_checked_hash="", image_hash="", images=[])
+    settings.SYNC_SLICE_SECONDS = TINY_BUDGET  # one product's pictures a slice, then one batch
+    with django_capture_on_commit_callbacks(execute=True):
+        triggers.request_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.SCHEDULE)
+    run = SyncRun.objects.get(merchant=shop.merchant)
+    assert run.status == SyncRun.Status.DONE, run.error
+    assert run.slices > 3
+    assert (run.plan_summary or {}).get("pictures_pending", 0) > 0  # the first slice's plan let some wait
+    assert_vk_matches_catalog(shop)  # and in the end every item has its own pictures
+    assert duplicate_items(shop) == 0
