@@ -1,9 +1,9 @@
 """`make bench-fleet`'s EvoSync side: real Celery worker processes standing in for worker nodes, and the beat.
 
 Each node is `celery -A tools.bench.fleet_app worker --pool=… --concurrency=…` (compose runs `celery -A evosync
-worker --concurrency=4`; the bench's app is EvoSync's with the probes of `fleet_probe`), pool and concurrency given
-on the command line and in the environment (CELERY_WORKER_POOL, CELERY_WORKER_CONCURRENCY) as compose would. Each
-runs in a session of its own, so stopping a node stops its pool's children too; nothing else is ever signalled.
+worker` with CELERY_WORKER_POOL=threads and CELERY_WORKER_CONCURRENCY=16; the bench's app is EvoSync's with the
+probes of `fleet_probe`), pool and concurrency given on the command line and in the environment as compose would.
+Each runs in a session of its own, so stopping a node stops its pool's children too; nothing else is ever signalled.
 """
 
 import os

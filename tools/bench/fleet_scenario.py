@@ -31,8 +31,8 @@ class FleetScenario:
     latency: float = 0.01  # VK's ~0.1 s per request at the same factor
     hour_seconds: float = 0.0  # 0: 3,600 s ÷ the time factor
     nodes: int = 3  # worker processes standing in for worker nodes
-    concurrency: int = 4  # per node (compose's worker runs --concurrency=4)
-    pool: str = "prefork"  # Celery's default, as compose runs it
+    concurrency: int = 16  # per node, as compose's worker runs (CELERY_WORKER_CONCURRENCY)
+    pool: str = "threads"  # as compose's worker runs (CELERY_WORKER_POOL): waiting for VK costs no process
     queues: str = ""  # the nodes' -Q (comma-separated); empty: the worker's default (every queue the app declares)
     slice_seconds: float = 0.0  # SYNC_SLICE_SECONDS for the workers; 0: the engine's default ÷ the time factor
     drain_seconds: float = 10800.0  # the longest a phase may take to end (the full run's first syncs: ~1 h here)
