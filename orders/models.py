@@ -54,9 +54,11 @@ class Order(models.Model):
     def __str__(self):
         return f"Заказ {self.display_order_id or self.vk_order_id}"
 
+    CLOSED = (Status.CANCELLED, Status.RETURNED, Status.DELIVERED)
+
     @property
     def is_closed(self) -> bool:
-        return self.status in (self.Status.CANCELLED, self.Status.RETURNED, self.Status.DELIVERED)
+        return self.status in self.CLOSED
 
 
 class OrderItem(models.Model):
@@ -81,12 +83,18 @@ class OrderItem(models.Model):
     )
     reservation = models.CharField("резерв в VK", max_length=16, choices=Reservation.choices, default=Reservation.NONE)
     reserved_quantity = models.PositiveIntegerField("зарезервировано, шт.", default=0)
+    # The register's stock of the product when the reservation was made: once it has fallen by the reserved
+    # quantity, the register has counted the sale and the reservation is settled.
+    register_stock = models.DecimalField(
+        "остаток кассы при резерве", max_digits=15, decimal_places=3, null=True, blank=True
+    )
     reservation_note = models.TextField("о резерве", blank=True)
 
     class Meta:
         verbose_name = "товар заказа"
         verbose_name_plural = "товары заказа"
         constraints = [models.UniqueConstraint(fields=["order", "vk_item_id"], name="orderitem_once_per_item")]
+        indexes = [models.Index(fields=["reservation", "product"], name="orderitem_reservation")]
 
     def __str__(self):
         return f"{self.title} × {self.quantity}"
