@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from orders.models import CallbackEvent, Order, OrderItem
+from orders.models import CallbackEvent, Order, OrderItem, OrdersAccess
 
 
 class OrderItemInline(admin.TabularInline):
@@ -28,6 +28,17 @@ class CallbackEventAdmin(admin.ModelAdmin):
     list_display = ("received_at", "merchant", "type", "event_id", "handled_at")
     list_filter = ("type",)
     readonly_fields = [field.name for field in CallbackEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(OrdersAccess)
+class OrdersAccessAdmin(admin.ModelAdmin):
+    list_display = ("merchant", "problem_code", "problem_since", "checked_at")
+    list_filter = ("problem_code",)
+    search_fields = ("merchant__email",)
+    readonly_fields = [field.name for field in OrdersAccess._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -122,3 +122,25 @@ class CallbackEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.event_id}"
+
+
+class OrdersAccess(models.Model):
+    """Whether VK gives the merchant's community orders to EvoSync now: what the last poll met, in words, until a
+    poll goes through again (shown on «Заказы VK»)."""
+
+    merchant = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="продавец"
+    )
+    problem = models.TextField("что мешает получать заказы", blank=True)
+    problem_code = models.IntegerField("код ошибки VK", null=True, blank=True)
+    problem_since = models.DateTimeField("с", null=True, blank=True)
+    checked_at = models.DateTimeField("последняя удачная проверка", null=True, blank=True)
+
+    objects = OwnedManager()
+
+    class Meta:
+        verbose_name = "доступ к заказам VK"
+        verbose_name_plural = "доступ к заказам VK"
+
+    def __str__(self):
+        return self.problem or "заказы приходят"

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.ownership import get_owned_or_404
 from connections.models import VkConnection
 from connections.vk.community import community_problem
-from orders import callback, services
+from orders import access, callback, services
 from orders.models import Order
 
 ORDERS_PER_PAGE = 50
@@ -30,6 +30,7 @@ def order_list(request):
     orders = Order.objects.owned_by(request.user).order_by("-ordered_at", "-pk")
     page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
     context = {"page": page, "problem": community_problem(connection), "connection": connection}
+    context["orders_problem"] = access.problem_of(request.user)
     return render(request, "orders/order_list.html", context)
 
 
