@@ -49,7 +49,10 @@ class Order(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["merchant", "group_id", "vk_order_id"], name="order_once_per_vk_order")
         ]
-        indexes = [models.Index(fields=["merchant", "-ordered_at"])]
+        indexes = [
+            models.Index(fields=["merchant", "-ordered_at"]),
+            models.Index(fields=["ordered_at"], name="order_ordered_at"),  # the staff dashboard's orders per day
+        ]
 
     def __str__(self):
         return f"Заказ {self.display_order_id or self.vk_order_id}"
