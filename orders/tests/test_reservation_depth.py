@@ -161,7 +161,8 @@ def test_a_sale_of_fewer_than_the_reserved_items_settles_nothing(synced):
 
 def test_a_delivered_order_holds_nothing_back(synced):
     order = order_two(synced)
-    Order.objects.filter(pk=order.pk).update(status=Order.Status.DELIVERED)
+    synced.client.post(f"/orders/{order.pk}/status", {"status": Order.Status.DELIVERED})
+    assert order.items.get().reservation == R.SETTLED
     assert reserved_units(merchant_id=synced.merchant.pk) == {}
 
 
