@@ -188,3 +188,16 @@ def test_reserved_units_are_one_query_for_any_number_of_products(db):
     assert some == {products[1].pk: 7}
     assert len(queries) == 2
     assert reserved.reserved_units(merchant_id=UserFactory().pk) == {}
+
+
+def test_the_one_count_sees_an_item_whose_whole_stock_is_held_for_orders_as_out_of_stock(synced):
+    from vksync.counts import vk_count
+
+    before = vk_count(merchant=synced.merchant)
+    orders.place_order(synced.vk, TEST_GROUP_ID, BUYER_ID, [(synced.item_id, 5)])
+    with synced.capture(execute=True):
+        tasks.poll_orders(synced.merchant.pk)
+    after = vk_count(merchant=synced.merchant)
+    assert (after.to_vk, after.out_of_stock) == (before.to_vk - 1, before.out_of_stock + 1)
+    assert run_sync(merchant=synced.merchant).status == SyncRun.Status.DONE
+    assert synced.vk.communities[TEST_GROUP_ID].shop.items[synced.item_id].stock_amount == 0
