@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("vksync.urls")),
     path("", include("webhooks.urls")),
     path("", include("orders.urls")),
+    path("", include("notifications.urls")),
 ]
 
 if settings.DEBUG:

@@ -22,8 +22,9 @@ log = logging.getLogger(__name__)
 TRANSIENT_ERRORS = (smtplib.SMTPException, OSError, VkTransientError, VkRateLimitReached)
 VK_MESSAGE_REFUSED = {
     901: "Вы не разрешили сообществу присылать вам сообщения: "
-    "откройте сообщество в VK и нажмите «Разрешить сообщения».",
-    902: "Настройки приватности вашего аккаунта VK не дают сообществу написать вам.",
+    "откройте сообщество в VK и нажмите «Разрешить сообщения», затем «Проверить сообщения VK» в профиле.",
+    902: "Настройки приватности вашего аккаунта VK не дают сообществу написать вам: разрешите сообщения от "
+    "сообществ в настройках приватности VK, затем нажмите «Проверить сообщения VK» в профиле.",
 }
 
 
@@ -38,8 +39,24 @@ def chosen_channels(merchant) -> list[str]:
 
 
 def vk_channel_problem(merchant) -> str:
-    """Why a message from the community cannot reach the merchant now, in words ("" when it can)."""
-    return community_problem(VkConnection.objects.filter(merchant=merchant).first())
+    """Why a message from the community cannot reach the merchant now, in words ("" when it can): the community
+    token missing or broken, else VK's refusal of the last message (until a later one gets through)."""
+    return community_problem(VkConnection.objects.filter(merchant=merchant).first()) or last_vk_refusal(merchant)
+
+
+def last_vk_refusal(merchant) -> str:
+    """Why VK refused the merchant's last message from the community, with what to do ("" when the last one went
+    through, or none was sent): VK's refusal is shown until a message reaches the merchant again."""
+    last = (
+        Notice.objects.filter(merchant=merchant, channel=Notice.Channel.VK)
+        .exclude(status=Notice.Status.QUEUED)
+        .order_by("-created_at", "-pk")
+        .values_list("status", "last_error")
+        .first()
+    )
+    if last is None or last[0] != Notice.Status.FAILED:
+        return ""
+    return f"последнее сообщение не дошло. {last[1]}"
 
 
 def notify(
@@ -59,6 +76,24 @@ def notify(
             _queue(notice.pk)
         notices.append(notice)
     return notices
+
+
+def check_vk_messages(*, merchant) -> bool:
+    """A message from the community sent now to see whether VK lets it through (one waiting at a time); False
+    when the merchant has not chosen messages in VK."""
+    if not merchant.notify_by_vk:
+        return False
+    checks = Notice.objects.filter(merchant=merchant, key__startswith="vk-check:", status=Notice.Status.QUEUED)
+    if checks.exists():
+        return True  # the one asked for before is still on its way
+    notify(
+        merchant_id=merchant.pk,
+        key=f"vk-check:{timezone.now().isoformat()}",
+        subject="проверка сообщений",
+        text="Сообщения от сообщества до вас доходят: о новых заказах EvoSync напишет сюда.",
+        channels=[Notice.Channel.VK],
+    )
+    return True
 
 
 def _queue(notice_id: int) -> None:

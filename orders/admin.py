@@ -1,6 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils import timezone
 
-from orders.models import CallbackEvent, Order, OrderItem
+from core.exports import export_response
+from orders.exports import orders_sheets
+from orders.models import CallbackEvent, Order, OrderItem, OrdersAccess
 
 
 class OrderItemInline(admin.TabularInline):
@@ -18,9 +21,28 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ("merchant__email", "display_order_id", "vk_order_id")
     readonly_fields = [field.name for field in Order._meta.fields]
     inlines = [OrderItemInline]
+    actions = ["orders_csv", "orders_xlsx"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.action(description="Скачать все заказы продавца (CSV)", permissions=["view"])
+    def orders_csv(self, request, queryset):
+        return self._export(request, queryset, "csv")
+
+    @admin.action(description="Скачать все заказы продавца (XLSX)", permissions=["view"])
+    def orders_xlsx(self, request, queryset):
+        return self._export(request, queryset, "xlsx")
+
+    def _export(self, request, queryset, kind: str):
+        """Every order of the one merchant whose orders are selected (an export is one merchant's)."""
+        merchant_ids = list(queryset.order_by().values_list("merchant", flat=True).distinct()[:2])
+        if len(merchant_ids) != 1:
+            self.message_user(request, "Для выгрузки выберите заказы одного продавца.", messages.WARNING)
+            return None
+        merchant = queryset.select_related("merchant").first().merchant
+        name = f"evosync-orders-{merchant.pk}-{timezone.localdate():%Y-%m-%d}"
+        return export_response(kind, name, orders_sheets(merchant))
 
 
 @admin.register(CallbackEvent)
@@ -28,6 +50,17 @@ class CallbackEventAdmin(admin.ModelAdmin):
     list_display = ("received_at", "merchant", "type", "event_id", "handled_at")
     list_filter = ("type",)
     readonly_fields = [field.name for field in CallbackEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(OrdersAccess)
+class OrdersAccessAdmin(admin.ModelAdmin):
+    list_display = ("merchant", "problem_code", "problem_since", "checked_at")
+    list_filter = ("problem_code",)
+    search_fields = ("merchant__email",)
+    readonly_fields = [field.name for field in OrdersAccess._meta.fields]
 
     def has_add_permission(self, request):
         return False

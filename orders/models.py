@@ -49,14 +49,19 @@ class Order(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["merchant", "group_id", "vk_order_id"], name="order_once_per_vk_order")
         ]
-        indexes = [models.Index(fields=["merchant", "-ordered_at"])]
+        indexes = [
+            models.Index(fields=["merchant", "-ordered_at"]),
+            models.Index(fields=["ordered_at"], name="order_ordered_at"),  # the staff dashboard's orders per day
+        ]
 
     def __str__(self):
         return f"Заказ {self.display_order_id or self.vk_order_id}"
 
+    CLOSED = (Status.CANCELLED, Status.RETURNED, Status.DELIVERED)
+
     @property
     def is_closed(self) -> bool:
-        return self.status in (self.Status.CANCELLED, self.Status.RETURNED, self.Status.DELIVERED)
+        return self.status in self.CLOSED
 
 
 class OrderItem(models.Model):
@@ -81,12 +86,18 @@ class OrderItem(models.Model):
     )
     reservation = models.CharField("резерв в VK", max_length=16, choices=Reservation.choices, default=Reservation.NONE)
     reserved_quantity = models.PositiveIntegerField("зарезервировано, шт.", default=0)
+    # The register's stock of the product when the reservation was made: once it has fallen by the reserved
+    # quantity, the register has counted the sale and the reservation is settled.
+    register_stock = models.DecimalField(
+        "остаток кассы при резерве", max_digits=15, decimal_places=3, null=True, blank=True
+    )
     reservation_note = models.TextField("о резерве", blank=True)
 
     class Meta:
         verbose_name = "товар заказа"
         verbose_name_plural = "товары заказа"
         constraints = [models.UniqueConstraint(fields=["order", "vk_item_id"], name="orderitem_once_per_item")]
+        indexes = [models.Index(fields=["reservation", "product"], name="orderitem_reservation")]
 
     def __str__(self):
         return f"{self.title} × {self.quantity}"
@@ -114,3 +125,25 @@ class CallbackEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.event_id}"
+
+
+class OrdersAccess(models.Model):
+    """Whether VK gives the merchant's community orders to EvoSync now: what the last poll met, in words, until a
+    poll goes through again (shown on «Заказы VK»)."""
+
+    merchant = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="продавец"
+    )
+    problem = models.TextField("что мешает получать заказы", blank=True)
+    problem_code = models.IntegerField("код ошибки VK", null=True, blank=True)
+    problem_since = models.DateTimeField("с", null=True, blank=True)
+    checked_at = models.DateTimeField("последняя удачная проверка", null=True, blank=True)
+
+    objects = OwnedManager()
+
+    class Meta:
+        verbose_name = "доступ к заказам VK"
+        verbose_name_plural = "доступ к заказам VK"
+
+    def __str__(self):
+        return self.problem or "заказы приходят"

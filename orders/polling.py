@@ -10,7 +10,8 @@ from django.utils import timezone
 from accounts.selectors import merchants_in_service
 from connections.models import VkConnection
 from connections.vk.community import community_client, note_community_error
-from connections.vk.errors import VkConnectionBroken
+from connections.vk.errors import VkApiError, VkConnectionBroken
+from orders import access
 from orders.models import Order
 from orders.reading import read_order
 from orders.services import record_order
@@ -20,14 +21,20 @@ PAGE = 50
 
 
 def poll_orders(*, connection: VkConnection) -> int:
-    """Read the community's recent orders into EvoSync; how many were new."""
+    """Read the community's recent orders into EvoSync; how many were new. VK's refusal because the community's
+    shop gives no orders (`orders.access`) is kept for the merchant's page, and raised; a poll that goes
+    through clears it."""
     client = community_client(connection=connection)
     new = 0
     for page in range(settings.ORDERS_POLL_PAGES):
         try:
             answer = client.call("market.getGroupOrders", group_id=connection.group_id, offset=page * PAGE, count=PAGE)
-        except VkConnectionBroken as exc:
-            note_community_error(connection=connection, error=exc)
+        except (VkConnectionBroken, VkApiError) as exc:
+            if isinstance(exc, VkConnectionBroken):
+                note_community_error(connection=connection, error=exc)
+            words = access.refusal_in_words(exc.code)
+            if words:
+                access.note_refused(merchant_id=connection.merchant_id, code=exc.code, words=words)
             raise
         orders = [order for order in map(read_order, answer.get("items") or []) if order is not None]
         known = _known(connection, [order.vk_order_id for order in orders])
@@ -40,6 +47,7 @@ def poll_orders(*, connection: VkConnection) -> int:
         new += fresh
         if not fresh or len(orders) < PAGE:
             break
+    access.note_working(merchant_id=connection.merchant_id)
     log.info("orders polled", extra={"merchant_id": connection.merchant_id, "new": new, "at": timezone.now()})
     return new
 

@@ -3,17 +3,20 @@
 On a new order (when `ORDERS_RESERVE_STOCK` is on) each item EvoSync made has its `stock_amount` in VK lowered
 by the quantity ordered — one `market.getById` and one `execute` of `market.edit`s with the user token. Items
 whose stock VK does not count (no `stock_amount`, or -1) and items EvoSync did not make are left alone.
-A cancelled or returned order gives the quantity back. The register settles a reservation: for now, the next
-good catalog refresh (it reads the register's stock, and the sync pushes it whenever it changed) marks the
-order's reservations settled — from then on the register's stock is what VK shows, and a later cancel leaves
-VK alone. (Settling on the register's sale itself is the fast path's: it can call `settle`.)
+While the order is open its reservation keeps being held back: every full sync and stock push sends the
+register's stock less the open reservations (`reserved_units`, registered with `vksync.reserved`).
+A cancelled or returned order gives the quantity back. The register settles a reservation: when its stock of
+the product, read again (the fast path's recheck after a sale, or a catalog refresh), has fallen by the reserved
+quantity since the reservation — the sale was rung up, the register counts it, and the reservation no longer
+subtracts; a later cancel then leaves VK alone. A delivered order holds nothing back any more either.
 """
 
 import logging
 
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import F, Q, Sum
 
+from catalog.models import Product
 from connections.models import VkConnection
 from connections.vk.client import VkCall, VkClient
 from connections.vk.services import run_with_vk
@@ -52,6 +55,7 @@ def _shift(client: VkClient, order: Order, items: list[OrderItem], *, reserve: b
     owner = -int(order.group_id)
     answer = client.call("market.getById", item_ids=[f"{owner}_{item.vk_item_id}" for item in items])
     stock = {int(found["id"]): found.get("stock_amount") for found in answer.get("items") or []}
+    register = dict(Product.objects.filter(pk__in=[item.product_id for item in items]).values_list("pk", "quantity"))
     edits, moved = [], []
     for item in items:
         amount = stock.get(item.vk_item_id)
@@ -70,7 +74,7 @@ def _shift(client: VkClient, order: Order, items: list[OrderItem], *, reserve: b
             continue
         done += 1
         if reserve:
-            item.reserved_quantity = quantity
+            item.reserved_quantity, item.register_stock = quantity, register.get(item.product_id)
             _note([item], R.RESERVED, f"В VK было {amount}, стало {amount - quantity}.")
         else:
             _note([item], R.RELEASED, f"В VK было {amount}, стало {amount + quantity}.")
@@ -81,31 +85,49 @@ def _shift(client: VkClient, order: Order, items: list[OrderItem], *, reserve: b
 def _note(items: list[OrderItem], state: str, note: str) -> None:
     for item in items:
         item.reservation, item.reservation_note = state, note
-        item.save(update_fields=["reservation", "reservation_note", "reserved_quantity"])
+        item.save(update_fields=["reservation", "reservation_note", "reserved_quantity", "register_stock"])
 
 
-def settle(*, merchant_id: int, before=None, product_ids=None) -> int:
-    """The register now counts these sales: reservations made before `before` (now) are settled — of the
-    products `product_ids` only, when given."""
-    moment = before or timezone.now()
-    items = OrderItem.objects.filter(
-        order__merchant_id=merchant_id, reservation=R.RESERVED, order__received_at__lte=moment
-    )
+def reserved_units(*, merchant_id: int, product_ids=None) -> dict[int, int]:
+    """Product id → units held back in VK by the merchant's open orders (of `product_ids` only, when given);
+    one query, whatever the number of products. Registered with `vksync.reserved` in the app's ready()."""
+    items = OrderItem.objects.filter(order__merchant_id=merchant_id, reservation=R.RESERVED, product__isnull=False)
+    items = items.exclude(order__status__in=Order.CLOSED)
+    if product_ids is not None:
+        items = items.filter(product_id__in=list(product_ids))
+    rows = items.order_by().values("product_id").annotate(units=Sum("reserved_quantity"))
+    return {row["product_id"]: row["units"] for row in rows if row["units"]}
+
+
+def settle(*, merchant_id: int, product_ids=None) -> int:
+    """Reservations the register has counted (its stock of the product has fallen by the reserved quantity since
+    the reservation) are settled — of the products `product_ids` only, when given; how many."""
+    items = OrderItem.objects.filter(order__merchant_id=merchant_id, reservation=R.RESERVED)
     if product_ids is not None:
         items = items.filter(product_id__in=product_ids)
+    counted = Q(register_stock=None) | Q(product__quantity__lte=F("register_stock") - F("reserved_quantity"))
     with transaction.atomic():
-        return items.update(
+        return items.filter(counted).update(
             reservation=R.SETTLED, reservation_note="Касса учла продажу: остаток в VK снова ведёт касса."
         )
 
 
+def settle_delivered(*, order: Order) -> int:
+    """A delivered order holds nothing back any more: its reservations are settled (the register's stock governs;
+    the merchant rings the sale up there); how many."""
+    return order.items.filter(reservation=R.RESERVED).update(
+        reservation=R.SETTLED, reservation_note="Заказ выполнен: остаток в VK снова ведёт касса."
+    )
+
+
 def on_stock_changed(sender, *, merchant, before: dict, **kwargs) -> None:
     """catalog.signals.stock_changed: the register's stock of these products was read again after a sale or a
-    store document, and the stock push sends it to VK — their reservations are the register's to count now."""
+    store document; the reservations it now counts are settled (the stock push sends the register's stock)."""
     settle(merchant_id=merchant.pk, product_ids=[int(pk) for pk in before])
 
 
 def on_catalog_changed(sender, *, merchant, trigger: str = "", **kwargs) -> None:
-    """catalog.signals.catalog_changed after a refresh: the register's stock was read (see the module's note)."""
+    """catalog.signals.catalog_changed after a refresh: the register's stock was read; the reservations it counts
+    are settled, the others still hold their stock back (see the module's note)."""
     if trigger == "refresh":
         settle(merchant_id=merchant.pk)

@@ -16,6 +16,7 @@ from connections.vk.community import CommunityTokenMissing, community_client, no
 from connections.vk.errors import VkConnectionBroken, VkError
 from core.formats import money
 from notifications.services import notify
+from orders import reservations
 from orders.models import Order, OrderItem
 from orders.reading import VkOrder, VkOrderLine, read_line
 from vksync.models import ProductLink
@@ -133,7 +134,8 @@ def tell_merchant_of_new_order(*, order: Order) -> None:
 
 def set_status(*, order: Order, status: int, by_merchant: bool) -> Order:
     """The one place an order's status changes. The merchant's change goes to VK first (market.editOrder);
-    VK's news is only recorded. A cancelled or returned order gives its reserved stock back to VK."""
+    VK's news is only recorded. A cancelled or returned order gives its reserved stock back to VK; a delivered
+    one holds nothing back any more (its reservations are settled)."""
     if status not in Order.Status.values:
         raise OrderChangeRefused("У VK нет такого статуса заказа.")
     if by_merchant:
@@ -146,6 +148,8 @@ def set_status(*, order: Order, status: int, by_merchant: bool) -> Order:
     order.status = status
     if changed and status in (Order.Status.CANCELLED, Order.Status.RETURNED):
         transaction.on_commit(lambda: _release(order.pk))
+    elif changed and status == Order.Status.DELIVERED:
+        reservations.settle_delivered(order=order)
     log.info("order status", extra={"merchant_id": order.merchant_id, "status": status, "by_merchant": by_merchant})
     return order
 

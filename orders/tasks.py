@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from connections.models import VkConnection
 from connections.vk.community import CommunityTokenMissing
-from connections.vk.errors import VkConnectionBroken, VkRateLimitReached, VkTransientError
+from connections.vk.errors import VkApiError, VkConnectionBroken, VkRateLimitReached, VkTransientError
 from core import spread
-from orders import polling, reservations
+from orders import access, polling, reservations
 from orders.models import CallbackEvent, Order
 from orders.reading import read_order
 from orders.services import record_order
@@ -39,6 +39,13 @@ def poll_orders(merchant_id: int) -> int:
         return polling.poll_orders(connection=connection)
     except (CommunityTokenMissing, VkConnectionBroken) as exc:
         log.info("orders not polled: %s", type(exc).__name__, extra={"merchant_id": merchant_id})
+        return 0
+    except VkApiError as exc:
+        if exc.code not in access.UNAVAILABLE:
+            raise
+        log.info(
+            "orders not polled: VK error %s (shown on the orders page)", exc.code, extra={"merchant_id": merchant_id}
+        )
         return 0
 
 

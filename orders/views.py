@@ -7,13 +7,16 @@ from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.ownership import get_owned_or_404
 from connections.models import VkConnection
 from connections.vk.community import community_problem
-from orders import callback, services
+from core.exports import export_response
+from orders import access, callback, services
+from orders.exports import orders_sheets
 from orders.models import Order
 
 ORDERS_PER_PAGE = 50
@@ -30,7 +33,15 @@ def order_list(request):
     orders = Order.objects.owned_by(request.user).order_by("-ordered_at", "-pk")
     page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
     context = {"page": page, "problem": community_problem(connection), "connection": connection}
+    context["orders_problem"] = access.problem_of(request.user)
     return render(request, "orders/order_list.html", context)
+
+
+@login_required
+@require_GET
+def orders_export(request, kind: str):
+    """The merchant's orders and their items as CSV or XLSX, streamed."""
+    return export_response(kind, f"evosync-orders-{timezone.localdate():%Y-%m-%d}", orders_sheets(request.user))
 
 
 @login_required

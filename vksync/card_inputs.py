@@ -13,6 +13,7 @@ from catalog.selectors import published_products
 from catalog.variants import product_choices, variant_values
 from vksync import rules, variants
 from vksync.models import CommunityVariants, VariantCard, VkProperty, VkPropertyValue
+from vksync.reserved import less_reserved
 
 SEPARATE_REFUSED = "VK не принимает варианты товаров в этом сообществе"
 
@@ -53,7 +54,7 @@ class CardInputs:
         return {key: card.title for key, card in self.cards.items()}
 
 
-def load_cards(*, merchant, group_id: int, item_rules: rules.Rules) -> CardInputs:
+def load_cards(*, merchant, group_id: int, item_rules: rules.Rules, reserved: dict | None = None) -> CardInputs:
     """The cards of the merchant's published catalog and what VK holds of them in community `group_id`."""
     groups = ProductGroup.objects.filter(merchant=merchant, removed=False)
     declared = {
@@ -70,6 +71,7 @@ def load_cards(*, merchant, group_id: int, item_rules: rules.Rules) -> CardInput
     found: dict[str, list[variants.Modification]] = {}
     rows = published_products(merchant=merchant).filter(parent_evotor_id__in=list(declared))
     for row in rows.values("id", "parent_evotor_id", "extra", "quantity", "allow_to_sell").iterator(chunk_size=2000):
+        row = less_reserved(row, reserved or {})
         _name, attributes, _parent = declared[row["parent_evotor_id"]]
         values = variant_values(attributes, product_choices(row["extra"]))
         modification = variants.Modification(

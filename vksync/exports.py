@@ -1,8 +1,7 @@
 """What a merchant (or staff, for a merchant) downloads: the catalog with its VK state, and a sync run's report.
 
 Each function answers the sheets of one download (`core.exports.Sheet`), read from the database in chunks.
-The orders list joins here when orders land: an `orders_sheets(merchant)` beside these, and its route in
-`export_views`.
+(The orders list is `orders.exports`: orders sit above vksync.)
 """
 
 from django.conf import settings

@@ -19,6 +19,7 @@ from vkshop.models import VkAlbum, VkItem
 from vksync import planning, rules, variants
 from vksync.card_inputs import CardInputs, load_cards
 from vksync.models import AlbumLink, ProductLink, SyncSettings, VkPhoto
+from vksync.reserved import less_reserved, reserved_units
 
 VK_PHOTOS_PER_ITEM = 5  # a main photo and four more
 
@@ -88,8 +89,11 @@ def load_inputs(*, merchant, sync_settings: SyncSettings, group_id: int) -> Sync
     """Read the catalog, the mapping and the VK cache of the merchant's community, once."""
     default_sha, default_source = default_photo(sync_settings)
     item_rules = rules.Rules.from_settings(sync_settings)
-    cards = load_cards(merchant=merchant, group_id=group_id, item_rules=item_rules)
-    desired, album_titles, album_aliases, sources = desired_items(merchant, sync_settings, default_sha, cards)
+    reserved = reserved_units(merchant_id=merchant.pk)  # held back for open VK orders: VK keeps it held
+    cards = load_cards(merchant=merchant, group_id=group_id, item_rules=item_rules, reserved=reserved)
+    desired, album_titles, album_aliases, sources = desired_items(
+        merchant, sync_settings, default_sha, cards, reserved=reserved
+    )
     sources[default_sha] = default_source
     links, orphans = _links(merchant, group_id, wanted={item.product_id for item in desired})
     return SyncInputs(
@@ -119,14 +123,18 @@ def load_inputs(*, merchant, sync_settings: SyncSettings, group_id: int) -> Sync
     )
 
 
-def desired_items(merchant, sync_settings: SyncSettings, default_sha: str, cards: CardInputs | None = None):
-    """Every published product as a DesiredItem, streamed from the database in chunks; the albums they need."""
+def desired_items(
+    merchant, sync_settings: SyncSettings, default_sha: str, cards: CardInputs | None = None, *, reserved=None
+):
+    """Every published product as a DesiredItem, streamed from the database in chunks; the albums they need.
+    `reserved` (product id → units held back for open orders) is taken off the register's stock."""
     item_rules = rules.Rules.from_settings(sync_settings)
     albums = albums_of_groups(merchant, item_rules)
     desired, album_titles, album_aliases, sources = [], {}, {}, {}
     products = published_products(merchant=merchant).order_by().values(*PRODUCT_FIELDS)
     cards = cards or CardInputs()
     for product in products.iterator(chunk_size=2000):
+        product = less_reserved(product, reserved or {})
         card = cards.card_of(product["id"])
         if card:  # a modification takes the album and category of the group above its card
             product = {**product, "parent_evotor_id": card.parent}

@@ -33,6 +33,7 @@ from vksync.applying.items import ITEM_GONE
 from vksync.engine import SyncNotPossible, usable_vk_connection
 from vksync.inputs import PRODUCT_FIELDS, default_photo
 from vksync.models import ProductLink, SyncItemError, SyncRun
+from vksync.reserved import less_reserved, reserved_units
 from vksync.rules import Rules, item_fields, pushed_hash
 from vksync.selectors import settings_for
 
@@ -105,7 +106,8 @@ def _push(run: SyncRun, before: dict) -> None:
 
 
 def stock_edits(*, merchant, group_id: int, before: dict) -> list[StockEdit]:
-    """The edits owed: published products with a live item in this community whose pushed item differs."""
+    """The edits owed: published products with a live item in this community whose pushed item differs.
+    The stock sent is the register's less what open VK orders hold back (`vksync.reserved`)."""
     ids = [int(pk) for pk in before]
     links = {
         link.product_id: link
@@ -118,15 +120,18 @@ def stock_edits(*, merchant, group_id: int, before: dict) -> list[StockEdit]:
     sync_settings = settings_for(merchant)
     rules = Rules.from_settings(sync_settings)
     default_sha, _ = default_photo(sync_settings)
+    reserved = reserved_units(merchant_id=merchant.pk, product_ids=links)
     edits = []
-    for product in published_products(merchant=merchant).filter(pk__in=links).values(*PRODUCT_FIELDS):
-        link = links[product["id"]]
+    for row in published_products(merchant=merchant).filter(pk__in=links).values(*PRODUCT_FIELDS):
+        link = links[row["id"]]
+        product = less_reserved(row, reserved)
         photo_sha = product["image_hash"] if product["image_url"] and product["image_hash"] else default_sha
         fields = item_fields(product, rules)
         new_hash = pushed_hash(fields, photo_sha)
         if link.pushed_hash == new_hash:
             continue  # VK holds it already (a repeated notice, or a full sync pushed it)
-        earlier = item_fields({**product, **_values(before.get(str(product["id"])))}, rules)
+        earlier_values = less_reserved({**row, **_values(before.get(str(row["id"])))}, reserved)
+        earlier = item_fields(earlier_values, rules)
         in_step = link.pushed_hash == pushed_hash(earlier, photo_sha) and link.photo_hash == photo_sha
         params = {"owner_id": -group_id, "item_id": link.vk_item_id}
         params |= {name: fields[name] for name in STOCK_PARAMS if name in fields}

@@ -14,6 +14,7 @@ from django.utils import timezone
 from connections.models import EvotorConnection, VkConnection
 from core.charts import Bar, Columns, Line, Series, bars, columns
 from evosync.dashboard import figures
+from orders.models import Order
 from vksync.models import SyncRun
 
 GREEN, RED, AMBER, BLUE, GREY = "#2e7d32", "#c62828", "#b26a00", "#1565c0", "#607080"
@@ -40,6 +41,7 @@ def dashboard(request):
         **_merchant_figures(),
         **_broken_figure(),
         **_run_figures(days, start),
+        **_order_figures(days, start),
     }
     return render(request, "admin/dashboard.html", context)
 
@@ -140,6 +142,26 @@ def _run_figures(days: int, start) -> dict:
         ),
         "runs_list": changelist(SyncRun, created_at__gte=since_start),
         "failed_list": changelist(SyncRun, status__exact="failed", created_at__gte=since_start),
+    }
+
+
+def _order_figures(days: int, start) -> dict:
+    per_day = figures.orders_per_day(days)
+    chart = Columns(
+        days=[day.day.strftime("%d.%m") for day in per_day],
+        hrefs=[
+            changelist(Order, ordered_at__gte=_from(_midnight(day.day)), ordered_at__lt=_from(_midnight(day.day, 1)))
+            for day in per_day
+        ],
+        series=[
+            Series("в работе или выполнены", [d.kept for d in per_day], GREEN),
+            Series("отменены или возвращены", [d.cancelled for d in per_day], GREY),
+        ],
+    )
+    return {
+        "orders_chart": columns(f"Заказы VK по дням, {days} дней", chart),
+        "orders_total": sum(d.orders for d in per_day),
+        "orders_list": changelist(Order, ordered_at__gte=_from(start)),
     }
 
 

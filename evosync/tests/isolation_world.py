@@ -29,7 +29,7 @@ from audit.models import AuditEvent
 from catalog.tests.factories import ProductFactory, ProductGroupFactory, StockRecheckFactory, StoreFactory
 from connections.tests.factories import EvotorConnectionFactory, VkConnectionFactory
 from notifications.tests.factories import NoticeFactory
-from orders.tests.factories import CallbackEventFactory, OrderFactory, OrderItemFactory
+from orders.tests.factories import CallbackEventFactory, OrderFactory, OrderItemFactory, OrdersAccessFactory
 from vkshop.tests.factories import VkAlbumFactory, VkItemFactory, put_in_album
 from vksync.models import ProductLink, SyncRun
 from vksync.tests.factories import (
@@ -186,6 +186,7 @@ def build_merchant_world(
     order = OrderFactory(merchant=merchant, group_id=community_id, comment=f"{tag}-order-comment")
     order_item = OrderItemFactory(order=order, vk_item_id=item.vk_id, title=f"{tag}-ordered", product=product)
     callback_event = CallbackEventFactory(merchant=merchant, group_id=community_id, payload={"note": f"{tag}-event"})
+    orders_access = OrdersAccessFactory(merchant=merchant, problem=f"{tag}-orders-problem")
     notice = NoticeFactory(merchant=merchant, subject=f"{tag}-notice", text=f"{tag}-notice-text")
     user_lock = EvotorUserLockFactory(evotor_user_id=f"{tag}-locked-user")
     invite = InviteFactory(email=f"{tag}-invited@example.com", token=f"{tag}-invite-token-abcdefghijklmnop")
@@ -218,6 +219,7 @@ def build_merchant_world(
         order,
         order_item,
         callback_event,
+        orders_access,
         notice,
         user_lock,
         invite,
@@ -260,6 +262,7 @@ def build_merchant_world(
         f"{tag}-confirm",
         f"{tag}-order-comment",
         f"{tag}-ordered",
+        f"{tag}-orders-problem",
         f"{tag}-event",
         f"{tag}-notice",
     ]

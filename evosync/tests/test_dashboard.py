@@ -11,6 +11,8 @@ from accounts.models import User
 from accounts.tests.factories import UserFactory
 from connections.tests.factories import EvotorConnectionFactory, VkConnectionFactory
 from evosync.dashboard import figures
+from orders.models import Order
+from orders.tests.factories import OrderFactory
 from vksync.models import SyncRun
 from vksync.tests.factories import SyncRunFactory
 
@@ -68,7 +70,7 @@ def test_the_page_draws_titled_svg_charts_whose_links_open_filtered_admin_lists(
     page = staff_client.get("/admin/dashboard?days=90").content.decode()
 
     charts = page.count('class="chart" role="img"')
-    assert charts == 7 and page.count('-title">') >= charts and page.count('-desc">') >= charts
+    assert charts == 8 and page.count('-title">') >= charts and page.count('-desc">') >= charts
     assert "<title" in page and "<desc" in page and "Запуски синхронизации по дням, 90 дней" in page
     assert "VK не отвечает." in page
     links = [
@@ -76,12 +78,35 @@ def test_the_page_draws_titled_svg_charts_whose_links_open_filtered_admin_lists(
         "/admin/accounts/user/?evotor=any&amp;vk=any",
         "/admin/vksync/syncrun/?status__exact=failed&amp;created_at__gte=",
         "/admin/connections/vkconnection/?status__exact=broken",
+        "/admin/orders/order/?ordered_at__gte=",
     ]
     for link in links:
         assert link in page
         target = re.search(f'href="({re.escape(link)}[^"]*)"', page).group(1).replace("&amp;", "&")
         listed = staff_client.get(target)
         assert listed.status_code == 200, target  # a lookup the admin refuses redirects to ?e=1 (302)
+
+
+def test_orders_per_day_count_every_merchants_orders_by_the_day_placed_with_those_given_back(staff_client):
+    now = timezone.now()
+    for status, days_ago in [(Order.Status.NEW, 0), (Order.Status.DELIVERED, 0), (Order.Status.CANCELLED, 0),
+                             (Order.Status.RETURNED, 2), (Order.Status.NEW, 40)]:  # fmt: skip
+        OrderFactory(status=status, ordered_at=now - timedelta(days=days_ago))
+
+    month, quarter = figures.orders_per_day(30), figures.orders_per_day(90)
+    assert len(month) == 30 and len(quarter) == 90
+    assert (month[-1].orders, month[-1].cancelled, month[-1].kept) == (3, 1, 2)
+    assert (month[-3].orders, month[-3].cancelled) == (1, 1)
+    assert sum(d.orders for d in month) == 4 and sum(d.orders for d in quarter) == 5
+
+    page = staff_client.get("/admin/dashboard").content.decode()
+    assert "Заказы VK по дням: 4" in page and "Заказы VK по дням, 30 дней" in page
+    today = timezone.localtime(now).date()
+    link = re.findall(r'href="(/admin/orders/order/\?ordered_at__gte=[^"]*ordered_at__lt=[^"]*)"', page)[-1]
+    listed = staff_client.get(link.replace("&amp;", "&"))
+    assert listed.status_code == 200 and str(today.day) in link
+    assert len(listed.context["cl"].result_list) == 3  # the day's column opens that day's orders
+    assert "Заказы VK по дням: 5" in staff_client.get("/admin/dashboard?days=90").content.decode()
 
 
 def test_the_dashboard_holds_its_query_budget_with_10000_merchants(staff_client, django_assert_max_num_queries):
@@ -104,9 +129,22 @@ def test_the_dashboard_holds_its_query_budget_with_10000_merchants(staff_client,
         )
         for n, merchant in enumerate(some * 4)
     )
+    Order.objects.bulk_create(
+        Order(
+            merchant=merchant,
+            group_id=7001,
+            vk_order_id=n,
+            vk_user_id=900,
+            status=Order.Status.CANCELLED if n % 9 == 0 else Order.Status.NEW,
+            ordered_at=now - timedelta(days=n % 90, hours=n % 5),
+            arrived_by=Order.ArrivedBy.CALLBACK,
+        )
+        for n, merchant in enumerate(some * 6)
+    )
 
     for days in (30, 90):
         with django_assert_max_num_queries(QUERY_BUDGET):
             response = staff_client.get(f"/admin/dashboard?days={days}")
         assert response.status_code == 200
     assert figures.merchants_by_status()["active"] == 8000
+    assert sum(day.orders for day in figures.orders_per_day(90)) == 3000

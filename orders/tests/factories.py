@@ -1,11 +1,11 @@
-"""Factories for the VK orders: an order, its items, an event of the Callback API."""
+"""Factories for the VK orders: an order, its items, an event of the Callback API, the orders' access state."""
 
 import factory
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from emulators.vk.fixtures import TEST_GROUP_ID
-from orders.models import CallbackEvent, Order, OrderItem
+from orders.models import CallbackEvent, Order, OrderItem, OrdersAccess
 
 
 class OrderFactory(factory.django.DjangoModelFactory):
@@ -43,3 +43,13 @@ class CallbackEventFactory(factory.django.DjangoModelFactory):
     event_id = factory.Sequence(lambda n: f"{n:032x}")
     type = "market_order_new"
     payload = factory.LazyFunction(dict)
+
+
+class OrdersAccessFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrdersAccess
+
+    merchant = factory.SubFactory(UserFactory)
+    problem = "VK не отдаёт заказы сообщества: в нём не включён расширенный режим товаров."
+    problem_code = 1409
+    problem_since = factory.LazyFunction(timezone.now)

@@ -7,8 +7,8 @@ from connections.vk.errors import VkApiError
 from emulators.vk import orders
 from emulators.vk.conformance import assert_calls_fit_schema
 from emulators.vk.fixtures import TEST_GROUP_ID
-from orders import tasks
-from orders.models import Order
+from orders import polling, tasks
+from orders.models import Order, OrdersAccess
 from orders.tests.conftest import BUYER_ID
 
 
@@ -47,9 +47,11 @@ def test_an_order_vk_posts_after_the_poll_found_it_is_not_doubled(callback_ready
     assert Order.objects.count() == 1
 
 
-def test_without_the_extended_market_the_poll_fails_with_vks_reason_and_records_nothing(shop):
+def test_without_the_extended_market_the_poll_records_nothing_and_keeps_vks_reason(shop):
     shop.vk.communities[TEST_GROUP_ID].extended_market = False
     orders.place_order(shop.vk, TEST_GROUP_ID, BUYER_ID, [(shop.mapped_item, 1)])
     with pytest.raises(VkApiError) as refused:
-        tasks.poll_orders(shop.merchant.pk)
+        polling.poll_orders(connection=shop.connection)
     assert refused.value.code == 1409 and not Order.objects.exists()
+    assert "расширенный режим товаров" in OrdersAccess.objects.get(merchant=shop.merchant).problem
+    assert tasks.poll_orders(shop.merchant.pk) == 0  # the task neither retries nor fails on it

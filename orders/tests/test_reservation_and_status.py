@@ -1,7 +1,8 @@
 """An order's items held back in VK at once (the last one is not sold twice), given back when the order is
-cancelled — by the merchant on the order's page (through market.editOrder) or by VK's news — and settled by
-the next catalog refresh, which reads the register's stock."""
+cancelled — by the merchant on the order's page (through market.editOrder) or by VK's news — and settled once the
+register's stock, read again (a catalog refresh, the recheck after a sale), has fallen by the reserved quantity."""
 
+from catalog.models import Product
 from catalog.signals import catalog_changed, stock_changed
 from emulators.vk import orders
 from emulators.vk.conformance import assert_calls_fit_schema
@@ -99,11 +100,14 @@ def test_a_status_vk_refuses_is_shown_and_nothing_changes(callback_ready, delive
     assert order.status == Order.Status.NEW
 
 
-def test_the_next_catalog_refresh_settles_the_reservation_and_a_later_cancel_leaves_vk_alone(
+def test_a_catalog_refresh_that_read_the_sale_settles_the_reservation_and_a_later_cancel_leaves_vk_alone(
     callback_ready, deliver, client, django_capture_on_commit_callbacks
 ):
     shop = callback_ready
     order = order_two(shop, deliver)
+    catalog_changed.send(sender=None, merchant=shop.merchant, trigger="refresh")
+    assert order.items.get(vk_item_id=shop.mapped_item).reservation == R.RESERVED  # the register still has 3
+    Product.objects.filter(pk=shop.product.pk).update(quantity=1)  # the refresh read the sale of the 2
     catalog_changed.send(sender=None, merchant=shop.merchant, trigger="refresh")
     assert order.items.get(vk_item_id=shop.mapped_item).reservation == R.SETTLED
     with django_capture_on_commit_callbacks(execute=True):
@@ -144,5 +148,6 @@ def test_the_registers_stock_read_after_a_sale_settles_the_reservations_of_those
     line = order.items.get(vk_item_id=shop.mapped_item)
     stock_changed.send(sender=None, merchant=shop.merchant, before={str(line.product_id + 1000): {}})
     assert order.items.get(pk=line.pk).reservation == R.RESERVED  # another product's sale settles nothing
+    Product.objects.filter(pk=line.product_id).update(quantity=1)  # the recheck read the sale of the 2
     stock_changed.send(sender=None, merchant=shop.merchant, before={str(line.product_id): {"quantity": "3"}})
     assert order.items.get(pk=line.pk).reservation == R.SETTLED
