@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from accounts.support import SupportScoped
 from orders.models import CallbackEvent, Order, OrderItem
 
 
@@ -12,7 +13,7 @@ class OrderItemInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(SupportScoped, admin.ModelAdmin):
     list_display = ("display_order_id", "merchant", "status", "total", "ordered_at", "arrived_by")
     list_filter = ("status", "arrived_by")
     search_fields = ("merchant__email", "display_order_id", "vk_order_id")
@@ -24,7 +25,7 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(CallbackEvent)
-class CallbackEventAdmin(admin.ModelAdmin):
+class CallbackEventAdmin(SupportScoped, admin.ModelAdmin):
     list_display = ("received_at", "merchant", "type", "event_id", "handled_at")
     list_filter = ("type",)
     readonly_fields = [field.name for field in CallbackEvent._meta.fields]

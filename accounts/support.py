@@ -1,0 +1,90 @@
+"""Support staff: a staff member of role `support` looks after the merchants assigned to them, and only those.
+
+An assignment is guardian's object permission `accounts.shop_support` on the merchant (given by `admin` or
+`system` on the merchant's admin page). Every admin of merchant data mixes in `SupportScoped`: its rows are
+narrowed to the assigned merchants for support staff, while `admin` and `system` see every merchant.
+"""
+
+from django.contrib.auth import get_user_model
+from django.db import models, transaction
+from guardian.shortcuts import assign_perm, get_objects_for_user, get_users_with_perms, remove_perm
+
+from accounts import audit_trail, roles, team_roles
+
+SUPPORT_PERM = f"accounts.{team_roles.SUPPORT}"
+
+
+def sees_all_merchants(user) -> bool:
+    return user.is_active and (user.is_superuser or user.groups.filter(name__in=roles.SEE_ALL_MERCHANTS).exists())
+
+
+def supported_merchants(user):
+    """The merchants assigned to `user` as support (guardian's objects for the user, their own grants only)."""
+    return get_objects_for_user(
+        user, SUPPORT_PERM, klass=get_user_model(), use_groups=False, with_superuser=False, accept_global_perms=False
+    )
+
+
+def support_staff_of(merchant):
+    """The staff assigned to look after `merchant`."""
+    users = get_users_with_perms(
+        merchant, attach_perms=False, with_group_users=False, only_with_perms_in=[team_roles.SUPPORT]
+    )
+    return users.order_by("email")
+
+
+def support_candidates():
+    """Staff who may be assigned: role `support`."""
+    return get_user_model().objects.filter(groups__name=roles.SUPPORT, is_active=True).order_by("email")
+
+
+@transaction.atomic
+def assign_support(*, merchant, staff: list) -> None:
+    """Exactly `staff` look after `merchant` from now on; each change goes on the trail."""
+    current = set(support_staff_of(merchant))
+    wanted = set(staff)
+    for person in sorted(wanted - current, key=lambda u: u.email):
+        assign_perm(SUPPORT_PERM, person, merchant)
+        audit_trail.support_assigned(merchant=merchant, staff=person, assigned=True)
+    for person in sorted(current - wanted, key=lambda u: u.email):
+        remove_perm(SUPPORT_PERM, person, merchant)
+        audit_trail.support_assigned(merchant=merchant, staff=person, assigned=False)
+
+
+def merchant_path(model, depth: int = 2) -> str | None:
+    """The lookup from `model` to the merchant who owns a row: `pk` for the user, a foreign key to the user
+    (`merchant`, `shop`, `user`), or up to two hops further (`store__merchant`, `run__merchant`); the audit
+    trail's `merchant_id` column; None when rows belong to no merchant."""
+    user_model = get_user_model()
+    if model is user_model:
+        return "pk"
+    direct = {f.name for f in model._meta.concrete_fields if f.is_relation and f.related_model is user_model}
+    for name in ("merchant", "shop", "user"):
+        if name in direct:
+            return name
+    if depth:
+        for f in model._meta.concrete_fields:
+            if f.is_relation and f.related_model not in (None, user_model, model):
+                deeper = merchant_path(f.related_model, depth - 1)
+                if deeper and deeper not in ("pk", "merchant_id"):
+                    return f"{f.name}__{deeper}"
+    if any(f.name == "merchant_id" for f in model._meta.concrete_fields):
+        return "merchant_id"
+    return None
+
+
+class SupportScoped:
+    """A ModelAdmin mixin: support staff see and act on their merchants' rows only (`merchant_lookup`, found
+    by `merchant_path` unless set); `admin` and `system` see all."""
+
+    merchant_lookup: str | None = ""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if sees_all_merchants(request.user):
+            return queryset
+        lookup = self.merchant_lookup if self.merchant_lookup != "" else merchant_path(self.model)
+        if lookup is None:
+            return queryset.none()
+        assigned = supported_merchants(request.user).values("pk")
+        return queryset.filter(**{f"{lookup}__in": models.Subquery(assigned)})
