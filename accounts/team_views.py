@@ -33,8 +33,8 @@ def _team_page(request, *, form):
     return render(request, "accounts/team.html", context, status=400 if form is not None else 200)
 
 
-@require_POST
 @shop_permission(team_roles.TEAM)
+@require_POST
 def invite(request):
     form = TeamInviteForm(request.POST)
     if not form.is_valid():
@@ -52,8 +52,8 @@ def _member(request, member_id: int) -> User:
     return member
 
 
-@require_POST
 @shop_permission(team_roles.TEAM)
+@require_POST
 def change_role(request, member_id: int):
     member = _member(request, member_id)
     form = TeamRoleForm(request.POST)
@@ -69,8 +69,8 @@ def change_role(request, member_id: int):
     return redirect("team")
 
 
-@require_POST
 @shop_permission(team_roles.TEAM)
+@require_POST
 def remove_member(request, member_id: int):
     member = _member(request, member_id)
     try:
@@ -82,8 +82,8 @@ def remove_member(request, member_id: int):
     return redirect("team")
 
 
-@require_POST
 @shop_permission(team_roles.TEAM)
+@require_POST
 def revoke_invite(request, invite_id: int):
     invite = get_object_or_404(TeamInvite, pk=invite_id, shop=request.shop)
     if team.revoke_invite(invite=invite):
