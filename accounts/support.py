@@ -5,7 +5,10 @@ An assignment is guardian's object permission `accounts.shop_support` on the mer
 narrowed to the assigned merchants for support staff, while `admin` and `system` see every merchant.
 """
 
+from functools import wraps
+
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from guardian.shortcuts import assign_perm, get_objects_for_user, get_users_with_perms, remove_perm
 
@@ -88,3 +91,15 @@ class SupportScoped:
             return queryset.none()
         assigned = supported_merchants(request.user).values("pk")
         return queryset.filter(**{f"{lookup}__in": models.Subquery(assigned)})
+
+
+def all_merchants_only(view):
+    """A staff page of figures over every merchant (the dashboard): `admin` and `system` only, not support."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        if not sees_all_merchants(request.user):
+            raise PermissionDenied("figures over every merchant")
+        return view(request, *args, **kwargs)
+
+    return checked

@@ -142,3 +142,10 @@ def test_every_admin_of_merchant_data_is_narrowed_for_support_or_closed_to_it():
     ]
 
     assert not unscoped
+
+
+def test_the_dashboard_of_every_merchants_figures_is_not_for_support(client):
+    client.force_login(staff_of(roles.SUPPORT))
+    assert client.get("/admin/dashboard").status_code == 403
+    client.force_login(staff_of(roles.ADMIN))
+    assert client.get("/admin/dashboard").status_code == 200
