@@ -8,9 +8,11 @@ narrowed to the assigned merchants for support staff, while `admin` and `system`
 from functools import wraps
 
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
-from guardian.shortcuts import assign_perm, get_objects_for_user, get_users_with_perms, remove_perm
+from django.db import transaction
+from guardian.models import UserObjectPermission
+from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts import audit_trail, roles, team_roles
 
@@ -21,19 +23,23 @@ def sees_all_merchants(user) -> bool:
     return user.is_active and (user.is_superuser or user.groups.filter(name__in=roles.SEE_ALL_MERCHANTS).exists())
 
 
-def supported_merchants(user):
-    """The merchants assigned to `user` as support (guardian's objects for the user, their own grants only)."""
-    return get_objects_for_user(
-        user, SUPPORT_PERM, klass=get_user_model(), use_groups=False, with_superuser=False, accept_global_perms=False
+def _support_rows():
+    return UserObjectPermission.objects.filter(
+        content_type=ContentType.objects.get_for_model(get_user_model()), permission__codename=team_roles.SUPPORT
     )
+
+
+def supported_merchants(user) -> list[int]:
+    """The ids of the merchants assigned to `user` as support (guardian's rows given to them; the ids are
+    matched in Python: guardian's `get_objects_for_user` casts them in SQL, which MariaDB refuses across
+    collations)."""
+    return [int(pk) for pk in _support_rows().filter(user=user).values_list("object_pk", flat=True)]
 
 
 def support_staff_of(merchant):
     """The staff assigned to look after `merchant`."""
-    users = get_users_with_perms(
-        merchant, attach_perms=False, with_group_users=False, only_with_perms_in=[team_roles.SUPPORT]
-    )
-    return users.order_by("email")
+    staff_ids = _support_rows().filter(object_pk=str(merchant.pk)).values("user_id")
+    return get_user_model().objects.filter(pk__in=staff_ids).order_by("email")
 
 
 def support_candidates():
@@ -89,8 +95,7 @@ class SupportScoped:
         lookup = self.merchant_lookup if self.merchant_lookup != "" else merchant_path(self.model)
         if lookup is None:
             return queryset.none()
-        assigned = supported_merchants(request.user).values("pk")
-        return queryset.filter(**{f"{lookup}__in": models.Subquery(assigned)})
+        return queryset.filter(**{f"{lookup}__in": supported_merchants(request.user)})
 
 
 def all_merchants_only(view):

@@ -14,7 +14,6 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from guardian.models import UserObjectPermission
-from guardian.shortcuts import get_users_with_perms
 
 from accounts import audit_trail, team_roles
 from accounts.models import TeamInvite, User
@@ -68,10 +67,11 @@ def _set_permissions(*, shop: User, member: User, codenames: set[str]) -> None:
 
 def members(shop: User) -> list[Member]:
     """Everyone with a role on `shop`, owners first, then by email."""
-    holders = get_users_with_perms(
-        shop, attach_perms=True, with_group_users=False, only_with_perms_in=sorted(team_roles.TEAM_PERMISSIONS)
-    )
-    found = [Member(user=user, role=team_roles.role_of(set(perms))) for user, perms in holders.items()]
+    held: dict[int, set[str]] = {}
+    for user_id, codename in _shop_rows(shop).values_list("user_id", "permission__codename"):
+        held.setdefault(user_id, set()).add(codename)
+    users = User.objects.filter(pk__in=held)
+    found = [Member(user=user, role=team_roles.role_of(held[user.pk])) for user in users]
     order = list(team_roles.ROLES)
     return sorted(found, key=lambda m: (order.index(m.role) if m.role in order else len(order), m.user.email))
 
