@@ -110,6 +110,7 @@ def oauth_start(request):
         "state": state,
         "community": form.cleaned_data["community"],
         "next": safe_next(request, ""),
+        "shop": request.shop.pk,  # the tokens go to the shop this started on, not one switched to meanwhile
     }
     query = {
         "response_type": "code",
@@ -129,7 +130,7 @@ def oauth_callback(request):
     """VK ID sends the merchant back with a code: exchange it (with the PKCE verifier) and save the tokens."""
     pending = request.session.pop(OAUTH_SESSION_KEY, None)
     state = request.GET.get("state", "")
-    if not pending or not secrets.compare_digest(state, pending["state"]):
+    if not pending or not secrets.compare_digest(state, pending["state"]) or pending.get("shop") != request.shop.pk:
         messages.error(request, "Ответ VK ID не подошёл к запросу. Нажмите «Подключить через VK» ещё раз.")
         return _back(request)
     started_on = pending.get("next", "")  # the page the merchant started from (checked then)
