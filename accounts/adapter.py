@@ -21,6 +21,7 @@ from accounts import roles, services
 from accounts.client_ip import client_ip
 from accounts.models import User
 
+TEAM_INVITE_SESSION_KEY = "accounts_team_invite"  # accounts.team_views keeps the invitation's link there
 MAIL_LANGUAGES = {"ru", "en"}
 # Set at sign-up: the browser that signed up is logged in when it opens the confirmation link.
 SIGNUP_SESSION_KEY = "accounts_signup_user_id"
@@ -42,6 +43,8 @@ class AccountAdapter(DefaultAccountAdapter):
         user = super().save_user(request, user, form, commit=False)
         user.status = User.Status.PENDING
         user.language = mail_language()
+        # Signing up from a colleague's invitation (accounts.team_views.join): the account joins that shop only.
+        user.joins_team = bool(request.session.get(TEAM_INVITE_SESSION_KEY)) if request is not None else False
         if commit:
             user.save()
             services.set_role(user=user, role=roles.USER)

@@ -8,8 +8,11 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Max
 
-from accounts import roles, services
-from accounts.models import Invite, User
+from accounts import roles, services, support
+from accounts.models import Invite, TeamInvite, User
+from accounts.support import SupportScoped
+from audit.admin import AuditEventAdmin
+from audit.models import AuditEvent
 
 CONNECTION_RELATIONS = [("evotor_connection", "Эвотор"), ("vk_connection", "VK")]
 
@@ -34,6 +37,14 @@ class UserCreateForm(RoleFormMixin, AdminUserCreationForm):
 
 
 class UserEditForm(RoleFormMixin, UserChangeForm):
+    support_staff = forms.ModelMultipleChoiceField(
+        label="Поддержка",
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Сотрудники с ролью support, которые ведут этого продавца: в админке они видят только своих.",
+    )
+
     class Meta:
         model = User
         fields = ["email", "password", "full_name", "phone", "status", "language"]
@@ -41,6 +52,9 @@ class UserEditForm(RoleFormMixin, UserChangeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].initial = self.instance.role or roles.USER
+        self.fields["support_staff"].queryset = support.support_candidates()
+        if self.instance.pk:
+            self.fields["support_staff"].initial = list(support.support_staff_of(self.instance))
 
 
 class RoleFilter(admin.SimpleListFilter):
@@ -93,7 +107,7 @@ class VkFilter(ConnectionFilter):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(SupportScoped, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreateForm
     ordering = ["email"]
@@ -115,6 +129,7 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"fields": ["email", "password"]}),
         ("Профиль", {"fields": ["full_name", "phone", "language", "status"]}),
         ("Роль", {"fields": ["role", "is_staff", "is_superuser"]}),
+        ("Поддержка", {"fields": ["support_staff"]}),
         ("Даты", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
@@ -141,6 +156,8 @@ class UserAdmin(DjangoUserAdmin):
         if not request.user.is_superuser:
             # Only `system` hands out staff roles; `admin` sees the role but can't change it.
             form.base_fields["role"].disabled = True
+        if "support_staff" in form.base_fields and not support.sees_all_merchants(request.user):
+            form.base_fields["support_staff"].disabled = True  # support staff don't assign support
         return form
 
     @admin.display(description="роль")
@@ -166,6 +183,8 @@ class UserAdmin(DjangoUserAdmin):
         role = form.cleaned_data.get("role")
         if role and (role != form.instance.role or not change):
             services.set_role(user=form.instance, role=role)
+        if "support_staff" in form.changed_data and support.sees_all_merchants(request.user):
+            support.assign_support(merchant=form.instance, staff=list(form.cleaned_data["support_staff"]))
 
     @admin.action(description="Активировать", permissions=["change"])
     def activate_users(self, request, queryset):
@@ -219,7 +238,7 @@ def connection_state(user, relation: str) -> str:
 
 
 @admin.register(Invite)
-class InviteAdmin(admin.ModelAdmin):
+class InviteAdmin(SupportScoped, admin.ModelAdmin):
     list_display = ["email", "state", "language", "created_by", "created_at", "expires_at", "used_at"]
     list_filter = ["created_at", "used_at"]
     search_fields = ["email"]
@@ -249,3 +268,28 @@ class InviteAdmin(admin.ModelAdmin):
         for invite in queryset:
             services.invite(email=invite.email, created_by=request.user, language=invite.language)
         self.message_user(request, f"Новых приглашений: {len(queryset)}.", messages.SUCCESS)
+
+
+@admin.register(TeamInvite)
+class TeamInviteAdmin(SupportScoped, admin.ModelAdmin):
+    """Merchants' invitations of colleagues: read-only here (the owner runs their team on «Команда»)."""
+
+    list_display = ["email", "shop", "role", "invited_by", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    list_filter = ["role", "created_at"]
+    search_fields = ["email", "shop__email"]
+    list_select_related = ["shop", "invited_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in TeamInvite._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+# The trail's admin lives in audit, which knows no merchants' support: narrowed here for support staff.
+admin.site.unregister(AuditEvent)
+
+
+@admin.register(AuditEvent)
+class SupportScopedAuditEventAdmin(SupportScoped, AuditEventAdmin):
+    pass

@@ -7,6 +7,7 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from accounts import team_roles
 from accounts.axes import attempted_login
 from accounts.models import User
 from accounts.selectors import merchant_by_email
@@ -87,3 +88,70 @@ def confirmed(sender, request, email_address, **kwargs):
     # The link's owner confirmed it (the request itself is anonymous until allauth logs them in).
     summary = f"Почта подтверждена: {email_address.email}"
     record(event=Event.EMAIL_CONFIRMED, merchant=user, actor=user, summary=summary)
+
+
+# A shop's team (accounts.team): the shop is the merchant whose trail shows it; the actor is the request's user.
+
+
+def _role(role: str | None) -> str:
+    return team_roles.ROLE_NAMES.get(role, "нет")
+
+
+def team_invite_sent(*, invite) -> None:
+    record(
+        event=Event.INVITE_SENT,
+        merchant=invite.shop,
+        target=invite,
+        changes={"роль": [None, _role(invite.role)]},
+        summary=f"Приглашение в команду отправлено на {invite.email} («{_role(invite.role)}»)",
+    )
+
+
+def team_invite_accepted(*, invite, user) -> None:
+    record(
+        event=Event.INVITE_ACCEPTED,
+        merchant=invite.shop,
+        actor=user,
+        target=invite,
+        changes={"роль": [None, _role(invite.role)]},
+        summary=f"Приглашение в команду принято: {user.email} («{_role(invite.role)}»)",
+    )
+
+
+def team_invite_revoked(*, invite) -> None:
+    record(
+        event=Event.INVITE_REVOKED,
+        merchant=invite.shop,
+        target=invite,
+        summary=f"Приглашение в команду отозвано: {invite.email}",
+    )
+
+
+def team_role_changed(*, shop, member, before, after) -> None:
+    record(
+        event=Event.ROLE_CHANGED,
+        merchant=shop,
+        target=member,
+        changes={"роль в команде": [_role(before), _role(after)]},
+        summary=f"Роль в команде: {member.email}: «{_role(before)}» → «{_role(after)}»",
+    )
+
+
+def team_member_removed(*, shop, member, role) -> None:
+    record(
+        event=Event.MEMBER_REMOVED,
+        merchant=shop,
+        target=member,
+        changes={"роль в команде": [_role(role), None]},
+        summary=f"Удалён из команды: {member.email} (был «{_role(role)}»)",
+    )
+
+
+def support_assigned(*, merchant, staff, assigned: bool) -> None:
+    record(
+        event=Event.SUPPORT_ASSIGNED,
+        merchant=merchant,
+        target=staff,
+        changes={"поддержка": [None, staff.email] if assigned else [staff.email, None]},
+        summary=f"{'Назначен' if assigned else 'Снят'} сотрудник поддержки: {staff.email}",
+    )

@@ -4,6 +4,7 @@ from allauth.account import forms as allauth_forms
 from django import forms
 from django.contrib.auth import password_validation
 
+from accounts import team_roles
 from accounts.models import User
 from accounts.signup_form import clean_phone
 
@@ -94,3 +95,15 @@ class InviteAcceptForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
+
+
+class TeamInviteForm(forms.Form):
+    email = forms.EmailField(label="Email коллеги")
+    role = forms.ChoiceField(label="Роль", choices=team_roles.ROLE_CHOICES, initial=team_roles.VIEWER)
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+
+class TeamRoleForm(forms.Form):
+    role = forms.ChoiceField(label="Роль", choices=team_roles.ROLE_CHOICES)

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from accounts import roles
+from accounts import roles, team_roles
 
 
 class UserManager(BaseUserManager):
@@ -73,6 +73,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["email"]
         # The staff dashboard counts merchants by status.
         indexes = [models.Index(fields=["is_staff", "status"], name="user_staff_status")]
+        # A merchant's account is their shop: the team's rights on it are guardian object permissions.
+        permissions = team_roles.PERMISSIONS
 
     def __str__(self):
         return self.email
@@ -170,3 +172,56 @@ class Invite(models.Model):
         if self.is_used:
             return "использовано"
         return "истекло" if self.is_expired else "действует"
+
+
+class TeamInviteQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class TeamInvite(models.Model):
+    """A shop owner's invitation of a colleague, with the role they will have (accounts.team_roles).
+
+    The mailed link carries the invite's id signed with a timestamp (accounts.team): it expires on its own,
+    and the row says whether it was accepted or revoked meanwhile."""
+
+    shop = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="магазин", on_delete=models.CASCADE, related_name="team_invites"
+    )
+    email = models.EmailField("электронная почта")
+    role = models.CharField("роль", max_length=16, choices=team_roles.ROLE_CHOICES)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="пригласил",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("создано", default=timezone.now)
+    expires_at = models.DateTimeField("действует до")
+    accepted_at = models.DateTimeField("принято", null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="принял",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField("отозвано", null=True, blank=True)
+
+    objects = TeamInviteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "приглашение в команду"
+        verbose_name_plural = "приглашения в команду"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["shop", "email"])]
+
+    def __str__(self):
+        return f"{self.email} → {self.shop}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()

@@ -8,7 +8,7 @@ link allauth builds (mails included) point to the EvoSync paths.
 from allauth.account import views as allauth_views
 from django.urls import include, path, re_path
 
-from accounts import views
+from accounts import team_views, views
 
 urlpatterns = [
     path("accounts/", include("allauth.urls")),
@@ -37,6 +37,14 @@ urlpatterns = [
     path("profile/history", views.profile_history, name="profile_history"),
     path("profile/change-password", allauth_views.password_change, name="account_change_password"),
     path("profile/delete", views.profile_delete, name="profile_delete"),
+    path("team", team_views.team_page, name="team"),
+    path("team/invite", team_views.invite, name="team_invite"),
+    path("team/members/<int:member_id>/role", team_views.change_role, name="team_member_role"),
+    path("team/members/<int:member_id>/remove", team_views.remove_member, name="team_member_remove"),
+    path("team/invites/<int:invite_id>/revoke", team_views.revoke_invite, name="team_invite_revoke"),
+    path("team/join", team_views.join, name="team_join"),
+    path("team/join/<str:token>", team_views.invite_link, name="team_invite_link"),
+    path("shop", team_views.switch_shop, name="switch_shop"),
     # The foundation's names for the same pages; other apps may use them.
     path("login", views.login, name="login"),
     path("logout", views.logout, name="logout"),

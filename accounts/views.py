@@ -6,11 +6,13 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from accounts import services
+from accounts import services, team, team_roles
+from accounts.access import shop_permission, shop_permissions
 from accounts.forms import InviteAcceptForm, PasswordConfirmForm, ProfileForm, ResendConfirmationForm
 from accounts.models import Invite, User
 from audit.selectors import events_of
@@ -97,10 +99,10 @@ def profile(request):
     return render(request, "accounts/profile.html")
 
 
-@login_required
+@shop_permission(team_roles.VIEW)
 def profile_history(request):
-    """«История действий»: what happened to the merchant's account, who did it and from where, paged."""
-    page = Paginator(events_of(request.user), HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    """«История действий»: what happened to the current shop, who of the team did it and from where, paged."""
+    page = Paginator(events_of(request.shop), HISTORY_PER_PAGE).get_page(request.GET.get("page"))
     context = {"page": page, "retention_days": settings.AUDIT_RETENTION_DAYS}
     return render(request, "accounts/profile_history.html", context)
 
@@ -123,6 +125,9 @@ def profile_delete(request):
     user = request.user
     if user.is_staff:
         return render(request, "accounts/profile_delete.html", {"staff": True}, status=403)
+    if team_roles.DELETE not in shop_permissions(user, user) and team.members(user):
+        # Their account is a shop whose team took the owner's rights from them: deleting it is an owner's act.
+        raise PermissionDenied("deleting this shop is an owner's right")
     form = PasswordConfirmForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         services.delete_account(user=user)

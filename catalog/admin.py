@@ -2,10 +2,11 @@
 
 from django.contrib import admin
 
+from accounts.support import SupportScoped
 from catalog.models import Product, ProductGroup, StockRecheck, Store
 
 
-class ReadMostly(admin.ModelAdmin):
+class ReadMostly(SupportScoped, admin.ModelAdmin):
     """Everything from Evotor is read-only here; only the sync switches may be changed."""
 
     editable = ("sync_enabled",)

@@ -1,7 +1,6 @@
 """The merchant's Evotor catalog: stores, groups as a tree, products; switches that choose what goes to VK."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -11,6 +10,8 @@ from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import team_roles
+from accounts.access import shop_permission
 from accounts.ownership import get_owned_or_404
 from catalog import selectors, services, thumbnails, triggers
 from catalog.models import Product, ProductGroup, Store
@@ -27,20 +28,20 @@ THUMBNAIL_CACHE = "private, max-age=31536000, immutable"  # a name is its conten
 MAX_INDENT = 10  # levels of the groups tree with their own indent (.depth-1 … .depth-10 in evosync.css)
 
 
-@login_required
+@shop_permission(team_roles.VIEW)
 def catalog_home(request):
     return redirect("catalog-stores")
 
 
-@login_required
+@shop_permission(team_roles.VIEW)
 def stores(request):
     live = Q(products__removed=False)
     rows = (
-        Store.objects.owned_by(request.user)
+        Store.objects.owned_by(request.shop)
         .annotate(product_count=Count("products", filter=live))
         .order_by("removed", "name")
     )
-    connection = EvotorConnection.objects.owned_by(request.user).first()
+    connection = EvotorConnection.objects.owned_by(request.shop).first()
     context = {
         "stores": rows,
         "connection": connection,
@@ -49,16 +50,16 @@ def stores(request):
     return render(request, "catalog/stores.html", context)
 
 
-@login_required
+@shop_permission(team_roles.VIEW)
 def groups(request, store_id):
-    store = get_owned_or_404(Store, request.user, pk=store_id)
+    store = get_owned_or_404(Store, request.shop, pk=store_id)
     counts = dict(
         Product.objects.filter(store=store, removed=False)
         .values("group_id")
         .annotate(n=Count("id"))
         .values_list("group_id", "n")
     )
-    disabled = selectors.disabled_group_ids(merchant=request.user, store_ids=[store.pk])
+    disabled = selectors.disabled_group_ids(merchant=request.shop, store_ids=[store.pk])
     tree = [
         {
             "group": group,
@@ -73,13 +74,13 @@ def groups(request, store_id):
     return render(request, "catalog/groups.html", context)
 
 
-@login_required
+@shop_permission(team_roles.VIEW)
 def products(request, store_id):
-    store = get_owned_or_404(Store, request.user, pk=store_id)
+    store = get_owned_or_404(Store, request.shop, pk=store_id)
     group = None
     group_pk = ascii_int(request.GET.get("group", ""))
     if group_pk is not None:
-        group = get_owned_or_404(ProductGroup, request.user, pk=group_pk, store=store)
+        group = get_owned_or_404(ProductGroup, request.shop, pk=group_pk, store=store)
     query = request.GET.get("q", "").strip()[:100]
     show_removed = request.GET.get("removed") == "1"
     found = selectors.store_products(store=store, group=group, query=query, with_removed=show_removed)
@@ -108,7 +109,7 @@ def products(request, store_id):
 
 
 def _refresh_state(request) -> selectors.RefreshState:
-    return selectors.refresh_state(connection=EvotorConnection.objects.owned_by(request.user).first())
+    return selectors.refresh_state(connection=EvotorConnection.objects.owned_by(request.shop).first())
 
 
 def _product_row(product: dict, group_names: dict[int, str]) -> dict:
@@ -150,40 +151,40 @@ def _back(request, default: str):
     return redirect(default)
 
 
-@login_required
+@shop_permission(team_roles.OPERATE)
 @require_POST
 def toggle_store(request, store_id):
-    store = get_owned_or_404(Store, request.user, pk=store_id)
+    store = get_owned_or_404(Store, request.shop, pk=store_id)
     services.set_store_sync(store=store, enabled=_enabled(request, store.sync_enabled))
     state = "публикуется в VK" if store.sync_enabled else "больше не публикуется в VK"
     messages.success(request, f"Магазин «{store.name}» {state}.")
     return _back(request, "catalog-stores")
 
 
-@login_required
+@shop_permission(team_roles.OPERATE)
 @require_POST
 def toggle_group(request, store_id, group_id):
-    store = get_owned_or_404(Store, request.user, pk=store_id)
-    group = get_owned_or_404(ProductGroup, request.user, pk=group_id, store=store)
+    store = get_owned_or_404(Store, request.shop, pk=store_id)
+    group = get_owned_or_404(ProductGroup, request.shop, pk=group_id, store=store)
     services.set_group_sync(group=group, enabled=_enabled(request, group.sync_enabled))
     state = "включена" if group.sync_enabled else "выключена"
     messages.success(request, f"Группа «{group.name}» {state}.")
     return _back(request, f"/catalog/stores/{store.pk}/groups")
 
 
-@login_required
+@shop_permission(team_roles.OPERATE)
 @require_POST
 def refresh_now(request):
-    connection = EvotorConnection.objects.owned_by(request.user).first()
+    connection = EvotorConnection.objects.owned_by(request.shop).first()
     if connection is None or not connection.token:
         messages.error(request, "Сначала подключите Эвотор.")
         return redirect("connections")
-    triggers.queue_refresh(merchant_id=request.user.pk)
+    triggers.queue_refresh(merchant_id=request.shop.pk)
     messages.success(request, "Обновление каталога запущено. Обновите страницу через минуту.")
     return redirect("catalog-stores")
 
 
-@login_required
+@shop_permission(team_roles.VIEW)
 @require_GET
 def thumbnail(request, thumbnail_name):
     """A product's small picture from storage (why no ownership query: catalog.thumbnails)."""

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from accounts.support import SupportScoped
 from connections.models import EvotorConnection, VkConnection
 
 
 @admin.register(EvotorConnection)
-class EvotorConnectionAdmin(admin.ModelAdmin):
+class EvotorConnectionAdmin(SupportScoped, admin.ModelAdmin):
     list_display = ["merchant", "status", "source", "installed", "connected_at", "last_checked_at"]
     list_filter = ["status", "source", "installed"]
     search_fields = ["merchant__email", "evotor_user_id"]
@@ -13,7 +14,7 @@ class EvotorConnectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(VkConnection)
-class VkConnectionAdmin(admin.ModelAdmin):
+class VkConnectionAdmin(SupportScoped, admin.ModelAdmin):
     list_display = ["merchant", "status", "source", "group_name", "group_id", "connected_at", "last_checked_at"]
     list_filter = ["status", "source"]
     search_fields = ["merchant__email", "group_name", "group_screen_name"]

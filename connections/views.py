@@ -1,18 +1,19 @@
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from accounts import team_roles
+from accounts.access import shop_permission
 from connections.models import EvotorConnection, VkConnection
 from connections.vk import community
 
 
-@login_required
+@shop_permission(team_roles.VIEW)
 def connections_page(request):
     """Both connections side by side: state, since when, last check, last error in words."""
-    vk = VkConnection.objects.owned_by(request.user).first()
+    vk = VkConnection.objects.owned_by(request.shop).first()
     context = {
-        "evotor": EvotorConnection.objects.owned_by(request.user).first(),
+        "evotor": EvotorConnection.objects.owned_by(request.shop).first(),
         "vk": vk,
         "vk_community_problem": community.community_problem(vk),
         "vk_callback_url": community.callback_url(vk) if vk and vk.callback_path else "",

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.support import all_merchants_only
 from evosync import api_docs, metrics
 from evosync.dashboard.views import dashboard
 from evosync.favicon import favicon
@@ -15,7 +16,8 @@ urlpatterns = [
     path("openapi.yaml", api_docs.openapi_yaml, name="openapi-yaml"),
     path("docs", api_docs.swagger_ui, name="swagger-ui"),
     path("redoc", api_docs.redoc, name="redoc"),
-    path("admin/dashboard", admin.site.admin_view(dashboard), name="admin_dashboard"),
+    # Figures over every merchant: not for support staff, who see their own merchants only (accounts.support).
+    path("admin/dashboard", admin.site.admin_view(all_merchants_only(dashboard)), name="admin_dashboard"),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("connections.urls")),

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from accounts.support import SupportScoped
 from notifications.models import Notice
 
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(SupportScoped, admin.ModelAdmin):
     list_display = ("created_at", "merchant", "channel", "subject", "status", "attempts", "sent_at")
     list_filter = ("channel", "status")
     search_fields = ("merchant__email", "subject", "key")

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from accounts.support import SupportScoped
 from core.exports import export_response
 from orders.exports import orders_sheets
 from orders.models import CallbackEvent, Order, OrderItem, OrdersAccess
@@ -15,7 +16,7 @@ class OrderItemInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(SupportScoped, admin.ModelAdmin):
     list_display = ("display_order_id", "merchant", "status", "total", "ordered_at", "arrived_by")
     list_filter = ("status", "arrived_by")
     search_fields = ("merchant__email", "display_order_id", "vk_order_id")
@@ -46,7 +47,7 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(CallbackEvent)
-class CallbackEventAdmin(admin.ModelAdmin):
+class CallbackEventAdmin(SupportScoped, admin.ModelAdmin):
     list_display = ("received_at", "merchant", "type", "event_id", "handled_at")
     list_filter = ("type",)
     readonly_fields = [field.name for field in CallbackEvent._meta.fields]
@@ -56,7 +57,7 @@ class CallbackEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrdersAccess)
-class OrdersAccessAdmin(admin.ModelAdmin):
+class OrdersAccessAdmin(SupportScoped, admin.ModelAdmin):
     list_display = ("merchant", "problem_code", "problem_since", "checked_at")
     list_filter = ("problem_code",)
     search_fields = ("merchant__email",)

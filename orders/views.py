@@ -2,7 +2,6 @@
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.http import HttpResponse
@@ -11,6 +10,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import team_roles
+from accounts.access import shop_permission
 from accounts.ownership import get_owned_or_404
 from connections.models import VkConnection
 from connections.vk.community import community_problem
@@ -26,18 +27,18 @@ class StatusForm(forms.Form):
     status = forms.TypedChoiceField(label="Статус", choices=Order.Status.choices, coerce=int)
 
 
-@login_required
+@shop_permission(team_roles.VIEW)
 @require_GET
 def order_list(request):
-    connection = VkConnection.objects.owned_by(request.user).first()
-    orders = Order.objects.owned_by(request.user).order_by("-ordered_at", "-pk")
+    connection = VkConnection.objects.owned_by(request.shop).first()
+    orders = Order.objects.owned_by(request.shop).order_by("-ordered_at", "-pk")
     page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
     context = {"page": page, "problem": community_problem(connection), "connection": connection}
     context["orders_problem"] = access.problem_of(request.user)
     return render(request, "orders/order_list.html", context)
 
 
-@login_required
+@shop_permission(team_roles.VIEW)
 @require_GET
 def orders_export(request, kind: str):
     """The merchant's orders and their items as CSV or XLSX, streamed."""
@@ -47,8 +48,8 @@ def orders_export(request, kind: str):
 @login_required
 @require_GET
 def order_detail(request, order_id: int):
-    order = get_owned_or_404(Order, request.user, pk=order_id)
-    connection = VkConnection.objects.owned_by(request.user).first()
+    order = get_owned_or_404(Order, request.shop, pk=order_id)
+    connection = VkConnection.objects.owned_by(request.shop).first()
     context = {
         "order": order,
         "items": order.items.select_related("product"),
@@ -58,10 +59,10 @@ def order_detail(request, order_id: int):
     return render(request, "orders/order_detail.html", context)
 
 
-@login_required
+@shop_permission(team_roles.OPERATE)
 @require_POST
 def change_status(request, order_id: int):
-    order = get_owned_or_404(Order, request.user, pk=order_id)
+    order = get_owned_or_404(Order, request.shop, pk=order_id)
     form = StatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Выберите статус из списка.")

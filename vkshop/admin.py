@@ -2,11 +2,12 @@
 
 from django.contrib import admin
 
+from accounts.support import SupportScoped
 from vkshop.models import VkAlbum, VkItem
 
 
 @admin.register(VkAlbum)
-class VkAlbumAdmin(admin.ModelAdmin):
+class VkAlbumAdmin(SupportScoped, admin.ModelAdmin):
     list_display = ["title", "merchant", "group_id", "vk_id", "count", "is_main", "is_hidden", "refreshed_at"]
     list_filter = ["is_main", "is_hidden"]
     search_fields = ["title", "merchant__email", "=group_id", "=vk_id"]
@@ -15,7 +16,7 @@ class VkAlbumAdmin(admin.ModelAdmin):
 
 
 @admin.register(VkItem)
-class VkItemAdmin(admin.ModelAdmin):
+class VkItemAdmin(SupportScoped, admin.ModelAdmin):
     list_display = ["title", "merchant", "group_id", "vk_id", "sku", "price", "availability", "date", "refreshed_at"]
     list_filter = ["availability"]
     search_fields = ["title", "sku", "merchant__email", "=group_id", "=vk_id"]

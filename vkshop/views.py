@@ -1,12 +1,13 @@
 """The merchant's VK shop as EvoSync last read it: albums with counts, an album's items."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import team_roles
+from accounts.access import shop_permission
 from accounts.ownership import get_owned_or_404
 from catalog import thumbnails
 from connections.models import VkConnection
@@ -24,15 +25,15 @@ AVAILABILITY = dict(VkItem.Availability.choices) | {VkItem.Availability.REMOVED:
 ALBUM_PAGE = "/vk-catalog/albums/{}/products"  # the `vk_album_products` URL, built once per row without reverse()
 
 
-@login_required
+@shop_permission(team_roles.VIEW)
 @require_GET
 def albums(request):
-    group_id = selectors.connected_group_id(merchant=request.user)
+    group_id = selectors.connected_group_id(merchant=request.shop)
     context = {"group_id": group_id, "albums": [], "total": 0, "without_album": 0}
     if group_id:
-        albums = selectors.albums_with_counts(merchant=request.user, group_id=group_id)
+        albums = selectors.albums_with_counts(merchant=request.shop, group_id=group_id)
         context["albums"] = [_album_row(album) for album in albums]
-        context.update(selectors.shop_summary(merchant=request.user, group_id=group_id))
+        context.update(selectors.shop_summary(merchant=request.shop, group_id=group_id))
     return render(request, "vkshop/albums.html", context)
 
 
@@ -47,20 +48,20 @@ def _album_row(album: dict) -> dict:
     }
 
 
-@login_required
+@shop_permission(team_roles.VIEW)
 @require_GET
 def album_products(request, album_id: int):
     """Items of one album (album 0: every item; with ?only=no_album: items in no album), paginated."""
-    album = get_owned_or_404(VkAlbum, request.user, pk=album_id) if album_id else None
-    group_id = album.group_id if album else selectors.connected_group_id(merchant=request.user)
+    album = get_owned_or_404(VkAlbum, request.shop, pk=album_id) if album_id else None
+    group_id = album.group_id if album else selectors.connected_group_id(merchant=request.shop)
     without_album = album is None and request.GET.get("only") == "no_album"
     items = (
-        selectors.items_of_album(merchant=request.user, group_id=group_id, album=album, without_album=without_album)
+        selectors.items_of_album(merchant=request.shop, group_id=group_id, album=album, without_album=without_album)
         if group_id
         else VkItem.objects.none()
     )
     page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
-    products = selectors.evotor_products_for(merchant=request.user, skus=[item["sku"] for item in page.object_list])
+    products = selectors.evotor_products_for(merchant=request.shop, skus=[item["sku"] for item in page.object_list])
     rows = [_item_row(item, products.get(item["sku"])) for item in page.object_list]
     context = {
         "album": album,
@@ -96,17 +97,17 @@ def _item_row(item: dict, product: tuple[str, str] | None) -> dict:
     }
 
 
-@login_required
+@shop_permission(team_roles.OPERATE)
 @require_POST
 def refresh_now(request):
     """Re-read the merchant's VK shop in the background (only through a connection whose check passed)."""
-    connection = VkConnection.objects.owned_by(request.user).exclude(group_id=None).first()
+    connection = VkConnection.objects.owned_by(request.shop).exclude(group_id=None).first()
     if connection is None:
         messages.error(request, "VK не подключён: подключите сообщество на странице «Подключения».")
     elif connection.status != VkConnection.Status.OK:
         reason = connection.last_error or "проверьте его на странице «Подключения»"
         messages.error(request, f"Подключение VK не работает, магазин не перечитан: {reason}")
     else:
-        refresh_vk_shop.delay(request.user.pk)
+        refresh_vk_shop.delay(request.shop.pk)
         messages.success(request, "Магазин VK перечитывается. Обновите страницу через минуту.")
     return redirect("vk_albums")

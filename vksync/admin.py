@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from accounts.support import SupportScoped
 from core.exports import export_response
 from vksync import triggers
 from vksync.exports import catalog_sheets, run_report_sheets
@@ -59,7 +60,7 @@ class SyncItemErrorInline(admin.TabularInline):
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(SupportScoped, admin.ModelAdmin):
     list_display = ["number", "merchant", "trigger", "status", "created_at", "duration", "created", "updated"]
     list_display += ["hidden", "deleted", "adopted", "failed", "cards"]
     list_filter = ["status", "trigger", "dry_run", "created_at", "finished_at"]
@@ -95,7 +96,7 @@ class SyncRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(SyncItemError)
-class SyncItemErrorAdmin(admin.ModelAdmin):
+class SyncItemErrorAdmin(SupportScoped, admin.ModelAdmin):
     list_display = ["created_at", "merchant", "product_name", "operation", "code", "reason", "run"]
     list_filter = ["operation", "code"]
     search_fields = ["merchant__email", "product_name", "reason"]
@@ -107,7 +108,7 @@ class SyncItemErrorAdmin(admin.ModelAdmin):
 
 
 @admin.register(SyncSettings)
-class SyncSettingsAdmin(admin.ModelAdmin):
+class SyncSettingsAdmin(SupportScoped, admin.ModelAdmin):
     list_display = ["merchant", "enabled", "markup_percent", "rounding", "unavailable_action", "albums_mode"]
     list_filter = ["enabled", "unavailable_action", "albums_mode", "sku_key"]
     search_fields = ["merchant__email"]
@@ -128,7 +129,7 @@ class SyncSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProductLink)
-class ProductLinkAdmin(admin.ModelAdmin):
+class ProductLinkAdmin(SupportScoped, admin.ModelAdmin):
     list_display = ["merchant", "product", "sku", "vk_item_id", "state", "last_error", "updated_at"]
     list_filter = ["state"]
     search_fields = ["merchant__email", "sku", "vk_item_id"]
@@ -147,7 +148,7 @@ class VkPropertyValueInline(admin.TabularInline):
 
 
 @admin.register(VkProperty)
-class VkPropertyAdmin(admin.ModelAdmin):
+class VkPropertyAdmin(SupportScoped, admin.ModelAdmin):
     list_display = ["title", "merchant", "group_id", "vk_property_id", "created_at"]
     search_fields = ["merchant__email", "title"]
     list_select_related = ["merchant"]
@@ -159,7 +160,7 @@ class VkPropertyAdmin(admin.ModelAdmin):
 
 
 @admin.register(VariantCard)
-class VariantCardAdmin(admin.ModelAdmin):
+class VariantCardAdmin(SupportScoped, admin.ModelAdmin):
     list_display = ["__str__", "merchant", "group_id", "vk_card_id", "separate", "reason", "updated_at"]
     list_filter = ["separate"]
     search_fields = ["merchant__email", "title", "card_key"]
@@ -177,7 +178,7 @@ class VariantCardAdmin(admin.ModelAdmin):
 
 
 @admin.register(CommunityVariants)
-class CommunityVariantsAdmin(admin.ModelAdmin):
+class CommunityVariantsAdmin(SupportScoped, admin.ModelAdmin):
     list_display = ["merchant", "group_id", "refused", "refused_code", "reason", "refused_at"]
     list_filter = ["refused"]
     search_fields = ["merchant__email"]

@@ -8,6 +8,7 @@
 
 from django.utils.functional import SimpleLazyObject
 
+from accounts.access import current_shop
 from vksync.counts import vk_count, vk_shop_count
 from vksync.selectors import first_sync_done
 
@@ -16,9 +17,12 @@ def sync_state(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    count = SimpleLazyObject(lambda: vk_count(merchant=user))
+    # The shop the pages show (accounts.access); a person who belongs to no shop has none of these.
+    count = SimpleLazyObject(lambda: vk_count(merchant=current_shop(request)))
     return {
-        "setup_unfinished": SimpleLazyObject(lambda: not first_sync_done(user)),
+        "setup_unfinished": SimpleLazyObject(
+            lambda: current_shop(request) is not None and not first_sync_done(current_shop(request))
+        ),
         "vk_count": count,
-        "vk_shop_count": SimpleLazyObject(lambda: vk_shop_count(merchant=user, expected=count.to_vk)),
+        "vk_shop_count": SimpleLazyObject(lambda: vk_shop_count(merchant=current_shop(request), expected=count.to_vk)),
     }

@@ -11,6 +11,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts import team_roles
+from accounts.access import current_shop, shop_permission
 from catalog.models import Store
 from connections.views import safe_next
 from vksync import triggers
@@ -25,13 +27,18 @@ LIVE = (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING)
 
 @login_required
 def home(request):
-    """Where a merchant lands after login: the guided start until the first sync went through, then /sync."""
-    return redirect("sync" if first_sync_done(request.user) else "start")
+    """Where a merchant lands after login: the guided start until the first sync went through, then /sync;
+    someone who belongs to no shop (removed from their only team), to their profile."""
+    shop = current_shop(request)
+    if shop is None:
+        messages.info(request, "Вы не состоите ни в одном магазине: попросите владельца прислать приглашение.")
+        return redirect("profile")
+    return redirect("sync" if first_sync_done(shop) else "start")
 
 
-@login_required
+@shop_permission(team_roles.VIEW)
 def start(request):
-    merchant = request.user
+    merchant = request.shop
     count = vk_count(merchant=merchant)
     ready = readiness(merchant=merchant, count=count)
     last = SyncRun.objects.owned_by(merchant).order_by("-created_at", "-id").first()
@@ -80,11 +87,11 @@ def _shop_url(vk) -> str:
     return f"{settings.VK_WEB_URL.rstrip('/')}/market-{vk.group_id}" if vk and vk.group_id else ""
 
 
-@login_required
+@shop_permission(team_roles.OPERATE)
 @require_POST
 def request_plan(request):
     """ "Посчитать план": compute the first plan now (it also computes itself when the choice changes)."""
-    merchant = request.user
+    merchant = request.shop
     blocker = readiness(merchant=merchant, count=vk_count(merchant=merchant)).blocker
     if blocker:
         messages.error(request, f"План не посчитан. {blocker}")
@@ -96,11 +103,11 @@ def request_plan(request):
     return redirect(safe_next(request, reverse("start")))
 
 
-@login_required
+@shop_permission(team_roles.OPERATE)
 @require_POST
 def confirm(request):
     """One button: the merchant agrees with the plan, the sync switches on and the first run starts."""
-    merchant = request.user
+    merchant = request.shop
     blocker = readiness(merchant=merchant, count=vk_count(merchant=merchant)).blocker
     waiting = SyncRun.objects.owned_by(merchant).filter(status=SyncRun.Status.NEEDS_CONFIRMATION).exists()
     if blocker:

@@ -3,12 +3,13 @@
 import logging
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts import team_roles
+from accounts.access import shop_permission
 from accounts.ownership import get_owned_or_404
 from catalog.models import ProductGroup
 from connections.models import EvotorConnection, VkConnection
@@ -38,9 +39,9 @@ MAX_GROUP_CATEGORIES = 300
 FAILED_ITEMS = 50
 
 
-@login_required
+@shop_permission(team_roles.VIEW)
 def sync_page(request):
-    merchant = request.user
+    merchant = request.shop
     runs = list(SyncRun.objects.owned_by(merchant).order_by("-created_at", "-id")[:LAST_RUNS])
     current = next((r for r in runs if r.status in (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING)), None)
     waiting = runs[0] if runs and runs[0].status == SyncRun.Status.NEEDS_CONFIRMATION else None
@@ -82,10 +83,10 @@ def sync_page(request):
     return render(request, "vksync/sync.html", context)
 
 
-@login_required
+@shop_permission(team_roles.VIEW)
 def sync_progress(request):
     """The current (or last) run as JSON, for the progress bar."""
-    run = SyncRun.objects.owned_by(request.user).order_by("-created_at", "-id").first()
+    run = SyncRun.objects.owned_by(request.shop).order_by("-created_at", "-id").first()
     if run is None:
         return JsonResponse({"run": None})
     return JsonResponse(
@@ -100,11 +101,11 @@ def sync_progress(request):
     )
 
 
-@login_required
+@shop_permission(team_roles.OPERATE)
 @require_POST
 def sync_now(request):
     """Queue a sync, or say why it cannot run (and queue nothing); with the sync off, compute the plan instead."""
-    merchant = request.user
+    merchant = request.shop
     blocker = readiness(merchant=merchant, count=vk_count(merchant=merchant)).blocker
     if blocker:
         messages.error(request, f"Синхронизация не запущена. {blocker}")
@@ -118,37 +119,37 @@ def sync_now(request):
     return redirect("sync")
 
 
-@login_required
+@shop_permission(team_roles.OPERATE)
 @require_POST
 def confirm_plan(request):
-    triggers.confirm_plan(merchant=request.user)
+    triggers.confirm_plan(merchant=request.shop)
     messages.success(request, "План подтверждён, синхронизация запущена.")
     return redirect("sync")
 
 
-@login_required
+@shop_permission(team_roles.OPERATE)
 @require_POST
 def retry_item(request, link_id: int):
-    link = get_owned_or_404(ProductLink, request.user, pk=link_id)
-    triggers.retry_item(merchant=request.user, link=link)
+    link = get_owned_or_404(ProductLink, request.shop, pk=link_id)
+    triggers.retry_item(merchant=request.shop, link=link)
     messages.success(request, "Товар будет отправлен в VK ещё раз.")
     return redirect("sync")
 
 
-@login_required
+@shop_permission(team_roles.OPERATE)
 @require_POST
 def retry_variants(request):
-    try_variants_again(merchant=request.user)
+    try_variants_again(merchant=request.shop)
     messages.success(request, "Попробуем собрать карточки с вариантами снова: синхронизация запущена.")
     return redirect("sync")
 
 
-@login_required
+@shop_permission(team_roles.VIEW, post=team_roles.SETTINGS)
 def sync_settings(request):
-    instance = settings_for(request.user)
-    categories = _categories(request.user)
+    instance = settings_for(request.shop)
+    categories = _categories(request.shop)
     groups = (
-        ProductGroup.objects.owned_by(request.user)
+        ProductGroup.objects.owned_by(request.shop)
         .filter(store__sync_enabled=True, sync_enabled=True, removed=False)
         .order_by("name")
         .values_list("evotor_id", "name")[:MAX_GROUP_CATEGORIES]
@@ -190,10 +191,10 @@ def _categories(merchant) -> list | None:
     return choices
 
 
-@login_required
+@shop_permission(team_roles.VIEW)
 def item_page(request, sku: str):
     """One item as EvoSync sends it: its product, its state in VK, and each picture with what was done to it."""
-    links = ProductLink.objects.owned_by(request.user).filter(sku=sku).select_related("product")
+    links = ProductLink.objects.owned_by(request.shop).filter(sku=sku).select_related("product")
     link = links.order_by("-updated_at", "-id").first()  # a sku may have outlived an earlier link
     if link is None:
         raise Http404("Такого товара среди отправленных в VK нет")

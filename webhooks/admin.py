@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from accounts.support import SupportScoped
 from webhooks.models import EvotorLinkRequest, EvotorSubscription, WebhookEvent
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(SupportScoped, admin.ModelAdmin):
     list_display = ["received_at", "kind", "event_type", "evotor_user_id", "sequence_number", "applied", "note"]
     list_filter = ["kind", "event_type", "applied"]
     search_fields = ["evotor_user_id", "event_id"]
@@ -15,7 +16,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(EvotorSubscription)
-class EvotorSubscriptionAdmin(admin.ModelAdmin):
+class EvotorSubscriptionAdmin(SupportScoped, admin.ModelAdmin):
     list_display = ["subscription_id", "evotor_user_id", "plan_id", "status", "last_sequence_number", "updated_at"]
     list_filter = ["status"]
     search_fields = ["subscription_id", "evotor_user_id"]
@@ -26,7 +27,7 @@ class EvotorSubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(EvotorLinkRequest)
-class EvotorLinkRequestAdmin(admin.ModelAdmin):
+class EvotorLinkRequestAdmin(SupportScoped, admin.ModelAdmin):
     list_display = ["created_at", "merchant", "evotor_user_id", "status", "expires_at", "decided_at"]
     list_filter = ["status"]
     search_fields = ["evotor_user_id", "merchant__email"]

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from accounts.models import Invite, hash_token
+from accounts import team, team_roles
+from accounts.models import Invite, TeamInvite, hash_token
 
 DEFAULT_PASSWORD = "correct-horse-battery-9"
 
@@ -20,6 +21,14 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     class Params:
         staff = factory.Trait(is_staff=True, email=factory.Sequence(lambda n: f"staff{n}@evosync.local"))
+
+    @classmethod
+    def _create(cls, model_class, *args, joins_team=False, **kwargs):
+        """`joins_team=True`: an account made to join a colleague's shop, owning none of its own."""
+        user = model_class(*args, **kwargs)
+        user.joins_team = joins_team
+        user.save()
+        return user
 
     email = factory.Sequence(lambda n: f"merchant{n}@example.com")
     full_name = factory.Faker("name", locale="ru_RU")
@@ -56,3 +65,23 @@ class InviteFactory(factory.django.DjangoModelFactory):
         invite = super()._create(model_class, *args, token_hash=hash_token(token), **kwargs)
         invite.token = token
         return invite
+
+
+def member_of(shop, *, role: str = team_roles.MANAGER, **fields):
+    """A colleague in `shop`'s team with `role` (an account owning no shop of its own)."""
+    member = UserFactory(joins_team=True, **fields)
+    team.change_role(shop=shop, member=member, role=role)
+    return member
+
+
+class TeamInviteFactory(factory.django.DjangoModelFactory):
+    """A pending invitation to a shop's team; its link is `team.invite_token(invite)`."""
+
+    class Meta:
+        model = TeamInvite
+
+    shop = factory.SubFactory(UserFactory)
+    email = factory.Sequence(lambda n: f"colleague{n}@example.com")
+    role = team_roles.MANAGER
+    created_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=settings.TEAM_INVITE_EXPIRE_HOURS))

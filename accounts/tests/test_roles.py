@@ -6,9 +6,10 @@ from types import SimpleNamespace
 import pytest
 from django.apps import apps as global_apps
 from django.contrib.auth.models import Group, Permission
+from django.core.management.sql import emit_post_migrate_signal
 from django.db import connection
 
-from accounts import roles, services
+from accounts import roles, services, team_roles
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 
@@ -22,12 +23,13 @@ def codenames(group_name):
     return {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
 
 
-def test_migration_creates_the_three_roles():
+def test_migrations_create_the_four_roles():
     assert set(Group.objects.filter(name__in=roles.ROLES).values_list("name", flat=True)) == set(roles.ROLES)
 
 
-def test_system_role_holds_every_permission():
-    assert Group.objects.get(name=roles.SYSTEM).permissions.count() == Permission.objects.count()
+def test_system_role_holds_every_permission_but_the_shops_object_permissions():
+    every = Permission.objects.exclude(content_type__app_label="accounts", codename__in=team_roles.OBJECT_ONLY)
+    assert Group.objects.get(name=roles.SYSTEM).permissions.count() == every.count()
 
 
 def test_admin_role_runs_the_service_but_only_views_roles():
@@ -67,7 +69,7 @@ def test_migration_is_repeatable_and_keeps_staff_edits():
 
 @pytest.mark.parametrize(
     "role, staff, superuser",
-    [(roles.SYSTEM, True, True), (roles.ADMIN, True, False), (roles.USER, False, False)],
+    [(roles.SYSTEM, True, True), (roles.ADMIN, True, False), (roles.SUPPORT, True, False), (roles.USER, False, False)],
 )
 def test_set_role_sets_group_and_flags(role, staff, superuser):
     user = UserFactory()
@@ -118,3 +120,56 @@ def test_migration_gives_accounts_without_a_role_the_one_their_flags_say():
     roles_migration.create_roles(global_apps, SimpleNamespace(connection=connection))
 
     assert [User.objects.get(pk=u.pk).role for u in (root, staff, merchant)] == [roles.SYSTEM, roles.ADMIN, roles.USER]
+
+
+def table_says(role: str) -> set[str]:
+    labels = {config.label for config in global_apps.get_app_configs()}
+    return {
+        f"{p.content_type.app_label}.{p.codename}"
+        for label in labels
+        for p in roles.permissions_of(role, label).select_related("content_type")
+    }
+
+
+@pytest.mark.parametrize("role", roles.ROLES)
+def test_a_fresh_migrate_gives_each_role_the_permissions_of_the_table(role):
+    # The test database is made by a fresh `migrate`: the groups hold what accounts.roles.PERMISSIONS says.
+    assert codenames(role) == table_says(role)
+
+
+def test_apps_added_since_the_roles_give_admin_and_support_their_permissions_without_a_data_migration():
+    assert {"orders.change_order", "notifications.view_notice", "audit.view_auditevent"} <= codenames(roles.ADMIN)
+    assert "audit.change_auditevent" not in codenames(roles.ADMIN)
+    assert {"orders.change_order", "orders.view_order", "catalog.view_product"} <= codenames(roles.SUPPORT)
+    assert not {"orders.delete_order", "catalog.change_product", "accounts.add_user"} & codenames(roles.SUPPORT)
+
+
+def test_migrate_gives_back_an_apps_permissions_to_the_roles_and_keeps_staff_additions():
+    admin = Group.objects.get(name=roles.ADMIN)
+    admin.permissions.remove(*Permission.objects.filter(content_type__app_label="orders"))
+    extra = Permission.objects.get(codename="change_group")
+    admin.permissions.add(extra)
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db=connection.alias)
+
+    assert {"orders.add_order", "orders.change_order", "orders.view_order"} <= codenames(roles.ADMIN)
+    assert "auth.change_group" in codenames(roles.ADMIN)
+
+
+def test_no_role_holds_a_shops_object_permission_even_when_added_by_hand():
+    admin = Group.objects.get(name=roles.ADMIN)
+    admin.permissions.add(Permission.objects.get(codename=team_roles.VIEW))
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db=connection.alias)
+
+    for role in (roles.SYSTEM, roles.ADMIN, roles.SUPPORT):
+        assert not {f"accounts.{name}" for name in team_roles.OBJECT_ONLY} & codenames(role)
+
+
+def test_the_staff_role_data_migrations_of_later_apps_are_empty():
+    for module in (
+        "orders.migrations.0002_staff_role_permissions",
+        "notifications.migrations.0002_staff_role_permissions",
+        "audit.migrations.audit-0002",
+    ):
+        assert importlib.import_module(module).Migration.operations == []

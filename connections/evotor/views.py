@@ -4,11 +4,12 @@ import logging
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from accounts import team_roles
+from accounts.access import shop_permission
 from connections.audit_trail import record_test
 from connections.evotor.client import EvotorClient, EvotorError
 from connections.evotor.services import EvotorTokenRefused, evotor_connect_by_hand, evotor_disconnect
@@ -38,7 +39,7 @@ class EvotorTokenForm(forms.Form):
         return token
 
 
-@login_required
+@shop_permission(team_roles.CONNECTIONS)
 @require_POST
 def save_token(request):
     """Save a pasted token once Evotor has taken it; a refused one is reported at once and not saved."""
@@ -48,7 +49,7 @@ def save_token(request):
             messages.error(request, error)
         return back(request, "/connections#evotor")
     try:
-        _connection, stores = evotor_connect_by_hand(merchant=request.user, token=form.cleaned_data["token"])
+        _connection, stores = evotor_connect_by_hand(merchant=request.shop, token=form.cleaned_data["token"])
     except EvotorTokenRefused as refused:
         messages.error(request, refused.reason)
         return back(request, "/connections#evotor")
@@ -58,19 +59,19 @@ def save_token(request):
     return back(request, "/connections#evotor")
 
 
-@login_required
+@shop_permission(team_roles.CONNECTIONS)
 @require_POST
 def disconnect(request):
-    if evotor_disconnect(merchant=request.user):
+    if evotor_disconnect(merchant=request.shop):
         messages.success(request, "Эвотор отключён: токен удалён, синхронизация остановлена.")
     return redirect("/connections#evotor")
 
 
-@login_required
+@shop_permission(team_roles.CONNECTIONS)
 @require_POST
 def test_token(request):
     """JSON: does the saved token work, and how many stores it sees. Records the outcome on the connection."""
-    connection = EvotorConnection.objects.owned_by(request.user).first()
+    connection = EvotorConnection.objects.owned_by(request.shop).first()
     if connection is None or not connection.token:
         return JsonResponse({"ok": False, "error": "Эвотор не подключён: сначала сохраните токен."}, status=400)
     try:

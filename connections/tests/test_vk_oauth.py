@@ -7,6 +7,8 @@ import pytest
 import requests
 from django.utils import timezone
 
+from accounts import team, team_roles
+from accounts.tests.factories import UserFactory
 from connections.models import VkConnection
 from connections.vk import services as services_vk
 from connections.vk.errors import VkConnectionBroken
@@ -66,6 +68,20 @@ def test_a_wrong_pkce_verifier_is_refused_by_vk_id(client, merchant, vk_emulator
     response = client.get(back, follow=True)
     assert not VkConnection.objects.exists()
     assert "не выдал токен" in response.content.decode()
+
+
+def test_the_tokens_go_to_the_shop_the_connection_started_on_not_one_switched_to_meanwhile(
+    client, merchant, vk_emulator
+):
+    other = UserFactory()
+    team.change_role(shop=other, member=merchant, role=team_roles.OWNER)
+    back = approve(start(client))
+
+    client.post("/shop", {"shop": other.pk})  # another tab: the header's switcher
+    response = client.get(back, follow=True)
+
+    assert not VkConnection.objects.exists()
+    assert "не подошёл" in response.content.decode()
 
 
 def test_denied_access_changes_nothing(client, merchant, vk_emulator):

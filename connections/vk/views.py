@@ -9,12 +9,13 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import team_roles
+from accounts.access import shop_permission
 from connections.models import VkConnection
 from connections.views import back, safe_next
 from connections.vk import community
@@ -39,7 +40,7 @@ def _back(request, target: str = ""):
     return redirect(target) if target else back(request, reverse("connections") + "#vk")
 
 
-@login_required
+@shop_permission(team_roles.CONNECTIONS)
 @require_POST
 def save_connection(request):
     form = VkTokenForm(request.POST)
@@ -47,7 +48,7 @@ def save_connection(request):
         messages.error(request, "Укажите токен пользователя VK и сообщество.")
         return _back(request)
     try:
-        connection = services_vk.save_vk_connection(merchant=request.user, **form.cleaned_data)
+        connection = services_vk.save_vk_connection(merchant=request.shop, **form.cleaned_data)
     except services_vk.VkSetupError as exc:
         messages.error(request, exc.reason)
     except VkError:
@@ -62,20 +63,20 @@ def _report_saved(request, connection: VkConnection, what: str) -> None:
     messages.success(request, f"{what}: сообщество «{connection.group_name}», права на товары есть.")
 
 
-@login_required
+@shop_permission(team_roles.CONNECTIONS)
 @require_POST
 def disconnect(request):
-    if services_vk.disconnect_vk(merchant=request.user):
+    if services_vk.disconnect_vk(merchant=request.shop):
         messages.success(
             request, "VK отключён: токены удалены, синхронизация остановлена; товары в сообществе остались."
         )
     return _back(request)
 
 
-@login_required
+@shop_permission(team_roles.CONNECTIONS)
 @require_POST
 def test_connection(request):
-    connection = VkConnection.objects.owned_by(request.user).first()
+    connection = VkConnection.objects.owned_by(request.shop).first()
     if connection is None:
         return JsonResponse({"ok": False, "error": "VK не подключён."}, status=404)
     return JsonResponse(services_vk.check_vk_connection(connection=connection))
@@ -91,7 +92,7 @@ def redirect_uri() -> str:
     return settings.BASE_URL + reverse("vk_oauth_callback")
 
 
-@login_required
+@shop_permission(team_roles.CONNECTIONS)
 @require_POST
 def oauth_start(request):
     """Send the merchant to VK ID with a PKCE challenge; the verifier and state stay in the session."""
@@ -109,6 +110,7 @@ def oauth_start(request):
         "state": state,
         "community": form.cleaned_data["community"],
         "next": safe_next(request, ""),
+        "shop": request.shop.pk,  # the tokens go to the shop this started on, not one switched to meanwhile
     }
     query = {
         "response_type": "code",
@@ -122,13 +124,13 @@ def oauth_start(request):
     return redirect(f"{settings.VK_ID_AUTHORIZE_URL}?{urlencode(query)}")
 
 
-@login_required
+@shop_permission(team_roles.CONNECTIONS)
 @require_GET
 def oauth_callback(request):
     """VK ID sends the merchant back with a code: exchange it (with the PKCE verifier) and save the tokens."""
     pending = request.session.pop(OAUTH_SESSION_KEY, None)
     state = request.GET.get("state", "")
-    if not pending or not secrets.compare_digest(state, pending["state"]):
+    if not pending or not secrets.compare_digest(state, pending["state"]) or pending.get("shop") != request.shop.pk:
         messages.error(request, "Ответ VK ID не подошёл к запросу. Нажмите «Подключить через VK» ещё раз.")
         return _back(request)
     started_on = pending.get("next", "")  # the page the merchant started from (checked then)
@@ -144,7 +146,7 @@ def oauth_callback(request):
             state=state,
         )
         connection = services_vk.save_vk_oauth_connection(
-            merchant=request.user, tokens=tokens, community=pending["community"]
+            merchant=request.shop, tokens=tokens, community=pending["community"]
         )
     except services_vk.VkSetupError as exc:
         messages.error(request, exc.reason)
@@ -163,7 +165,7 @@ class ConfirmationCodeForm(forms.Form):
     code = forms.CharField(label="Строка подтверждения", max_length=64, strip=True)
 
 
-@login_required
+@shop_permission(team_roles.CONNECTIONS)
 @require_POST
 def save_community_token(request):
     form = CommunityTokenForm(request.POST)
@@ -171,7 +173,7 @@ def save_community_token(request):
         messages.error(request, "Вставьте токен сообщества VK.")
         return _back(request)
     try:
-        community.save_community_token(merchant=request.user, token=form.cleaned_data["community_token"])
+        community.save_community_token(merchant=request.shop, token=form.cleaned_data["community_token"])
     except services_vk.VkSetupError as exc:
         messages.error(request, exc.reason)
     except VkError:
@@ -181,18 +183,18 @@ def save_community_token(request):
     return _back(request)
 
 
-@login_required
+@shop_permission(team_roles.CONNECTIONS)
 @require_POST
 def forget_community_token(request):
-    if community.forget_community_token(merchant=request.user):
+    if community.forget_community_token(merchant=request.shop):
         messages.success(request, "Токен сообщества удалён. Заказы, полученные раньше, остались в EvoSync.")
     return _back(request)
 
 
-@login_required
+@shop_permission(team_roles.CONNECTIONS)
 @require_POST
 def set_up_callback(request):
-    connection = VkConnection.objects.owned_by(request.user).first()
+    connection = VkConnection.objects.owned_by(request.shop).first()
     try:
         community.set_up_callback(connection=connection)
     except community.CommunityTokenMissing as exc:
@@ -206,10 +208,10 @@ def set_up_callback(request):
     return _back(request)
 
 
-@login_required
+@shop_permission(team_roles.CONNECTIONS)
 @require_POST
 def save_confirmation_code(request):
-    connection = VkConnection.objects.owned_by(request.user).first()
+    connection = VkConnection.objects.owned_by(request.shop).first()
     form = ConfirmationCodeForm(request.POST)
     if connection is None or not form.is_valid():
         messages.error(request, "Вставьте строку подтверждения из настроек Callback API сообщества.")

@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "evosync.context_processors.site",
+                "accounts.context_processors.shop",
                 "vksync.context_processors.sync_state",
                 "notifications.context_processors.notification_channels",
             ],

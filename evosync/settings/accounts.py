@@ -7,6 +7,8 @@ from python_ipware import IpWare
 env = environ.Env()
 
 INVITE_EXPIRE_HOURS = env.int("INVITE_EXPIRE_HOURS", default=48)
+# How long a shop owner's invitation of a colleague (accounts.team) stays good: the link is signed with its time.
+TEAM_INVITE_EXPIRE_HOURS = env.int("TEAM_INVITE_EXPIRE_HOURS", default=72)
 
 # Mail: EMAIL_PROVIDER=console prints mails to the log; smtp sends through EMAIL_URL.
 EMAIL_PROVIDER = env.str("EMAIL_PROVIDER", default="console")

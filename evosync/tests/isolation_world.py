@@ -21,10 +21,11 @@ from django_celery_beat.models import (
     SolarSchedule,
 )
 
-from accounts import roles
+from accounts import roles, team_roles
 from accounts.models import User
 from accounts.services import set_role
-from accounts.tests.factories import InviteFactory, UserFactory
+from accounts.support import assign_support
+from accounts.tests.factories import InviteFactory, TeamInviteFactory, UserFactory, member_of
 from audit.models import AuditEvent
 from catalog.tests.factories import ProductFactory, ProductGroupFactory, StockRecheckFactory, StoreFactory
 from connections.tests.factories import EvotorConnectionFactory, VkConnectionFactory
@@ -68,6 +69,7 @@ class World:
     rows: dict[type[models.Model], models.Model] = field(default_factory=dict)
     markers: list[str] = field(default_factory=list)
     secrets: list[str] = field(default_factory=list)
+    colleague: User | None = None  # a co-owner of the shop, in its team (owning no shop of their own)
 
     def row(self, model: type[models.Model]) -> models.Model:
         """This merchant's object of that kind."""
@@ -190,6 +192,8 @@ def build_merchant_world(
     notice = NoticeFactory(merchant=merchant, subject=f"{tag}-notice", text=f"{tag}-notice-text")
     user_lock = EvotorUserLockFactory(evotor_user_id=f"{tag}-locked-user")
     invite = InviteFactory(email=f"{tag}-invited@example.com", token=f"{tag}-invite-token-abcdefghijklmnop")
+    colleague = member_of(merchant, role=team_roles.OWNER, email=f"{tag}-colleague@example.com", password=password)
+    team_invite = TeamInviteFactory(shop=merchant, email=f"{tag}-teammate@example.com", invited_by=merchant)
     attempt = {"username": email, "ip_address": "10.0.0.2", "user_agent": f"{tag}-agent", "path_info": "/login"}
     rows = [
         merchant,
@@ -223,6 +227,7 @@ def build_merchant_world(
         notice,
         user_lock,
         invite,
+        team_invite,
         AuditEvent.objects.filter(merchant=merchant).latest(),  # the trail about this merchant
         AccessAttempt.objects.create(**attempt, http_accept="*/*", get_data="", post_data="", failures_since_start=1),
         AccessLog.objects.create(**attempt, http_accept="*/*"),
@@ -265,6 +270,8 @@ def build_merchant_world(
         f"{tag}-orders-problem",
         f"{tag}-event",
         f"{tag}-notice",
+        f"{tag}-colleague@example.com",
+        f"{tag}-teammate@example.com",
     ]
     world = World(
         tag=tag,
@@ -276,6 +283,7 @@ def build_merchant_world(
         rows={type(row): row for row in rows},
         markers=markers,
         secrets=secrets,
+        colleague=colleague,
     )
     return world
 
@@ -297,3 +305,10 @@ def staff_member() -> User:
     """A staff member of role `admin`: runs the service from the admin, and sees every merchant there."""
     staff = UserFactory(staff=True, email="staff-isolation@evosync.local")
     return set_role(user=staff, role=roles.ADMIN)
+
+
+def support_member(*, of: User) -> User:
+    """A staff member of role `support` looking after `of` only: in the admin, they see that merchant alone."""
+    helper = set_role(user=UserFactory(staff=True, email="support-isolation@evosync.local"), role=roles.SUPPORT)
+    assign_support(merchant=of, staff=[helper])
+    return helper

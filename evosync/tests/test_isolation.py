@@ -13,7 +13,10 @@ added; a keyword the test cannot fill fails it, naming the pattern. Per pattern:
   ids and email under every name a view might read, once per submit button; any answer below 500.
 - the admin: as A (role `user`) every admin page but login/logout redirects to the admin login, GET
   and POST. As staff of role `admin`, every admin page answers GET below 500 and the pages of B's objects
-  show B's data: staff see every merchant, by design — but never a merchant's token.
+  show B's data: staff see every merchant, by design — but never a merchant's token. As staff of role
+  `support` assigned to A only, every admin page, GET and POST, shows nothing of B's (A's pages are theirs).
+- team members: A's colleague (a co-owner of A's shop through guardian's object permissions, owning no shop
+  of their own) makes every merchant request A makes, with the same refusals and controls.
 - machine endpoints (csrf-exempt: Evotor's webhooks, authenticated by a secret, not a session): GET only.
 
 After every request (`isolation_probes`): every database row that is not A's (B's and the shared ones) is
@@ -32,6 +35,7 @@ from django.core import signing
 from django.urls import path
 from django.utils.http import int_to_base36
 
+from accounts.models import TeamInvite
 from catalog.models import ProductGroup, Store
 from connections.models import VkConnection
 from evosync.tests.isolation_probes import Probes
@@ -43,6 +47,7 @@ from evosync.tests.isolation_world import (
     build_merchant_world,
     build_service_rows,
     staff_member,
+    support_member,
 )
 from orders.models import Order
 from vkshop.models import VkAlbum
@@ -60,6 +65,8 @@ OBJECT_IDS = {
     "sku": lambda world: world.row(ProductLink).sku,
     "store_uuid": lambda world: world.row(Store).evotor_id,
     "order_id": lambda world: world.row(Order).pk,
+    "member_id": lambda world: world.colleague.pk,  # a member of the world's shop's team
+    "invite_id": lambda world: world.row(TeamInvite).pk,
 }
 # Keywords whose value is a secret that is itself the permission: B's id beside a forged secret.
 CAPABILITIES = {
@@ -165,7 +172,8 @@ def worlds(request, evotor_emulator, vk_emulator, settings):
 def test_no_url_lets_merchant_a_reach_merchant_b(worlds, vk_emulator, record_property):
     case, a, b, service_rows = worlds
     staff = staff_member()
-    probes = Probes(a=a, b=b, vk_emulator=vk_emulator, staff=staff)
+    support = support_member(of=a.merchant)
+    probes = Probes(a=a, b=b, vk_emulator=vk_emulator, staff=staff, support=support)
     all_routes = list(routes())
     unfillable, uncontrolled, a_pages = [], [], []
 
@@ -177,7 +185,6 @@ def test_no_url_lets_merchant_a_reach_merchant_b(worlds, vk_emulator, record_pro
         except CannotFill as error:
             unfillable.append(str(error))
             continue
-        ids = object_keywords(route)
         if route.is_machine_endpoint:
             probes.send(a.merchant, "GET", b_url, None, route, "any")
         elif route.is_admin:
@@ -186,33 +193,20 @@ def test_no_url_lets_merchant_a_reach_merchant_b(worlds, vk_emulator, record_pro
             probes.send(a.merchant, "POST", b_url, {**page.get("form", {}), **bait(a, b)}, route, expect)
             b_page = (route.name or "").endswith("_change") and route.admin_model in b.rows
             probes.send(staff, "GET", b_url, None, route, "staff-sees-b" if b_page else "staff")
-        elif ids:
-            for mix in itertools.product((a_values, b_values), repeat=len(ids)):
-                if all(values is a_values for values in mix):
-                    continue
-                url = route.path({**b_values, **{name: values[name] for name, values in zip(ids, mix, strict=True)}})
-                probes.send(a.merchant, "GET", url, None, route, "refused")
-                probes.send(a.merchant, "POST", url, bait(a, b), route, "refused")
-            own_url = route.path(a_values)
-            a_pages.append(own_url)
-            own = [
-                probes.send(a.merchant, "GET", own_url, None, route, "works"),
-                probes.send(a.merchant, "POST", own_url, bait(a, b), route, "works"),
-            ]
-            probes.send(a.merchant, "GET", own_url, b_ids(b), route, "any")  # A's page, B's ids in the query
-            if not any(o and o["status"] not in (403, 404, 405) and "login" not in o["location"] for o in own):
-                uncontrolled.append(f"{route.text}: A's own {own_url} does not work either ({own})")
+            # Support staff of A's: B's pages show nothing of B's, as for A (markers checked in every answer).
+            page = probes.send(support, "GET", b_url, None, route, "any")
+            probes.send(support, "POST", b_url, {**page.get("form", {}), **bait(a, b)}, route, "any")
         else:
-            page = probes.send(a.merchant, "GET", b_url, None, route, "any")
-            a_pages.append(b_url)
-            form = page.get("form", {})
-            probes.send(a.merchant, "GET", b_url, b_ids(b), route, "any")  # B's ids in the query
-            probes.send(a.merchant, "POST", b_url, {**bait(a, b), **form}, route, "any")  # the form as shown
-            if form.keys() & bait(a, b).keys():  # and with B's values in the form's own fields
-                probes.send(a.merchant, "POST", b_url, {**form, **bait(a, b)}, route, "any")
-            for name, value in page.get("buttons", []):  # each submit button pressed, B's values in the fields
-                probes.send(a.merchant, "POST", b_url, {**form, **bait(a, b), name: value}, route, "any")
+            # A, and A's colleague (a co-owner of A's shop, owning none): the same rights, the same refusals.
+            for person in (a.merchant, a.colleague):
+                pages = probe_merchant_route(probes, person, route, a, b, a_values, b_values, uncontrolled)
+                if person is a.merchant:
+                    a_pages += pages
 
+    user_page = next(route for route in all_routes if route.name == "accounts_user_change")
+    supported = probes.send(support, "GET", f"/admin/accounts/user/{a.merchant.pk}/change/", None, user_page, "any")
+    if supported.get("status") != 200:
+        uncontrolled.append(f"support staff cannot open their own merchant A's admin page ({supported})")
     probes.leaks += [f"after every request: {change}" for change in probes.changes()]
     probes.leaks += probes.pages_depending_on_b(a_pages)
     summary = (
@@ -226,6 +220,38 @@ def test_no_url_lets_merchant_a_reach_merchant_b(worlds, vk_emulator, record_pro
     assert not probes.errors, "\n".join(probes.errors)
     assert not uncontrolled, "\n".join(uncontrolled)
     assert not probes.staff_blind, "staff see every merchant's objects in the admin:\n" + "\n".join(probes.staff_blind)
+
+
+def probe_merchant_route(probes, person, route, a, b, a_values, b_values, uncontrolled) -> list[str]:
+    """A merchant page or action requested by `person` of A's shop with B's ids (and every mix), and with A's
+    as the control; the pages A's person can GET are returned for the check without B."""
+    ids = object_keywords(route)
+    if ids:
+        for mix in itertools.product((a_values, b_values), repeat=len(ids)):
+            if all(values is a_values for values in mix):
+                continue
+            url = route.path({**b_values, **{name: values[name] for name, values in zip(ids, mix, strict=True)}})
+            probes.send(person, "GET", url, None, route, "refused")
+            probes.send(person, "POST", url, bait(a, b), route, "refused")
+        own_url = route.path(a_values)
+        own = [
+            probes.send(person, "GET", own_url, None, route, "works"),
+            probes.send(person, "POST", own_url, bait(a, b), route, "works"),
+        ]
+        probes.send(person, "GET", own_url, b_ids(b), route, "any")  # A's page, B's ids in the query
+        if not any(o and o["status"] not in (403, 404, 405) and "login" not in o["location"] for o in own):
+            uncontrolled.append(f"{route.text}: {person.email}'s own {own_url} does not work either ({own})")
+        return [own_url]
+    b_url = route.path(b_values)
+    page = probes.send(person, "GET", b_url, None, route, "any")
+    form = page.get("form", {})
+    probes.send(person, "GET", b_url, b_ids(b), route, "any")  # B's ids in the query
+    probes.send(person, "POST", b_url, {**bait(a, b), **form}, route, "any")  # the form as shown
+    if form.keys() & bait(a, b).keys():  # and with B's values in the form's own fields
+        probes.send(person, "POST", b_url, {**form, **bait(a, b)}, route, "any")
+    for name, value in page.get("buttons", []):  # each submit button pressed, B's values in the fields
+        probes.send(person, "POST", b_url, {**form, **bait(a, b), name: value}, route, "any")
+    return [b_url]
 
 
 def test_a_pattern_with_an_unknown_keyword_fails_the_isolation_test():

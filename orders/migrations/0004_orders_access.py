@@ -2,25 +2,13 @@
 
 import django.db.models.deletion
 from django.conf import settings
-from django.apps import apps as global_apps
-from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
-
-
-def give_admin_role_permissions(apps, schema_editor):
-    """The `admin` and `system` staff roles get the new model's permissions too (as in 0002)."""
-    create_permissions(global_apps.get_app_config("orders"), verbosity=0, using=schema_editor.connection.alias)
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for group in Group.objects.filter(name__in=["system", "admin"]):
-        group.permissions.add(*Permission.objects.filter(content_type__app_label="orders"))
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
         ('orders', '0003_reservation_register_stock'),
-        ('accounts', '0003_roles'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -40,5 +28,4 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'доступ к заказам VK',
             },
         ),
-        migrations.RunPython(give_admin_role_permissions, migrations.RunPython.noop),
     ]

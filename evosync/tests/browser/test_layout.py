@@ -18,6 +18,7 @@ MERCHANT_PAGES = [
     "/profile/edit",
     "/profile/change-password",
     "/profile/history",
+    "/team",
     "/connections",
     "/catalog",
     "/catalog/stores",
