@@ -34,7 +34,7 @@ def order_list(request):
     orders = Order.objects.owned_by(request.shop).order_by("-ordered_at", "-pk")
     page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
     context = {"page": page, "problem": community_problem(connection), "connection": connection}
-    context["orders_problem"] = access.problem_of(request.user)
+    context["orders_problem"] = access.problem_of(request.shop)
     return render(request, "orders/order_list.html", context)
 
 
@@ -42,10 +42,10 @@ def order_list(request):
 @require_GET
 def orders_export(request, kind: str):
     """The merchant's orders and their items as CSV or XLSX, streamed."""
-    return export_response(kind, f"evosync-orders-{timezone.localdate():%Y-%m-%d}", orders_sheets(request.user))
+    return export_response(kind, f"evosync-orders-{timezone.localdate():%Y-%m-%d}", orders_sheets(request.shop))
 
 
-@login_required
+@shop_permission(team_roles.VIEW)
 @require_GET
 def order_detail(request, order_id: int):
     order = get_owned_or_404(Order, request.shop, pk=order_id)

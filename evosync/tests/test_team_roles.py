@@ -53,6 +53,7 @@ SHOP_URLS = {
     "start_confirm": ACTION,
     "order_list": PAGE,
     "order_detail": PAGE,
+    "orders_export": PAGE,
     "order_change_status": ACTION,
     "profile_history": PAGE,
     "connections": PAGE,
@@ -83,6 +84,7 @@ NOT_SHOP = {
     "account_reset_password_from_key_done", "account_reset_password_from_key", "invite", "invite_link", "profile",
     "profile_edit", "account_change_password", "profile_delete", "team_join", "team_invite_link", "switch_shop",
     "login", "logout", "merchant_home", "evotor-link-request", "evotor-link-decide",
+    "notifications_vk_check",  # a test message to the person's own VK account (their notification channel)
 }  # fmt: skip
 
 
