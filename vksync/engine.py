@@ -83,6 +83,10 @@ def _deadline(budget_seconds: float | None) -> float | None:
     return time.monotonic() + budget_seconds if budget_seconds else None
 
 
+def _less(deadline: float | None, seconds: float) -> float | None:
+    return deadline - seconds if deadline is not None else None
+
+
 def _execute_guarded(run: SyncRun, **options) -> None:
     try:
         _execute(run, **options)
@@ -105,6 +109,7 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, deadline: float | 
         inputs = load_inputs(merchant=merchant, sync_settings=sync_settings, group_id=connection.group_id)
         plan = inputs.plan()
         seconds = {"read": round(read_at - started, 3), "plan": round(time.monotonic() - read_at, 3)}
+        runs.record_planning_seconds(run, time.monotonic() - started)
         log.info("sync planned", extra={"run_id": run.pk, "seconds": seconds, "writes": plan.writes, "slice": number})
         headway = learnt > 0 or run.writes_left is None or plan.writes < run.writes_left
         _finish_plan(
@@ -124,7 +129,8 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, deadline: float | 
         connection = usable_vk_connection(merchant)
         if number == 1:  # «Синхронизировать сейчас» reads Evotor once per run, not once per slice
             _read_evotor_first(run)
-        learnt, pictures_left = _learn_pictures(run, deadline)
+        # The re-plan at the start of the next stage is part of this slice: the pictures leave room for it.
+        learnt, pictures_left = _learn_pictures(run, _less(deadline, runs.planning_seconds(run)))
         run_with_vk(connection=connection, action=work)  # a permanent error marks the connection broken
     except SyncNotPossible as error:
         _fail(run, str(error))

@@ -173,6 +173,17 @@ def record_writes_left(run: SyncRun, writes: int) -> None:
     SyncRun.objects.filter(pk=run.pk).update(writes_left=writes)
 
 
+def record_planning_seconds(run: SyncRun, seconds: float) -> None:
+    """How long reading and planning took in this slice: the next slice keeps as much of its budget for them."""
+    run.planning_seconds = round(seconds, 3)
+    SyncRun.objects.filter(pk=run.pk).update(planning_seconds=run.planning_seconds)
+
+
+def planning_seconds(run: SyncRun) -> float:
+    """The reading and planning time of the run's last slice (none yet: nothing is kept for it)."""
+    return run.planning_seconds or 0.0
+
+
 def record_progress(run: SyncRun, *, progress: dict, counts: dict) -> None:
     """How far the run got and what it has done so far (a run that fails later still says what it wrote)."""
     SyncRun.objects.filter(pk=run.pk).update(progress=progress, heartbeat_at=timezone.now(), **counts)

@@ -16,6 +16,7 @@ from vkshop import writes as shop_writes
 from vksync import planning as p
 from vksync.applying import albums, items, mapping, photos, variants
 from vksync.applying.context import Context, Counts, timed
+from vksync.applying.sender import BATCH
 from vksync.models import SyncRun
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,20 @@ def _apply_stages(ctx: Context, ops: list[p.Operation]) -> None:
     if not ctx.counts.finished:
         return
     members = [op for op in ops if op.kind in MEMBERSHIP_KINDS] + items.recreate(ctx, again)
+    cards = [op for op in ops if op.kind in variants.CARD_KINDS]
+    album_deletes = [op for op in ops if op.kind == p.DELETE_ALBUM]
+    if _no_time_for(ctx, members + cards + album_deletes):
+        return
     timed(ctx, "membership", albums.apply_membership, members)
-    timed(ctx, "cards", variants.apply_cards, [op for op in ops if op.kind in variants.CARD_KINDS])
-    timed(ctx, "album_deletes", albums.apply_album_deletes, [op for op in ops if op.kind == p.DELETE_ALBUM])
+    timed(ctx, "cards", variants.apply_cards, cards)
+    timed(ctx, "album_deletes", albums.apply_album_deletes, album_deletes)
+
+
+def _no_time_for(ctx: Context, last_ops: list[p.Operation]) -> bool:
+    """The last stages need the items' answers, so they go together once the items are done; when the slice has
+    no room left for their batches (at the items' measured pace), they wait for the next slice's plan."""
+    batches = -(-len(last_ops) // BATCH)
+    if batches and ctx.out_of_time(batches * ctx.batch_seconds):
+        ctx.counts.finished = False
+        return True
+    return False

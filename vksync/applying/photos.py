@@ -13,6 +13,7 @@ own thread meanwhile writes its item links, then takes the outcomes in order and
 import contextvars
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -227,10 +228,14 @@ def start(ctx: Context, ops: list) -> PhotoUploads | None:
 
 def record(ctx: Context, uploads: PhotoUploads | None) -> None:
     """Record each upload's outcome as it comes: the photo id for the community, or the error for the item."""
-    saved = []
+    saved, gap, last = [], 0.0, time.monotonic()
     try:
         for op, photo_id, error in uploads.outcomes() if uploads else ():
-            if ctx.out_of_time():  # the pictures not started yet wait for the run's next slice
+            now = time.monotonic()
+            gap, last = max(gap, now - last), now
+            # Once `enough`, the save under way and the posts started still end: room for two steps is kept, so
+            # the pictures not started yet wait for the run's next slice and this one ends within its budget.
+            if ctx.out_of_time(2 * gap):
                 ctx.counts.finished = False
                 uploads.enough()
             if error is not None:
