@@ -97,10 +97,14 @@ class RefreshResult:
         )
 
 
-def refresh_catalog(*, merchant, progress: Progress | None = None, announce: bool = True) -> RefreshResult:
+def refresh_catalog(
+    *, merchant, progress: Progress | None = None, announce: bool = True, deadline: float | None = None
+) -> RefreshResult:
     """Read the merchant's whole Evotor catalog into the cache, under a per-merchant lock.
 
-    `announce=False`: the caller is the sync that a good refresh would ask for, so `catalog_changed` is not sent."""
+    `announce=False`: the caller is the sync that a good refresh would ask for, so `catalog_changed` is not sent.
+    With a `deadline` (time.monotonic(): a worker task's budget) the picture checks stop before it; `images_left`
+    then tells the caller to check the rest in a next task (`learn_pictures`)."""
     result = RefreshResult(merchant_id=merchant.pk)
     connection = EvotorConnection.objects.filter(merchant=merchant).first()
     if connection is None or not connection.token or not connection.installed:
@@ -114,7 +118,7 @@ def refresh_catalog(*, merchant, progress: Progress | None = None, announce: boo
         client = EvotorClient(connection.token)
         try:
             _refresh_stores(merchant, client, result, progress or _quiet)
-            _refresh_images(merchant, client, result)
+            _refresh_images(merchant, client, result, deadline=deadline)
         except EvotorError as exc:
             if record_error(connection=connection, error=exc):
                 result.status, result.error = "broken", exc.reason

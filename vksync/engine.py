@@ -194,6 +194,7 @@ def _finish_plan(
         photo_bulk_files=0 if connection.photo_bulk_refused_at else settings.VK_PHOTO_BULK_FILES,
         on_bulk_refused=lambda error: remember_photo_bulk_refused(connection=connection),
         deadline=deadline,
+        more_to_come=more_to_learn,
     )
     mark_ok(connection=connection)
     if not counts.finished or more_to_learn:  # the slice's time is used: the next plans again from the cache

@@ -179,6 +179,12 @@ def record_planning_seconds(run: SyncRun, seconds: float) -> None:
     SyncRun.objects.filter(pk=run.pk).update(planning_seconds=run.planning_seconds)
 
 
+def record_mirror_pace(run: SyncRun, seconds_per_write: float) -> None:
+    """How long laying one write over the VK shop cache took at the slice's end: the next slice keeps room for it."""
+    run.mirror_seconds_per_write = seconds_per_write
+    SyncRun.objects.filter(pk=run.pk).update(mirror_seconds_per_write=seconds_per_write)
+
+
 def planning_seconds(run: SyncRun) -> float:
     """The reading and planning time of the run's last slice (none yet: nothing is kept for it)."""
     return run.planning_seconds or 0.0

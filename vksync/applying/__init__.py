@@ -10,10 +10,12 @@ stops half way leaves the cache untrusted, and the next one reads it whole.
 """
 
 import logging
+import time
 from collections.abc import Callable
 
 from vkshop import writes as shop_writes
 from vksync import planning as p
+from vksync import runs
 from vksync.applying import albums, items, mapping, photos, variants
 from vksync.applying.context import Context, Counts, timed
 from vksync.applying.sender import BATCH
@@ -37,6 +39,7 @@ def apply_plan(
     photo_bulk_files: int = 0,
     on_bulk_refused: Callable | None = None,
     deadline: float | None = None,
+    more_to_come: bool = False,
 ) -> Counts:
     """Carry out `plan` for the run's merchant; per-item errors are recorded and the run goes on.
 
@@ -46,6 +49,9 @@ def apply_plan(
     done until then is on the run either way. With a `deadline` (time.monotonic()) the work stops at the first
     safe point after it — the pictures under way saved, the item batch in flight answered and recorded, the cache
     given every write — and `counts.finished` is False: a new plan from the cache does the rest.
+    `more_to_come`: a later slice's plan holds more (items whose pictures are still being learnt): this slice sends
+    only full batches — whole bulks of pictures, 25 items with their pictures — and leaves the stages that need
+    every item's answer (album membership, cards, album deletions) to the last slice, so slicing costs no request.
     """
     ctx = Context(
         run=run,
@@ -56,6 +62,7 @@ def apply_plan(
         photo_bulk_files=photo_bulk_files,
         on_bulk_refused=on_bulk_refused,
         deadline=deadline,
+        more_to_come=more_to_come,
     )
     ops = plan.operations
     ctx.set_totals(ops)
@@ -66,7 +73,10 @@ def apply_plan(
         _apply_stages(ctx, ops)
     finally:
         ctx.tick("items", 0, force=True)  # the counts of what was done reach the run, failed or not
+    started = time.monotonic()
     shop_writes.mirror_writes(merchant=ctx.merchant, group_id=group_id, writes=ctx.sent, was_trusted=was_trusted)
+    if ctx.sent:
+        runs.record_mirror_pace(run, (time.monotonic() - started) / len(ctx.sent))
     log.info("sync applied", extra={"run_id": run.pk, "seconds": ctx.counts.seconds, "whole": ctx.counts.finished})
     return ctx.counts
 
@@ -86,8 +96,9 @@ def _apply_stages(ctx: Context, ops: list[p.Operation]) -> None:
             uploads.stop()
     if not ctx.counts.finished:
         return
-    again = timed(ctx, "items", items.apply_items, item_ops)
-    if not ctx.counts.finished:
+    again = timed(ctx, "items", items.apply_items, items.full_batches(ctx, item_ops))
+    if not ctx.counts.finished or ctx.more_to_come:
+        ctx.counts.finished = False
         return
     members = [op for op in ops if op.kind in MEMBERSHIP_KINDS] + items.recreate(ctx, again)
     cards = [op for op in ops if op.kind in variants.CARD_KINDS]
@@ -103,7 +114,7 @@ def _no_time_for(ctx: Context, last_ops: list[p.Operation]) -> bool:
     """The last stages need the items' answers, so they go together once the items are done; when the slice has
     no room left for their batches (at the items' measured pace), they wait for the next slice's plan."""
     batches = -(-len(last_ops) // BATCH)
-    if batches and ctx.out_of_time(batches * ctx.batch_seconds):
+    if batches and ctx.out_of_time(batches * ctx.batch_seconds + ctx.closing_seconds(len(last_ops))):
         ctx.counts.finished = False
         return True
     return False

@@ -214,6 +214,9 @@ class PhotoUploads:
 def start(ctx: Context, ops: list) -> PhotoUploads | None:
     """Start uploading the photos VK lacks (each picture once), in the background."""
     todo = list({op.photo_sha: op for op in ops if op.photo_sha[0] not in ctx.photo_ids}.values())
+    if ctx.more_to_come:  # whole requests of upload addresses only (25 bulks): the rest go with a later slice's
+        whole = BATCH * max(1, ctx.photo_bulk_files)
+        todo = todo[: len(todo) - len(todo) % whole]
     if not todo:
         return None
     return PhotoUploads(
@@ -235,7 +238,7 @@ def record(ctx: Context, uploads: PhotoUploads | None) -> None:
             gap, last = max(gap, now - last), now
             # Once `enough`, the save under way and the posts started still end: room for two steps is kept, so
             # the pictures not started yet wait for the run's next slice and this one ends within its budget.
-            if ctx.out_of_time(2 * gap):
+            if ctx.out_of_time(2 * gap + ctx.closing_seconds()):
                 ctx.counts.finished = False
                 uploads.enough()
             if error is not None:

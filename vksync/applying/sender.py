@@ -76,7 +76,7 @@ def answers_ahead(ctx: Context, batches: list[list], make_calls: Callable) -> It
                 cycle = max(cycle, now - last)  # one batch's turn: its answer awaited and the one before recorded
                 ctx.batch_seconds = max(ctx.batch_seconds, cycle)
             last = now
-            if waiting and ctx.out_of_time(2 * cycle):
+            if waiting and ctx.out_of_time(2 * cycle + ctx.closing_seconds(len(waiting[1]) + len(batch))):
                 ctx.counts.finished = False
                 break
             calls = make_calls(batch)
