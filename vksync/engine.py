@@ -51,9 +51,10 @@ def run_sync(
     """Run one sync for the merchant now; None when another run holds the merchant (it is marked dirty).
 
     A dry run plans and records the plan without writing to VK. With `budget_seconds` the run works one slice:
-    once the budget is used it stops at a safe point and stays running, `between_slices` (the caller queues its
-    next slice: `slice_number` + 1). Slice 2 and later continue a running run; nothing asked of the merchant in
-    its first slice (the first plan's confirmation, the brake) is asked again. Without a budget, to the end.
+    it starts no step the rest of the budget cannot hold (the re-plan included), stops at a safe point and stays
+    running, `between_slices` (the caller queues its next slice: `slice_number` + 1). Slice 2 and later continue a
+    running run; nothing asked of the merchant in its first slice (the first plan's confirmation, the brake) is
+    asked again. Without a budget, to the end.
     """
     if slice_number > 1:
         return _next_slice(run, budget_seconds=budget_seconds, slice_number=slice_number)

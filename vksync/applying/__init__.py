@@ -46,9 +46,11 @@ def apply_plan(
     `load_photo(sha) -> (bytes, filename)` gives a picture to upload; `default_sha` names the fallback picture.
     `photo_bulk_files` > 1 uploads that many pictures at once; `on_bulk_refused(error)` hears the community refuse.
     Raises VkConnectionBroken (stop, the connection is unusable) and the client's transient errors; what was
-    done until then is on the run either way. With a `deadline` (time.monotonic()) the work stops at the first
-    safe point after it — the pictures under way saved, the item batch in flight answered and recorded, the cache
-    given every write — and `counts.finished` is False: a new plan from the cache does the rest.
+    done until then is on the run either way. With a `deadline` (time.monotonic()) no step starts that would not
+    end before it (each step's time measured as the slice goes: a batch's turn, a picture's save, laying a write
+    over the cache); the work stops at a safe point — the pictures under way saved, the item batch in flight
+    answered and recorded, the cache given every write — and `counts.finished` is False: a new plan from the cache
+    does the rest.
     `more_to_come`: a later slice's plan holds more (items whose pictures are still being learnt): this slice sends
     only full batches — whole bulks of pictures, 25 items with their pictures — and leaves the stages that need
     every item's answer (album membership, cards, album deletions) to the last slice, so slicing costs no request.
