@@ -23,6 +23,7 @@ from vkshop import writes as shop_writes
 from vkshop.services import cached_items, read_vk_shop, store_vk_shop
 from vksync import notifications, runs, triggers, variants
 from vksync.applying import apply_plan
+from vksync.applying.sender import BATCH
 from vksync.counts import vk_count
 from vksync.inputs import load_inputs, photo_loader
 from vksync.models import SyncRun
@@ -130,8 +131,8 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, deadline: float | 
         connection = usable_vk_connection(merchant)
         if number == 1:  # «Синхронизировать сейчас» reads Evotor once per run, not once per slice
             _read_evotor_first(run)
-        # The re-plan at the start of the next stage is part of this slice: the pictures leave room for it.
-        learnt, pictures_left = _learn_pictures(run, _less(deadline, runs.planning_seconds(run)))
+        # The re-plan and the first batch are part of this slice: the pictures leave room for them.
+        learnt, pictures_left = _learn_pictures(run, _less(deadline, runs.seconds_after_pictures(run, BATCH)))
         run_with_vk(connection=connection, action=work)  # a permanent error marks the connection broken
     except SyncNotPossible as error:
         _fail(run, str(error))

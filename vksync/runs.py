@@ -185,9 +185,17 @@ def record_mirror_pace(run: SyncRun, seconds_per_write: float) -> None:
     SyncRun.objects.filter(pk=run.pk).update(mirror_seconds_per_write=seconds_per_write)
 
 
-def planning_seconds(run: SyncRun) -> float:
-    """The reading and planning time of the run's last slice (none yet: nothing is kept for it)."""
-    return run.planning_seconds or 0.0
+def record_batch_seconds(run: SyncRun, seconds: float) -> None:
+    """The longest batch's turn in the slice: the next slice keeps room for the one batch every slice sends."""
+    run.batch_seconds = seconds
+    SyncRun.objects.filter(pk=run.pk).update(batch_seconds=seconds)
+
+
+def seconds_after_pictures(run: SyncRun, batch: int) -> float:
+    """What a slice needs once its pictures are learnt, as its last slice measured it (none yet: nothing): the
+    re-plan, the batch every slice sends (with the one before it in flight) and laying it over the VK cache."""
+    writes = 2 * batch * (run.mirror_seconds_per_write or 0.0)
+    return (run.planning_seconds or 0.0) + 2 * (run.batch_seconds or 0.0) + writes
 
 
 def record_progress(run: SyncRun, *, progress: dict, counts: dict) -> None:

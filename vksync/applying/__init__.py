@@ -79,6 +79,8 @@ def apply_plan(
     shop_writes.mirror_writes(merchant=ctx.merchant, group_id=group_id, writes=ctx.sent, was_trusted=was_trusted)
     if ctx.sent:
         runs.record_mirror_pace(run, (time.monotonic() - started) / len(ctx.sent))
+    if ctx.batch_seconds:
+        runs.record_batch_seconds(run, ctx.batch_seconds)
     log.info("sync applied", extra={"run_id": run.pk, "seconds": ctx.counts.seconds, "whole": ctx.counts.finished})
     return ctx.counts
 
