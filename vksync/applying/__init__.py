@@ -77,7 +77,7 @@ def apply_plan(
         ctx.tick("items", 0, force=True)  # the counts of what was done reach the run, failed or not
     started = time.monotonic()
     shop_writes.mirror_writes(merchant=ctx.merchant, group_id=group_id, writes=ctx.sent, was_trusted=was_trusted)
-    if ctx.sent:
+    if len(ctx.sent) >= BATCH:  # a pace from a few writes would be mostly the mirror's fixed cost
         runs.record_mirror_pace(run, (time.monotonic() - started) / len(ctx.sent))
     if ctx.batch_seconds:
         runs.record_batch_seconds(run, ctx.batch_seconds)
