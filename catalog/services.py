@@ -97,10 +97,14 @@ class RefreshResult:
         )
 
 
-def refresh_catalog(*, merchant, progress: Progress | None = None, announce: bool = True) -> RefreshResult:
+def refresh_catalog(
+    *, merchant, progress: Progress | None = None, announce: bool = True, deadline: float | None = None
+) -> RefreshResult:
     """Read the merchant's whole Evotor catalog into the cache, under a per-merchant lock.
 
-    `announce=False`: the caller is the sync that a good refresh would ask for, so `catalog_changed` is not sent."""
+    `announce=False`: the caller is the sync that a good refresh would ask for, so `catalog_changed` is not sent.
+    With a `deadline` (time.monotonic(): a worker task's budget) the picture checks stop before it; `images_left`
+    then tells the caller to check the rest in a next task (`learn_pictures`)."""
     result = RefreshResult(merchant_id=merchant.pk)
     connection = EvotorConnection.objects.filter(merchant=merchant).first()
     if connection is None or not connection.token or not connection.installed:
@@ -114,7 +118,7 @@ def refresh_catalog(*, merchant, progress: Progress | None = None, announce: boo
         client = EvotorClient(connection.token)
         try:
             _refresh_stores(merchant, client, result, progress or _quiet)
-            _refresh_images(merchant, client, result)
+            _refresh_images(merchant, client, result, deadline=deadline)
         except EvotorError as exc:
             if record_error(connection=connection, error=exc):
                 result.status, result.error = "broken", exc.reason
@@ -325,7 +329,8 @@ def _refresh_images(
     merchant, client: EvotorClient, result: RefreshResult, *, limit: int | None = None, deadline: float | None = None
 ) -> None:
     """Pictures cost a request per product: only for products going to VK, and only when they changed. A refresh
-    checks at most `limit` (the rest wait for the next); a sync's slice checks until its `deadline`."""
+    checks at most `limit` (the rest wait for the next); a sync's slice checks while the next check (expected to
+    take as long as the longest so far) ends before its `deadline`, and at least one."""
     # Changed since the last check, or a picture known before thumbnails existed (read once more for one).
     stale = (
         pictures_to_check(merchant=merchant)
@@ -334,9 +339,12 @@ def _refresh_images(
         .order_by("pk")
     )
     limit = settings.CATALOG_IMAGE_CHECKS_PER_REFRESH if limit is None else limit
-    checked = []
+    checked, step, last = [], 0.0, time.monotonic()
     try:
         for product in stale[:limit] if limit else stale.iterator(chunk_size=1000):
+            if checked and deadline is not None and last + step >= deadline:  # the next check would not fit
+                result.images_left = True
+                break
             try:
                 images = client.product_images(product.store.evotor_id, product.evotor_id)
                 _apply_images(client, product, images, result)
@@ -347,9 +355,8 @@ def _refresh_images(
             checked.append(product)
             if len(checked) % 500 == 0:  # a long check keeps what it learnt, should it be cut short
                 _save_pictures(checked[-500:])
-            if deadline is not None and time.monotonic() >= deadline:  # the rest wait for the sync's next slice
-                result.images_left = True
-                break
+            now = time.monotonic()
+            step, last = max(step, now - last), now  # the longest check so far: what the next may take
     except EvotorTransientError:
         logger.info("image checks paused", extra={"merchant_id": merchant.pk, "checked": len(checked)})
     finally:

@@ -1,5 +1,7 @@
 """Celery entry points for the catalog: thin, they call catalog.services."""
 
+import time
+
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,10 +17,29 @@ def refresh_catalog(self, merchant_id: int) -> str:
     merchant = get_user_model().objects.filter(pk=merchant_id).first()
     if merchant is None:
         return "no such merchant"
-    result = services.refresh_catalog(merchant=merchant)
+    result = services.refresh_catalog(merchant=merchant, deadline=_task_deadline())
+    if result.images_left:  # the checks that did not fit in this task's budget go on in the next
+        check_pictures.delay(merchant_id)
     if result.transient:
         raise self.retry(countdown=60 * 2**self.request.retries)
     return result.status
+
+
+@shared_task(name="catalog.check_pictures")
+def check_pictures(merchant_id: int) -> str:
+    """Check the pictures a refresh left unchecked, as many as fit in one task's budget; the rest in the next."""
+    merchant = get_user_model().objects.filter(pk=merchant_id).first()
+    if merchant is None:
+        return "no such merchant"
+    result = services.learn_pictures(merchant=merchant, deadline=_task_deadline())
+    if result.images_left:
+        check_pictures.delay(merchant_id)
+    return result.status
+
+
+def _task_deadline() -> float:
+    """A worker task's budget (SYNC_SLICE_SECONDS, as a sync's slice): a long task would hold a slot others wait for."""
+    return time.monotonic() + settings.SYNC_SLICE_SECONDS
 
 
 @shared_task(name="catalog.refresh_due_catalogs", ignore_result=True)

@@ -23,6 +23,7 @@ from vkshop import writes as shop_writes
 from vkshop.services import cached_items, read_vk_shop, store_vk_shop
 from vksync import notifications, runs, triggers, variants
 from vksync.applying import apply_plan
+from vksync.applying.sender import BATCH
 from vksync.counts import vk_count
 from vksync.inputs import load_inputs, photo_loader
 from vksync.models import SyncRun
@@ -51,9 +52,10 @@ def run_sync(
     """Run one sync for the merchant now; None when another run holds the merchant (it is marked dirty).
 
     A dry run plans and records the plan without writing to VK. With `budget_seconds` the run works one slice:
-    once the budget is used it stops at a safe point and stays running, `between_slices` (the caller queues its
-    next slice: `slice_number` + 1). Slice 2 and later continue a running run; nothing asked of the merchant in
-    its first slice (the first plan's confirmation, the brake) is asked again. Without a budget, to the end.
+    it starts no step the rest of the budget cannot hold (the re-plan included), stops at a safe point and stays
+    running, `between_slices` (the caller queues its next slice: `slice_number` + 1). Slice 2 and later continue a
+    running run; nothing asked of the merchant in its first slice (the first plan's confirmation, the brake) is
+    asked again. Without a budget, to the end.
     """
     if slice_number > 1:
         return _next_slice(run, budget_seconds=budget_seconds, slice_number=slice_number)
@@ -83,6 +85,14 @@ def _deadline(budget_seconds: float | None) -> float | None:
     return time.monotonic() + budget_seconds if budget_seconds else None
 
 
+def _less(deadline: float | None, seconds: float) -> float | None:
+    """The deadline less `seconds` kept for later steps — at most half of what is left: the pictures learnt, the
+    slice's headway, must not shrink to one a slice on a pace measured badly."""
+    if deadline is None:
+        return None
+    return deadline - min(seconds, max(0.0, deadline - time.monotonic()) / 2)
+
+
 def _execute_guarded(run: SyncRun, **options) -> None:
     try:
         _execute(run, **options)
@@ -105,6 +115,7 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, deadline: float | 
         inputs = load_inputs(merchant=merchant, sync_settings=sync_settings, group_id=connection.group_id)
         plan = inputs.plan()
         seconds = {"read": round(read_at - started, 3), "plan": round(time.monotonic() - read_at, 3)}
+        runs.record_planning_seconds(run, time.monotonic() - started)
         log.info("sync planned", extra={"run_id": run.pk, "seconds": seconds, "writes": plan.writes, "slice": number})
         headway = learnt > 0 or run.writes_left is None or plan.writes < run.writes_left
         _finish_plan(
@@ -124,7 +135,8 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, deadline: float | 
         connection = usable_vk_connection(merchant)
         if number == 1:  # «Синхронизировать сейчас» reads Evotor once per run, not once per slice
             _read_evotor_first(run)
-        learnt, pictures_left = _learn_pictures(run, deadline)
+        # The re-plan and the first batch are part of this slice: the pictures leave room for them.
+        learnt, pictures_left = _learn_pictures(run, _less(deadline, runs.seconds_after_pictures(run, BATCH)))
         run_with_vk(connection=connection, action=work)  # a permanent error marks the connection broken
     except SyncNotPossible as error:
         _fail(run, str(error))
@@ -188,6 +200,7 @@ def _finish_plan(
         photo_bulk_files=0 if connection.photo_bulk_refused_at else settings.VK_PHOTO_BULK_FILES,
         on_bulk_refused=lambda error: remember_photo_bulk_refused(connection=connection),
         deadline=deadline,
+        more_to_come=more_to_learn,
     )
     mark_ok(connection=connection)
     if not counts.finished or more_to_learn:  # the slice's time is used: the next plans again from the cache

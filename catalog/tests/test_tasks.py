@@ -2,9 +2,11 @@
 
 import pytest
 from celery.exceptions import Retry
+from celery.signals import task_prerun
 
 from catalog import tasks
-from catalog.models import Product
+from catalog.models import Product, Store
+from catalog.selectors import pictures_to_check, published_products
 from connections.tests.factories import EvotorConnectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,3 +50,25 @@ def test_refresh_all_task_counts_merchants(evotor_emulator):
     EvotorConnectionFactory(token="tok-1")
     EvotorConnectionFactory(token="revoked")
     assert tasks.refresh_all_catalogs.delay().get() == {"merchants": 2, "ok": 1}
+
+
+def test_picture_checks_that_outlast_a_task_budget_go_on_in_next_tasks(evotor_emulator, settings):
+    settings.SYNC_SLICE_SECONDS = 0.001  # a task's budget: each task checks one product's pictures
+    ids = evotor_emulator.add_merchant(token="tok-1", stores=1, groups=1, products=6, image_share=0.5)
+    connection = EvotorConnectionFactory(token="tok-1")
+    tasks.refresh_catalog.delay(connection.merchant_id).get()
+    Store.objects.filter(evotor_id=ids["stores"][0]).update(sync_enabled=True)
+    tasks_seen = []
+
+    def note(sender=None, **_):
+        tasks_seen.append(sender.name)
+
+    task_prerun.connect(note, weak=False)
+    try:
+        assert tasks.refresh_catalog.delay(connection.merchant_id).get() == "ok"
+    finally:
+        task_prerun.disconnect(note)
+    selected = published_products(merchant=connection.merchant).count()
+    assert tasks_seen == ["catalog.refresh_catalog"] + ["catalog.check_pictures"] * (selected - 1)
+    assert evotor_emulator.request_counts["GET /stores/{store_id}/products/{product_id}/images"] == selected
+    assert not pictures_to_check(merchant=connection.merchant).exists()

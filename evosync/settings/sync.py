@@ -17,10 +17,11 @@ SYNC_RETRY_BACKOFF_SECONDS = env.int("SYNC_RETRY_BACKOFF_SECONDS", default=60)
 # A stock-and-price push that meets another run of the merchant (a full sync) follows it: tried again after this
 # many seconds, doubling, until the merchant is free.
 STOCK_PUSH_RETRY_SECONDS = env.float("STOCK_PUSH_RETRY_SECONDS", default=5)
-# A long run works in slices: after this many seconds it stops at a safe point (a whole batch written, the VK
-# cache and links in step), lets the worker and the merchant's lock go, and queues its next slice behind other
-# work, so a small shop's sync waits behind at most one slice. 0: no slices. Only the Celery task slices a run;
-# manage.py commands and the benchmarks run to the end.
+# A long run works in slices of at most this many seconds (a step starts only if it fits; a catalog refresh's
+# picture checks too): it stops at a safe point (a whole batch written, the VK cache and links in step), lets the
+# worker and the merchant's lock go, and queues its next slice behind other work, so a small shop's sync waits
+# behind at most one slice. 0: no slices. Only the Celery task slices a run; manage.py commands and the
+# benchmarks run to the end.
 SYNC_SLICE_SECONDS = env.float("SYNC_SLICE_SECONDS", default=60)
 # A run whose next slice waits in the queue counts as alive for this long (a queue of other shops' slices ahead
 # of it); then the next trigger's run takes over, from the cache the slices kept true.

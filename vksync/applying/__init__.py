@@ -10,12 +10,15 @@ stops half way leaves the cache untrusted, and the next one reads it whole.
 """
 
 import logging
+import time
 from collections.abc import Callable
 
 from vkshop import writes as shop_writes
 from vksync import planning as p
+from vksync import runs
 from vksync.applying import albums, items, mapping, photos, variants
 from vksync.applying.context import Context, Counts, timed
+from vksync.applying.sender import BATCH
 from vksync.models import SyncRun
 
 log = logging.getLogger(__name__)
@@ -36,15 +39,21 @@ def apply_plan(
     photo_bulk_files: int = 0,
     on_bulk_refused: Callable | None = None,
     deadline: float | None = None,
+    more_to_come: bool = False,
 ) -> Counts:
     """Carry out `plan` for the run's merchant; per-item errors are recorded and the run goes on.
 
     `load_photo(sha) -> (bytes, filename)` gives a picture to upload; `default_sha` names the fallback picture.
     `photo_bulk_files` > 1 uploads that many pictures at once; `on_bulk_refused(error)` hears the community refuse.
     Raises VkConnectionBroken (stop, the connection is unusable) and the client's transient errors; what was
-    done until then is on the run either way. With a `deadline` (time.monotonic()) the work stops at the first
-    safe point after it — the pictures under way saved, the item batch in flight answered and recorded, the cache
-    given every write — and `counts.finished` is False: a new plan from the cache does the rest.
+    done until then is on the run either way. With a `deadline` (time.monotonic()) no step starts that would not
+    end before it (each step's time measured as the slice goes: a batch's turn, a picture's save, laying a write
+    over the cache); the work stops at a safe point — the pictures under way saved, the item batch in flight
+    answered and recorded, the cache given every write — and `counts.finished` is False: a new plan from the cache
+    does the rest.
+    `more_to_come`: a later slice's plan holds more (items whose pictures are still being learnt): this slice sends
+    only full batches — whole bulks of pictures, 25 items with their pictures — and leaves the stages that need
+    every item's answer (album membership, cards, album deletions) to the last slice, so slicing costs no request.
     """
     ctx = Context(
         run=run,
@@ -55,6 +64,7 @@ def apply_plan(
         photo_bulk_files=photo_bulk_files,
         on_bulk_refused=on_bulk_refused,
         deadline=deadline,
+        more_to_come=more_to_come,
     )
     ops = plan.operations
     ctx.set_totals(ops)
@@ -65,7 +75,12 @@ def apply_plan(
         _apply_stages(ctx, ops)
     finally:
         ctx.tick("items", 0, force=True)  # the counts of what was done reach the run, failed or not
+    started = time.monotonic()
     shop_writes.mirror_writes(merchant=ctx.merchant, group_id=group_id, writes=ctx.sent, was_trusted=was_trusted)
+    if len(ctx.sent) >= BATCH:  # a pace from a few writes would be mostly the mirror's fixed cost
+        runs.record_mirror_pace(run, (time.monotonic() - started) / len(ctx.sent))
+    if ctx.batch_seconds:
+        runs.record_batch_seconds(run, ctx.batch_seconds)
     log.info("sync applied", extra={"run_id": run.pk, "seconds": ctx.counts.seconds, "whole": ctx.counts.finished})
     return ctx.counts
 
@@ -85,10 +100,25 @@ def _apply_stages(ctx: Context, ops: list[p.Operation]) -> None:
             uploads.stop()
     if not ctx.counts.finished:
         return
-    again = timed(ctx, "items", items.apply_items, item_ops)
-    if not ctx.counts.finished:
+    again = timed(ctx, "items", items.apply_items, items.full_batches(ctx, item_ops))
+    if not ctx.counts.finished or ctx.more_to_come:
+        ctx.counts.finished = False
         return
     members = [op for op in ops if op.kind in MEMBERSHIP_KINDS] + items.recreate(ctx, again)
+    cards = [op for op in ops if op.kind in variants.CARD_KINDS]
+    album_deletes = [op for op in ops if op.kind == p.DELETE_ALBUM]
+    if _no_time_for(ctx, members + cards + album_deletes):
+        return
     timed(ctx, "membership", albums.apply_membership, members)
-    timed(ctx, "cards", variants.apply_cards, [op for op in ops if op.kind in variants.CARD_KINDS])
-    timed(ctx, "album_deletes", albums.apply_album_deletes, [op for op in ops if op.kind == p.DELETE_ALBUM])
+    timed(ctx, "cards", variants.apply_cards, cards)
+    timed(ctx, "album_deletes", albums.apply_album_deletes, album_deletes)
+
+
+def _no_time_for(ctx: Context, last_ops: list[p.Operation]) -> bool:
+    """The last stages need the items' answers, so they go together once the items are done; when the slice has
+    no room left for their batches (at the items' measured pace), they wait for the next slice's plan."""
+    batches = -(-len(last_ops) // BATCH)
+    if batches and ctx.out_of_time(batches * ctx.batch_seconds + ctx.closing_seconds(len(last_ops))):
+        ctx.counts.finished = False
+        return True
+    return False

@@ -13,7 +13,7 @@ from connections.vk.errors import reason_in_words
 from vksync import planning as p
 from vksync.applying import mapping, variants
 from vksync.applying.context import Context
-from vksync.applying.sender import answers_ahead, chunks, send
+from vksync.applying.sender import BATCH, answers_ahead, chunks, send
 from vksync.models import ProductLink
 
 ITEM_GONE = 1403
@@ -30,6 +30,17 @@ def apply_items(ctx: Context, ops: list[p.Operation]) -> list[p.Operation]:
         for batch, calls, results in answers:
             again += record_items(ctx, batch, calls, results)
     return again
+
+
+def full_batches(ctx: Context, ops: list[p.Operation]) -> list[p.Operation]:
+    """While a later slice sends more, the item writes that fill whole batches, their pictures uploaded (an item
+    sent before its pictures would be edited again); the rest wait for that slice's plan. Else all of them."""
+    if not ctx.more_to_come:
+        return ops
+    ready = [op for op in ops if op.kind not in SENT_KINDS or not op.photo_sha or ctx.has_pictures(op)]
+    writes = [op for op in ready if op.kind in SENT_KINDS]
+    keep = {id(op) for op in writes[: len(writes) - len(writes) % BATCH]}
+    return [op for op in ready if op.kind not in SENT_KINDS or id(op) in keep]
 
 
 def item_call(ctx: Context, op: p.Operation) -> VkCall:

@@ -13,6 +13,7 @@ own thread meanwhile writes its item links, then takes the outcomes in order and
 import contextvars
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -213,6 +214,9 @@ class PhotoUploads:
 def start(ctx: Context, ops: list) -> PhotoUploads | None:
     """Start uploading the photos VK lacks (each picture once), in the background."""
     todo = list({op.photo_sha: op for op in ops if op.photo_sha[0] not in ctx.photo_ids}.values())
+    if ctx.more_to_come:  # whole requests of upload addresses only (25 bulks): the rest go with a later slice's
+        whole = BATCH * max(1, ctx.photo_bulk_files)
+        todo = todo[: len(todo) - len(todo) % whole]
     if not todo:
         return None
     return PhotoUploads(
@@ -227,10 +231,14 @@ def start(ctx: Context, ops: list) -> PhotoUploads | None:
 
 def record(ctx: Context, uploads: PhotoUploads | None) -> None:
     """Record each upload's outcome as it comes: the photo id for the community, or the error for the item."""
-    saved = []
+    saved, gap, last = [], 0.0, time.monotonic()
     try:
         for op, photo_id, error in uploads.outcomes() if uploads else ():
-            if ctx.out_of_time():  # the pictures not started yet wait for the run's next slice
+            now = time.monotonic()
+            gap, last = max(gap, now - last), now
+            # Once `enough`, the save under way and the posts started still end: room for two steps is kept, so
+            # the pictures not started yet wait for the run's next slice and this one ends within its budget.
+            if ctx.out_of_time(2 * gap + ctx.closing_seconds()):
                 ctx.counts.finished = False
                 uploads.enough()
             if error is not None:

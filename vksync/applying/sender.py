@@ -2,6 +2,7 @@
 and the pipelined sender that has the next batch in flight while the previous answers are written."""
 
 import contextvars
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -47,8 +48,9 @@ def chunks(ops: list, size: int = BATCH) -> list[list]:
 def answers_ahead(ctx: Context, batches: list[list], make_calls: Callable) -> Iterator[tuple[list, list, list]]:
     """(batch, calls, results) in order, the next batch's request already sent while this one's are recorded.
 
-    When the slice's time runs out (`ctx.out_of_time`), no batch after the one in flight goes out: its answers
-    are recorded and the rest waits for the run's next slice (at least one batch is sent per slice).
+    A batch goes out only while the slice's budget has room for it and for the one in flight: two of the longest
+    batch cycles seen (request, answer, recording). Otherwise the one in flight is recorded and the rest waits for
+    the run's next slice (at least one batch is sent per slice), so the slice ends within its budget.
 
     One request at a time goes out, from a helper thread, so VK's answer and our writes overlap. After a
     request fails, none after it is sent. A crash loses at most the answers of two requests; their items
@@ -67,9 +69,14 @@ def answers_ahead(ctx: Context, batches: list[list], make_calls: Callable) -> It
             raise
 
     try:
-        waiting = None
+        waiting, cycle, last = None, 0.0, None
         for batch in batches:
-            if waiting and ctx.out_of_time():
+            now = time.monotonic()
+            if last is not None:
+                cycle = max(cycle, now - last)  # one batch's turn: its answer awaited and the one before recorded
+                ctx.batch_seconds = max(ctx.batch_seconds, cycle)
+            last = now
+            if waiting and ctx.out_of_time(2 * cycle + ctx.closing_seconds(len(waiting[1]) + len(batch))):
                 ctx.counts.finished = False
                 break
             calls = make_calls(batch)

@@ -2,14 +2,21 @@
 merchant's lock go and queues the next slice of the same run, which plans again from the cache and goes on.
 The eager Celery of the tests runs each next slice at once, inside the one before."""
 
-import pytest
-from celery.signals import task_prerun
+import time
 
-from catalog.models import Store
+import pytest
+from celery.signals import task_postrun, task_prerun
+
+from accounts.tests.factories import UserFactory
+from catalog.models import Product, Store
+from catalog.services import refresh_catalog
+from connections.tests.factories import EvotorConnectionFactory, VkConnectionFactory
+from emulators.vk.fixtures import TEST_USER_ID
 from vksync import runs, triggers
 from vksync.engine import run_sync
 from vksync.models import SyncRun, SyncSettings
 from vksync.tasks import sync_merchant
+from vksync.tests.factories import SyncSettingsFactory
 from vksync.tests.helpers import assert_vk_matches_catalog, duplicate_items, live_items
 
 TINY_BUDGET = 0.001  # every slice sends one batch (a picture's chunk, or 25 items) and stops
@@ -125,3 +132,80 @@ def test_pictures_never_read_are_learnt_across_slices_and_no_item_goes_bare(
     assert (run.plan_summary or {}).get("pictures_pending", 0) > 0  # the first slice's plan let some wait
     assert_vk_matches_catalog(shop)  # and in the end every item has its own pictures
     assert duplicate_items(shop) == 0
+
+
+@pytest.fixture
+def slice_times():
+    """Each sync task's slice length in seconds. The eager Celery runs a next slice inside the one before, right
+    after its work: a slice lasts from its start to the next one's, and the last one to the first task end seen."""
+    starts, ends = [], []
+
+    def started(sender=None, **_):
+        if sender.name == sync_merchant.name:
+            starts.append(time.monotonic())
+
+    def ended(sender=None, **_):
+        if sender.name == sync_merchant.name:
+            ends.append(time.monotonic())
+
+    task_prerun.connect(started, weak=False)
+    task_postrun.connect(ended, weak=False)
+    yield lambda: [later - earlier for earlier, later in zip(starts, starts[1:] + ends[:1], strict=True)]
+    task_prerun.disconnect(started)
+    task_postrun.disconnect(ended)
+
+
+def test_every_slice_ends_within_its_budget_when_the_run_is_longer(
+    shop, settings, slice_times, django_capture_on_commit_callbacks
+):
+    shop.vk.latency = 0.2  # every VK request takes its time: the run lasts several budgets
+    settings.SYNC_SLICE_SECONDS = 1.5
+    with django_capture_on_commit_callbacks(execute=True):
+        triggers.request_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.SCHEDULE)
+    run = SyncRun.objects.get(merchant=shop.merchant)
+    assert run.status == SyncRun.Status.DONE, run.error
+    assert run.slices > 1
+    assert max(slice_times()) < settings.SYNC_SLICE_SECONDS, slice_times()
+    assert_vk_matches_catalog(shop)
+
+
+def _twin_shop(shop):
+    """A second merchant with the same Evotor catalog (same seed) and a community of its own, as `shop` is."""
+    group_id = shop.group_id + 1
+    shop.vk.add_community(group_id=group_id, admins=(TEST_USER_ID,))
+    merchant = UserFactory()
+    ids = shop.evotor.add_merchant(
+        token="tok-twin", user_id="01-000000000000078", seed=7, stores=2, groups=3, products=40, image_share=0.15
+    )
+    EvotorConnectionFactory(merchant=merchant, token="tok-twin", evotor_user_id=ids["user_id"])
+    VkConnectionFactory(merchant=merchant, group_id=group_id)
+    refresh_catalog(merchant=merchant)
+    Store.objects.filter(merchant=merchant).update(sync_enabled=True)
+    refresh_catalog(merchant=merchant)
+    SyncSettingsFactory(merchant=merchant)
+    SyncSettings.objects.filter(merchant=merchant).update(enabled=True)
+    return merchant
+
+
+def test_a_sliced_run_sends_no_more_requests_than_the_same_run_unsliced(
+    shop, settings, django_capture_on_commit_callbacks
+):
+    twin = _twin_shop(shop)
+    pictures = {"image_checked_hash": "", "image_hash": "", "images": []}
+    Product.objects.filter(merchant__in=[shop.merchant, twin]).update(**pictures)  # learnt while the run goes
+    whole = run_sync(merchant=twin, trigger=SyncRun.Trigger.SCHEDULE)
+    settings.SYNC_SLICE_SECONDS = TINY_BUDGET  # one product's pictures a slice
+    with django_capture_on_commit_callbacks(execute=True):
+        triggers.request_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.SCHEDULE)
+    sliced = SyncRun.objects.get(merchant=shop.merchant)
+    assert whole.status == sliced.status == SyncRun.Status.DONE and sliced.slices > 3
+    assert sliced.created == whole.created > 0
+    # The same writes: no item sent twice, no album membership sent early, every picture saved once
+    writes = ("market.add", "market.addAlbum", "market.addToAlbum", "market.saveProductPhotoBulk")
+    assert {m: sliced.requests["by_method"].get(m) for m in writes} == {
+        m: whole.requests["by_method"].get(m) for m in writes
+    }
+    # and the same requests, but for one: the last slice's budget (1 ms) ends in its pictures, whose unused upload
+    # addresses the next slice asks for again.
+    assert sliced.vk_requests <= whole.vk_requests + 1, f"{sliced.requests} {whole.requests}"
+    assert_vk_matches_catalog(shop)
