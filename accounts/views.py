@@ -96,7 +96,12 @@ HISTORY_PER_PAGE = 20
 
 @login_required
 def profile(request):
-    return render(request, "accounts/profile.html")
+    return render(request, "accounts/profile.html", {"may_delete": may_delete_account(request.user)})
+
+
+def may_delete_account(user) -> bool:
+    """Not when their account is a shop whose team took the owner's rights from them: that is an owner's act."""
+    return team_roles.DELETE in shop_permissions(user, user) or not team.members(user)
 
 
 @shop_permission(team_roles.VIEW)
@@ -125,8 +130,7 @@ def profile_delete(request):
     user = request.user
     if user.is_staff:
         return render(request, "accounts/profile_delete.html", {"staff": True}, status=403)
-    if team_roles.DELETE not in shop_permissions(user, user) and team.members(user):
-        # Their account is a shop whose team took the owner's rights from them: deleting it is an owner's act.
+    if not may_delete_account(user):
         raise PermissionDenied("deleting this shop is an owner's right")
     form = PasswordConfirmForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import team_roles
-from accounts.access import shop_permission
+from accounts.access import can, shop_permission
 from accounts.ownership import get_owned_or_404
 from catalog.models import ProductGroup
 from connections.models import EvotorConnection, VkConnection
@@ -157,6 +157,9 @@ def sync_settings(request):
     form = SyncSettingsForm(
         request.POST or None, request.FILES or None, instance=instance, categories=categories, groups=list(groups)
     )
+    if not can(request, team_roles.SETTINGS):  # a viewer or a manager reads them
+        for field in form.fields.values():
+            field.disabled = True
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Настройки сохранены. Изменения попадут в VK при следующей синхронизации.")

@@ -3,8 +3,9 @@
 import pytest
 from allauth.account.models import EmailAddress
 
+from accounts import team, team_roles
 from accounts.models import User
-from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory, member_of
 from catalog.models import Product, ProductGroup, Store
 from catalog.tests.factories import ProductFactory, ProductGroupFactory, StoreFactory
 from connections.models import EvotorConnection, VkConnection
@@ -120,6 +121,20 @@ def test_profile_has_no_delete_link_for_staff(client):
     client.force_login(UserFactory(staff=True))
 
     assert "/profile/delete" not in client.get("/profile").content.decode()
+
+
+def test_a_founder_whose_team_took_the_owners_rights_is_offered_no_deletion(client, merchant):
+    co_owner = member_of(merchant, role=team_roles.OWNER, email="co-owner@example.com")
+    team.change_role(shop=merchant, member=merchant, role=team_roles.VIEWER)
+    client.force_login(merchant)
+
+    page = client.get("/profile").content.decode()
+
+    assert "/profile/delete" not in page
+    assert "доступно владельцу магазина" in page
+    assert client.post("/profile/delete", {"password": DEFAULT_PASSWORD}).status_code == 403
+    client.force_login(co_owner)
+    assert "/profile/delete" in client.get("/profile").content.decode()
 
 
 def test_deleted_merchant_can_register_again_with_the_same_email(client, merchant, mailoutbox):

@@ -104,6 +104,10 @@ def test_every_page_is_a_shop_page_with_its_least_role_or_no_shops_at_all():
 
 @pytest.fixture
 def shop():
+    return shop_with_one_of_each()
+
+
+def shop_with_one_of_each() -> dict:
     """A shop with one object of each kind its URLs name, and a member the team pages act on."""
     owner = UserFactory(full_name="Магазин Анны")
     store = StoreFactory(merchant=owner)

@@ -2,6 +2,7 @@
 
 python -m evosync.tests.browser.seed staff EMAIL PASSWORD         a staff member (role "admin")
 python -m evosync.tests.browser.seed link-evotor EMAIL USER_ID    the merchant installed our app in Evotor
+python -m evosync.tests.browser.seed member EMAIL PASSWORD SHOP_EMAIL ROLE   a colleague in the shop's team
 """
 
 import sys
@@ -26,7 +27,17 @@ def link_evotor(email: str, evotor_user_id: str) -> None:
     evotor_link_user(merchant=get_user_model().objects.get(email=email), evotor_user_id=evotor_user_id)
 
 
-COMMANDS = {"staff": staff, "link-evotor": link_evotor}
+def member(email: str, password: str, shop_email: str, role: str) -> None:
+    """A colleague who joined the shop's team with `role` (viewer, manager, owner) and owns no shop."""
+    from django.contrib.auth import get_user_model
+
+    from accounts.tests.factories import member_of
+
+    shop = get_user_model().objects.get(email=shop_email)
+    member_of(shop, role=role, email=email, password=password, full_name="Пётр Коллега")
+
+
+COMMANDS = {"staff": staff, "link-evotor": link_evotor, "member": member}
 
 if __name__ == "__main__":
     django.setup()

@@ -96,6 +96,17 @@ class Merchant(Window):
         staff.log_in_to_admin()
         return staff
 
+    def as_member(self, browser, role: str) -> "Merchant":
+        """A colleague with `role` in this shop's team (made in the live EvoSync's database), logged in in a
+        window of their own."""
+        email, password = f"{role}-{self.shop.email}", f"Member-pass-{role}-2026"
+        self.live.seed("member", email, password, self.shop.email, role)
+        context = browser.new_context(viewport=self.page.viewport_size, locale="ru-RU")
+        member = Merchant(page=context.new_page(), live=self.live, artifacts=self.artifacts, shots=self.shots)
+        member.shop = self.shop
+        member.log_in(email, password)
+        return member
+
     # ----- sign-up and login ----------------------------------------------------------------------------
     def register(self) -> None:
         self.open("/register")
