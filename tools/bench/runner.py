@@ -17,7 +17,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from emulators.server import serve_in_thread
-from tools.bench import naive, sale_to_vk, vkcost
+from tools.bench import naive, sale_to_vk, timeline, vkcost
 from tools.bench import orders as orders_bench
 from tools.bench.measure import cpu_seconds
 from tools.bench.scenario import Scenario, World, worker_env
@@ -30,9 +30,18 @@ def sync_engine_available() -> bool:
 
 class Runner:
     def __init__(
-        self, scenario: Scenario, *, database_url: str, var_dir: Path, say=print, profile=frozenset(), only: str = ""
+        self,
+        scenario: Scenario,
+        *,
+        database_url: str,
+        var_dir: Path,
+        say=print,
+        profile=frozenset(),
+        timeline=frozenset(),
+        only: str = "",
     ):
         self.profile = set(profile)
+        self.timeline = set(timeline)  # phases whose VK requests are laid out in time (tools.bench.timeline)
         self.only = only
         self.scenario = scenario
         self.database_url = database_url
@@ -172,6 +181,8 @@ class Runner:
         results = self.workers.run_side_by_side([(job, {"merchant_id": self.ids[key]}) for key in keys])
         self.workers.phase = ""
         entries = emu.request_log[log_start:]
+        if name in self.timeline:
+            timeline.write(self.var_dir / f"timeline-{name}.txt", entries, results, rate=self.scenario.vk_rate)
         row = self.base_row(name, results, products=self.scenario.products * len(keys))
         row["emulators_cpu_s"] = cpu_seconds() - cpu
         row.update(vkcost.log_figures(entries))

@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 
 from emulators.vk.state import Album, Item, Photo, Shop
-from tools.bench import naive, report, sale_to_vk, vkcost
+from tools.bench import naive, report, sale_to_vk, timeline, vkcost
 from tools.bench.scenario import bench_database_url
 
 BENCH_FIELDS = set(report.BENCH_FIELDS)
@@ -51,6 +51,26 @@ def test_naive_way_counts_a_photo_step_for_each_photo_of_a_bulk_save():
     answer = json.dumps({"photo": json.dumps({"photos": [{"upload_id": "a"}, {"upload_id": "b"}]}), "hash": "x"})
     entries = [{"method": "market.saveProductPhotoBulk", "params": {"upload_response": answer}}]
     assert [s["kind"] for s in naive.naive_steps(entries)] == [naive.PHOTO, naive.PHOTO]
+
+
+def test_timeline_lays_out_runs_of_one_kind_and_the_longest_pause_first():
+    def request(at, *inner, method="execute"):
+        return {"time": at, "method": method, "inner": [{"method": m} for m in inner]}
+
+    entries = [
+        request(10.1, "market.getProductPhotoUploadServer"),
+        request(10.2, method="market.saveProductPhotoBulk"),
+        request(10.25, method="market.saveProductPhotoBulk"),
+        request(11.0, "market.add"),  # 0.75 s after the last save: the stream waited
+        request(11.05, "market.add"),
+    ]
+    text = timeline.describe(entries, started=10.0, finished=11.25, rate=10)
+    assert text.startswith("requests 5, wall 1.25 s, bound 0.50 s")
+    assert "before the first request 0.10 s; after the last 0.20 s" in text
+    assert "   0.20    0.25         2  saveProductPhotoBulk" in text
+    assert "   1.00    1.05         2  add" in text
+    pauses = text.split("longest pauses between two requests:\n")[1].splitlines()
+    assert pauses[0] == "  0.750 s at 0.25 s: saveProductPhotoBulk → add"
 
 
 def test_unchanged_shop_needs_only_its_reads():
@@ -133,7 +153,7 @@ def test_tiny_run_prints_a_complete_bench_line_per_phase(settings, tmp_path, cap
     call_command(
         "bench", "--products", "24", "--groups", "2", "--image-share", "0.2", "--vk-rate", "500", "--latency", "0",
         "--change-share", "0.1", "--naive-budget", "0", "--database-url", _bench_database(tmp_path),
-        "--docs", str(docs),
+        "--docs", str(docs), "--timeline", "first_sync",
     )  # fmt: skip
     lines = [json.loads(line[6:]) for line in capsys.readouterr().out.splitlines() if line.startswith("BENCH ")]
     phases = [line["phase"] for line in lines]
@@ -161,6 +181,8 @@ def test_tiny_run_prints_a_complete_bench_line_per_phase(settings, tmp_path, cap
         assert first["time_ratio"] == pytest.approx(first["wall_s"] / first["bound_s"], rel=1e-2)
         assert first["naive_requests"] > first["vk_requests"]
         assert by["noop_resync"]["write_requests"] == 0
+        laid_out = (tmp_path / "bench" / "timeline-first_sync.txt").read_text(encoding="utf-8")
+        assert laid_out.startswith(f"requests {first['vk_requests']}, wall")
         assert by["first_sync"]["evotor_requests"] >= 1  # the product pictures, downloaded for upload
         sale = by["sale_to_vk"]  # a tiny shop sells a quarter of its products, each sale seen in VK
         assert sale["receipts"] == sale["receipts_delivered"] == sale_to_vk.receipts_for(24) == 6

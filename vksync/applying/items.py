@@ -13,23 +13,38 @@ from connections.vk.errors import reason_in_words
 from vksync import planning as p
 from vksync.applying import mapping, variants
 from vksync.applying.context import Context
-from vksync.applying.sender import answers_ahead, chunks, send
+from vksync.applying.photos import Arrivals
+from vksync.applying.ready import ReadyItems
+from vksync.applying.sender import InOrder, chunks, send
 from vksync.models import ProductLink
 
 ITEM_GONE = 1403
 VK_EXTRA_PHOTOS = 4  # photo_ids besides the main photo
 SENT_KINDS = (p.CREATE, p.EDIT, p.HIDE, p.DELETE)
+AHEAD = 2  # item batches sent and not yet recorded: one answered being written, the next in flight
 
 
-def apply_items(ctx: Context, ops: list[p.Operation]) -> list[p.Operation]:
-    """Send item writes (their links prepared); return the creates owed for items VK lost (1403 on edit)."""
-    sent = [op for op in ops if op.kind in SENT_KINDS]
+def apply_items(ctx: Context, ops: list[p.Operation], arrivals: Arrivals) -> list[p.Operation]:
+    """Send item writes (their links prepared) as their pictures arrive; return the creates owed for items VK
+    lost (1403 on edit).
+
+    One loop in the sync's own thread, so every database write stays here: it sends each full batch of items
+    whose pictures are in (two batches at most unrecorded, `InOrder`), records VK's answers as they come, and
+    meanwhile records the pictures (`arrivals`) as they are saved — the items' requests and the photos' saves
+    share the rate limit, and neither waits while the other has work."""
+    ready = ReadyItems(ctx, [op for op in ops if op.kind in SENT_KINDS], arrivals.coming)
     again = []
-    answers = answers_ahead(ctx, chunks(sent), lambda batch: [item_call(ctx, op) for op in batch])
-    with contextlib.closing(answers):  # if writing an answer fails, the sender thread is stopped at once
-        for batch, calls, results in answers:
-            again += record_items(ctx, batch, calls, results)
-    return again
+    sender = InOrder(ctx, on_answer=arrivals.wake)
+    with contextlib.closing(sender):  # if writing an answer fails, the sender thread is stopped at once
+        while True:
+            while len(sender) < AHEAD and (batch := ready.batch(last=arrivals.done)):
+                sender.submit(batch, [item_call(ctx, op) for op in batch])
+            if sender.answered() or (sender and arrivals.done):
+                again += record_items(ctx, *sender.take())
+            elif not arrivals.done:
+                ready.settled(arrivals.wait())  # a picture, or an answer to take
+            else:
+                return again
 
 
 def item_call(ctx: Context, op: p.Operation) -> VkCall:

@@ -52,6 +52,9 @@ class Command(BaseCommand):
                             help="run this phase alone (on an empty shop)")  # fmt: skip
         parser.add_argument("--profile", action="append", default=[], metavar="PHASE",
                             help="profile PHASE's worker (var/bench/profile-PHASE-*.txt); repeatable")  # fmt: skip
+        parser.add_argument("--timeline", action="append", default=[], metavar="PHASE",
+                            help="PHASE's VK requests in time, its longest pauses (var/bench/timeline-PHASE.txt); "
+                                 "repeatable")  # fmt: skip
 
     def scenario(self, options) -> Scenario:
         preset = QUICK if options["quick"] else {}
@@ -82,6 +85,7 @@ class Command(BaseCommand):
             var_dir=var_dir,
             say=self.stdout.write,
             profile=options["profile"],
+            timeline=options["timeline"],
             only=options["only"],
         )
         rows = runner.run()
