@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from emulators.vk.state import Album, Item, Photo, Shop
+from emulators.vk.state import Album, Item, Photo, Property, Shop
 from tools.bench import naive, report, sale_to_vk, timeline, vkcost
-from tools.bench.scenario import bench_database_url
+from tools.bench.scenario import bench_database_url, modifications_of, variant_cards_for
 
 BENCH_FIELDS = set(report.BENCH_FIELDS)
 
@@ -33,8 +33,8 @@ def test_first_sync_minimum_packs_each_stage_and_keeps_saves_apart():
     )
     stages = vkcost.needed_calls(before, after)
     assert stages == {
-        "reads": 2, "album_ops": 2, "photo_servers": 3, "photo_saves": 3, "item_ops": 200,
-        "membership": 2 + 1, "album_deletes": 0,
+        "reads": 2, "album_ops": 2, "properties": 0, "values": 0, "photo_servers": 3, "photo_saves": 3,
+        "item_ops": 200, "membership": 2 + 1, "cards": 0, "album_deletes": 0,
     }  # fmt: skip
     # reads 1 + albums 1 + servers 1 + saves 3 + items 8 + membership 1
     assert vkcost.minimal_requests(stages) == 1 + 1 + 1 + 3 + 8 + 1
@@ -45,6 +45,30 @@ def test_bulk_minimum_asks_one_address_and_one_save_per_bulk_of_photos():
     stages = vkcost.needed_calls(Shop(), after, bulk_files=5)
     assert stages["photo_servers"] == stages["photo_saves"] == 3  # 11 photos, 5 to a bulk
     assert vkcost.minimal_requests(stages) == 1 + 1 + 3 + 1  # reads packed, servers packed, saves alone, the item
+
+
+def test_card_work_counts_properties_values_and_cards_from_the_shops_before_and_after():
+    size = Property(1, "Размер", variants={1: "S", 2: "M"})
+    before = Shop(items={i: _item(i) for i in range(1, 7)}, properties={1: size}, groupings={1: [1, 2], 2: [3, 4]})
+    after = Shop(
+        items={i: _item(i) for i in range(1, 7)},
+        properties={1: Property(1, "Размер", variants={1: "S", 2: "M", 3: "L"}),
+                    2: Property(2, "Цвет", variants={4: "белый", 5: "чёрный"})},
+        groupings={1: [1, 2], 3: [3, 4, 5]},  # card 1 kept; card 2 gone, its items and one more in a new card
+    )  # fmt: skip
+    stages = vkcost.needed_calls(before, after)
+    assert (stages["properties"], stages["values"], stages["cards"]) == (1, 1 + 2, 1 + 1)
+    assert stages["reads"] == 1 + 1 + 1  # albums, items, and the properties to reuse
+    # reads 1 + properties 1 + values 1 + cards 1 (the ungroup and the group in one execute)
+    assert vkcost.minimal_requests(stages) == 4
+    assert vkcost.needed_calls(after, after)["reads"] == 2  # nothing to do with cards: no properties read
+
+
+def test_a_fifth_of_a_photo_rich_store_goes_in_variant_cards():
+    cards = variant_cards_for(500, 0.2)  # the --quick photo phases: 500 products a store
+    assert modifications_of(cards) <= 100 < modifications_of(cards + 1)
+    assert modifications_of(cards) >= 80 and cards >= 10
+    assert variant_cards_for(500, 0) == 0
 
 
 def test_naive_way_counts_a_photo_step_for_each_photo_of_a_bulk_save():
@@ -166,6 +190,8 @@ def test_tiny_run_prints_a_complete_bench_line_per_phase(settings, tmp_path, cap
                           "change_1pct", "remove_10pct", "sale_to_vk", "two_merchants", "order_to_merchant",
                           "first_sync_photos", "first_sync_photos_refused"]  # fmt: skip
         photos, refused = by["first_sync_photos"], by["first_sync_photos_refused"]
+        # too few products for a card here (a fifth of 12 a store); the minimum counts what the shop gained
+        assert photos["minimal_stages"]["cards"] == photos["vk_calls"].get("market.groupItems", 0)
         assert photos["photos_saved"] == photos["pictures"] > 0  # each picture once
         assert photos["vk_by_method"]["market.saveProductPhotoBulk"] == math.ceil(photos["photos_saved"] / 5)
         assert refused["photos_saved"] == refused["pictures"] > 0
