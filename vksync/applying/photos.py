@@ -126,6 +126,7 @@ class PhotoUploads:
         for number, chunk in enumerate(chunks):
             if started is _NOT_ASKED:
                 if not self._may_start(BATCH):
+                    self.cut_short = True
                     return
                 started = self._start_chunk(chunk)
             current, started = started, _NOT_ASKED
@@ -136,11 +137,10 @@ class PhotoUploads:
 
     def _may_start(self, saves: int) -> bool:
         """A chunk starts unless stopped, or — but for the run's first chunk — `enough()` was said or the slice's
-        budget cannot hold its saves at the pace measured; then `cut_short`."""
+        budget cannot hold its saves at the pace measured."""
         if self._stopped.is_set():
             return False
         if self._began and (self._enough.is_set() or (self.room and not self.room(saves * self._pace))):
-            self.cut_short = True
             return False
         self._began = True
         return True
@@ -187,6 +187,7 @@ class PhotoUploads:
         for number, chunk in enumerate(chunks):
             if started is _NOT_ASKED:
                 if not self._may_start(BATCH):
+                    self.cut_short = True
                     return singles
                 started = self._start_bulk(chunk)
             if started is None:  # refused: this chunk and the rest go one by one
