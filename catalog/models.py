@@ -74,13 +74,17 @@ class Product(CatalogObject):
     extra = models.JSONField("прочие поля", default=dict, blank=True)
     # Hash of the fields above as last read from Evotor: tells a refresh what changed.
     content_hash = models.CharField("хеш содержимого", max_length=64, blank=True)
-    # Images: fetched only for products selected for VK, and again only when content_hash moves.
-    # `images` holds them all in Evotor's order, [{"url": …, "sha": sha256 of the bytes}, …] (at most
+    # Images: fetched only for products selected for VK, and again when content_hash moves or a day passed.
+    # `images` holds them all in Evotor's order, [{"url": …, "sha": sha256 of the bytes, "updated_at": Evotor's
+    # stamp of the picture}, …] (at most
     # CATALOG_IMAGES_PER_PRODUCT); image_url/image_hash repeat the first one (the thumbnail's picture).
     images = models.JSONField("картинки", default=list, blank=True)
     image_url = models.URLField("картинка", max_length=1000, blank=True)
     image_hash = models.CharField("хеш картинки", max_length=64, blank=True)
     image_checked_hash = models.CharField("хеш проверенной картинки", max_length=64, blank=True)
+    # When the pictures were last read from Evotor: read again after CATALOG_IMAGE_RECHECK_SECONDS, since
+    # Evotor's product list does not tell a change of pictures alone.
+    images_checked_at = models.DateTimeField("картинки проверены", null=True, blank=True)
     # The small picture for EvoSync's pages (catalog.thumbnails): its file name, "-" when the picture is unreadable.
     thumbnail = models.CharField("миниатюра", max_length=80, blank=True)
     # Name, code and barcodes folded (lower case, ё as е) for the products page's search: one LIKE, any case.

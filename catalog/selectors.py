@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import F, Max, Q, QuerySet
+from django.db.models import Case, F, IntegerField, Max, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from catalog.models import Product, ProductGroup, Store
@@ -116,11 +116,19 @@ def group_tree(*, store) -> list[tuple[ProductGroup, int]]:
     return ordered
 
 
-def pictures_to_check(*, merchant) -> QuerySet:
+def pictures_to_check(*, merchant, checked_before=None) -> QuerySet:
     """Published products whose pictures must be read from Evotor: changed since the last check, or a picture
-    known before thumbnails existed."""
-    return published_products(merchant=merchant).filter(
-        ~Q(image_checked_hash=F("content_hash")) | (~Q(image_hash="") & Q(thumbnail=""))
+    known before thumbnails existed; with `checked_before`, also those last checked before then (a change of
+    pictures alone), oldest check first after the changed ones."""
+    due = ~Q(image_checked_hash=F("content_hash")) | (~Q(image_hash="") & Q(thumbnail=""))
+    if checked_before is None:
+        return published_products(merchant=merchant).filter(due).order_by("pk")
+    stale = Q(images_checked_at__lt=checked_before) | Q(images_checked_at__isnull=True)
+    first = Case(When(due, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return (
+        published_products(merchant=merchant)
+        .filter(due | stale)
+        .order_by(first, F("images_checked_at").asc(nulls_first=True), "pk")
     )
 
 

@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connections, router
@@ -332,11 +333,13 @@ def _refresh_images(
     checks at most `limit` (the rest wait for the next); a sync's slice checks while the next check (expected to
     take as long as the longest so far) ends before its `deadline`, and at least one."""
     # Changed since the last check, or a picture known before thumbnails existed (read once more for one).
+    # A refresh also reads again, within its limit, the pictures checked longest ago: Evotor's product list
+    # does not say when only a picture changed. A sync's `learn_pictures` (limit 0) reads only what it must.
+    again = timezone.now() - timedelta(seconds=settings.CATALOG_IMAGE_RECHECK_SECONDS) if limit is None else None
     stale = (
-        pictures_to_check(merchant=merchant)
+        pictures_to_check(merchant=merchant, checked_before=again)
         .select_related("store")
         .only("id", "evotor_id", "content_hash", "images", "image_url", "image_hash", "thumbnail", "store__evotor_id")
-        .order_by("pk")
     )
     limit = settings.CATALOG_IMAGE_CHECKS_PER_REFRESH if limit is None else limit
     checked, step, last = [], 0.0, time.monotonic()
@@ -365,16 +368,24 @@ def _refresh_images(
 
 
 def _save_pictures(products: list[Product]) -> None:
-    fields = ["images", "image_url", "image_hash", "image_checked_hash", "thumbnail"]
+    fields = ["images", "image_url", "image_hash", "image_checked_hash", "images_checked_at", "thumbnail"]
     Product.objects.bulk_update(products, fields, batch_size=500)
 
 
 def _apply_images(client: EvotorClient, product: Product, images: list[dict], result: RefreshResult) -> None:
     """Every picture of the product in Evotor's order, each downloaded once (a URL names one picture's bytes)."""
-    urls = list(dict.fromkeys(str(i["url"])[:1000] for i in images if isinstance(i, dict) and i.get("url")))
-    known = {entry["url"]: entry["sha"] for entry in product.images or [] if entry.get("url") and entry.get("sha")}
+    stamps = {
+        str(i["url"])[:1000]: str(i.get("updated_at") or "") for i in images if isinstance(i, dict) and i.get("url")
+    }
+    known = {  # a picture is downloaded again only when its address is new or Evotor changed it since
+        entry["url"]: entry["sha"]
+        for entry in product.images or []
+        if entry.get("url")
+        and entry.get("sha")
+        and entry.get("updated_at", stamps.get(entry["url"])) == stamps.get(entry["url"])
+    }
     pictures, first_bytes = [], None
-    for url in urls[: settings.CATALOG_IMAGES_PER_PRODUCT]:
+    for url in list(stamps)[: settings.CATALOG_IMAGES_PER_PRODUCT]:
         sha, data = known.get(url), None
         if not sha or (not pictures and (url != product.image_url or not product.thumbnail)):
             try:
@@ -386,11 +397,13 @@ def _apply_images(client: EvotorClient, product: Product, images: list[dict], re
             result.images_downloaded += 1
         if not pictures:
             first_bytes = data
-        pictures.append({"url": url, "sha": sha})
+        pictures.append(
+            {"url": url, "sha": sha, "updated_at": stamps[url]} if stamps[url] else {"url": url, "sha": sha}
+        )
     product.images = pictures
     if not pictures:
         product.image_url, product.image_hash, product.thumbnail = "", "", ""
     elif first_bytes is not None:
         product.image_url, product.image_hash = pictures[0]["url"], pictures[0]["sha"]
         product.thumbnail = thumbnails.save(image_hash=product.image_hash, data=first_bytes)
-    product.image_checked_hash = product.content_hash
+    product.image_checked_hash, product.images_checked_at = product.content_hash, timezone.now()

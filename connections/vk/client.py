@@ -12,6 +12,7 @@ What VK's errors mean, and the kinds raised: `errors`.
 import json
 import logging
 import mimetypes
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -96,6 +97,7 @@ class VkClient:
         self.backoff = backoff if backoff is not None else settings.VK_RETRY_BACKOFF_SECONDS
         self.request_count = 0
         self.method_counts: Counter = Counter()
+        self._counting = threading.Lock()  # a sync's photo saves and item writes go out from two threads
         self.reads_per_execute = EXECUTE_LIMIT  # halved for good (on this client) when VK finds an answer too big
 
     def __repr__(self):
@@ -103,7 +105,7 @@ class VkClient:
 
     def call(self, method: str, **params):
         """One API method; returns VK's `response`. Raises VkApiError and the other VkError kinds."""
-        self.method_counts[method] += 1
+        self._count(method)
         payload = self._request(method, encode_params(params))
         if "error" in payload:
             raise_for_error(payload["error"], method)
@@ -146,9 +148,7 @@ class VkClient:
         return results
 
     def _execute(self, calls: list[VkCall], resend_when_unsure: bool) -> list[VkResult]:
-        for call in calls:
-            self.method_counts[call.method] += 1
-        self.method_counts["execute"] += 1
+        self._count(*(call.method for call in calls), "execute")
         payload = self._request("execute", {"code": execute_code(calls)}, resend_when_unsure=resend_when_unsure)
         if "error" in payload:
             raise_for_error(payload["error"], "execute")
@@ -225,7 +225,7 @@ class VkClient:
         """market.saveProductPhotoBulk (one request, never inside execute): the photo ids, in the files' order.
 
         An answer with another number of photos than `expected` is an error (VkApiError): the caller falls back."""
-        self.method_counts["market.saveProductPhotoBulk"] += 1
+        self._count("market.saveProductPhotoBulk")
         payload = self._request(
             "market.saveProductPhotoBulk", encode_params({"upload_response": upload_response}), resend_when_unsure=False
         )
@@ -241,13 +241,17 @@ class VkClient:
 
         An upload response is saved once: when the answer is lost it is not sent again (VK refuses a reused
         one); the VkTransientError tells the caller to upload the picture afresh."""
-        self.method_counts["market.saveProductPhoto"] += 1
+        self._count("market.saveProductPhoto")
         payload = self._request(
             "market.saveProductPhoto", encode_params({"upload_response": upload_response}), resend_when_unsure=False
         )
         if "error" in payload:
             raise_for_error(payload["error"], "market.saveProductPhoto")
         return int(payload["response"]["photo_id"])
+
+    def _count(self, *methods: str) -> None:
+        with self._counting:
+            self.method_counts.update(methods)
 
     def _upload(self, url: str, files: dict) -> requests.Response:
         """POST the file to VK's upload server, retrying network trouble and HTTP 5xx (bounded)."""
@@ -271,7 +275,8 @@ class VkClient:
                 self.rate_limiter.acquire(self._key)
             except RateLimiterError as exc:
                 raise VkTransientError(str(exc))
-            self.request_count += 1
+            with self._counting:
+                self.request_count += 1
             VK_REQUESTS.labels(method=method).inc()
             try:
                 response = self._send(f"{self.base_url}/method/{method}", method, data=data)

@@ -33,6 +33,9 @@ EVOTOR_IMAGE_MAX_BYTES = env.int("EVOTOR_IMAGE_MAX_BYTES", default=10 * 1024 * 1
 # may check (each costs an Evotor request); the rest wait for the next refresh.
 CATALOG_REFRESH_LOCK_SECONDS = env.int("CATALOG_REFRESH_LOCK_SECONDS", default=1800)
 CATALOG_IMAGE_CHECKS_PER_REFRESH = env.int("CATALOG_IMAGE_CHECKS_PER_REFRESH", default=2000)
+# A product's pictures are read again once checked longer ago than this (within the checks above): Evotor's
+# product list does not say when only a picture changed (whether the product's updated_at moves is not documented).
+CATALOG_IMAGE_RECHECK_SECONDS = env.int("CATALOG_IMAGE_RECHECK_SECONDS", default=24 * 3600)
 # Pictures kept per product, in Evotor's order: VK shows a main photo and up to four more.
 CATALOG_IMAGES_PER_PRODUCT = env.int("CATALOG_IMAGES_PER_PRODUCT", default=5)
 # Evotor's legacy product push (a product made on a terminal) triggers one refresh after this many

@@ -17,7 +17,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from emulators.server import serve_in_thread
-from tools.bench import naive, sale_to_vk, vkcost
+from tools.bench import naive, sale_to_vk, timeline, vkcost
 from tools.bench import orders as orders_bench
 from tools.bench.measure import cpu_seconds
 from tools.bench.scenario import Scenario, World, worker_env
@@ -30,9 +30,18 @@ def sync_engine_available() -> bool:
 
 class Runner:
     def __init__(
-        self, scenario: Scenario, *, database_url: str, var_dir: Path, say=print, profile=frozenset(), only: str = ""
+        self,
+        scenario: Scenario,
+        *,
+        database_url: str,
+        var_dir: Path,
+        say=print,
+        profile=frozenset(),
+        timeline=frozenset(),
+        only: str = "",
     ):
         self.profile = set(profile)
+        self.timeline = set(timeline)  # phases whose VK requests are laid out in time (tools.bench.timeline)
         self.only = only
         self.scenario = scenario
         self.database_url = database_url
@@ -72,8 +81,11 @@ class Runner:
         self.workers.run("migrate")
         keys = ["m1", "m2", "m3"] if s.two_merchants and not s.only_photos and not self.only else ["m1"]
         merchants = [self.world.add_merchant(key).as_job() for key in keys]
-        if s.photos and not self.only:
-            merchants += [self.world.add_merchant(key, many_pictures=True).as_job() for key in ("p1", "p2")]
+        if s.photos and not self.only:  # photo-rich, a share of the products in variant cards
+            merchants += [
+                self.world.add_merchant(key, many_pictures=True, variants=s.photo_variants).as_job()
+                for key in ("p1", "p2")
+            ]
         self.ids = self.workers.run("setup_merchants", merchants=merchants)["out"]
         if self.only == orders_bench.PHASE:
             self.orders_phase()
@@ -125,9 +137,8 @@ class Runner:
         orders_bench.run_phase(self)
 
     def photo_phases(self) -> None:
-        """A photo-rich first sync (bulk uploads), then the same catalog for a community that refuses bulk."""
-        # Hook for variant cards: once the variants branch is in, 20 % of these products go in variant cards
-        # (World.add_merchant(..., variants=0.2) for "p1" and "p2"); nothing else here changes.
+        """A photo-rich first sync (bulk uploads), then the same catalog for a community that refuses bulk; a fifth
+        of the products (`photo_variants`) are modifications, so these syncs make properties, values and cards."""
         for key in ("p1", "p2"):  # catalog, the merchant's choice of stores, pictures: as before a first sync
             for job in ("evotor_refresh", "select_stores", "evotor_refresh"):
                 self.workers.run(job, merchant_id=self.ids[key])
@@ -172,6 +183,8 @@ class Runner:
         results = self.workers.run_side_by_side([(job, {"merchant_id": self.ids[key]}) for key in keys])
         self.workers.phase = ""
         entries = emu.request_log[log_start:]
+        if name in self.timeline:
+            timeline.write(self.var_dir / f"timeline-{name}.txt", entries, results, rate=self.scenario.vk_rate)
         row = self.base_row(name, results, products=self.scenario.products * len(keys))
         row["emulators_cpu_s"] = cpu_seconds() - cpu
         row.update(vkcost.log_figures(entries))

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 import environ
 
 from emulators.evotor.app import EvotorEmulator
+from emulators.evotor.assortment import VARIANT_GOODS
 from emulators.vk.app import VkEmulator
 
 REAL_VK_RATE = 3  # requests per second per user token (../shared/reference/vk-api.md)
@@ -33,6 +34,7 @@ class Scenario:
     photos: bool = True  # the photo-rich phases (first_sync_photos, and again with bulk refused)
     only_photos: bool = False  # those phases alone (after the Evotor refresh of the first merchant)
     photo_bulk: int = 5  # VK_PHOTO_BULK_FILES of the workers (0: one save per photo)
+    photo_variants: float = 0.2  # share of the photo-rich catalog's products that are modifications in VK cards
     naive_budget: int = 1200  # naive requests measured per phase and merchant; the rest extrapolated (0: all)
     seed: int = 1
 
@@ -98,11 +100,14 @@ class World:
         self.merchants: dict[str, Merchant] = {}
         self.catalogs: dict[str, dict] = {}
 
-    def add_merchant(self, key: str, *, many_pictures: bool = False) -> Merchant:
+    def add_merchant(self, key: str, *, many_pictures: bool = False, variants: float = 0.0) -> Merchant:
         """A merchant with the scenario's catalog; `many_pictures`: every product with 1–5 pictures of its own
-        (mean 2.5, a fifth shared between products) instead of `image_share` with one."""
+        (mean 2.5, a fifth shared between products) instead of `image_share` with one; `variants`: that share of
+        its products are modifications of products with modifications (VK cards), the same number in all."""
         merchant = Merchant(key=key, number=len(self.merchants) + 1, run=self.run)
         groups, products = self.scenario.per_store
+        cards = variant_cards_for(products, variants)
+        products -= modifications_of(cards)
         self.catalogs[key] = self.evotor.add_merchant(
             token=merchant.evotor_token,
             user_id=f"01-{merchant.number:015d}",
@@ -112,6 +117,7 @@ class World:
             products=products,
             image_share=self.scenario.image_share,
             many_pictures=many_pictures,
+            variant_cards=cards,
         )
         self.vk.add_user(token=merchant.vk_token, user_id=merchant.vk_user_id, name=f"Продавец {merchant.number}")
         self.vk.add_community(
@@ -150,6 +156,19 @@ class World:
         for pid in chosen:
             self.evotor.remove_product(token, pid)
         return chosen
+
+
+def modifications_of(cards: int) -> int:
+    """Products the Evotor emulator makes for `cards` products with modifications (one per combination)."""
+    return sum(math.prod(len(choices) for _, choices in VARIANT_GOODS[n % len(VARIANT_GOODS)][3]) for n in range(cards))
+
+
+def variant_cards_for(products: int, share: float) -> int:
+    """The most cards whose modifications stay within `share` of `products`."""
+    cards = 0
+    while share > 0 and modifications_of(cards + 1) <= products * share:
+        cards += 1
+    return cards
 
 
 # ----- the bench database -----------------------------------------------------------------------

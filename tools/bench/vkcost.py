@@ -4,18 +4,23 @@
 after it), never from the calls EvoSync chose to send:
 
     reads      = ceil(albums / 100) market.getAlbums + ceil(items / 200) market.get   (the shop as it was)
+                 + 1 market.getProperties when the phase changes properties or cards (to reuse what exists)
     album ops  = albums created + renamed                      (market.addAlbum / editAlbum)
+    properties = properties created                            (market.addProperty)
+    values     = property values created                       (market.addPropertyVariant: needs the property's id)
     servers    = new photos, or ceil(new photos / files per bulk) (market.getProductPhotoUploadServer)
     saves      = the same                                      (market.saveProductPhoto[Bulk]: never inside execute)
     item ops   = items created + edited + deleted/restored     (market.add / edit / delete / restore)
     membership = Σ per album ceil(items added / 100) + items taken out   (addToAlbum / removeFromAlbum)
+    cards      = cards made or changed + cards gone            (market.groupItems / ungroupItems: need item ids)
     album dels = albums deleted                                (market.deleteAlbum)
 
     minimal = Σ over the stages above (except saves) of ceil(calls / 25)  +  saves
 
-Each stage is packed on its own because it needs the previous stage's answers (photo ids before items,
-item ids before album membership). The photo uploads themselves go to the upload server, not to the API:
-they are counted apart (`uploads`), are not rate-limited, and cost the same in every way of syncing.
+Each stage is packed on its own because it needs the previous stage's answers (photo ids and value ids before
+items, item ids before album membership and cards). Cards are compared by the items they hold. The photo
+uploads themselves go to the upload server, not to the API: they are counted apart (`uploads`), are not
+rate-limited, and cost the same in every way of syncing.
 """
 
 import copy
@@ -29,11 +34,12 @@ ALBUMS_PER_READ, ITEMS_PER_READ, ITEMS_PER_ADD_TO_ALBUM = 100, 200, 100
 WRITE_METHODS = {
     "market.add", "market.edit", "market.delete", "market.restore", "market.addAlbum", "market.editAlbum",
     "market.deleteAlbum", "market.addToAlbum", "market.removeFromAlbum", "market.getProductPhotoUploadServer",
-    "market.saveProductPhoto", "market.saveProductPhotoBulk",
+    "market.saveProductPhoto", "market.saveProductPhotoBulk", "market.addProperty", "market.addPropertyVariant",
+    "market.editProperty", "market.groupItems", "market.ungroupItems",
 }  # fmt: skip
 ITEM_FIELDS = (
     "title", "description", "category_id", "price", "old_price", "hidden", "removed", "main_photo_id", "photo_ids",
-    "url", "sku", "stock_amount", "dimensions", "weight",
+    "url", "sku", "stock_amount", "dimensions", "weight", "variant_ids",
 )  # fmt: skip
 
 
@@ -95,15 +101,35 @@ def needed_calls(before, after, *, bulk_files: int = 0) -> dict[str, int]:
     )
     membership = sum(math.ceil(n / ITEMS_PER_ADD_TO_ALBUM) for n in added.values()) + taken_out
     photo_requests = math.ceil(len(new_photos) / bulk_files) if bulk_files > 1 else len(new_photos)
+    properties, values, cards = card_work(before, after)
     return {
-        "reads": reads,
+        "reads": reads + (1 if properties or values or cards else 0),
         "album_ops": len(created_albums) + len(renamed),
+        "properties": properties,
+        "values": values,
         "photo_servers": photo_requests,
         "photo_saves": photo_requests,
         "item_ops": item_ops,
         "membership": membership,
+        "cards": cards,
         "album_deletes": len(deleted_albums),
     }
+
+
+def card_work(before, after) -> tuple[int, int, int]:
+    """(properties made, values made, cards grouped or ungrouped) between the shop `before` and `after`."""
+    properties = [pid for pid in after.properties if pid not in before.properties]
+    values = sum(
+        1
+        for pid, prop in after.properties.items()
+        for vid in prop.variants
+        if pid not in before.properties or vid not in before.properties[pid].variants
+    )
+    held_before = {frozenset(items) for items in before.groupings.values()}
+    held_after = {frozenset(items) for items in after.groupings.values()}
+    grouped = sum(1 for items in held_after if items not in held_before)
+    gone = sum(1 for card, items in before.groupings.items() if card not in after.groupings and items)
+    return len(properties), values, grouped + gone
 
 
 def minimal_requests(stages: dict[str, int]) -> int:

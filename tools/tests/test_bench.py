@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from emulators.vk.state import Album, Item, Photo, Shop
-from tools.bench import naive, report, sale_to_vk, vkcost
-from tools.bench.scenario import bench_database_url
+from emulators.vk.state import Album, Item, Photo, Property, Shop
+from tools.bench import naive, report, sale_to_vk, timeline, vkcost
+from tools.bench.scenario import bench_database_url, modifications_of, variant_cards_for
 
 BENCH_FIELDS = set(report.BENCH_FIELDS)
 
@@ -33,8 +33,8 @@ def test_first_sync_minimum_packs_each_stage_and_keeps_saves_apart():
     )
     stages = vkcost.needed_calls(before, after)
     assert stages == {
-        "reads": 2, "album_ops": 2, "photo_servers": 3, "photo_saves": 3, "item_ops": 200,
-        "membership": 2 + 1, "album_deletes": 0,
+        "reads": 2, "album_ops": 2, "properties": 0, "values": 0, "photo_servers": 3, "photo_saves": 3,
+        "item_ops": 200, "membership": 2 + 1, "cards": 0, "album_deletes": 0,
     }  # fmt: skip
     # reads 1 + albums 1 + servers 1 + saves 3 + items 8 + membership 1
     assert vkcost.minimal_requests(stages) == 1 + 1 + 1 + 3 + 8 + 1
@@ -47,10 +47,54 @@ def test_bulk_minimum_asks_one_address_and_one_save_per_bulk_of_photos():
     assert vkcost.minimal_requests(stages) == 1 + 1 + 3 + 1  # reads packed, servers packed, saves alone, the item
 
 
+def test_card_work_counts_properties_values_and_cards_from_the_shops_before_and_after():
+    size = Property(1, "Размер", variants={1: "S", 2: "M"})
+    before = Shop(items={i: _item(i) for i in range(1, 7)}, properties={1: size}, groupings={1: [1, 2], 2: [3, 4]})
+    after = Shop(
+        items={i: _item(i) for i in range(1, 7)},
+        properties={1: Property(1, "Размер", variants={1: "S", 2: "M", 3: "L"}),
+                    2: Property(2, "Цвет", variants={4: "белый", 5: "чёрный"})},
+        groupings={1: [1, 2], 3: [3, 4, 5]},  # card 1 kept; card 2 gone, its items and one more in a new card
+    )  # fmt: skip
+    stages = vkcost.needed_calls(before, after)
+    assert (stages["properties"], stages["values"], stages["cards"]) == (1, 1 + 2, 1 + 1)
+    assert stages["reads"] == 1 + 1 + 1  # albums, items, and the properties to reuse
+    # reads 1 + properties 1 + values 1 + cards 1 (the ungroup and the group in one execute)
+    assert vkcost.minimal_requests(stages) == 4
+    assert vkcost.needed_calls(after, after)["reads"] == 2  # nothing to do with cards: no properties read
+
+
+def test_a_fifth_of_a_photo_rich_store_goes_in_variant_cards():
+    cards = variant_cards_for(500, 0.2)  # the --quick photo phases: 500 products a store
+    assert modifications_of(cards) <= 100 < modifications_of(cards + 1)
+    assert modifications_of(cards) >= 80 and cards >= 10
+    assert variant_cards_for(500, 0) == 0
+
+
 def test_naive_way_counts_a_photo_step_for_each_photo_of_a_bulk_save():
     answer = json.dumps({"photo": json.dumps({"photos": [{"upload_id": "a"}, {"upload_id": "b"}]}), "hash": "x"})
     entries = [{"method": "market.saveProductPhotoBulk", "params": {"upload_response": answer}}]
     assert [s["kind"] for s in naive.naive_steps(entries)] == [naive.PHOTO, naive.PHOTO]
+
+
+def test_timeline_lays_out_runs_of_one_kind_and_the_longest_pause_first():
+    def request(at, *inner, method="execute"):
+        return {"time": at, "method": method, "inner": [{"method": m} for m in inner]}
+
+    entries = [
+        request(10.1, "market.getProductPhotoUploadServer"),
+        request(10.2, method="market.saveProductPhotoBulk"),
+        request(10.25, method="market.saveProductPhotoBulk"),
+        request(11.0, "market.add"),  # 0.75 s after the last save: the stream waited
+        request(11.05, "market.add"),
+    ]
+    text = timeline.describe(entries, started=10.0, finished=11.25, rate=10)
+    assert text.startswith("requests 5, wall 1.25 s, bound 0.50 s")
+    assert "before the first request 0.10 s; after the last 0.20 s" in text
+    assert "   0.20    0.25         2  saveProductPhotoBulk" in text
+    assert "   1.00    1.05         2  add" in text
+    pauses = text.split("longest pauses between two requests:\n")[1].splitlines()
+    assert pauses[0] == "  0.750 s at 0.25 s: saveProductPhotoBulk → add"
 
 
 def test_unchanged_shop_needs_only_its_reads():
@@ -133,7 +177,7 @@ def test_tiny_run_prints_a_complete_bench_line_per_phase(settings, tmp_path, cap
     call_command(
         "bench", "--products", "24", "--groups", "2", "--image-share", "0.2", "--vk-rate", "500", "--latency", "0",
         "--change-share", "0.1", "--naive-budget", "0", "--database-url", _bench_database(tmp_path),
-        "--docs", str(docs),
+        "--docs", str(docs), "--timeline", "first_sync",
     )  # fmt: skip
     lines = [json.loads(line[6:]) for line in capsys.readouterr().out.splitlines() if line.startswith("BENCH ")]
     phases = [line["phase"] for line in lines]
@@ -146,6 +190,8 @@ def test_tiny_run_prints_a_complete_bench_line_per_phase(settings, tmp_path, cap
                           "change_1pct", "remove_10pct", "sale_to_vk", "two_merchants", "order_to_merchant",
                           "first_sync_photos", "first_sync_photos_refused"]  # fmt: skip
         photos, refused = by["first_sync_photos"], by["first_sync_photos_refused"]
+        # too few products for a card here (a fifth of 12 a store); the minimum counts what the shop gained
+        assert photos["minimal_stages"]["cards"] == photos["vk_calls"].get("market.groupItems", 0)
         assert photos["photos_saved"] == photos["pictures"] > 0  # each picture once
         assert photos["vk_by_method"]["market.saveProductPhotoBulk"] == math.ceil(photos["photos_saved"] / 5)
         assert refused["photos_saved"] == refused["pictures"] > 0
@@ -161,6 +207,8 @@ def test_tiny_run_prints_a_complete_bench_line_per_phase(settings, tmp_path, cap
         assert first["time_ratio"] == pytest.approx(first["wall_s"] / first["bound_s"], rel=1e-2)
         assert first["naive_requests"] > first["vk_requests"]
         assert by["noop_resync"]["write_requests"] == 0
+        laid_out = (tmp_path / "bench" / "timeline-first_sync.txt").read_text(encoding="utf-8")
+        assert laid_out.startswith(f"requests {first['vk_requests']}, wall")
         assert by["first_sync"]["evotor_requests"] >= 1  # the product pictures, downloaded for upload
         sale = by["sale_to_vk"]  # a tiny shop sells a quarter of its products, each sale seen in VK
         assert sale["receipts"] == sale["receipts_delivered"] == sale_to_vk.receipts_for(24) == 6

@@ -1,10 +1,11 @@
 """apply_plan: carry out a plan through VK `execute` batches, writing each answer to the mapping at once.
 
-Stages, in order: albums (albums.py), the variants' properties and values (variants.py), photos in the
-background (photos.py) while the item links are prepared (mapping.py), items — create/edit/hide/delete —
-through the pipelined sender (items.py, sender.py), album membership, cards of variants (variants.py), album
-deletions. Every answer is written as soon as it comes, so a crash forgets at most two batches — and those items
-carry our sku, so the next run adopts them instead of duplicating. Every write and VK's answer is also laid over
+Stages, in order: photos start in the background (photos.py) while albums (albums.py), the variants' properties
+and values (variants.py) and the item links (mapping.py) are made; the items — create/edit/hide/delete —
+go through the pipelined sender (items.py, sender.py), each as soon as its own pictures are saved (ready.py),
+album membership, cards of variants (variants.py), album deletions. Every answer is written as soon as it
+comes, so a crash forgets at most two batches — and those items carry our sku, so the next run adopts them
+instead of duplicating. Every write and VK's answer is also laid over
 the VK shop cache once all are in (`vkshop.writes`), so the next run need not read the shop again; a run that
 stops half way leaves the cache untrusted, and the next one reads it whole.
 """
@@ -88,19 +89,16 @@ def apply_plan(
 def _apply_stages(ctx: Context, ops: list[p.Operation]) -> None:
     """The stages in order; when the slice's time runs out in the pictures or the items, the later stages wait
     for the next slice (its plan, from the cache these writes keep true, holds what is left of them)."""
-    timed(ctx, "albums", albums.apply_albums, [op for op in ops if op.kind in ALBUM_KINDS])
-    timed(ctx, "properties", variants.apply_properties, [op for op in ops if op.kind in variants.PROPERTY_KINDS])
+    # The pictures go out first: their downloads and upload POSTs (not rate-limited) run under everything else.
+    arrivals = photos.Arrivals(ctx, photos.start(ctx, [op for op in ops if op.kind == p.UPLOAD_PHOTO]))
     item_ops = [op for op in ops if op.kind in ITEM_KINDS]
-    uploads = photos.start(ctx, [op for op in ops if op.kind == p.UPLOAD_PHOTO])
     try:
-        timed(ctx, "links", mapping.prepare_links, item_ops)  # while the pictures go out
-        timed(ctx, "photos", photos.record, uploads)
+        timed(ctx, "albums", albums.apply_albums, [op for op in ops if op.kind in ALBUM_KINDS])
+        timed(ctx, "properties", variants.apply_properties, [op for op in ops if op.kind in variants.PROPERTY_KINDS])
+        timed(ctx, "links", mapping.prepare_links, item_ops)
+        again = timed(ctx, "items", items.apply_items, item_ops, arrivals)  # each as its pictures are in
     finally:
-        if uploads:
-            uploads.stop()
-    if not ctx.counts.finished:
-        return
-    again = timed(ctx, "items", items.apply_items, items.full_batches(ctx, item_ops))
+        arrivals.close()  # every photo VK saved is kept, even when the run stops here
     if not ctx.counts.finished or ctx.more_to_come:
         ctx.counts.finished = False
         return

@@ -136,10 +136,10 @@ class Context:
         )
 
 
-def timed(ctx: Context, stage: str, apply: Callable, work):
+def timed(ctx: Context, stage: str, apply: Callable, work, *more):
     started = time.monotonic()
     try:
-        return apply(ctx, work)
+        return apply(ctx, work, *more)
     finally:
         if work:
             ctx.counts.seconds[stage] = round(time.monotonic() - started, 3)

@@ -5,6 +5,7 @@ picture stays open, so the next run sends it again.
 """
 
 import contextlib
+import time
 
 from django.utils import timezone
 
@@ -13,34 +14,64 @@ from connections.vk.errors import reason_in_words
 from vksync import planning as p
 from vksync.applying import mapping, variants
 from vksync.applying.context import Context
-from vksync.applying.sender import BATCH, answers_ahead, chunks, send
+from vksync.applying.photos import Arrivals
+from vksync.applying.ready import ReadyItems
+from vksync.applying.sender import BATCH, InOrder, chunks, send
 from vksync.models import ProductLink
 
 ITEM_GONE = 1403
 VK_EXTRA_PHOTOS = 4  # photo_ids besides the main photo
 SENT_KINDS = (p.CREATE, p.EDIT, p.HIDE, p.DELETE)
+AHEAD = 2  # item batches sent and not yet recorded: one answered being written, the next in flight
 
 
-def apply_items(ctx: Context, ops: list[p.Operation]) -> list[p.Operation]:
-    """Send item writes (their links prepared); return the creates owed for items VK lost (1403 on edit)."""
-    sent = [op for op in ops if op.kind in SENT_KINDS]
+def apply_items(ctx: Context, ops: list[p.Operation], arrivals: Arrivals) -> list[p.Operation]:
+    """Send item writes (their links prepared) as their pictures arrive; return the creates owed for items VK
+    lost (1403 on edit).
+
+    One loop in the sync's own thread, so every database write stays here: it sends each full batch of items
+    whose pictures are in (two batches at most unrecorded, `InOrder`), records VK's answers as they come, and
+    meanwhile records the pictures (`arrivals`) as they are saved — the items' requests and the photos' saves
+    share the rate limit, and neither waits while the other has work. Once the slice's time is out
+    (`_room_for`), no batch and no picture starts; those under way are answered and recorded."""
+    ready = ReadyItems(ctx, [op for op in ops if op.kind in SENT_KINDS], arrivals.coming)
     again = []
-    answers = answers_ahead(ctx, chunks(sent), lambda batch: [item_call(ctx, op) for op in batch])
-    with contextlib.closing(answers):  # if writing an answer fails, the sender thread is stopped at once
-        for batch, calls, results in answers:
-            again += record_items(ctx, batch, calls, results)
+    sender = InOrder(ctx, on_answer=arrivals.wake)
+    with contextlib.closing(sender):  # if writing an answer fails, the sender thread is stopped at once
+        while True:
+            while (
+                len(sender) < AHEAD and _room_for(ctx, sender, arrivals) and (batch := ready.batch(last=arrivals.done))
+            ):
+                sender.submit(batch, [item_call(ctx, op) for op in batch])
+            if sender.answered() or (sender and arrivals.done):
+                again += _record_oldest(ctx, sender)
+            elif not arrivals.done:
+                ready.settled(arrivals.wait())  # a picture, or an answer to take
+            else:
+                return again
+
+
+def _room_for(ctx: Context, sender: InOrder, arrivals: Arrivals) -> bool:
+    """A batch starts only while the slice's budget has room for it and those unrecorded (a batch's turn each, and
+    laying their writes over the cache); the slice's first batch goes anyway, unless its pictures used the time.
+    Out of room, the pictures not started yet wait too (`Arrivals.enough`): the next slice's plan holds the rest."""
+    if not ctx.counts.finished:
+        return False
+    expected = (len(sender) + 1) * ctx.batch_seconds + ctx.closing_seconds((len(sender) + 1) * BATCH)
+    if sender.sent and ctx.out_of_time(expected):
+        arrivals.enough()
+        return False
+    return True
+
+
+def _record_oldest(ctx: Context, sender: InOrder) -> list[p.Operation]:
+    """The oldest batch's answers written. A batch's turn — its request and its recording, the longest seen — is
+    what the next one is expected to take (`_room_for`, and the next slice's room after its pictures)."""
+    batch, calls, results = sender.take()
+    started = time.monotonic()
+    again = record_items(ctx, batch, calls, results)
+    ctx.batch_seconds = max(ctx.batch_seconds, sender.longest + time.monotonic() - started)
     return again
-
-
-def full_batches(ctx: Context, ops: list[p.Operation]) -> list[p.Operation]:
-    """While a later slice sends more, the item writes that fill whole batches, their pictures uploaded (an item
-    sent before its pictures would be edited again); the rest wait for that slice's plan. Else all of them."""
-    if not ctx.more_to_come:
-        return ops
-    ready = [op for op in ops if op.kind not in SENT_KINDS or not op.photo_sha or ctx.has_pictures(op)]
-    writes = [op for op in ready if op.kind in SENT_KINDS]
-    keep = {id(op) for op in writes[: len(writes) - len(writes) % BATCH]}
-    return [op for op in ready if op.kind not in SENT_KINDS or id(op) in keep]
 
 
 def item_call(ctx: Context, op: p.Operation) -> VkCall:

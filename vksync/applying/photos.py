@@ -1,20 +1,29 @@
-"""Pictures: the ones VK lacks are sent in the background (`PhotoUploads`) while the sync prepares its items,
-and each uploaded picture is recorded once per community (`VkPhoto`), reused by every item that shows it.
+"""Pictures: the ones VK lacks are sent in the background (`PhotoUploads`) while the sync sends its items, and
+each uploaded picture is recorded once per community (`VkPhoto`), reused by every item that shows it.
 
-Two helper threads and no database: posters download each picture, make it fit for VK (`vksync.pictures`:
-padded, converted, shrunk — what was done is kept for the item's page) and POST it to VK's upload server (not
-an API request, so not rate-limited); the other thread asks for upload addresses (25 to an `execute`) and saves
-the uploaded photos one rate-limited request after another. With the bulk flow (`bulk_files` > 1) one address
-takes several files and one `market.saveProductPhotoBulk` saves them all; on any bulk error the photos go the
-single way (`market.saveProductPhoto`, one each) and `bulk_refused` tells the sync to remember it. The sync's
-own thread meanwhile writes its item links, then takes the outcomes in order and records them.
+Helper threads and no database: posters download each picture, make it fit for VK (`vksync.pictures`: padded,
+converted, shrunk — what was done is kept for the item's page) and POST it to VK's upload server (not an API
+request, so not rate-limited); the saver thread asks for upload addresses (25 to an `execute`, the next ones
+before the current ones are saved, so their POSTs are under way meanwhile) and saves the uploaded photos one
+rate-limited request after another. With the bulk flow (`bulk_files` > 1) one address takes several files and
+one `market.saveProductPhotoBulk` saves them all; on any bulk error the photos go the single way
+(`market.saveProductPhoto`, one each) and `bulk_refused` tells the sync to remember it.
+
+The sync's own thread takes the outcomes as they come (`Arrivals`): it records them, RECORD_EVERY to an INSERT,
+and tells the items waiting for those pictures that they may go (`ready`), so the items' requests fill the
+rate limit while later pictures are still uploading.
+
+In a slice with a budget (`room`), a chunk of 25 addresses is asked only while the slice has room for its saves
+(at the saves' measured pace; the run's first chunk goes anyway, and none is asked ahead before the pace is
+known); a chunk asked for is in flight: its photos are saved, so no address is asked for twice. After `enough()`
+(the slice's time is out) no chunk starts; `cut_short` then says some pictures wait for the next slice.
 """
 
 import contextvars
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
@@ -29,43 +38,70 @@ BATCH = 25
 RECORD_EVERY = 25  # photos recorded per INSERT; a crash re-uploads at most these
 POSTERS = 8  # downloads and upload POSTs at once: not rate-limited, and the saves must never wait for them
 PER_PHOTO_ERRORS = (VkApiError, OSError, ValueError)  # this picture fails; the others go on (VK down stops the run)
-_DONE = object()
+_DONE, _WAKE, _NOT_ASKED = object(), object(), object()
 
 
 class PhotoUploads:
-    """Start with the photo operations to send; iterate `outcomes()` for (operation, photo_id, error)."""
+    """Start with the photo operations to send; `take()` each outcome, (operation, photo_id, error)."""
 
-    def __init__(self, *, client, group_id: int, load_photo: Callable, ops: list, bulk_files: int = 0, bulk_field=""):
+    def __init__(
+        self, *, client, group_id: int, load_photo: Callable, ops: list, bulk_files: int = 0, bulk_field="", room=None
+    ):
         self.client, self.group_id, self.load_photo, self.ops = client, group_id, load_photo, ops
+        self.room = room  # room(seconds): the slice's budget holds that much more; None: no budget
         self.bulk_files, self.bulk_field = (bulk_files if bulk_files > 1 else 0), bulk_field or "file{n}"
         self.bulk_refused: VkApiError | None = None  # the bulk flow's error, when the community refused it
         self.fixes: dict[str, tuple[str, ...]] = {}  # sha → what was done so VK takes the picture
         self._outcomes: queue.Queue = queue.Queue()
         self._stopped = threading.Event()
-        self._enough = threading.Event()  # the slice's time ran out: no new picture starts, the one under way ends
+        self._enough = threading.Event()  # the slice's time is out: no chunk starts, the one in flight is saved
+        self.cut_short = False  # a chunk was left for the next slice
+        self._began, self._pace = False, 0.0  # a chunk asked for; the longest save request so far
+        self.finished = False  # every outcome taken
         self._poster = ThreadPoolExecutor(max_workers=POSTERS, thread_name_prefix="photo-post")
+        self._fitter = ThreadPoolExecutor(max_workers=POSTERS, thread_name_prefix="photo-fit")  # a bulk's files
         self._saver = threading.Thread(
             target=contextvars.copy_context().run, args=(self._send_all,), name="photo-save", daemon=True
         )
         self._saver.start()
 
-    def outcomes(self) -> Iterator[tuple]:
-        """(op, photo_id, None) or (op, None, error) as each photo is done; raises what stopped the uploads."""
-        while True:
-            outcome = self._outcomes.get()
+    def take(self) -> tuple | None:
+        """The next outcome, (op, photo_id, None) or (op, None, error), waiting for it; None after a `wake()` or
+        once `finished`. Raises what stopped the uploads."""
+        if self.finished:
+            return None
+        outcome = self._outcomes.get()
+        if outcome is _WAKE:
+            return None
+        if outcome is _DONE:
+            self.finished = True
+            return None
+        if outcome[0] is None:
+            self.finished = True
+            raise outcome[2]
+        return outcome
+
+    def leftovers(self) -> list[tuple]:
+        """After `stop()`: the outcomes never taken (photos VK saved before the run stopped among others)."""
+        left = []
+        while not self.finished:
+            try:
+                outcome = self._outcomes.get_nowait()
+            except queue.Empty:
+                break
             if outcome is _DONE:
-                return
-            op, photo_id, error = outcome
-            if op is None:
-                raise error
-            yield op, photo_id, error
+                self.finished = True
+            elif outcome is not _WAKE and outcome[0] is not None:
+                left.append(outcome)
+        return left
+
+    def wake(self) -> None:
+        """A `take()` waiting (or the next one) returns None: the sync's thread has something else to do."""
+        self._outcomes.put(_WAKE)
 
     def enough(self) -> None:
-        """Start no new picture (the slice's time is used); those under way are saved and reported as usual."""
+        """Start no new chunk (the slice's time is used); the one in flight is saved and reported as usual."""
         self._enough.set()
-
-    def _halted(self) -> bool:
-        return self._stopped.is_set() or self._enough.is_set()
 
     def stop(self) -> None:
         """No new request goes out; wait for the one under way."""
@@ -75,18 +111,47 @@ class PhotoUploads:
     # --- in the helper threads --------------------------------------------------------------------------------
     def _send_all(self) -> None:
         try:
-            singles = self._send_bulk(self.ops) if self.bulk_files else self.ops
-            for start in range(0, len(singles), BATCH):
-                if self._halted():
-                    break
-                self._send_chunk(singles[start : start + BATCH])
+            self._send_singles(self._send_bulk(self.ops) if self.bulk_files else self.ops)
         except BaseException as error:  # noqa: BLE001 - handed to the sync's thread, which raises it
             self._outcomes.put((None, None, error))
         finally:
             self._poster.shutdown(wait=True, cancel_futures=True)
+            self._fitter.shutdown(wait=True, cancel_futures=True)
             self._outcomes.put(_DONE)
 
-    def _send_chunk(self, chunk: list) -> None:
+    def _send_singles(self, ops: list) -> None:
+        """Every photo saved one by one, 25 addresses to an `execute`: the next 25 posting while these are saved."""
+        chunks = [ops[start : start + BATCH] for start in range(0, len(ops), BATCH)]
+        started = _NOT_ASKED
+        for number, chunk in enumerate(chunks):
+            if started is _NOT_ASKED:
+                if not self._may_start(BATCH):
+                    self.cut_short = True
+                    return
+                started = self._start_chunk(chunk)
+            current, started = started, _NOT_ASKED
+            if number + 1 < len(chunks) and self._may_ask_ahead():
+                started = self._start_chunk(chunks[number + 1])
+            if current is not None:
+                self._save_chunk(chunk, current)
+
+    def _may_start(self, saves: int) -> bool:
+        """A chunk starts unless stopped, or — but for the run's first chunk — `enough()` was said or the slice's
+        budget cannot hold its saves at the pace measured."""
+        if self._stopped.is_set():
+            return False
+        if self._began and (self._enough.is_set() or (self.room and not self.room(saves * self._pace))):
+            return False
+        self._began = True
+        return True
+
+    def _may_ask_ahead(self) -> bool:
+        """The next chunk is asked for while this one is saved: with a budget, only once the pace is known and the
+        budget holds both chunks' saves."""
+        return (self.room is None or self._pace > 0) and self._may_start(2 * BATCH)
+
+    def _start_chunk(self, chunk: list) -> list | None:
+        """Upload addresses for the chunk (one request) and its posts under way; None when VK gave none."""
         try:
             urls = self.client.photo_upload_urls(self.group_id, len(chunk))
         except VkConnectionBroken:
@@ -94,13 +159,15 @@ class PhotoUploads:
         except VkApiError as error:
             for op in chunk:
                 self._outcomes.put((op, None, error))
-            return
-        posts = [
+            return None
+        return [
             self._poster.submit(contextvars.copy_context().run, self._post, op, url)
             for op, url in zip(chunk, urls, strict=True)
         ]
+
+    def _save_chunk(self, chunk: list, posts: list) -> None:
         for op, post in zip(chunk, posts, strict=True):
-            if self._halted():
+            if self._stopped.is_set():
                 return
             try:
                 photo_id = self._save(op, post.result())
@@ -116,17 +183,23 @@ class PhotoUploads:
         these are saved; returns the photos left for single saves (all that remain once the community refuses)."""
         step = BATCH * self.bulk_files
         chunks = [ops[start : start + step] for start in range(0, len(ops), step)]
-        singles, started = [], self._start_bulk(chunks[0]) if chunks else None
-        for number in range(len(chunks)):
+        singles, started = [], _NOT_ASKED
+        for number, chunk in enumerate(chunks):
+            if started is _NOT_ASKED:
+                if not self._may_start(BATCH):
+                    self.cut_short = True
+                    return singles
+                started = self._start_bulk(chunk)
             if started is None:  # refused: this chunk and the rest go one by one
                 return singles + [op for rest in chunks[number:] for op in rest]
-            current = started
-            started = self._start_bulk(chunks[number + 1]) if number + 1 < len(chunks) else None
+            current, started = started, _NOT_ASKED
+            if number + 1 < len(chunks) and self._may_ask_ahead():
+                started = self._start_bulk(chunks[number + 1])
             left, refused = self._save_bulk(current)
             singles += left
             if refused:
                 return singles + [op for rest in chunks[number + 1 :] for op in rest]
-            if self._halted():
+            if self._stopped.is_set():
                 return []
         return singles
 
@@ -140,22 +213,25 @@ class PhotoUploads:
         except VkApiError as error:
             self._refuse_bulk(error)
             return None
-        return [
-            self._poster.submit(contextvars.copy_context().run, self._post_bulk, group, url)
-            for group, url in zip(groups, urls, strict=True)
-        ]
+        posts = []
+        for group, url in zip(groups, urls, strict=True):  # a bulk's pictures are fetched and fitted side by side
+            fits = [self._fitter.submit(contextvars.copy_context().run, self._fitted, op) for op in group]
+            posts.append(self._poster.submit(contextvars.copy_context().run, self._post_bulk, group, fits, url))
+        return posts
 
     def _save_bulk(self, posts: list) -> tuple[list, bool]:
         """One saveProductPhotoBulk per post, in order: (the photos left for single saves, whether refused)."""
         singles = []
         for index, post in enumerate(posts):
-            if self._halted():
+            if self._stopped.is_set():
                 return [], False
             ready, answer = post.result()
             try:
                 if isinstance(answer, Exception):
                     raise answer
+                started = time.monotonic()
                 photo_ids = self.client.save_product_photos_bulk(answer, len(ready)) if ready else []
+                self._pace = max(self._pace, time.monotonic() - started)
             except VkConnectionBroken:
                 raise
             except VkTransientError:  # lost or failed this time: these photos go the single way, bulk stays on
@@ -171,13 +247,13 @@ class PhotoUploads:
     def _refuse_bulk(self, error: VkApiError) -> None:
         self.bulk_refused, self.bulk_files = error, 0
 
-    def _post_bulk(self, group: list, upload_url: str) -> tuple[list, object]:
+    def _post_bulk(self, group: list, fits: list, upload_url: str) -> tuple[list, object]:
         """(the photos posted, the upload server's answer or the error it gave); a picture that cannot be had
         is reported at once and left out."""
         ready, files = [], []
-        for op in group:
+        for op, fit in zip(group, fits, strict=True):
             try:
-                files.append(self._fitted(op))
+                files.append(fit.result())
             except PER_PHOTO_ERRORS as error:
                 self._outcomes.put((op, None, error))
                 continue
@@ -191,8 +267,11 @@ class PhotoUploads:
 
     def _save(self, op, upload_response: str) -> int:
         """Save an uploaded picture; when the answer is lost, upload it afresh once (a response is saved once)."""
+        started = time.monotonic()
         try:
-            return self.client.save_product_photo(upload_response)
+            photo_id = self.client.save_product_photo(upload_response)
+            self._pace = max(self._pace, time.monotonic() - started)
+            return photo_id
         except VkTransientError:
             if self._stopped.is_set():
                 raise
@@ -226,40 +305,83 @@ def start(ctx: Context, ops: list) -> PhotoUploads | None:
         ops=todo,
         bulk_files=ctx.photo_bulk_files,
         bulk_field=settings.VK_PHOTO_BULK_FIELD,
+        room=(lambda seconds: not ctx.out_of_time(seconds + ctx.closing_seconds())) if ctx.deadline else None,
     )
 
 
-def record(ctx: Context, uploads: PhotoUploads | None) -> None:
-    """Record each upload's outcome as it comes: the photo id for the community, or the error for the item."""
-    saved, gap, last = [], 0.0, time.monotonic()
-    try:
-        for op, photo_id, error in uploads.outcomes() if uploads else ():
-            now = time.monotonic()
-            gap, last = max(gap, now - last), now
-            # Once `enough`, the save under way and the posts started still end: room for two steps is kept, so
-            # the pictures not started yet wait for the run's next slice and this one ends within its budget.
-            if ctx.out_of_time(2 * gap + ctx.closing_seconds()):
-                ctx.counts.finished = False
-                uploads.enough()
-            if error is not None:
-                record_batch({}, [ctx.error(op, error, None)])
-                continue
-            sha = op.photo_sha[0]
-            fixes = list(uploads.fixes.get(sha, ()))
-            saved.append(VkPhoto(group_id=ctx.group_id, sha256=sha, photo_id=photo_id, fixes=fixes))
-            ctx.photo_ids[sha] = photo_id
-            ctx.counts.photos += 1
-            ctx.tick("photos", 1)
-            if len(saved) >= RECORD_EVERY:
-                _keep(saved)
+class Arrivals:
+    """The uploads' outcomes taken in the sync's own thread: each photo recorded for the community (RECORD_EVERY
+    to an INSERT: a crash re-uploads at most these), each failure on its item, and `coming` — the pictures still
+    to come, which items wait for (`ready.ReadyItems`)."""
 
-    finally:  # what VK saved is kept even when the run stops here: the next run reuses it
-        _keep(saved)
-    if uploads and uploads.bulk_refused is not None and ctx.on_bulk_refused:
-        ctx.on_bulk_refused(uploads.bulk_refused)
+    def __init__(self, ctx: Context, uploads: PhotoUploads | None):
+        self.ctx, self.uploads = ctx, uploads
+        self.coming: set[str] = {op.photo_sha[0] for op in uploads.ops} if uploads else set()
+        self._saved: list[VkPhoto] = []
+        self._started = time.monotonic()
+
+    @property
+    def done(self) -> bool:
+        return self.uploads is None or self.uploads.finished
+
+    def wake(self) -> None:
+        if self.uploads:
+            self.uploads.wake()
+
+    def enough(self) -> None:
+        """The slice's time is out: no upload starts any more (those in flight end and are recorded), and the
+        run's next slice goes on."""
+        self.ctx.counts.finished = False
+        if self.uploads:
+            self.uploads.enough()
+
+    def wait(self) -> list[str]:
+        """Take the next outcome (or a wake) and record it; the pictures settled by it (none after a wake)."""
+        outcome = self.uploads.take()
+        if outcome is None:
+            return self._finish() if self.uploads.finished else []
+        op, photo_id, error = outcome
+        sha = op.photo_sha[0]
+        self.coming.discard(sha)
+        if error is not None:
+            record_batch({}, [self.ctx.error(op, error, None)])
+            return [sha]
+        self._saved.append(self._photo(sha, photo_id))
+        if len(self._saved) >= RECORD_EVERY:
+            _keep(self._saved)
+        return [sha]
+
+    def close(self) -> None:
+        """Stop the uploads (when the run stops before they end) and keep every photo VK saved."""
+        if self.uploads:
+            self.uploads.stop()
+            for op, photo_id, error in self.uploads.leftovers():
+                if error is None:
+                    self._saved.append(self._photo(op.photo_sha[0], photo_id))
+        _keep(self._saved)
+
+    def _photo(self, sha: str, photo_id: int) -> VkPhoto:
+        self.ctx.photo_ids[sha] = photo_id
+        self.ctx.counts.photos += 1
+        self.ctx.tick("photos", 1)
+        fixes = list(self.uploads.fixes.get(sha, ()))
+        return VkPhoto(group_id=self.ctx.group_id, sha256=sha, photo_id=photo_id, fixes=fixes)
+
+    def _finish(self) -> list[str]:
+        """Every outcome is in: the photos kept, the bulk refusal remembered; the pictures that will not come."""
+        _keep(self._saved)
+        if self.uploads.cut_short:  # the pictures left wait for the next slice, and so do their items
+            self.ctx.counts.finished = False
+        self.ctx.counts.seconds["photos"] = round(time.monotonic() - self._started, 3)
+        if self.uploads.bulk_refused is not None and self.ctx.on_bulk_refused:
+            self.ctx.on_bulk_refused(self.uploads.bulk_refused)
+        left = list(self.coming)
+        self.coming.clear()
+        return left
 
 
 def _keep(saved: list[VkPhoto]) -> None:
     """Record the community's new photos in one INSERT (a picture another run recorded meanwhile stays as it is)."""
-    VkPhoto.objects.bulk_create(saved, ignore_conflicts=True)
+    if saved:
+        VkPhoto.objects.bulk_create(saved, ignore_conflicts=True)
     saved.clear()

@@ -1,9 +1,10 @@
 """Sending batches to VK: one `execute` per batch, a request that creates things never resent blindly,
-and the pipelined sender that has the next batch in flight while the previous answers are written."""
+and the pipelined sender (`InOrder`) that has the next batch in flight while the previous answers are written."""
 
 import contextvars
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from connections.vk.client import VkCall
@@ -45,46 +46,55 @@ def chunks(ops: list, size: int = BATCH) -> list[list]:
     return [ops[start : start + size] for start in range(0, len(ops), size)]
 
 
-def answers_ahead(ctx: Context, batches: list[list], make_calls: Callable) -> Iterator[tuple[list, list, list]]:
-    """(batch, calls, results) in order, the next batch's request already sent while this one's are recorded.
+class InOrder:
+    """Batches sent one request at a time from a helper thread, their answers taken in the order sent.
 
-    A batch goes out only while the slice's budget has room for it and for the one in flight: two of the longest
-    batch cycles seen (request, answer, recording). Otherwise the one in flight is recorded and the rest waits for
-    the run's next slice (at least one batch is sent per slice), so the slice ends within its budget.
-
-    One request at a time goes out, from a helper thread, so VK's answer and our writes overlap. After a
-    request fails, none after it is sent. A crash loses at most the answers of two requests; their items
-    carry our sku, so the next run adopts them instead of making twins.
+    The caller keeps at most two batches unrecorded (`len`): the next request goes out while the previous answers
+    are written, so VK's answer and our writes overlap. After a request fails, none after it is sent. A crash
+    loses at most the answers of two requests; their items carry our sku, so the next run adopts them instead
+    of making twins. `on_answer()` is called (in the helper thread) as each request is answered, so a caller
+    waiting for something else as well can wake up. `sent` counts the batches submitted and `longest` is the
+    longest request's time so far (a slice's budget is measured with it).
     """
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vk-send")
-    failed = []
 
-    def send_in_turn(calls: list) -> list:
-        if failed:
-            raise failed[0]
+    def __init__(self, ctx: Context, *, on_answer: Callable[[], None] | None = None):
+        self.ctx, self.on_answer = ctx, on_answer
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vk-send")
+        self._waiting: deque = deque()
+        self._failed: list[BaseException] = []
+        self.sent, self.longest = 0, 0.0
+
+    def __len__(self) -> int:
+        return len(self._waiting)
+
+    def submit(self, batch: list, calls: list[VkCall]) -> None:
+        sending = self._pool.submit(contextvars.copy_context().run, self._send_in_turn, calls)
+        if self.on_answer:
+            sending.add_done_callback(lambda _done: self.on_answer())
+        self._waiting.append((batch, calls, sending))
+        self.sent += 1
+
+    def answered(self) -> bool:
+        """The oldest batch's answer is in (or its failure)."""
+        return bool(self._waiting) and self._waiting[0][2].done()
+
+    def take(self) -> tuple[list, list, list]:
+        """(batch, calls, results) of the oldest batch, waiting for its answer; raises what stopped it."""
+        batch, calls, sending = self._waiting.popleft()
+        return batch, calls, sending.result()
+
+    def close(self) -> None:
+        """Nothing more is sent; the request under way is waited for."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _send_in_turn(self, calls: list[VkCall]) -> list:
+        if self._failed:
+            raise self._failed[0]
+        started = time.monotonic()
         try:
-            return send(ctx, calls)
+            return send(self.ctx, calls)
         except BaseException as error:
-            failed.append(error)
+            self._failed.append(error)
             raise
-
-    try:
-        waiting, cycle, last = None, 0.0, None
-        for batch in batches:
-            now = time.monotonic()
-            if last is not None:
-                cycle = max(cycle, now - last)  # one batch's turn: its answer awaited and the one before recorded
-                ctx.batch_seconds = max(ctx.batch_seconds, cycle)
-            last = now
-            if waiting and ctx.out_of_time(2 * cycle + ctx.closing_seconds(len(waiting[1]) + len(batch))):
-                ctx.counts.finished = False
-                break
-            calls = make_calls(batch)
-            sending = pool.submit(contextvars.copy_context().run, send_in_turn, calls)
-            if waiting:
-                yield waiting[0], waiting[1], waiting[2].result()
-            waiting = (batch, calls, sending)
-        if waiting:
-            yield waiting[0], waiting[1], waiting[2].result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            self.longest = max(self.longest, time.monotonic() - started)

@@ -38,6 +38,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-photos", action="store_true", help="skip the photo-rich phases")
         parser.add_argument("--only-photos", action="store_true",
                             help="only the photo-rich phases (after the first merchant's Evotor phases)")  # fmt: skip
+        parser.add_argument("--photo-variants", type=float, default=defaults.photo_variants,
+                            help="share of the photo-rich catalog's products in variant cards")  # fmt: skip
         parser.add_argument("--photo-bulk", type=int, default=defaults.photo_bulk,
                             help="photos per bulk upload (VK_PHOTO_BULK_FILES; 0: one save each)")  # fmt: skip
         parser.add_argument("--naive-budget", type=int,
@@ -52,6 +54,9 @@ class Command(BaseCommand):
                             help="run this phase alone (on an empty shop)")  # fmt: skip
         parser.add_argument("--profile", action="append", default=[], metavar="PHASE",
                             help="profile PHASE's worker (var/bench/profile-PHASE-*.txt); repeatable")  # fmt: skip
+        parser.add_argument("--timeline", action="append", default=[], metavar="PHASE",
+                            help="PHASE's VK requests in time, its longest pauses (var/bench/timeline-PHASE.txt); "
+                                 "repeatable")  # fmt: skip
 
     def scenario(self, options) -> Scenario:
         preset = QUICK if options["quick"] else {}
@@ -65,7 +70,7 @@ class Command(BaseCommand):
                 setattr(values, name, chosen)
         values.two_merchants = not options["no_two_merchants"]
         values.photos, values.only_photos = not options["no_photos"], options["only_photos"]
-        values.photo_bulk = options["photo_bulk"]
+        values.photo_bulk, values.photo_variants = options["photo_bulk"], options["photo_variants"]
         return values
 
     def handle(self, *args, **options):
@@ -82,6 +87,7 @@ class Command(BaseCommand):
             var_dir=var_dir,
             say=self.stdout.write,
             profile=options["profile"],
+            timeline=options["timeline"],
             only=options["only"],
         )
         rows = runner.run()
