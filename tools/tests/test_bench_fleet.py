@@ -123,7 +123,7 @@ def test_tiny_fleet_runs_end_to_end_on_real_workers(settings, tmp_path, capsys, 
     assert first["db_queries"] > 0 and first["cpu_s"] > 0 and first["peak_rss_mb"] > 0
     assert 0 < first["vk_use"] <= 1
     assert hour["changed"] > 0 and hour["items"] > 0  # the beat's refreshes found the changes and the syncs sent them
-    assert "catalog.refresh_all_catalogs" in hour["tasks_by_name"]
+    assert "catalog.refresh_due_catalogs" in hour["tasks_by_name"]  # the beat's spread tick (core.spread)
     assert line["capacity"]["shops_per_node"] > 0
     text = docs.read_text(encoding="utf-8")
     assert "by hand" in text and "old" not in text and "| first_sync |" in text and "BENCH_FLEET " in text
