@@ -158,3 +158,17 @@ def test_a_member_below_owner_reads_the_sync_settings_with_every_field_disabled(
 
     assert len(parser.fields) > 3
     assert [name for name, disabled in parser.fields if not disabled] == []
+
+
+@pytest.mark.parametrize(
+    ("role", "told"), [(VIEWER, "сообщество подключает владелец"), (OWNER, "подключите сообщество")]
+)
+def test_a_shop_without_vk_tells_each_role_what_it_can_do_about_it(new_shop, role, told):
+    client = Client()
+    client.force_login(member_of(new_shop["owner"], role=role, email=f"{role}@example.com"))
+
+    page = client.get("/sync").content.decode()
+
+    assert "VK не подключён" in page
+    assert told in page
+    assert ("подключите сообщество" in page) == (role == OWNER)
