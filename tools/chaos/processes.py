@@ -94,9 +94,10 @@ class RedisServer(_Child):
     """`redis-server` on 127.0.0.1:`port`, data in `directory`, with the append-only file as in production
     (docker-compose.yml): what was queued before a kill is there after the restart."""
 
-    def __init__(self, port: int, directory: Path, pids: "PidFile | None" = None):
+    def __init__(self, port: int, directory: Path, pids: "PidFile | None" = None, *, appendfsync: str = "everysec"):
         super().__init__(pids)
         self.port, self.directory = port, Path(directory)
+        self.appendfsync = appendfsync  # production's everysec; "always" where a test kills it right after a write
         self.restarts = 0
 
     @staticmethod
@@ -108,8 +109,8 @@ class RedisServer(_Child):
         self.directory.mkdir(parents=True, exist_ok=True)
         command = [
             "redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
-            "--appendfsync", "everysec", "--dir", str(self.directory), "--logfile", str(self.directory / "redis.log"),
-            "--daemonize", "no",
+            "--appendfsync", self.appendfsync, "--dir", str(self.directory),
+            "--logfile", str(self.directory / "redis.log"), "--daemonize", "no",
         ]  # fmt: skip
         self._started(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))  # noqa: S603
         wait_until(self.answers, seconds=START_SECONDS, what=f"redis-server on port {self.port}")

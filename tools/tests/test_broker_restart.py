@@ -8,9 +8,7 @@ down, and Redis comes back on the same port. Everything must arrive, and the wor
 """
 
 import os
-import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -29,12 +27,12 @@ from emulators.evotor import demo as evotor_demo
 from emulators.server import serve_in_thread
 from emulators.vk import VkEmulator
 from emulators.vk import demo as vk_demo
+from tools.chaos.processes import RedisServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_SERVER = shutil.which("redis-server")
 DEADLINE_SECONDS = 240  # the whole test; every wait below is bounded by it
 
-needs_redis_server = pytest.mark.skipif(REDIS_SERVER is None, reason="needs redis-server on PATH")
+needs_redis_server = pytest.mark.skipif(bool(RedisServer.available()), reason=RedisServer.available() or "-")
 
 SEED = """
 import django
@@ -69,12 +67,6 @@ print("QUEUED", what)
 """
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class Deadline:
     def __init__(self, seconds: float):
         self.end = time.monotonic() + seconds
@@ -90,32 +82,6 @@ class Deadline:
                 return value
             time.sleep(step)
         raise AssertionError(f"timed out waiting for {what}")
-
-
-class RedisServer:
-    """One redis-server on 127.0.0.1:port, append-only file in `folder`: stopped by its pid, started again."""
-
-    def __init__(self, port: int, folder: Path):
-        self.port, self.folder, self.process = port, folder, None
-
-    def start(self, deadline: Deadline) -> None:
-        command = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder)]
-        command += ["--save", "", "--appendonly", "yes", "--appendfsync", "always"]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline.wait_for(self.answers, "redis-server to answer", limit=20)
-
-    def answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
-                conn.sendall(b"PING\r\n")
-                return conn.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 15) -> None:
@@ -159,9 +125,9 @@ def world(tmp_path):
     deadline = Deadline(DEADLINE_SECONDS)
     folder = tmp_path
     with ExitStack() as stack:
-        redis = RedisServer(free_port(), folder)
+        redis = RedisServer(free_port(), folder / "redis", appendfsync="always")
         stack.callback(redis.kill)
-        redis.start(deadline)
+        redis.start()
 
         evotor = EvotorEmulator()
         evotor_demo.seed_demo(evotor, stores=1, groups=3, products=60, image_share=0)
@@ -259,7 +225,7 @@ def test_redis_restart_loses_no_queued_sync_or_mail_and_the_worker_lives_on(worl
     early = f"mail-before-the-crash-{uuid.uuid4().hex[:8]}"
     published(world, *publish(world, "mail", early))
     redis.kill()
-    redis.start(deadline)
+    redis.start()
     worker, log = start_worker(world)
     deadline.wait_for(lambda: early in log.read_text(), "the mail queued before the crash to be sent")
 
@@ -278,7 +244,7 @@ def test_redis_restart_loses_no_queued_sync_or_mail_and_the_worker_lives_on(worl
     # Both publishers wait for Redis now. Longer than kombu's own 5 s of reconnecting, after which, before the
     # fix, the mail's publisher failed and the run's retry was rejected (the worker had exited before that).
     time.sleep(8)
-    redis.start(deadline)
+    redis.start()
 
     published(world, mail, mail_out)
     deadline.wait_for(lambda: during in log.read_text(), "the mail queued while Redis was down to be sent")
