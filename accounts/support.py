@@ -20,7 +20,13 @@ SUPPORT_PERM = f"accounts.{team_roles.SUPPORT}"
 
 
 def sees_all_merchants(user) -> bool:
-    return user.is_active and (user.is_superuser or user.groups.filter(name__in=roles.SEE_ALL_MERCHANTS).exists())
+    """Kept on the user object for the request, as Django's ModelBackend keeps `_perm_cache`: every admin
+    queryset of a page asks."""
+    if not user.is_active:
+        return False
+    if not hasattr(user, "_sees_all_merchants"):
+        user._sees_all_merchants = user.is_superuser or user.groups.filter(name__in=roles.SEE_ALL_MERCHANTS).exists()
+    return user._sees_all_merchants
 
 
 def _support_rows():

@@ -70,7 +70,8 @@ class FleetScenario:
 QUICK = {"shops": 50, "big": 1, "big_products": 5000, "hour_seconds": 120.0}
 TINY = {"shops": 6, "small_min": 20, "small_max": 60, "big": 1, "big_products": 240, "vk_rate": 300.0,
         "latency": 0.0, "hour_seconds": 8.0, "nodes": 2, "concurrency": 2, "pool": "threads",
-        "change_share": 0.1, "big_change_share": 0.5}  # fmt: skip
+        "change_share": 0.1, "big_change_share": 0.5,
+        "drain_seconds": 240.0}  # fmt: skip  # a phase stuck in the test fails within minutes, not hours
 
 
 @dataclass

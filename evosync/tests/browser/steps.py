@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import requests
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from evosync.tests.browser.harness import LiveEvoSync, Shop
@@ -216,7 +217,13 @@ class Merchant(Window):
         """A plan waiting for confirmation appears (the page is reloaded until it does)."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            answer = self.page.goto(self.live.url + path)
+            try:
+                answer = self.page.goto(self.live.url + path)
+            except PlaywrightError as error:  # the page reloaded itself (a run ended) as we opened it again
+                if "ERR_ABORTED" not in str(error):
+                    raise
+                time.sleep(0.5)
+                continue
             assert answer is not None and answer.status == 200, f"{path} answers {answer and answer.status}"
             if self.page.get_by_role("button", name=re.compile("Подтвердить")).count():
                 self.shot("plan-shown")
