@@ -117,8 +117,10 @@ def refresh_catalog(
             result.status, result.error = "busy", "Каталог этого продавца уже обновляется."
             return result
         client = EvotorClient(connection.token)
+        started = read_at = time.monotonic()
         try:
             _refresh_stores(merchant, client, result, progress or _quiet)
+            read_at = time.monotonic()
             _refresh_images(merchant, client, result, deadline=deadline)
         except EvotorError as exc:
             if record_error(connection=connection, error=exc):
@@ -131,7 +133,8 @@ def refresh_catalog(
             mark_ok(connection=connection)
         finally:
             result.requests = client.request_count
-    logger.info("catalog refreshed", extra={"merchant_id": merchant.pk, "result": result.status})
+            seconds = {"read": round(read_at - started, 3), "pictures": round(time.monotonic() - read_at, 3)}
+    logger.info("catalog refreshed", extra={"merchant_id": merchant.pk, "result": result.status, "seconds": seconds})
     if result.ok and announce:  # whoever keeps a shop in step with the catalog (vksync) hears of it
         catalog_changed.send(sender=refresh_catalog, merchant=merchant, trigger="refresh")
     return result

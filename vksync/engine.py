@@ -19,6 +19,7 @@ from connections.state import mark_ok
 from connections.vk.errors import VkConnectionBroken, VkError, VkRateLimitReached, VkTransientError
 from connections.vk.services import remember_photo_bulk_refused, run_with_vk
 from core.plurals import plural
+from core.slices import Slice
 from vkshop import writes as shop_writes
 from vkshop.services import cached_items, read_vk_shop, store_vk_shop
 from vksync import notifications, runs, triggers, variants
@@ -57,32 +58,28 @@ def run_sync(
     running run; nothing asked of the merchant in its first slice (the first plan's confirmation, the brake) is
     asked again. Without a budget, to the end.
     """
+    clock = Slice(budget_seconds)
     if slice_number > 1:
-        return _next_slice(run, budget_seconds=budget_seconds, slice_number=slice_number)
+        return _next_slice(run, clock=clock, slice_number=slice_number)
     run = run or runs.new_run(merchant=merchant, trigger=trigger, dry_run=dry_run)
     with runs.merchant_sync_lock(merchant, run) as acquired:
         if not acquired or not runs.claim(run):
             triggers.mark_pending(merchant, run.trigger)
             runs.drop_unclaimed(run)
             return None
-        _execute_guarded(run, dry_run=dry_run, confirmed=confirmed, deadline=_deadline(budget_seconds), number=1)
+        _execute_guarded(run, dry_run=dry_run, confirmed=confirmed, clock=clock, number=1)
     run.refresh_from_db()
     return run
 
 
-def _next_slice(run: SyncRun, *, budget_seconds: float | None, slice_number: int) -> SyncRun | None:
+def _next_slice(run: SyncRun, *, clock: Slice, slice_number: int) -> SyncRun | None:
     """A running run's next slice; None when it cannot be taken up (taken already, or the run is over)."""
     with runs.merchant_sync_lock(run.merchant, run) as acquired:
         if not acquired or not runs.claim_slice(run, slice_number):
             return None
-        deadline = _deadline(budget_seconds)
-        _execute_guarded(run, dry_run=False, confirmed=True, deadline=deadline, number=slice_number)
+        _execute_guarded(run, dry_run=False, confirmed=True, clock=clock, number=slice_number)
     run.refresh_from_db()
     return run
-
-
-def _deadline(budget_seconds: float | None) -> float | None:
-    return time.monotonic() + budget_seconds if budget_seconds else None
 
 
 def _less(deadline: float | None, seconds: float) -> float | None:
@@ -101,19 +98,21 @@ def _execute_guarded(run: SyncRun, **options) -> None:
         raise
 
 
-def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, deadline: float | None, number: int) -> None:
-    merchant, used = run.merchant, []
+def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, clock: Slice, number: int) -> None:
+    merchant, used, deadline = run.merchant, [], clock.deadline
 
     def work(client) -> None:
         # Run again from the top after a token refresh: reading, planning and applying are idempotent.
         used.append(client)
         started = time.monotonic()
-        _read_vk_shop_if_needed(run, client, connection, first_slice=number == 1)
+        with clock.stage("vk_read"):
+            _read_vk_shop_if_needed(run, client, connection, first_slice=number == 1)
         read_at = time.monotonic()
         runs.heartbeat(run)
-        sync_settings = settings_for(merchant)
-        inputs = load_inputs(merchant=merchant, sync_settings=sync_settings, group_id=connection.group_id)
-        plan = inputs.plan()
+        with clock.stage("plan", step=True):
+            sync_settings = settings_for(merchant)
+            inputs = load_inputs(merchant=merchant, sync_settings=sync_settings, group_id=connection.group_id)
+            plan = inputs.plan()
         seconds = {"read": round(read_at - started, 3), "plan": round(time.monotonic() - read_at, 3)}
         runs.record_planning_seconds(run, time.monotonic() - started)
         log.info("sync planned", extra={"run_id": run.pk, "seconds": seconds, "writes": plan.writes, "slice": number})
@@ -129,14 +128,17 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, deadline: float | 
             connection=connection,
             deadline=_slice_deadline(run, plan, deadline, number=number, headway=headway),
             more_to_learn=pictures_left,
+            clock=clock,
         )
 
     try:
         connection = usable_vk_connection(merchant)
         if number == 1:  # «Синхронизировать сейчас» reads Evotor once per run, not once per slice
-            _read_evotor_first(run)
+            with clock.stage("evotor_read"):
+                _read_evotor_first(run)
         # The re-plan and the first batch are part of this slice: the pictures leave room for them.
-        learnt, pictures_left = _learn_pictures(run, _less(deadline, runs.seconds_after_pictures(run, BATCH)))
+        with clock.stage("pictures"):
+            learnt, pictures_left = _learn_pictures(run, _less(deadline, runs.seconds_after_pictures(run, BATCH)))
         run_with_vk(connection=connection, action=work)  # a permanent error marks the connection broken
     except SyncNotPossible as error:
         _fail(run, str(error))
@@ -150,6 +152,8 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, deadline: float | 
         _fail(run, f"VK не ответил: {getattr(error, 'reason', '') or error}")
     finally:
         runs.record_requests(run, used)
+        waited = round(sum(client.waited for client in used), 3)
+        log.info("sync slice ended", extra={"run_id": run.pk, "slice": number, "rate_waits": waited, **clock.report()})
 
 
 def _slice_deadline(run: SyncRun, plan, deadline: float | None, *, number: int, headway: bool) -> float | None:
@@ -164,7 +168,18 @@ def _slice_deadline(run: SyncRun, plan, deadline: float | None, *, number: int, 
 
 
 def _finish_plan(
-    run, plan, inputs, *, dry_run, confirmed, sync_settings, client, connection, deadline=None, more_to_learn=False
+    run,
+    plan,
+    inputs,
+    *,
+    dry_run,
+    confirmed,
+    sync_settings,
+    client,
+    connection,
+    deadline=None,
+    more_to_learn=False,
+    clock: Slice | None = None,
 ) -> None:
     # The count of what goes to VK and why the rest does not, as the plan saw the catalog (shown with the plan);
     # a later slice keeps the first slice's plan: the merchant was shown the whole run's.
@@ -201,6 +216,7 @@ def _finish_plan(
         on_bulk_refused=lambda error: remember_photo_bulk_refused(connection=connection),
         deadline=deadline,
         more_to_come=more_to_learn,
+        clock=clock,
     )
     mark_ok(connection=connection)
     if not counts.finished or more_to_learn:  # the slice's time is used: the next plans again from the cache

@@ -96,6 +96,7 @@ class VkClient:
         self.max_retries = max_retries if max_retries is not None else settings.VK_MAX_RETRIES
         self.backoff = backoff if backoff is not None else settings.VK_RETRY_BACKOFF_SECONDS
         self.request_count = 0
+        self.waited = 0.0  # seconds spent waiting for the rate limiter
         self.method_counts: Counter = Counter()
         self._counting = threading.Lock()  # a sync's photo saves and item writes go out from two threads
         self.reads_per_execute = EXECUTE_LIMIT  # halved for good (on this client) when VK finds an answer too big
@@ -272,11 +273,12 @@ class VkClient:
         for attempt in range(self.max_retries + 1):
             attempts += 1
             try:
-                self.rate_limiter.acquire(self._key)
+                waited = self.rate_limiter.acquire(self._key)
             except RateLimiterError as exc:
                 raise VkTransientError(str(exc))
             with self._counting:
                 self.request_count += 1
+                self.waited += waited or 0.0
             VK_REQUESTS.labels(method=method).inc()
             try:
                 response = self._send(f"{self.base_url}/method/{method}", method, data=data)

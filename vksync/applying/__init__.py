@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from core.slices import Slice
 from vkshop import writes as shop_writes
 from vksync import planning as p
 from vksync import runs
@@ -41,6 +42,7 @@ def apply_plan(
     on_bulk_refused: Callable | None = None,
     deadline: float | None = None,
     more_to_come: bool = False,
+    clock: Slice | None = None,
 ) -> Counts:
     """Carry out `plan` for the run's merchant; per-item errors are recorded and the run goes on.
 
@@ -66,6 +68,7 @@ def apply_plan(
         on_bulk_refused=on_bulk_refused,
         deadline=deadline,
         more_to_come=more_to_come,
+        clock=clock,
     )
     ops = plan.operations
     ctx.set_totals(ops)
@@ -77,7 +80,8 @@ def apply_plan(
     finally:
         ctx.tick("items", 0, force=True)  # the counts of what was done reach the run, failed or not
     started = time.monotonic()
-    shop_writes.mirror_writes(merchant=ctx.merchant, group_id=group_id, writes=ctx.sent, was_trusted=was_trusted)
+    with ctx.clock.stage("mirror"):
+        shop_writes.mirror_writes(merchant=ctx.merchant, group_id=group_id, writes=ctx.sent, was_trusted=was_trusted)
     if len(ctx.sent) >= BATCH:  # a pace from a few writes would be mostly the mirror's fixed cost
         runs.record_mirror_pace(run, (time.monotonic() - started) / len(ctx.sent))
     if ctx.batch_seconds:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from connections.vk.errors import reason_in_words
+from core.slices import Slice
 from vksync import planning as p
 from vksync.models import AlbumLink, SyncItemError, SyncRun, VkPhoto
 
@@ -56,7 +57,9 @@ class Context:
         on_bulk_refused: Callable | None = None,
         deadline: float | None = None,
         more_to_come: bool = False,
+        clock: Slice | None = None,
     ):
+        self.clock = clock or Slice()  # the slice's time: its stages and the longest step of each kind
         self.run, self.client, self.group_id, self.load_photo = run, client, group_id, load_photo
         self.deadline = deadline  # time.monotonic() when the slice's budget is used; None: run to the end
         self.more_to_come = more_to_come  # a later slice sends more: send whole batches only (`apply_plan`)
@@ -143,3 +146,4 @@ def timed(ctx: Context, stage: str, apply: Callable, work, *more):
     finally:
         if work:
             ctx.counts.seconds[stage] = round(time.monotonic() - started, 3)
+            ctx.clock.spend(stage, time.monotonic() - started)

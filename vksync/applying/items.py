@@ -70,6 +70,8 @@ def _record_oldest(ctx: Context, sender: InOrder) -> list[p.Operation]:
     batch, calls, results = sender.take()
     started = time.monotonic()
     again = record_items(ctx, batch, calls, results)
+    ctx.clock.took("batch_record", time.monotonic() - started)
+    ctx.clock.took("batch_request", sender.longest)
     ctx.batch_seconds = max(ctx.batch_seconds, sender.longest + time.monotonic() - started)
     return again
 

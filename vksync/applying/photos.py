@@ -370,6 +370,7 @@ class Arrivals:
     def _finish(self) -> list[str]:
         """Every outcome is in: the photos kept, the bulk refusal remembered; the pictures that will not come."""
         _keep(self._saved)
+        self.ctx.clock.took("photo_save", self.uploads._pace)
         if self.uploads.cut_short:  # the pictures left wait for the next slice, and so do their items
             self.ctx.counts.finished = False
         self.ctx.counts.seconds["photos"] = round(time.monotonic() - self._started, 3)
