@@ -1,38 +1,57 @@
 """A worker task's slice of time: its deadline, the longest step of each kind seen in it, where the time went.
 
 A long task (a sync's slice, a catalog refresh, picture checks) keeps a worker slot others wait for, so it works
-until a deadline — its start plus its budget (SYNC_SLICE_SECONDS) less a margin kept for what follows its last step
-(the caller's closing work) — and stops at the next safe point once the next step could not end before it. What the
-next step of a kind may take is the longest step of that kind seen so far in this task: measured now, on this
-machine under its present load, and never an average a slow step outruns. A kind not seen yet in the task is not
-judged (its first step goes). Without a budget (a direct call, a command, the single-shop benchmark) there is no
-deadline: every step fits.
+until a deadline — its start plus its budget (SYNC_SLICE_SECONDS) less a margin for its closing — and stops at the
+next safe point once the next step could not end before it. What the next step of a kind may take is the longest
+step of that kind seen so far in this task: measured now, on this machine under its present load, never an average
+a slow step outruns. A kind not seen yet in the task is not judged (its first step goes). The margin is measured
+too: the closing of a task (from its last step to its end: what it writes at the end, the next slice queued) is
+noted by `close()`, and a task's margin is the longest closing of the same task noted by this process among the
+last RECENT. Without a budget (a direct call, a command, the single-shop benchmark) there is no deadline: every step
+fits.
 
 `Slice.report()` says where the time went (seconds per stage, the longest step of each kind), for the log.
 """
 
 import contextlib
+import threading
 import time
+from collections import deque
+
+RECENT = 50  # closings kept per task: the margin follows the machine's load, a spike long ago is forgotten
+
+_closings: dict[str, deque] = {}
+_closings_lock = threading.Lock()
+
+
+def margin(task: str) -> float:
+    """The longest closing of `task` noted by this process among the last RECENT (0 before the first)."""
+    with _closings_lock:
+        return max(_closings.get(task, ()), default=0.0)
+
+
+def _note_closing(task: str, seconds: float) -> None:
+    with _closings_lock:
+        _closings.setdefault(task, deque(maxlen=RECENT)).append(seconds)
 
 
 class Slice:
-    def __init__(self, budget_seconds: float | None = None, *, margin: float = 0.0, started: float | None = None):
+    def __init__(self, budget_seconds: float | None = None, *, task: str = "", started: float | None = None):
         self.started = time.monotonic() if started is None else started
-        self.budget = budget_seconds or None
-        self.deadline = self.started + budget_seconds - margin if budget_seconds else None
+        self.task, self.budget = task, budget_seconds or None
+        self.margin = margin(task) if self.budget and task else 0.0
+        self.deadline = self.started + self.budget - self.margin if self.budget else None
         self.longest: dict[str, float] = {}  # kind → the longest step of it seen in this task
         self.spent: dict[str, float] = {}  # stage → seconds
+        self.stopped: float | None = None  # when the steps stopped (the safe point); the closing follows
 
-    def fits(self, kind: str, steps: int = 1, *, then: float = 0.0) -> bool:
-        """`steps` more steps of `kind` (each as long as the longest seen), and `then` seconds more, end before the
-        deadline."""
-        if self.deadline is None:
-            return True
-        return time.monotonic() + steps * self.longest.get(kind, 0.0) + then < self.deadline
+    def fits(self, kind: str, steps: int = 1) -> bool:
+        """`steps` more steps of `kind`, each as long as the longest seen, end before the deadline."""
+        return self.holds(steps * self.longest.get(kind, 0.0))
 
-    def left(self) -> float | None:
-        """Seconds until the deadline (never below 0); None without one."""
-        return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
+    def holds(self, seconds: float) -> bool:
+        """`seconds` more of work end before the deadline (always, without one)."""
+        return self.deadline is None or time.monotonic() + seconds < self.deadline
 
     def took(self, kind: str, seconds: float) -> None:
         """A step of `kind` took `seconds` (timed by the caller, e.g. in a helper thread)."""
@@ -54,11 +73,21 @@ class Slice:
             if step:
                 self.took(name, seconds)
 
+    def stop(self) -> None:
+        """The steps are over (a safe point): what follows until `close()` is the task's closing."""
+        self.stopped = time.monotonic()
+
+    def close(self) -> None:
+        """The task ends: its closing (since `stop()`) is noted for the margin of the same task's next slices."""
+        if self.budget and self.task and self.stopped is not None:
+            _note_closing(self.task, time.monotonic() - self.stopped)
+
     def report(self) -> dict:
-        """For the log: the budget, the seconds used, per stage, and the longest step of each kind."""
+        """For the log: the budget, the margin, the seconds used, per stage, and the longest step of each kind."""
         used = time.monotonic() - self.started
         return {
             "budget": self.budget,
+            "margin": round(self.margin, 3),
             "used": round(used, 3),
             "over": round(used - self.budget, 3) if self.budget and used > self.budget else 0.0,
             "stages": {name: round(seconds, 3) for name, seconds in self.spent.items()},

@@ -173,31 +173,6 @@ def record_writes_left(run: SyncRun, writes: int) -> None:
     SyncRun.objects.filter(pk=run.pk).update(writes_left=writes)
 
 
-def record_planning_seconds(run: SyncRun, seconds: float) -> None:
-    """How long reading and planning took in this slice: the next slice keeps as much of its budget for them."""
-    run.planning_seconds = round(seconds, 3)
-    SyncRun.objects.filter(pk=run.pk).update(planning_seconds=run.planning_seconds)
-
-
-def record_mirror_pace(run: SyncRun, seconds_per_write: float) -> None:
-    """How long laying one write over the VK shop cache took at the slice's end: the next slice keeps room for it."""
-    run.mirror_seconds_per_write = seconds_per_write
-    SyncRun.objects.filter(pk=run.pk).update(mirror_seconds_per_write=seconds_per_write)
-
-
-def record_batch_seconds(run: SyncRun, seconds: float) -> None:
-    """The longest batch's turn in the slice: the next slice keeps room for the one batch every slice sends."""
-    run.batch_seconds = seconds
-    SyncRun.objects.filter(pk=run.pk).update(batch_seconds=seconds)
-
-
-def seconds_after_pictures(run: SyncRun, batch: int) -> float:
-    """What a slice needs once its pictures are learnt, as its last slice measured it (none yet: nothing): the
-    re-plan, the batch every slice sends (with the one before it in flight) and laying it over the VK cache."""
-    writes = 2 * batch * (run.mirror_seconds_per_write or 0.0)
-    return (run.planning_seconds or 0.0) + 2 * (run.batch_seconds or 0.0) + writes
-
-
 def record_progress(run: SyncRun, *, progress: dict, counts: dict) -> None:
     """How far the run got and what it has done so far (a run that fails later still says what it wrote)."""
     SyncRun.objects.filter(pk=run.pk).update(progress=progress, heartbeat_at=timezone.now(), **counts)

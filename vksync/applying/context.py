@@ -55,16 +55,12 @@ class Context:
         default_sha: str = "",
         photo_bulk_files: int = 0,
         on_bulk_refused: Callable | None = None,
-        deadline: float | None = None,
-        more_to_come: bool = False,
         clock: Slice | None = None,
+        more_to_come: bool = False,
     ):
-        self.clock = clock or Slice()  # the slice's time: its stages and the longest step of each kind
         self.run, self.client, self.group_id, self.load_photo = run, client, group_id, load_photo
-        self.deadline = deadline  # time.monotonic() when the slice's budget is used; None: run to the end
+        self.clock = clock or Slice()  # the slice's deadline (none: to the end), its stages, its longest steps
         self.more_to_come = more_to_come  # a later slice sends more: send whole batches only (`apply_plan`)
-        self.mirror_per_write = run.mirror_seconds_per_write or 0.0  # the slice's end lays each write over the cache
-        self.batch_seconds = 0.0  # the longest batch's turn seen in this slice: what the next one is expected to take
         self.default_sha = default_sha
         self.photo_bulk_files, self.on_bulk_refused = photo_bulk_files, on_bulk_refused
         self.merchant = run.merchant
@@ -89,15 +85,6 @@ class Context:
         self.separated_cards: set[str] = set()
         self.progress = dict(run.progress or {})
         self._saved_at = 0.0
-
-    def out_of_time(self, expected: float = 0.0) -> bool:
-        """What is left of the slice's budget is less than `expected` (what the next step took so far, measured
-        as the slice goes): start no such step, so the slice ends within its budget, not after it."""
-        return self.deadline is not None and time.monotonic() + expected >= self.deadline
-
-    def closing_seconds(self, more_writes: int = 0) -> float:
-        """What the slice's end will take to lay its writes (and `more_writes`) over the VK shop cache."""
-        return (len(self.sent) + more_writes) * self.mirror_per_write
 
     def has_pictures(self, op: p.Operation) -> bool:
         """Every picture the operation's item shows is uploaded to the community."""

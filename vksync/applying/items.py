@@ -16,7 +16,7 @@ from vksync.applying import mapping, variants
 from vksync.applying.context import Context
 from vksync.applying.photos import Arrivals
 from vksync.applying.ready import ReadyItems
-from vksync.applying.sender import BATCH, InOrder, chunks, send
+from vksync.applying.sender import InOrder, chunks, send
 from vksync.models import ProductLink
 
 ITEM_GONE = 1403
@@ -52,27 +52,24 @@ def apply_items(ctx: Context, ops: list[p.Operation], arrivals: Arrivals) -> lis
 
 
 def _room_for(ctx: Context, sender: InOrder, arrivals: Arrivals) -> bool:
-    """A batch starts only while the slice's budget has room for it and those unrecorded (a batch's turn each, and
-    laying their writes over the cache); the slice's first batch goes anyway, unless its pictures used the time.
-    Out of room, the pictures not started yet wait too (`Arrivals.enough`): the next slice's plan holds the rest."""
+    """A batch starts only while the slice's deadline has room for it and those unrecorded, each as long as the
+    longest batch's turn seen in the slice; the slice's first batch goes anyway (each slice makes headway). Out of
+    room, the pictures not started yet wait too (`Arrivals.enough`): the next slice's plan holds the rest."""
     if not ctx.counts.finished:
         return False
-    expected = (len(sender) + 1) * ctx.batch_seconds + ctx.closing_seconds((len(sender) + 1) * BATCH)
-    if sender.sent and ctx.out_of_time(expected):
+    if sender.sent and not ctx.clock.fits("batch", len(sender) + 1):
         arrivals.enough()
         return False
     return True
 
 
 def _record_oldest(ctx: Context, sender: InOrder) -> list[p.Operation]:
-    """The oldest batch's answers written. A batch's turn — its request and its recording, the longest seen — is
-    what the next one is expected to take (`_room_for`, and the next slice's room after its pictures)."""
+    """The oldest batch's answers written. A batch's turn — its request (the rate limiter's wait included) and its
+    recording — is a step of the slice's clock: the longest seen is what the next one is expected to take."""
     batch, calls, results = sender.take()
     started = time.monotonic()
     again = record_items(ctx, batch, calls, results)
-    ctx.clock.took("batch_record", time.monotonic() - started)
-    ctx.clock.took("batch_request", sender.longest)
-    ctx.batch_seconds = max(ctx.batch_seconds, sender.longest + time.monotonic() - started)
+    ctx.clock.took("batch", sender.longest + time.monotonic() - started)
     return again
 
 
