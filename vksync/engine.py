@@ -210,9 +210,8 @@ def _finish_plan(
     if not counts.finished:  # the slice's time is used: the next plans again from the cache
         return runs.end_slice(run)
     if more_to_learn:  # the next slice sends the items whose pictures this one learns, and the last stages
-        if _learn_pictures(run, clock, at_least_one=not counts.calls):  # one anyway when the slice sent nothing
-            runs.record_writes_left(run, None)  # learning is headway, though the next plan holds more writes
-        return runs.end_slice(run)
+        learnt = _learn_pictures(run, clock, at_least_one=not counts.calls)  # one anyway when nothing was sent
+        return runs.end_slice(run, learnt=learnt)
     runs.close(run, SyncRun.Status.DONE)
     if counts.cards_separated:  # VK refused cards: one more run sends their items separate, values in the name
         triggers.mark_pending(run.merchant, SyncRun.Trigger.RETRY)
@@ -260,11 +259,11 @@ def _learn_pictures(run: SyncRun, clock: Slice, *, at_least_one: bool = True) ->
     plan; in a slice, after its writes, while the next check fits before the deadline (the items whose pictures
     are learnt go in the next slice). Whether some were learnt or are left for the next slice."""
     with clock.stage("pictures"):
-        result = learn_pictures(merchant=run.merchant, clock=clock, at_least_one=at_least_one)
-    clock.stop()
+        result = learn_pictures(merchant=run.merchant, clock=clock, at_least_one=at_least_one)  # stops the clock
     if result.images_checked or not result.ok:
         log.info("pictures learnt", extra={"run_id": run.pk, "checked": result.images_checked})
-    runs.heartbeat(run)
+    if clock.deadline is None:  # a slice's end says it is alive anyway
+        runs.heartbeat(run)
     return bool(result.images_checked or result.images_left)
 
 

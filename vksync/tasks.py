@@ -85,7 +85,8 @@ def _run_slice(task, merchant, run, clock: Slice, *, confirmed: bool, trigger: s
             "trigger": trigger,
             "slice_number": result.slices + 1,
         }
-        sync_merchant.apply_async(kwargs={"merchant_id": merchant_id, **next_slice})
+        # A token's turn that would have come after the deadline is waited for in the queue, not in a slot.
+        sync_merchant.apply_async(kwargs={"merchant_id": merchant_id, **next_slice}, countdown=clock.resume_in or None)
         return result.pk
     triggers.run_pending(merchant=merchant)
     if result.status == SyncRun.Status.FAILED and result.transient:
