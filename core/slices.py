@@ -75,6 +75,10 @@ class Slice:
             if step:
                 self.took(name, seconds)
 
+    def lift(self) -> None:
+        """No deadline any more: the rest of the task goes to the end (its timings still kept)."""
+        self.deadline = None
+
     def stop(self) -> None:
         """The steps are over (a safe point): what follows until `close()` is the task's closing."""
         self.stopped = time.monotonic()

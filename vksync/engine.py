@@ -104,8 +104,7 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, clock: Slice, numb
             inputs = load_inputs(merchant=merchant, sync_settings=sync_settings, group_id=connection.group_id)
             plan = inputs.plan()
         log.info("sync planned", extra={"run_id": run.pk, "writes": plan.writes, "slice": number})
-        headway = run.writes_left is None or plan.writes < run.writes_left
-        slice_clock = _slice_clock(run, plan, clock, number=number, headway=headway)
+        _keep_headway(run, plan, clock, number=number)
         _finish_plan(
             run,
             plan,
@@ -115,8 +114,8 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, clock: Slice, numb
             sync_settings=sync_settings,
             client=client,
             connection=connection,
-            clock=slice_clock,
-            more_to_learn=slice_clock.deadline is not None and plan.pictures_pending > 0,
+            clock=clock,
+            more_to_learn=clock.deadline is not None and plan.pictures_pending > 0,
         )
 
     try:
@@ -126,6 +125,8 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, clock: Slice, numb
                 _read_evotor_first(run, clock)
         if clock.deadline is None:  # to the end: every picture is learnt first, and one plan sends everything
             _learn_pictures(run, clock)
+        elif number > 1 and run.pictures_next:  # the last slice could send nothing: this one learns, unplanned
+            return runs.end_slice(run, learnt=_learn_pictures(run, clock))
         run_with_vk(connection=connection, action=work)  # a permanent error marks the connection broken
     except SyncNotPossible as error:
         _fail(run, str(error))
@@ -143,16 +144,16 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, clock: Slice, numb
         log.info("sync slice ended", extra={"run_id": run.pk, "slice": number, "rate_waits": waits, **clock.report()})
 
 
-def _slice_clock(run: SyncRun, plan, clock: Slice, *, number: int, headway: bool) -> Slice:
-    """The slice's clock, unless the run makes no headway: its plan holds no fewer writes than the previous
-    slice's, which learnt no picture (each slice sends at least one batch; writes VK keeps refusing, or pictures
-    Evotor cannot tell now, could otherwise fill slice after slice). Then this slice goes to the end, its items
-    waiting for pictures left for the next run."""
+def _keep_headway(run: SyncRun, plan, clock: Slice, *, number: int) -> None:
+    """The slice keeps its deadline unless the run makes no headway: its plan holds no fewer writes than the
+    previous slice's, which learnt no picture (each slice sends at least one batch; writes VK keeps refusing, or
+    pictures Evotor cannot tell now, could otherwise fill slice after slice). Then this slice goes to the end, its
+    items waiting for pictures left for the next run."""
+    headway = run.writes_left is None or plan.writes < run.writes_left
     runs.record_writes_left(run, plan.writes)
     if clock.deadline is not None and number > 1 and not headway:
         log.info("slice makes no headway: the run goes to the end", extra={"run_id": run.pk, "writes": plan.writes})
-        return Slice()
-    return clock
+        clock.lift()
 
 
 def _finish_plan(
@@ -211,7 +212,7 @@ def _finish_plan(
         return runs.end_slice(run)
     if more_to_learn:  # the next slice sends the items whose pictures this one learns, and the last stages
         learnt = _learn_pictures(run, clock, at_least_one=not counts.calls)  # one anyway when nothing was sent
-        return runs.end_slice(run, learnt=learnt)
+        return runs.end_slice(run, learnt=learnt, pictures_next=not counts.calls)
     runs.close(run, SyncRun.Status.DONE)
     if counts.cards_separated:  # VK refused cards: one more run sends their items separate, values in the name
         triggers.mark_pending(run.merchant, SyncRun.Trigger.RETRY)
@@ -258,6 +259,8 @@ def _learn_pictures(run: SyncRun, clock: Slice, *, at_least_one: bool = True) ->
     (Evotor busy) keeps its item waiting; the plan says how many wait. Without a deadline all are read before the
     plan; in a slice, after its writes, while the next check fits before the deadline (the items whose pictures
     are learnt go in the next slice). Whether some were learnt or are left for the next slice."""
+    if not at_least_one and not clock.fits("picture_check"):
+        return False  # the slice's time is used: not even the query of what to check
     with clock.stage("pictures"):
         result = learn_pictures(merchant=run.merchant, clock=clock, at_least_one=at_least_one)  # stops the clock
     if result.images_checked or not result.ok:

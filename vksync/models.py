@@ -356,6 +356,8 @@ class SyncRun(models.Model):
     slices = models.PositiveIntegerField("частей", default=0)
     between_slices = models.BooleanField("ждёт следующей части", default=False)
     writes_left = models.PositiveIntegerField("записей в VK по плану части", null=True, blank=True)
+    # The last slice could send nothing (its items wait for pictures): the next one only learns pictures, unplanned.
+    pictures_next = models.BooleanField("следующая часть читает только картинки", default=False)
 
     objects = OwnedManager()
 

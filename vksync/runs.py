@@ -151,12 +151,13 @@ def waits_for_slice(run: SyncRun, number: int) -> bool:
     return SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING, slices=number - 1).exists()
 
 
-def end_slice(run: SyncRun, *, learnt: bool = False) -> None:
+def end_slice(run: SyncRun, *, learnt: bool = False, pictures_next: bool = False) -> None:
     """The slice's budget is used: the run stays running, its next slice queued (the merchant's lock is let go).
-    `learnt`: the slice learnt pictures — headway, though the next plan holds more writes (`writes_left` cleared)."""
+    `learnt`: the slice learnt pictures — headway, though the next plan holds more writes (`writes_left` cleared).
+    `pictures_next`: the next slice only learns pictures (this one could send nothing)."""
     headway = {"writes_left": None} if learnt else {}
     SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(
-        between_slices=True, heartbeat_at=timezone.now(), **headway
+        between_slices=True, heartbeat_at=timezone.now(), pictures_next=pictures_next, **headway
     )
 
 

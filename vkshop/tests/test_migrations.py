@@ -142,6 +142,7 @@ def assert_rows_after_the_split(before: dict):
     assert run.pop("vk_requests") == 0  # added later (the dashboard's column), from an empty `requests`
     # added later (runs in slices), with their defaults
     assert (run.pop("slices"), run.pop("between_slices"), run.pop("writes_left")) == (0, False, None)
+    assert run.pop("pictures_next") is False
     assert run == before["SyncRun"]
 
     for model, pk in before["content_types"].items():

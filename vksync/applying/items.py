@@ -54,8 +54,8 @@ def apply_items(ctx: Context, ops: list[p.Operation], arrivals: Arrivals) -> lis
 def _room_for(ctx: Context, sender: InOrder, arrivals: Arrivals) -> bool:
     """A batch starts only while the slice's deadline has room for it and those unrecorded, each as long as the
     longest batch's turn seen in the slice; the slice's first batch goes anyway (each slice makes headway), alone
-    until its turn is known. Out of
-    room, the pictures not started yet wait too (`Arrivals.enough`): the next slice's plan holds the rest."""
+    until its turn is known. Out of room, the pictures not started yet wait too (`Arrivals.enough`): the next
+    slice's plan holds the rest."""
     if not ctx.counts.finished:
         arrivals.enough()
         return False

@@ -207,3 +207,20 @@ def test_a_sliced_sync_learns_pictures_only_while_the_next_check_ends_before_the
     assert run.status == SyncRun.Status.DONE, run.error
     assert shop.evotor.request_counts[checks] == before + products and not to_check.exists()
     assert_vk_matches_catalog(shop)
+
+
+def test_a_slice_that_could_send_nothing_is_followed_by_one_that_only_learns_pictures(shop):
+    """Every item waits for its pictures: the first slice plans, can send nothing and learns a picture; the next
+    one does not plan again (nor ask VK anything): it only learns pictures, and the one after it plans."""
+    run_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.COMMAND)
+    Product.objects.filter(merchant=shop.merchant).update(image_checked_hash="")  # to be read again from Evotor
+    checks = "GET /stores/{store_id}/products/{product_id}/images"
+    run = run_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.SCHEDULE, budget_seconds=TINY_BUDGET)
+    assert run.status == SyncRun.Status.RUNNING and run.pictures_next, run.error
+    vk_requests, learnt = shop.vk.request_count, shop.evotor.request_counts[checks]
+    run = run_sync(merchant=shop.merchant, run=run, slice_number=2, budget_seconds=TINY_BUDGET)
+    assert run.status == SyncRun.Status.RUNNING and not run.pictures_next
+    assert shop.vk.request_count == vk_requests and shop.evotor.request_counts[checks] == learnt + 1
+    run = run_sync(merchant=shop.merchant, run=run, slice_number=3)
+    assert run.status == SyncRun.Status.DONE, run.error
+    assert_vk_matches_catalog(shop)
