@@ -33,6 +33,7 @@ from connections.evotor.client import (
 from connections.models import EvotorConnection
 from connections.state import mark_ok, note_failed_attempt, record_error
 from core.locks import merchant_lock
+from core.slices import Slice
 from core.upsert import bulk_upsert
 
 logger = logging.getLogger(__name__)
@@ -99,12 +100,12 @@ class RefreshResult:
 
 
 def refresh_catalog(
-    *, merchant, progress: Progress | None = None, announce: bool = True, deadline: float | None = None
+    *, merchant, progress: Progress | None = None, announce: bool = True, clock: Slice | None = None
 ) -> RefreshResult:
     """Read the merchant's whole Evotor catalog into the cache, under a per-merchant lock.
 
     `announce=False`: the caller is the sync that a good refresh would ask for, so `catalog_changed` is not sent.
-    With a `deadline` (time.monotonic(): a worker task's budget) the picture checks stop before it; `images_left`
+    With a `clock` (a worker task's slice, `core.slices`) the picture checks stop before its deadline; `images_left`
     then tells the caller to check the rest in a next task (`learn_pictures`)."""
     result = RefreshResult(merchant_id=merchant.pk)
     connection = EvotorConnection.objects.filter(merchant=merchant).first()
@@ -116,10 +117,12 @@ def refresh_catalog(
         if not acquired:
             result.status, result.error = "busy", "Каталог этого продавца уже обновляется."
             return result
-        client = EvotorClient(connection.token)
+        client, clock = EvotorClient(connection.token), clock or Slice()
         try:
-            _refresh_stores(merchant, client, result, progress or _quiet)
-            _refresh_images(merchant, client, result, deadline=deadline)
+            with clock.stage("catalog_read"):
+                _refresh_stores(merchant, client, result, progress or _quiet)
+            with clock.stage("pictures"):
+                _refresh_images(merchant, client, result, clock=clock)
         except EvotorError as exc:
             if record_error(connection=connection, error=exc):
                 result.status, result.error = "broken", exc.reason
@@ -131,15 +134,16 @@ def refresh_catalog(
             mark_ok(connection=connection)
         finally:
             result.requests = client.request_count
-    logger.info("catalog refreshed", extra={"merchant_id": merchant.pk, "result": result.status})
+    logger.info("catalog refreshed", extra={"merchant_id": merchant.pk, "result": result.status, **clock.report()})
     if result.ok and announce:  # whoever keeps a shop in step with the catalog (vksync) hears of it
         catalog_changed.send(sender=refresh_catalog, merchant=merchant, trigger="refresh")
     return result
 
 
-def learn_pictures(*, merchant, deadline: float | None = None) -> RefreshResult:
+def learn_pictures(*, merchant, clock: Slice | None = None, at_least_one: bool = True) -> RefreshResult:
     """Check every published product whose pictures are not known yet, however many (at Evotor's pace) — or, with
-    a `deadline` (time.monotonic(): a sync's slice), as many as fit before it, at least one.
+    a `clock` (a task's slice), as many as fit before its deadline (each as long as the longest check so far), and
+    with `at_least_one` one anyway (the task's headway).
 
     A refresh checks at most CATALOG_IMAGE_CHECKS_PER_REFRESH; a sync calls this before it plans, so no item
     goes to VK with the default picture while its own pictures are unknown. Says `busy` when a refresh holds
@@ -155,7 +159,7 @@ def learn_pictures(*, merchant, deadline: float | None = None) -> RefreshResult:
             return result
         client = EvotorClient(connection.token)
         try:
-            _refresh_images(merchant, client, result, limit=0, deadline=deadline)
+            _refresh_images(merchant, client, result, limit=0, clock=clock or Slice(), at_least_one=at_least_one)
         except EvotorError as exc:
             result.status, result.error = "failed", exc.reason
         finally:
@@ -327,11 +331,18 @@ def _refresh_groups(merchant, client, store: Store, result: RefreshResult, now) 
 
 
 def _refresh_images(
-    merchant, client: EvotorClient, result: RefreshResult, *, limit: int | None = None, deadline: float | None = None
+    merchant,
+    client: EvotorClient,
+    result: RefreshResult,
+    *,
+    clock: Slice,
+    limit: int | None = None,
+    at_least_one: bool = True,
 ) -> None:
     """Pictures cost a request per product: only for products going to VK, and only when they changed. A refresh
-    checks at most `limit` (the rest wait for the next); a sync's slice checks while the next check (expected to
-    take as long as the longest so far) ends before its `deadline`, and at least one."""
+    checks at most `limit` (the rest wait for the next); in a task's slice (`clock`) only while the next check, as
+    long as the longest so far, ends before its deadline — the first anyway `at_least_one`. Each check is a step of
+    the clock ("picture_check")."""
     # Changed since the last check, or a picture known before thumbnails existed (read once more for one).
     # A refresh also reads again, within its limit, the pictures checked longest ago: Evotor's product list
     # does not say when only a picture changed. A sync's `learn_pictures` (limit 0) reads only what it must.
@@ -342,12 +353,13 @@ def _refresh_images(
         .only("id", "evotor_id", "content_hash", "images", "image_url", "image_hash", "thumbnail", "store__evotor_id")
     )
     limit = settings.CATALOG_IMAGE_CHECKS_PER_REFRESH if limit is None else limit
-    checked, step, last = [], 0.0, time.monotonic()
+    checked = []
     try:
         for product in stale[:limit] if limit else stale.iterator(chunk_size=1000):
-            if checked and deadline is not None and last + step >= deadline:  # the next check would not fit
+            if (checked or not at_least_one) and not clock.fits("picture_check"):  # it would not end in time
                 result.images_left = True
                 break
+            started = time.monotonic()
             try:
                 images = client.product_images(product.store.evotor_id, product.evotor_id)
                 _apply_images(client, product, images, result)
@@ -358,11 +370,11 @@ def _refresh_images(
             checked.append(product)
             if len(checked) % 500 == 0:  # a long check keeps what it learnt, should it be cut short
                 _save_pictures(checked[-500:])
-            now = time.monotonic()
-            step, last = max(step, now - last), now  # the longest check so far: what the next may take
+            clock.took("picture_check", time.monotonic() - started)
     except EvotorTransientError:
         logger.info("image checks paused", extra={"merchant_id": merchant.pk, "checked": len(checked)})
     finally:
+        clock.stop()  # a safe point: what follows is the task's closing
         _save_pictures(checked[len(checked) - len(checked) % 500 :])
         result.images_checked += len(checked)
 

@@ -9,37 +9,49 @@ from django.contrib.auth import get_user_model
 from catalog import services, stock, triggers
 from catalog.models import StockRecheck
 from core import spread
+from core.slices import Slice
 
 
 @shared_task(name="catalog.refresh_catalog", bind=True, max_retries=3)
 def refresh_catalog(self, merchant_id: int) -> str:
-    """Refresh one merchant's catalog; retry later when Evotor was only temporarily unavailable."""
+    """Refresh one merchant's catalog (its picture checks within the task's slice, the rest in `check_pictures`);
+    retry later when Evotor was only temporarily unavailable."""
+    started = time.monotonic()
     merchant = get_user_model().objects.filter(pk=merchant_id).first()
     if merchant is None:
         return "no such merchant"
-    result = services.refresh_catalog(merchant=merchant, deadline=_task_deadline())
-    if result.images_left:  # the checks that did not fit in this task's budget go on in the next
-        check_pictures.delay(merchant_id)
+    clock = _task_slice(self.name, started)
+    try:
+        result = services.refresh_catalog(merchant=merchant, clock=clock)
+        if result.images_left:  # the checks that did not fit in this task's slice go on in the next
+            check_pictures.delay(merchant_id)
+    finally:
+        clock.close()
     if result.transient:
         raise self.retry(countdown=60 * 2**self.request.retries)
     return result.status
 
 
-@shared_task(name="catalog.check_pictures")
-def check_pictures(merchant_id: int) -> str:
-    """Check the pictures a refresh left unchecked, as many as fit in one task's budget; the rest in the next."""
+@shared_task(name="catalog.check_pictures", bind=True)
+def check_pictures(self, merchant_id: int) -> str:
+    """Check the pictures a refresh left unchecked, as many as fit in one task's slice; the rest in the next."""
+    started = time.monotonic()
     merchant = get_user_model().objects.filter(pk=merchant_id).first()
     if merchant is None:
         return "no such merchant"
-    result = services.learn_pictures(merchant=merchant, deadline=_task_deadline())
-    if result.images_left:
-        check_pictures.delay(merchant_id)
+    clock = _task_slice(self.name, started)
+    try:
+        result = services.learn_pictures(merchant=merchant, clock=clock)
+        if result.images_left:
+            check_pictures.delay(merchant_id)
+    finally:
+        clock.close()
     return result.status
 
 
-def _task_deadline() -> float:
-    """A worker task's budget (SYNC_SLICE_SECONDS, as a sync's slice): a long task would hold a slot others wait for."""
-    return time.monotonic() + settings.SYNC_SLICE_SECONDS
+def _task_slice(task: str, started: float) -> Slice:
+    """A worker task's slice (SYNC_SLICE_SECONDS, as a sync's): a long task would hold a slot others wait for."""
+    return Slice(settings.SYNC_SLICE_SECONDS, task=task, started=started)
 
 
 @shared_task(name="catalog.refresh_due_catalogs", ignore_result=True)

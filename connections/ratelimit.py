@@ -35,7 +35,12 @@ class RateLimiterError(Exception):
 
 
 class RateLimitWaitTooLong(RateLimiterError):
-    """The limiter would have had to wait longer than MAX_WAIT_SECONDS."""
+    """The limiter would have had to wait longer than allowed (MAX_WAIT_SECONDS, or the caller's `max_wait`);
+    `wait`: the seconds until a slot, as the limiter last saw them."""
+
+    def __init__(self, message: str, *, wait: float = 0.0):
+        super().__init__(message)
+        self.wait = wait
 
 
 def token_key(token: str, service: str = "vk") -> str:
@@ -67,7 +72,7 @@ class RateLimiter:
                 self.observe(waited)
                 return waited
             if waited + delay > max_wait:
-                raise RateLimitWaitTooLong(f"waited {waited:.1f}s for a VK request slot")
+                raise RateLimitWaitTooLong(f"waited {waited:.1f}s for a VK request slot", wait=delay)
             time.sleep(delay)
             waited += delay
         raise RateLimitWaitTooLong("too many attempts to get a VK request slot")

@@ -7,7 +7,6 @@ writes VK's answers into the cache) → close the run (runs) → tell the mercha
 """
 
 import logging
-import time
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -19,11 +18,11 @@ from connections.state import mark_ok
 from connections.vk.errors import VkConnectionBroken, VkError, VkRateLimitReached, VkTransientError
 from connections.vk.services import remember_photo_bulk_refused, run_with_vk
 from core.plurals import plural
+from core.slices import Slice
 from vkshop import writes as shop_writes
 from vkshop.services import cached_items, read_vk_shop, store_vk_shop
 from vksync import notifications, runs, triggers, variants
 from vksync.applying import apply_plan
-from vksync.applying.sender import BATCH
 from vksync.counts import vk_count
 from vksync.inputs import load_inputs, photo_loader
 from vksync.models import SyncRun
@@ -47,50 +46,40 @@ def run_sync(
     dry_run=False,
     confirmed=False,
     budget_seconds: float | None = None,
+    clock: Slice | None = None,
     slice_number: int = 1,
 ) -> SyncRun | None:
     """Run one sync for the merchant now; None when another run holds the merchant (it is marked dirty).
 
-    A dry run plans and records the plan without writing to VK. With `budget_seconds` the run works one slice:
-    it starts no step the rest of the budget cannot hold (the re-plan included), stops at a safe point and stays
-    running, `between_slices` (the caller queues its next slice: `slice_number` + 1). Slice 2 and later continue a
-    running run; nothing asked of the merchant in its first slice (the first plan's confirmation, the brake) is
-    asked again. Without a budget, to the end.
+    A dry run plans and records the plan without writing to VK. With a budget (`budget_seconds`, or a `clock`: the
+    Celery task's slice, `core.slices`) the run works one slice: it plans, sends what the slice's deadline holds,
+    learns the pictures Evotor has not told yet with the time left, stops at a safe point and stays running,
+    `between_slices` (the caller queues its next slice: `slice_number` + 1). Slice 2 and later continue a running
+    run; nothing asked of the merchant in its first slice (the first plan's confirmation, the brake) is asked again.
+    Without a budget, to the end (the pictures learnt first).
     """
+    clock = clock or Slice(budget_seconds)
     if slice_number > 1:
-        return _next_slice(run, budget_seconds=budget_seconds, slice_number=slice_number)
+        return _next_slice(run, clock=clock, slice_number=slice_number)
     run = run or runs.new_run(merchant=merchant, trigger=trigger, dry_run=dry_run)
     with runs.merchant_sync_lock(merchant, run) as acquired:
         if not acquired or not runs.claim(run):
             triggers.mark_pending(merchant, run.trigger)
             runs.drop_unclaimed(run)
             return None
-        _execute_guarded(run, dry_run=dry_run, confirmed=confirmed, deadline=_deadline(budget_seconds), number=1)
+        _execute_guarded(run, dry_run=dry_run, confirmed=confirmed, clock=clock, number=1)
     run.refresh_from_db()
     return run
 
 
-def _next_slice(run: SyncRun, *, budget_seconds: float | None, slice_number: int) -> SyncRun | None:
+def _next_slice(run: SyncRun, *, clock: Slice, slice_number: int) -> SyncRun | None:
     """A running run's next slice; None when it cannot be taken up (taken already, or the run is over)."""
     with runs.merchant_sync_lock(run.merchant, run) as acquired:
         if not acquired or not runs.claim_slice(run, slice_number):
             return None
-        deadline = _deadline(budget_seconds)
-        _execute_guarded(run, dry_run=False, confirmed=True, deadline=deadline, number=slice_number)
+        _execute_guarded(run, dry_run=False, confirmed=True, clock=clock, number=slice_number)
     run.refresh_from_db()
     return run
-
-
-def _deadline(budget_seconds: float | None) -> float | None:
-    return time.monotonic() + budget_seconds if budget_seconds else None
-
-
-def _less(deadline: float | None, seconds: float) -> float | None:
-    """The deadline less `seconds` kept for later steps — at most half of what is left: the pictures learnt, the
-    slice's headway, must not shrink to one a slice on a pace measured badly."""
-    if deadline is None:
-        return None
-    return deadline - min(seconds, max(0.0, deadline - time.monotonic()) / 2)
 
 
 def _execute_guarded(run: SyncRun, **options) -> None:
@@ -101,23 +90,21 @@ def _execute_guarded(run: SyncRun, **options) -> None:
         raise
 
 
-def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, deadline: float | None, number: int) -> None:
+def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, clock: Slice, number: int) -> None:
     merchant, used = run.merchant, []
 
     def work(client) -> None:
         # Run again from the top after a token refresh: reading, planning and applying are idempotent.
         used.append(client)
-        started = time.monotonic()
-        _read_vk_shop_if_needed(run, client, connection, first_slice=number == 1)
-        read_at = time.monotonic()
+        with clock.stage("vk_read"):
+            _read_vk_shop_if_needed(run, client, connection, first_slice=number == 1)
         runs.heartbeat(run)
-        sync_settings = settings_for(merchant)
-        inputs = load_inputs(merchant=merchant, sync_settings=sync_settings, group_id=connection.group_id)
-        plan = inputs.plan()
-        seconds = {"read": round(read_at - started, 3), "plan": round(time.monotonic() - read_at, 3)}
-        runs.record_planning_seconds(run, time.monotonic() - started)
-        log.info("sync planned", extra={"run_id": run.pk, "seconds": seconds, "writes": plan.writes, "slice": number})
-        headway = learnt > 0 or run.writes_left is None or plan.writes < run.writes_left
+        with clock.stage("plan"):
+            sync_settings = settings_for(merchant)
+            inputs = load_inputs(merchant=merchant, sync_settings=sync_settings, group_id=connection.group_id)
+            plan = inputs.plan()
+        log.info("sync planned", extra={"run_id": run.pk, "writes": plan.writes, "slice": number})
+        _keep_headway(run, plan, clock, number=number)
         _finish_plan(
             run,
             plan,
@@ -127,16 +114,19 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, deadline: float | 
             sync_settings=sync_settings,
             client=client,
             connection=connection,
-            deadline=_slice_deadline(run, plan, deadline, number=number, headway=headway),
-            more_to_learn=pictures_left,
+            clock=clock,
+            more_to_learn=clock.deadline is not None and plan.pictures_pending > 0,
         )
 
     try:
         connection = usable_vk_connection(merchant)
         if number == 1:  # «Синхронизировать сейчас» reads Evotor once per run, not once per slice
-            _read_evotor_first(run)
-        # The re-plan and the first batch are part of this slice: the pictures leave room for them.
-        learnt, pictures_left = _learn_pictures(run, _less(deadline, runs.seconds_after_pictures(run, BATCH)))
+            with clock.stage("evotor_read"):
+                _read_evotor_first(run, clock)
+        if clock.deadline is None:  # to the end: every picture is learnt first, and one plan sends everything
+            _learn_pictures(run, clock)
+        elif number > 1 and run.pictures_next:  # the last slice could send nothing: this one learns, unplanned
+            return runs.end_slice(run, learnt=_learn_pictures(run, clock))
         run_with_vk(connection=connection, action=work)  # a permanent error marks the connection broken
     except SyncNotPossible as error:
         _fail(run, str(error))
@@ -150,21 +140,34 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, deadline: float | 
         _fail(run, f"VK не ответил: {getattr(error, 'reason', '') or error}")
     finally:
         runs.record_requests(run, used)
+        waits = round(sum(client.waited for client in used), 3)
+        log.info("sync slice ended", extra={"run_id": run.pk, "slice": number, "rate_waits": waits, **clock.report()})
 
 
-def _slice_deadline(run: SyncRun, plan, deadline: float | None, *, number: int, headway: bool) -> float | None:
-    """The slice's deadline, unless the run makes no headway: its plan holds no fewer writes than the previous
-    slice's and no picture was learnt (each slice sends at least one batch; writes VK keeps refusing could
-    otherwise fill slice after slice). Then this slice goes to the end."""
+def _keep_headway(run: SyncRun, plan, clock: Slice, *, number: int) -> None:
+    """The slice keeps its deadline unless the run makes no headway: its plan holds no fewer writes than the
+    previous slice's, which learnt no picture (each slice sends at least one batch; writes VK keeps refusing, or
+    pictures Evotor cannot tell now, could otherwise fill slice after slice). Then this slice goes to the end, its
+    items waiting for pictures left for the next run."""
+    headway = run.writes_left is None or plan.writes < run.writes_left
     runs.record_writes_left(run, plan.writes)
-    if deadline is not None and number > 1 and not headway:
+    if clock.deadline is not None and number > 1 and not headway:
         log.info("slice makes no headway: the run goes to the end", extra={"run_id": run.pk, "writes": plan.writes})
-        return None
-    return deadline
+        clock.lift()
 
 
 def _finish_plan(
-    run, plan, inputs, *, dry_run, confirmed, sync_settings, client, connection, deadline=None, more_to_learn=False
+    run,
+    plan,
+    inputs,
+    *,
+    dry_run,
+    confirmed,
+    sync_settings,
+    client,
+    connection,
+    clock: Slice,
+    more_to_learn: bool = False,
 ) -> None:
     # The count of what goes to VK and why the rest does not, as the plan saw the catalog (shown with the plan);
     # a later slice keeps the first slice's plan: the merchant was shown the whole run's.
@@ -190,6 +193,8 @@ def _finish_plan(
         if not runs.waited_for_confirmation_before(run):  # one mail, not one per trigger
             notifications.plan_waits_for_confirmation(merchant_id=run.merchant_id, reason=reason)
         return runs.close(run, SyncRun.Status.NEEDS_CONFIRMATION, reason)
+    # `more_to_learn`: a sliced run learns the pictures Evotor has not told yet at each slice's end; until the
+    # last, whole batches go (`apply_plan`).
     counts = apply_plan(
         plan=plan,
         run=run,
@@ -199,12 +204,15 @@ def _finish_plan(
         default_sha=inputs.default_sha,
         photo_bulk_files=0 if connection.photo_bulk_refused_at else settings.VK_PHOTO_BULK_FILES,
         on_bulk_refused=lambda error: remember_photo_bulk_refused(connection=connection),
-        deadline=deadline,
+        clock=clock,
         more_to_come=more_to_learn,
     )
     mark_ok(connection=connection)
-    if not counts.finished or more_to_learn:  # the slice's time is used: the next plans again from the cache
+    if not counts.finished:  # the slice's time is used: the next plans again from the cache
         return runs.end_slice(run)
+    if more_to_learn:  # the next slice sends the items whose pictures this one learns, and the last stages
+        learnt = _learn_pictures(run, clock, at_least_one=not counts.calls)  # one anyway when nothing was sent
+        return runs.end_slice(run, learnt=learnt, pictures_next=not counts.calls)
     runs.close(run, SyncRun.Status.DONE)
     if counts.cards_separated:  # VK refused cards: one more run sends their items separate, values in the name
         triggers.mark_pending(run.merchant, SyncRun.Trigger.RETRY)
@@ -232,29 +240,34 @@ def _read_vk_shop_if_needed(run: SyncRun, client, connection, *, first_slice: bo
     log.info("VK shop read whole", extra={"run_id": run.pk, "reason": reason, "items": len(pages.items)})
 
 
-def _read_evotor_first(run: SyncRun) -> None:
+def _read_evotor_first(run: SyncRun, clock: Slice) -> None:
     """«Синхронизировать сейчас» is pressed to send what the register holds now: the catalog is read from Evotor
-    first (without announcing it — this run is the sync the announcement would ask for). A read that fails
-    leaves the cached catalog to sync from; the catalog pages say why the read failed."""
+    first (without announcing it — this run is the sync the announcement would ask for; its picture checks keep to
+    the slice's deadline). A read that fails leaves the cached catalog to sync from; the catalog pages say why the
+    read failed."""
     if run.trigger != SyncRun.Trigger.MANUAL:
         return
-    result = refresh_catalog(merchant=run.merchant, announce=False)
+    result = refresh_catalog(merchant=run.merchant, announce=False, clock=clock)
     if not result.ok:
         log.info("sync from the cached catalog", extra={"run_id": run.pk, "refresh": result.status})
     runs.heartbeat(run)
 
 
-def _learn_pictures(run: SyncRun, deadline: float | None) -> tuple[int, bool]:
-    """Every picture of a published product is read from Evotor before the plan (a refresh reads only so many):
-    no item goes to VK with the default picture while its own are unknown. One that cannot be read now (Evotor
-    busy) keeps its item waiting; the plan says how many wait. A slice reads as many as its time allows (the
-    items whose pictures are still unknown wait for the next slice). Returns how many products were checked, and
-    whether some were left for the next slice."""
-    result = learn_pictures(merchant=run.merchant, deadline=deadline)
+def _learn_pictures(run: SyncRun, clock: Slice, *, at_least_one: bool = True) -> bool:
+    """Every picture of a published product is read from Evotor before its item goes (a refresh reads only so
+    many): no item goes to VK with the default picture while its own are unknown. One that cannot be read now
+    (Evotor busy) keeps its item waiting; the plan says how many wait. Without a deadline all are read before the
+    plan; in a slice, after its writes, while the next check fits before the deadline (the items whose pictures
+    are learnt go in the next slice). Whether some were learnt or are left for the next slice."""
+    if not at_least_one and not clock.fits("picture_check"):
+        return False  # the slice's time is used: not even the query of what to check
+    with clock.stage("pictures"):
+        result = learn_pictures(merchant=run.merchant, clock=clock, at_least_one=at_least_one)  # stops the clock
     if result.images_checked or not result.ok:
-        log.info("pictures learnt before the plan", extra={"run_id": run.pk, "checked": result.images_checked})
-    runs.heartbeat(run)
-    return result.images_checked, result.images_left
+        log.info("pictures learnt", extra={"run_id": run.pk, "checked": result.images_checked})
+    if clock.deadline is None:  # a slice's end says it is alive anyway
+        runs.heartbeat(run)
+    return bool(result.images_checked or result.images_left)
 
 
 def _fail_after_crash(run: SyncRun) -> None:

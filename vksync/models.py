@@ -355,10 +355,9 @@ class SyncRun(models.Model):
     # run waits for its next one in the queue (it stays running: no other run of the merchant starts meanwhile).
     slices = models.PositiveIntegerField("частей", default=0)
     between_slices = models.BooleanField("ждёт следующей части", default=False)
-    planning_seconds = models.FloatField("чтение и план в последней части, с", default=0.0)
-    mirror_seconds_per_write = models.FloatField("запись в кэш VK на одну правку, с", default=0.0)
-    batch_seconds = models.FloatField("ход пакета запросов в последней части, с", default=0.0)
     writes_left = models.PositiveIntegerField("записей в VK по плану части", null=True, blank=True)
+    # The last slice could send nothing (its items wait for pictures): the next one only learns pictures, unplanned.
+    pictures_next = models.BooleanField("следующая часть читает только картинки", default=False)
 
     objects = OwnedManager()
 

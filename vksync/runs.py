@@ -151,10 +151,13 @@ def waits_for_slice(run: SyncRun, number: int) -> bool:
     return SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING, slices=number - 1).exists()
 
 
-def end_slice(run: SyncRun) -> None:
-    """The slice's budget is used: the run stays running, its next slice queued (the merchant's lock is let go)."""
+def end_slice(run: SyncRun, *, learnt: bool = False, pictures_next: bool = False) -> None:
+    """The slice's budget is used: the run stays running, its next slice queued (the merchant's lock is let go).
+    `learnt`: the slice learnt pictures — headway, though the next plan holds more writes (`writes_left` cleared).
+    `pictures_next`: the next slice only learns pictures (this one could send nothing)."""
+    headway = {"writes_left": None} if learnt else {}
     SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(
-        between_slices=True, heartbeat_at=timezone.now()
+        between_slices=True, heartbeat_at=timezone.now(), pictures_next=pictures_next, **headway
     )
 
 
@@ -171,31 +174,6 @@ def record_plan(run: SyncRun, summary: dict) -> None:
 def record_writes_left(run: SyncRun, writes: int) -> None:
     """The writes the slice's plan holds: the next slice must plan fewer, or it runs to the end."""
     SyncRun.objects.filter(pk=run.pk).update(writes_left=writes)
-
-
-def record_planning_seconds(run: SyncRun, seconds: float) -> None:
-    """How long reading and planning took in this slice: the next slice keeps as much of its budget for them."""
-    run.planning_seconds = round(seconds, 3)
-    SyncRun.objects.filter(pk=run.pk).update(planning_seconds=run.planning_seconds)
-
-
-def record_mirror_pace(run: SyncRun, seconds_per_write: float) -> None:
-    """How long laying one write over the VK shop cache took at the slice's end: the next slice keeps room for it."""
-    run.mirror_seconds_per_write = seconds_per_write
-    SyncRun.objects.filter(pk=run.pk).update(mirror_seconds_per_write=seconds_per_write)
-
-
-def record_batch_seconds(run: SyncRun, seconds: float) -> None:
-    """The longest batch's turn in the slice: the next slice keeps room for the one batch every slice sends."""
-    run.batch_seconds = seconds
-    SyncRun.objects.filter(pk=run.pk).update(batch_seconds=seconds)
-
-
-def seconds_after_pictures(run: SyncRun, batch: int) -> float:
-    """What a slice needs once its pictures are learnt, as its last slice measured it (none yet: nothing): the
-    re-plan, the batch every slice sends (with the one before it in flight) and laying it over the VK cache."""
-    writes = 2 * batch * (run.mirror_seconds_per_write or 0.0)
-    return (run.planning_seconds or 0.0) + 2 * (run.batch_seconds or 0.0) + writes
 
 
 def record_progress(run: SyncRun, *, progress: dict, counts: dict) -> None:

@@ -1,6 +1,7 @@
 """Celery entry points of the sync engine: thin, they call the engine, the triggers and the mail."""
 
 import contextlib
+import time
 
 from celery import shared_task
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.db import OperationalError as DatabaseOperationalError
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
+from core.slices import Slice
 from vksync import engine, runs, stock, triggers
 from vksync.models import SyncRun
 
@@ -33,6 +35,7 @@ def sync_merchant(
     when it ends; only when no live run is seen (a killed worker whose lock has not lapsed yet) does the
     task come back, after a delay that doubles each time.
     """
+    started = time.monotonic()  # the slice's budget counts from the task's start
     merchant = get_user_model().objects.filter(pk=merchant_id).first()
     if merchant is None:
         return None
@@ -42,29 +45,38 @@ def sync_merchant(
     if run is not None and run.status == SyncRun.Status.RUNNING and (slice_number == 1 or run.slices >= slice_number):
         # Redelivered after the worker died mid-slice: a new run takes over (the claim closes the old one).
         run, slice_number = None, 1
+    clock = Slice(settings.SYNC_SLICE_SECONDS, task=self.name, started=started)
+    try:
+        return _run_slice(self, merchant, run, clock, confirmed=confirmed, trigger=trigger, slice_number=slice_number)
+    finally:
+        clock.close()  # its closing (from the slice's safe point) is the margin of the next slices' deadlines
+
+
+def _run_slice(task, merchant, run, clock: Slice, *, confirmed: bool, trigger: str, slice_number: int):
+    """The slice run; the next one queued, a pending run started, or the task retried (see `sync_merchant`)."""
+    merchant_id = merchant.pk
     retry = {"merchant_id": merchant_id, "run_id": None, "confirmed": confirmed, "trigger": SyncRun.Trigger.RETRY}
-    budget = settings.SYNC_SLICE_SECONDS
     try:
         result = engine.run_sync(
             merchant=merchant,
             trigger=trigger,
             run=run,
             confirmed=confirmed,
-            budget_seconds=budget,
+            clock=clock,
             slice_number=slice_number,
         )
     except (RedisError, DatabaseOperationalError, DatabaseInterfaceError) as error:
         # Redis restarting (rate limiter, locks) or the database connection lost: the run was closed; try again soon
-        countdown = max(1, retry_delay(self.request.retries) // 2)
-        raise retry_when_broker_answers(self, kwargs=retry, countdown=countdown, exc=error)
+        countdown = max(1, retry_delay(task.request.retries) // 2)
+        raise retry_when_broker_answers(task, kwargs=retry, countdown=countdown, exc=error)
     if result is None and slice_number > 1:
         if runs.waits_for_slice(run, slice_number):  # the merchant's lock was held a moment (a refused claim)
-            raise retry_when_broker_answers(self, countdown=SLICE_LOCK_RETRY_SECONDS)
+            raise retry_when_broker_answers(task, countdown=SLICE_LOCK_RETRY_SECONDS)
         return None  # the slice was taken up already, or the run is over (taken over while it waited)
     if result is None:
         if not runs.live_run_exists(merchant):
-            countdown = refused_delay(self.request.retries)
-            raise retry_when_broker_answers(self, kwargs={**retry, "trigger": trigger}, countdown=countdown)
+            countdown = refused_delay(task.request.retries)
+            raise retry_when_broker_answers(task, kwargs={**retry, "trigger": trigger}, countdown=countdown)
         return None
     if result.status == SyncRun.Status.RUNNING:  # the slice's budget is used: the next goes behind other work
         next_slice = {
@@ -73,11 +85,12 @@ def sync_merchant(
             "trigger": trigger,
             "slice_number": result.slices + 1,
         }
-        sync_merchant.apply_async(kwargs={"merchant_id": merchant_id, **next_slice})
+        # A token's turn that would have come after the deadline is waited for in the queue, not in a slot.
+        sync_merchant.apply_async(kwargs={"merchant_id": merchant_id, **next_slice}, countdown=clock.resume_in or None)
         return result.pk
     triggers.run_pending(merchant=merchant)
     if result.status == SyncRun.Status.FAILED and result.transient:
-        raise retry_when_broker_answers(self, kwargs=retry, countdown=retry_delay(self.request.retries))
+        raise retry_when_broker_answers(task, kwargs=retry, countdown=retry_delay(task.request.retries))
     return result.pk
 
 

@@ -2,11 +2,12 @@
 
 import io
 import logging
+import time
 
 import pytest
 from PIL import Image
 
-from connections.ratelimit import FileRateLimiter
+from connections.ratelimit import FileRateLimiter, token_key
 from connections.vk.client import VkCall, VkClient, execute_code
 from connections.vk.errors import (
     PERMANENT_REASONS,
@@ -14,6 +15,7 @@ from connections.vk.errors import (
     VkConnectionBroken,
     VkRateLimitReached,
     VkTransientError,
+    VkWaitPastDeadline,
 )
 from emulators.vk.fixtures import TEST_GROUP_ID, TEST_TOKEN
 
@@ -194,3 +196,13 @@ def test_text_with_quotes_newlines_and_emoji_survives_execute(client, vk_emulato
     [result] = client.batch([new_item(1, description=description, sku="a'b")])
     item = vk_emulator.shop(TEST_GROUP_ID).items[result.response["market_item_id"]]
     assert (item.description, item.sku) == (description, "a'b")
+
+
+def test_a_batch_never_waits_for_the_rate_limiter_past_its_deadline(client, vk_emulator):
+    """The token's turn comes in 30 s, the caller's deadline (a slice's) in 1 s: nothing is sent and the wait is
+    told, for the caller to wait in the queue instead of in a worker slot."""
+    client.rate_limiter.pause(token_key(TEST_TOKEN), 30)
+    with pytest.raises(VkWaitPastDeadline) as late:
+        client.batch([new_item(1)], wait_until=time.monotonic() + 1)
+    assert late.value.wait > 1
+    assert vk_emulator.request_count == 0 and client.request_count == 0 and not client.method_counts

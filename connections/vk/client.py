@@ -22,12 +22,19 @@ from typing import Any
 import requests
 from django.conf import settings
 
-from connections.ratelimit import RateLimiter, RateLimiterError, default_rate_limiter, token_key
+from connections.ratelimit import (
+    RateLimiter,
+    RateLimiterError,
+    RateLimitWaitTooLong,
+    default_rate_limiter,
+    token_key,
+)
 from connections.vk.errors import (
     REFUSED_CODES,
     TRANSIENT_CODES,
     VkApiError,
     VkTransientError,
+    VkWaitPastDeadline,
     raise_for_error,
 )
 from core.metrics import VK_ERRORS, VK_REQUESTS
@@ -96,6 +103,7 @@ class VkClient:
         self.max_retries = max_retries if max_retries is not None else settings.VK_MAX_RETRIES
         self.backoff = backoff if backoff is not None else settings.VK_RETRY_BACKOFF_SECONDS
         self.request_count = 0
+        self.waited = 0.0  # seconds spent waiting for the rate limiter
         self.method_counts: Counter = Counter()
         self._counting = threading.Lock()  # a sync's photo saves and item writes go out from two threads
         self.reads_per_execute = EXECUTE_LIMIT  # halved for good (on this client) when VK finds an answer too big
@@ -112,18 +120,24 @@ class VkClient:
         return payload.get("response")
 
     def batch(
-        self, calls: list[VkCall], *, per_execute: int = EXECUTE_LIMIT, resend_when_unsure: bool = True
+        self,
+        calls: list[VkCall],
+        *,
+        per_execute: int = EXECUTE_LIMIT,
+        resend_when_unsure: bool = True,
+        wait_until: float | None = None,
     ) -> list[VkResult]:
         """Run `calls` through `execute`, `per_execute` (≤ 25) at a time; a VkResult per call, in order.
 
         `resend_when_unsure=False` is for calls that create things: a request whose answer was lost
         (timeout, 5xx, VK errors 10/36) is not sent again, since VK may have run it; only a request VK
-        refused outright (error 6) is.
+        refused outright (error 6) is. `wait_until` (time.monotonic(), a slice's deadline): no request waits for
+        the rate limiter past it; VkWaitPastDeadline instead, before that request is sent.
         """
         per_execute = max(1, min(per_execute, EXECUTE_LIMIT))
         results = []
         for start in range(0, len(calls), per_execute):
-            results.extend(self._execute(calls[start : start + per_execute], resend_when_unsure))
+            results.extend(self._execute(calls[start : start + per_execute], resend_when_unsure, wait_until))
         return results
 
     def read_batch(self, calls: list[VkCall]) -> list[VkResult]:
@@ -147,9 +161,16 @@ class VkClient:
             start += len(chunk)
         return results
 
-    def _execute(self, calls: list[VkCall], resend_when_unsure: bool) -> list[VkResult]:
+    def _execute(self, calls: list[VkCall], resend_when_unsure: bool, wait_until: float | None = None) -> list:
+        code = {"code": execute_code(calls)}
+        try:
+            payload = self._request("execute", code, resend_when_unsure=resend_when_unsure, wait_until=wait_until)
+        except VkWaitPastDeadline:
+            raise  # nothing was sent
+        except Exception:
+            self._count(*(call.method for call in calls), "execute")
+            raise
         self._count(*(call.method for call in calls), "execute")
-        payload = self._request("execute", {"code": execute_code(calls)}, resend_when_unsure=resend_when_unsure)
         if "error" in payload:
             raise_for_error(payload["error"], "execute")
         answers = payload.get("response")
@@ -265,18 +286,25 @@ class VkClient:
                 time.sleep(min(self.backoff * 2**attempt, 60.0))
         raise VkTransientError("upload: no attempt made")
 
-    def _request(self, method: str, params: dict, *, resend_when_unsure: bool = True) -> dict:
+    def _request(
+        self, method: str, params: dict, *, resend_when_unsure: bool = True, wait_until: float | None = None
+    ) -> dict:
         """POST one API request (rate-limited, retried while transient); VK's JSON envelope."""
         data = {**params, "access_token": self._token, "v": self.version}
         attempts = 0
         for attempt in range(self.max_retries + 1):
             attempts += 1
             try:
-                self.rate_limiter.acquire(self._key)
+                waited = self._wait_for_turn(wait_until)
+            except RateLimitWaitTooLong as exc:
+                if wait_until is not None:
+                    raise VkWaitPastDeadline(exc.wait) from None
+                raise VkTransientError(str(exc))
             except RateLimiterError as exc:
                 raise VkTransientError(str(exc))
             with self._counting:
                 self.request_count += 1
+                self.waited += waited or 0.0
             VK_REQUESTS.labels(method=method).inc()
             try:
                 response = self._send(f"{self.base_url}/method/{method}", method, data=data)
@@ -296,6 +324,12 @@ class VkClient:
             logger.warning("VK %s failed (%s); retry %d in %.1fs", method, problem, attempt + 1, delay)
             time.sleep(delay)
         raise VkTransientError(f"VK {method}: {problem} after {attempts} attempt(s)")
+
+    def _wait_for_turn(self, wait_until: float | None) -> float:
+        """The token's turn in the rate limiter (seconds waited); never past `wait_until`."""
+        if wait_until is None:
+            return self.rate_limiter.acquire(self._key)
+        return self.rate_limiter.acquire(self._key, max_wait=max(0.0, wait_until - time.monotonic()))
 
     def _send(self, url: str, what: str, *, session=None, **kwargs) -> requests.Response:
         try:

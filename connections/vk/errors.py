@@ -99,6 +99,15 @@ class VkTransientError(VkError):
     """VK or the network failed for a while (6, 9, 10, 36, HTTP 5xx, timeouts) even after retries."""
 
 
+class VkWaitPastDeadline(VkError):
+    """The token's next turn in the rate limiter comes after the caller's deadline (a slice's): nothing was sent.
+    `wait`: the seconds until that turn."""
+
+    def __init__(self, wait: float):
+        super().__init__(f"the token's turn comes in {wait:.2f}s, after the deadline")
+        self.wait = wait
+
+
 class VkRateLimitReached(VkError):
     """Error 29: the daily quota of a method is spent. Stop the run and resume later."""
 

@@ -63,6 +63,7 @@ class Fleet:
         self.env, self.var_dir, self.sampler, self.queues = env, var_dir, sampler, queues
         self.pool, self.concurrency, self.count = pool, concurrency, nodes
         self.nodes: dict[str, subprocess.Popen] = {}
+        self.log_level = env.get("LOG_LEVEL", "WARNING")  # BENCH_LOG_LEVEL=INFO: the engine's own logs too
         self.beat: subprocess.Popen | None = None
         self.app = Celery("bench-fleet", broker=env["CELERY_BROKER_URL"])
 
@@ -71,7 +72,7 @@ class Fleet:
         for number in range(1, self.count + 1):
             name = f"fleet-node{number}@{host}"
             command = [sys.executable, "-m", "celery", "-A", "tools.bench.fleet_app", "worker", "-n", name,
-                       f"--pool={self.pool}", f"--concurrency={self.concurrency}", "--loglevel=WARNING",
+                       f"--pool={self.pool}", f"--concurrency={self.concurrency}", f"--loglevel={self.log_level}",
                        "--without-gossip", "--without-mingle", "--without-heartbeat"]  # fmt: skip
             if self.queues:
                 command += ["-Q", self.queues]

@@ -142,8 +142,7 @@ def assert_rows_after_the_split(before: dict):
     assert run.pop("vk_requests") == 0  # added later (the dashboard's column), from an empty `requests`
     # added later (runs in slices), with their defaults
     assert (run.pop("slices"), run.pop("between_slices"), run.pop("writes_left")) == (0, False, None)
-    # added later (the paces a slice measures for the next), with their defaults
-    assert (run.pop("planning_seconds"), run.pop("mirror_seconds_per_write"), run.pop("batch_seconds")) == (0, 0, 0)
+    assert run.pop("pictures_next") is False
     assert run == before["SyncRun"]
 
     for model, pk in before["content_types"].items():

@@ -11,12 +11,11 @@ stops half way leaves the cache untrusted, and the next one reads it whole.
 """
 
 import logging
-import time
 from collections.abc import Callable
 
+from core.slices import Slice
 from vkshop import writes as shop_writes
 from vksync import planning as p
-from vksync import runs
 from vksync.applying import albums, items, mapping, photos, variants
 from vksync.applying.context import Context, Counts, timed
 from vksync.applying.sender import BATCH
@@ -39,7 +38,7 @@ def apply_plan(
     default_sha: str = "",
     photo_bulk_files: int = 0,
     on_bulk_refused: Callable | None = None,
-    deadline: float | None = None,
+    clock: Slice | None = None,
     more_to_come: bool = False,
 ) -> Counts:
     """Carry out `plan` for the run's merchant; per-item errors are recorded and the run goes on.
@@ -47,11 +46,11 @@ def apply_plan(
     `load_photo(sha) -> (bytes, filename)` gives a picture to upload; `default_sha` names the fallback picture.
     `photo_bulk_files` > 1 uploads that many pictures at once; `on_bulk_refused(error)` hears the community refuse.
     Raises VkConnectionBroken (stop, the connection is unusable) and the client's transient errors; what was
-    done until then is on the run either way. With a `deadline` (time.monotonic()) no step starts that would not
-    end before it (each step's time measured as the slice goes: a batch's turn, a picture's save, laying a write
-    over the cache); the work stops at a safe point — the pictures under way saved, the item batch in flight
-    answered and recorded, the cache given every write — and `counts.finished` is False: a new plan from the cache
-    does the rest.
+    done until then is on the run either way. With a `clock` that has a deadline (a slice's) no step starts that
+    would not end before it, judged by the longest step of its kind seen in the slice (a batch's turn, a picture's
+    save); the work stops at a safe point — the pictures under way saved, the item batch in flight answered and
+    recorded, the cache given every write — and `counts.finished` is False: a new plan from the cache does the rest.
+    The slice's first item batch goes anyway (each slice makes headway).
     `more_to_come`: a later slice's plan holds more (items whose pictures are still being learnt): this slice sends
     only full batches — whole bulks of pictures, 25 items with their pictures — and leaves the stages that need
     every item's answer (album membership, cards, album deletions) to the last slice, so slicing costs no request.
@@ -64,7 +63,7 @@ def apply_plan(
         default_sha=default_sha,
         photo_bulk_files=photo_bulk_files,
         on_bulk_refused=on_bulk_refused,
-        deadline=deadline,
+        clock=clock,
         more_to_come=more_to_come,
     )
     ops = plan.operations
@@ -76,12 +75,9 @@ def apply_plan(
         _apply_stages(ctx, ops)
     finally:
         ctx.tick("items", 0, force=True)  # the counts of what was done reach the run, failed or not
-    started = time.monotonic()
-    shop_writes.mirror_writes(merchant=ctx.merchant, group_id=group_id, writes=ctx.sent, was_trusted=was_trusted)
-    if len(ctx.sent) >= BATCH:  # a pace from a few writes would be mostly the mirror's fixed cost
-        runs.record_mirror_pace(run, (time.monotonic() - started) / len(ctx.sent))
-    if ctx.batch_seconds:
-        runs.record_batch_seconds(run, ctx.batch_seconds)
+    ctx.clock.stop()  # a safe point: what follows is the slice's closing
+    with ctx.clock.stage("mirror"):
+        shop_writes.mirror_writes(merchant=ctx.merchant, group_id=group_id, writes=ctx.sent, was_trusted=was_trusted)
     log.info("sync applied", extra={"run_id": run.pk, "seconds": ctx.counts.seconds, "whole": ctx.counts.finished})
     return ctx.counts
 
@@ -99,8 +95,7 @@ def _apply_stages(ctx: Context, ops: list[p.Operation]) -> None:
         again = timed(ctx, "items", items.apply_items, item_ops, arrivals)  # each as its pictures are in
     finally:
         arrivals.close()  # every photo VK saved is kept, even when the run stops here
-    if not ctx.counts.finished or ctx.more_to_come:
-        ctx.counts.finished = False
+    if not ctx.counts.finished or ctx.more_to_come:  # out of time; or the last stages wait for the last slice
         return
     members = [op for op in ops if op.kind in MEMBERSHIP_KINDS] + items.recreate(ctx, again)
     cards = [op for op in ops if op.kind in variants.CARD_KINDS]
@@ -114,9 +109,10 @@ def _apply_stages(ctx: Context, ops: list[p.Operation]) -> None:
 
 def _no_time_for(ctx: Context, last_ops: list[p.Operation]) -> bool:
     """The last stages need the items' answers, so they go together once the items are done; when the slice has
-    no room left for their batches (at the items' measured pace), they wait for the next slice's plan."""
+    no room left for their batches (each as long as the longest batch's turn in the slice), they wait for the next
+    slice's plan."""
     batches = -(-len(last_ops) // BATCH)
-    if batches and ctx.out_of_time(batches * ctx.batch_seconds + ctx.closing_seconds(len(last_ops))):
+    if batches and not ctx.clock.fits("batch", batches):
         ctx.counts.finished = False
         return True
     return False

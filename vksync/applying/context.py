@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from connections.vk.errors import reason_in_words
+from core.slices import Slice
 from vksync import planning as p
 from vksync.models import AlbumLink, SyncItemError, SyncRun, VkPhoto
 
@@ -54,14 +55,12 @@ class Context:
         default_sha: str = "",
         photo_bulk_files: int = 0,
         on_bulk_refused: Callable | None = None,
-        deadline: float | None = None,
+        clock: Slice | None = None,
         more_to_come: bool = False,
     ):
         self.run, self.client, self.group_id, self.load_photo = run, client, group_id, load_photo
-        self.deadline = deadline  # time.monotonic() when the slice's budget is used; None: run to the end
+        self.clock = clock or Slice()  # the slice's deadline (none: to the end), its stages, its longest steps
         self.more_to_come = more_to_come  # a later slice sends more: send whole batches only (`apply_plan`)
-        self.mirror_per_write = run.mirror_seconds_per_write or 0.0  # the slice's end lays each write over the cache
-        self.batch_seconds = 0.0  # the longest batch's turn seen in this slice: what the next one is expected to take
         self.default_sha = default_sha
         self.photo_bulk_files, self.on_bulk_refused = photo_bulk_files, on_bulk_refused
         self.merchant = run.merchant
@@ -86,15 +85,6 @@ class Context:
         self.separated_cards: set[str] = set()
         self.progress = dict(run.progress or {})
         self._saved_at = 0.0
-
-    def out_of_time(self, expected: float = 0.0) -> bool:
-        """What is left of the slice's budget is less than `expected` (what the next step took so far, measured
-        as the slice goes): start no such step, so the slice ends within its budget, not after it."""
-        return self.deadline is not None and time.monotonic() + expected >= self.deadline
-
-    def closing_seconds(self, more_writes: int = 0) -> float:
-        """What the slice's end will take to lay its writes (and `more_writes`) over the VK shop cache."""
-        return (len(self.sent) + more_writes) * self.mirror_per_write
 
     def has_pictures(self, op: p.Operation) -> bool:
         """Every picture the operation's item shows is uploaded to the community."""
@@ -143,3 +133,4 @@ def timed(ctx: Context, stage: str, apply: Callable, work, *more):
     finally:
         if work:
             ctx.counts.seconds[stage] = round(time.monotonic() - started, 3)
+            ctx.clock.spend(stage, time.monotonic() - started)

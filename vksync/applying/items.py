@@ -10,13 +10,13 @@ import time
 from django.utils import timezone
 
 from connections.vk.client import VkCall
-from connections.vk.errors import reason_in_words
+from connections.vk.errors import VkWaitPastDeadline, reason_in_words
 from vksync import planning as p
 from vksync.applying import mapping, variants
 from vksync.applying.context import Context
 from vksync.applying.photos import Arrivals
 from vksync.applying.ready import ReadyItems
-from vksync.applying.sender import BATCH, InOrder, chunks, send
+from vksync.applying.sender import InOrder, chunks, send
 from vksync.models import ProductLink
 
 ITEM_GONE = 1403
@@ -52,25 +52,33 @@ def apply_items(ctx: Context, ops: list[p.Operation], arrivals: Arrivals) -> lis
 
 
 def _room_for(ctx: Context, sender: InOrder, arrivals: Arrivals) -> bool:
-    """A batch starts only while the slice's budget has room for it and those unrecorded (a batch's turn each, and
-    laying their writes over the cache); the slice's first batch goes anyway, unless its pictures used the time.
-    Out of room, the pictures not started yet wait too (`Arrivals.enough`): the next slice's plan holds the rest."""
+    """A batch starts only while the slice's deadline has room for it and those unrecorded, each as long as the
+    longest batch's turn seen in the slice; the slice's first batch goes anyway (each slice makes headway), alone
+    until its turn is known. Out of room, the pictures not started yet wait too (`Arrivals.enough`): the next
+    slice's plan holds the rest."""
     if not ctx.counts.finished:
+        arrivals.enough()
         return False
-    expected = (len(sender) + 1) * ctx.batch_seconds + ctx.closing_seconds((len(sender) + 1) * BATCH)
-    if sender.sent and ctx.out_of_time(expected):
+    if ctx.clock.deadline is not None and sender and "batch" not in ctx.clock.longest:
+        return False  # the slice's first batch is in flight: how long a batch takes is not known yet
+    if sender.sent and not ctx.clock.fits("batch", len(sender) + 1):
         arrivals.enough()
         return False
     return True
 
 
 def _record_oldest(ctx: Context, sender: InOrder) -> list[p.Operation]:
-    """The oldest batch's answers written. A batch's turn — its request and its recording, the longest seen — is
-    what the next one is expected to take (`_room_for`, and the next slice's room after its pictures)."""
-    batch, calls, results = sender.take()
+    """The oldest batch's answers written. A batch's turn — its request (the rate limiter's wait included) and its
+    recording — is a step of the slice's clock: the longest seen is what the next one is expected to take."""
+    try:
+        batch, calls, results = sender.take()
+    except VkWaitPastDeadline as late:  # not sent: the next slice's plan holds it, once the token's turn comes
+        ctx.counts.finished = False
+        ctx.clock.resume_in = max(ctx.clock.resume_in, late.wait)
+        return []
     started = time.monotonic()
     again = record_items(ctx, batch, calls, results)
-    ctx.batch_seconds = max(ctx.batch_seconds, sender.longest + time.monotonic() - started)
+    ctx.clock.took("batch", sender.longest + time.monotonic() - started)
     return again
 
 

@@ -13,10 +13,11 @@ The sync's own thread takes the outcomes as they come (`Arrivals`): it records t
 and tells the items waiting for those pictures that they may go (`ready`), so the items' requests fill the
 rate limit while later pictures are still uploading.
 
-In a slice with a budget (`room`), a chunk of 25 addresses is asked only while the slice has room for its saves
-(at the saves' measured pace; the run's first chunk goes anyway, and none is asked ahead before the pace is
-known); a chunk asked for is in flight: its photos are saved, so no address is asked for twice. After `enough()`
-(the slice's time is out) no chunk starts; `cut_short` then says some pictures wait for the next slice.
+In a slice with a deadline (`room`), a chunk of 25 addresses is asked only while the slice has room for its saves
+(each as long as the longest save seen in the slice; the run's first chunk goes anyway, and none is asked ahead
+before a save was seen); a chunk asked for is in flight: its photos are saved, so no address is asked for twice.
+After `enough()` (the slice's time is out) no chunk starts; `cut_short` then says some pictures wait for the next
+slice.
 """
 
 import contextvars
@@ -56,7 +57,7 @@ class PhotoUploads:
         self._stopped = threading.Event()
         self._enough = threading.Event()  # the slice's time is out: no chunk starts, the one in flight is saved
         self.cut_short = False  # a chunk was left for the next slice
-        self._began, self._pace = False, 0.0  # a chunk asked for; the longest save request so far
+        self._began, self.pace = False, 0.0  # a chunk asked for; the longest save request so far (a step)
         self.finished = False  # every outcome taken
         self._poster = ThreadPoolExecutor(max_workers=POSTERS, thread_name_prefix="photo-post")
         self._fitter = ThreadPoolExecutor(max_workers=POSTERS, thread_name_prefix="photo-fit")  # a bulk's files
@@ -137,18 +138,18 @@ class PhotoUploads:
 
     def _may_start(self, saves: int) -> bool:
         """A chunk starts unless stopped, or — but for the run's first chunk — `enough()` was said or the slice's
-        budget cannot hold its saves at the pace measured."""
+        deadline cannot hold its saves, each as long as the longest save so far."""
         if self._stopped.is_set():
             return False
-        if self._began and (self._enough.is_set() or (self.room and not self.room(saves * self._pace))):
+        if self._began and (self._enough.is_set() or (self.room and not self.room(saves * self.pace))):
             return False
         self._began = True
         return True
 
     def _may_ask_ahead(self) -> bool:
-        """The next chunk is asked for while this one is saved: with a budget, only once the pace is known and the
+        """The next chunk is asked for while this one is saved: with a deadline, only once a save was seen and the
         budget holds both chunks' saves."""
-        return (self.room is None or self._pace > 0) and self._may_start(2 * BATCH)
+        return (self.room is None or self.pace > 0) and self._may_start(2 * BATCH)
 
     def _start_chunk(self, chunk: list) -> list | None:
         """Upload addresses for the chunk (one request) and its posts under way; None when VK gave none."""
@@ -231,7 +232,7 @@ class PhotoUploads:
                     raise answer
                 started = time.monotonic()
                 photo_ids = self.client.save_product_photos_bulk(answer, len(ready)) if ready else []
-                self._pace = max(self._pace, time.monotonic() - started)
+                self.pace = max(self.pace, time.monotonic() - started)
             except VkConnectionBroken:
                 raise
             except VkTransientError:  # lost or failed this time: these photos go the single way, bulk stays on
@@ -270,7 +271,7 @@ class PhotoUploads:
         started = time.monotonic()
         try:
             photo_id = self.client.save_product_photo(upload_response)
-            self._pace = max(self._pace, time.monotonic() - started)
+            self.pace = max(self.pace, time.monotonic() - started)
             return photo_id
         except VkTransientError:
             if self._stopped.is_set():
@@ -305,7 +306,7 @@ def start(ctx: Context, ops: list) -> PhotoUploads | None:
         ops=todo,
         bulk_files=ctx.photo_bulk_files,
         bulk_field=settings.VK_PHOTO_BULK_FIELD,
-        room=(lambda seconds: not ctx.out_of_time(seconds + ctx.closing_seconds())) if ctx.deadline else None,
+        room=ctx.clock.holds if ctx.clock.deadline is not None else None,
     )
 
 
@@ -370,6 +371,7 @@ class Arrivals:
     def _finish(self) -> list[str]:
         """Every outcome is in: the photos kept, the bulk refusal remembered; the pictures that will not come."""
         _keep(self._saved)
+        self.ctx.clock.took("photo_save", self.uploads.pace)
         if self.uploads.cut_short:  # the pictures left wait for the next slice, and so do their items
             self.ctx.counts.finished = False
         self.ctx.counts.seconds["photos"] = round(time.monotonic() - self._started, 3)

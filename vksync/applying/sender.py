@@ -20,17 +20,18 @@ NOT_REPEATABLE = {
 }  # repeating them after a lost answer would make twins
 
 
-def send(ctx: Context, calls: list[VkCall]) -> list:
+def send(ctx: Context, calls: list[VkCall], *, wait_until: float | None = None) -> list:
     """One batch through `execute`; a per-call error that makes the whole connection unusable stops the run.
+    `wait_until`: VkWaitPastDeadline, nothing sent, when the token's turn would come after it.
 
     When the answer to a batch that creates things is lost (timeout, 5xx), VK may have made the items: the
     batch is not sent again; the run stops (the task tries again later) and the next run, reading the shop
     first, adopts them by sku instead of creating twins.
     """
+    creates = any(call.method in NOT_REPEATABLE for call in calls)
+    results = ctx.client.batch(calls, resend_when_unsure=not creates, wait_until=wait_until)
     for call in calls:
         ctx.counts.calls[call.method] = ctx.counts.calls.get(call.method, 0) + 1
-    creates = any(call.method in NOT_REPEATABLE for call in calls)
-    results = ctx.client.batch(calls, resend_when_unsure=not creates)
     ctx.sent.extend(
         (call.method, call.params, result.ok, result.response if result.ok else result.error.code)
         for call, result in zip(calls, results, strict=True)
@@ -54,7 +55,8 @@ class InOrder:
     loses at most the answers of two requests; their items carry our sku, so the next run adopts them instead
     of making twins. `on_answer()` is called (in the helper thread) as each request is answered, so a caller
     waiting for something else as well can wake up. `sent` counts the batches submitted and `longest` is the
-    longest request's time so far (a slice's budget is measured with it).
+    longest request's time so far. A batch after the slice's first never waits for the rate limiter past the
+    slice's deadline: it is not sent, and taking it raises VkWaitPastDeadline.
     """
 
     def __init__(self, ctx: Context, *, on_answer: Callable[[], None] | None = None):
@@ -68,7 +70,8 @@ class InOrder:
         return len(self._waiting)
 
     def submit(self, batch: list, calls: list[VkCall]) -> None:
-        sending = self._pool.submit(contextvars.copy_context().run, self._send_in_turn, calls)
+        wait_until = self.ctx.clock.deadline if self.sent else None  # the slice's first batch goes anyway
+        sending = self._pool.submit(contextvars.copy_context().run, self._send_in_turn, calls, wait_until)
         if self.on_answer:
             sending.add_done_callback(lambda _done: self.on_answer())
         self._waiting.append((batch, calls, sending))
@@ -87,12 +90,12 @@ class InOrder:
         """Nothing more is sent; the request under way is waited for."""
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def _send_in_turn(self, calls: list[VkCall]) -> list:
+    def _send_in_turn(self, calls: list[VkCall], wait_until: float | None) -> list:
         if self._failed:
             raise self._failed[0]
         started = time.monotonic()
         try:
-            return send(self.ctx, calls)
+            return send(self.ctx, calls, wait_until=wait_until)  # no wait for the rate limiter past the slice
         except BaseException as error:
             self._failed.append(error)
             raise

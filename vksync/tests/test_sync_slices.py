@@ -7,6 +7,7 @@ from celery.signals import task_prerun
 
 from accounts.tests.factories import UserFactory
 from catalog.models import Product, Store
+from catalog.selectors import pictures_to_check
 from catalog.services import refresh_catalog
 from connections.tests.factories import EvotorConnectionFactory, VkConnectionFactory
 from emulators.vk.fixtures import TEST_USER_ID
@@ -171,4 +172,55 @@ def test_a_sliced_run_sends_no_more_requests_than_the_same_run_unsliced(
     # and the same requests, but for one: the last slice's budget (1 ms) ends in its pictures, whose unused upload
     # addresses the next slice asks for again.
     assert sliced.vk_requests <= whole.vk_requests + 1, f"{sliced.requests} {whole.requests}"
+    assert_vk_matches_catalog(shop)
+
+
+def test_a_slice_sends_no_batch_that_would_end_after_its_deadline(shop):
+    """VK takes 2 s over the first batch of items in a 3 s slice: the next batch, expected to take as long, would
+    end after the deadline, so the slice stops after that one batch (its pictures saved, its answers recorded)
+    and the next slice sends the rest. Whatever the machine's speed: the first batch goes anyway, and no second
+    fits in the second left."""
+    shop.vk.delay_next(2.0, method="market.add")
+    run = run_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.SCHEDULE, budget_seconds=3.0)
+    assert run.status == SyncRun.Status.RUNNING and run.between_slices, run.error
+    assert run.created == 25  # one batch
+    assert shop.vk.counts["market.add"] == 25
+    run = run_sync(merchant=shop.merchant, run=run, slice_number=2)  # the rest, to the end
+    assert run.status == SyncRun.Status.DONE and run.created == len(live_items(shop))
+    assert_vk_matches_catalog(shop)
+    assert duplicate_items(shop) == 0
+
+
+def test_a_sliced_sync_learns_pictures_only_while_the_next_check_ends_before_the_deadline(shop):
+    """Evotor takes 1 s over one product's pictures in a slice of 1.5 s that has nothing else to send: that check
+    goes (the slice's first), the next, expected to take as long, would end after the deadline; the others are
+    learnt in the next slice. Whatever the machine's speed: the first check goes anyway, and no second fits."""
+    run_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.COMMAND)
+    Product.objects.filter(merchant=shop.merchant).update(image_checked_hash="")  # to be read again from Evotor
+    checks, to_check = "GET /stores/{store_id}/products/{product_id}/images", pictures_to_check(merchant=shop.merchant)
+    before, products = shop.evotor.request_counts[checks], to_check.count()
+    shop.evotor.slow_next(1.0, path="/images")
+    run = run_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.SCHEDULE, budget_seconds=1.5)
+    assert run.status == SyncRun.Status.RUNNING and run.between_slices, run.error
+    assert shop.evotor.request_counts[checks] == before + 1
+    run = run_sync(merchant=shop.merchant, run=run, slice_number=2)
+    assert run.status == SyncRun.Status.DONE, run.error
+    assert shop.evotor.request_counts[checks] == before + products and not to_check.exists()
+    assert_vk_matches_catalog(shop)
+
+
+def test_a_slice_that_could_send_nothing_is_followed_by_one_that_only_learns_pictures(shop):
+    """Every item waits for its pictures: the first slice plans, can send nothing and learns a picture; the next
+    one does not plan again (nor ask VK anything): it only learns pictures, and the one after it plans."""
+    run_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.COMMAND)
+    Product.objects.filter(merchant=shop.merchant).update(image_checked_hash="")  # to be read again from Evotor
+    checks = "GET /stores/{store_id}/products/{product_id}/images"
+    run = run_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.SCHEDULE, budget_seconds=TINY_BUDGET)
+    assert run.status == SyncRun.Status.RUNNING and run.pictures_next, run.error
+    vk_requests, learnt = shop.vk.request_count, shop.evotor.request_counts[checks]
+    run = run_sync(merchant=shop.merchant, run=run, slice_number=2, budget_seconds=TINY_BUDGET)
+    assert run.status == SyncRun.Status.RUNNING and not run.pictures_next
+    assert shop.vk.request_count == vk_requests and shop.evotor.request_counts[checks] == learnt + 1
+    run = run_sync(merchant=shop.merchant, run=run, slice_number=3)
+    assert run.status == SyncRun.Status.DONE, run.error
     assert_vk_matches_catalog(shop)
