@@ -3,7 +3,8 @@
 `bulk_create(update_conflicts=True)` does the same SQL but compiles every value through the
 ORM (about 2 s of CPU for 10,000 products); here each column gets its converter once and the
 rows are plain tuples. The conflict clause comes from Django's own backend operations, so
-SQLite, MariaDB, MySQL and PostgreSQL each get their dialect.
+SQLite, MariaDB, MySQL and PostgreSQL each get their dialect. `upsert_models` and `insert_models` do the
+same for model instances (each value prepared by its field), `bulk_set` the UPDATE of `bulk_update`.
 """
 
 from functools import partial
