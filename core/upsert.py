@@ -3,7 +3,8 @@
 `bulk_create(update_conflicts=True)` does the same SQL but compiles every value through the
 ORM (about 2 s of CPU for 10,000 products); here each column gets its converter once and the
 rows are plain tuples. The conflict clause comes from Django's own backend operations, so
-SQLite, MariaDB, MySQL and PostgreSQL each get their dialect.
+SQLite, MariaDB, MySQL and PostgreSQL each get their dialect. `upsert_models` and `insert_models` do the
+same for model instances (each value prepared by its field), `bulk_set` the UPDATE of `bulk_update`.
 """
 
 from functools import partial
@@ -44,21 +45,37 @@ def bulk_upsert(model, rows: list[dict], *, unique: list[str], update: list[str]
     if not connection.features.supports_update_conflicts_with_target:
         unique_columns = []  # MySQL/MariaDB: any unique key triggers the update
     suffix = ops.on_conflict_suffix_sql(fields, OnConflict.UPDATE, update_columns, unique_columns)
+
+    def values(row: dict) -> list:
+        out = [row[name] for name in names]
+        for index, convert in converters:
+            out[index] = convert(out[index])
+        return out
+
+    _insert(connection, model, columns, map(values, rows), batch_size=batch_size, suffix=suffix)
+    return len(rows)
+
+
+def _insert(connection, model, columns: list[str], rows, *, batch_size: int, suffix: str = "") -> None:
+    """INSERT the rows (lists of database values, in `columns`' order), `batch_size` to a statement."""
+    ops = connection.ops
     # Only quoted table/column names from the model go into the SQL text; every value is a parameter.
     table, names_sql = ops.quote_name(model._meta.db_table), ", ".join(map(ops.quote_name, columns))
     head = f"INSERT INTO {table} ({names_sql}) VALUES "  # noqa: S608
     placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    chunk: list[list] = []
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), batch_size):
-            chunk = rows[start : start + batch_size]
-            params = []
-            for row in chunk:
-                values = [row[name] for name in names]
-                for index, convert in converters:
-                    values[index] = convert(values[index])
-                params.extend(values)
-            cursor.execute(head + ", ".join([placeholder] * len(chunk)) + " " + suffix, params)
-    return len(rows)
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) == batch_size:
+                cursor.execute(head + ", ".join([placeholder] * len(chunk)) + " " + suffix, _flat(chunk))
+                chunk = []
+        if chunk:
+            cursor.execute(head + ", ".join([placeholder] * len(chunk)) + " " + suffix, _flat(chunk))
+
+
+def _flat(chunk: list[list]) -> list:
+    return [value for row in chunk for value in row]
 
 
 def bulk_set(model, objs: list, fields: list[str], *, batch_size: int = 500) -> int:
@@ -91,10 +108,45 @@ def bulk_set(model, objs: list, fields: list[str], *, batch_size: int = 500) -> 
     return len(objs)
 
 
-def upsert_models(model, objs: list, unique: list[str]) -> None:
-    """Save unsaved model instances: insert each, or update every other column where `unique` clashes."""
-    update = [f.name for f in model._meta.concrete_fields if not f.primary_key and f.name not in unique]
-    options = {"update_conflicts": True, "update_fields": update, "batch_size": 500}
-    if connections[router.db_for_write(model)].features.supports_update_conflicts_with_target:
-        options["unique_fields"] = unique
-    model.objects.bulk_create(objs, **options)
+def upsert_models(model, objs: list, unique: list[str], *, batch_size: int = 500) -> int:
+    """Save model instances: insert each, or update every other column where `unique` clashes (their primary
+    keys are not read back).
+
+    The SQL of `bulk_create(update_conflicts=True)`, each value prepared by its field as bulk_create does
+    (`pre_save`, `get_db_prep_save`) but without compiling every value through the ORM: laying a first sync's
+    8,000 items over the VK shop cache took 1.6 s of CPU that way, while the sync's requests waited to end."""
+    fields = _saved_fields(model)
+    connection = connections[router.db_for_write(model)]
+    ops = connection.ops
+    unique_columns = [model._meta.get_field(name).column for name in unique]
+    update_columns = [f.column for f in fields if f.column not in unique_columns]
+    if not connection.features.supports_update_conflicts_with_target:
+        unique_columns = []  # MySQL/MariaDB: any unique key triggers the update
+    suffix = ops.on_conflict_suffix_sql(fields, OnConflict.UPDATE, update_columns, unique_columns)
+    return _insert_models(connection, model, fields, objs, batch_size=batch_size, suffix=suffix)
+
+
+def insert_models(model, objs: list, *, batch_size: int = 1000) -> int:
+    """INSERT model instances (their primary keys are not read back): `bulk_create` without the ORM's compiling
+    of every value."""
+    fields = _saved_fields(model)
+    connection = connections[router.db_for_write(model)]
+    return _insert_models(connection, model, fields, objs, batch_size=batch_size)
+
+
+def _saved_fields(model) -> list:
+    """The columns an INSERT writes: every concrete field but the primary key (the database numbers the rows) and
+    generated ones."""
+    return [f for f in model._meta.concrete_fields if not f.primary_key and not getattr(f, "generated", False)]
+
+
+def _insert_models(connection, model, fields: list, objs: list, *, batch_size: int, suffix: str = "") -> int:
+    if not objs:
+        return 0
+    if any(hasattr(f, "get_placeholder") for f in fields):  # e.g. binary fields: their own SQL placeholder
+        raise ValueError(f"{model.__name__} has a field with its own placeholder: use bulk_create")
+    max_params = getattr(connection.features, "max_query_params", None) or 100_000
+    batch_size = max(1, min(batch_size, max_params // len(fields)))
+    rows = ([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs)
+    _insert(connection, model, [f.column for f in fields], rows, batch_size=batch_size, suffix=suffix)
+    return len(objs)

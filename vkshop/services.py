@@ -23,7 +23,7 @@ from connections.models import VkConnection
 from connections.vk.client import EXECUTE_LIMIT, VkCall, VkClient
 from connections.vk.errors import VkConnectionBroken, VkError
 from connections.vk.services import run_with_vk
-from core.upsert import upsert_models
+from core.upsert import insert_models, upsert_models
 from vkshop import writes
 from vkshop.models import VkAlbum, VkItem, VkItemInAlbum
 from vkshop.signals import claimed_by_others
@@ -192,7 +192,7 @@ def _store_vk_shop(*, merchant, group_id: int, pages: VkShopPages, read_version,
         for i in pages.items
         for album_id in set(i.get("albums_ids") or [])
     ]
-    VkItemInAlbum.objects.bulk_create(memberships, batch_size=1000)
+    insert_models(VkItemInAlbum, memberships)
     return len(pages.items), deleted.get(VkItem._meta.label, 0)
 
 

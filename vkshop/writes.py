@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
-from core.upsert import upsert_models
+from core.upsert import insert_models, upsert_models
 from vkshop.models import VkAlbum, VkItem, VkItemInAlbum, VkShopState
 
 ITEM_GONE, ALBUM_GONE = 1403, 1402
@@ -253,7 +253,7 @@ class _Mirror:
             for item in changed
             for album_id in set(item.album_ids)
         ]
-        VkItemInAlbum.objects.bulk_create(places, batch_size=1000)
+        insert_models(VkItemInAlbum, places)
         counts = dict(
             VkItemInAlbum.objects.filter(group_id=self.group_id, item__merchant=self.merchant)
             .values_list("album_vk_id")

@@ -24,7 +24,19 @@ def cpu_seconds() -> float:
 
 
 def peak_rss_mb() -> float:
-    """The process's peak resident set since it started (Linux reports ru_maxrss in KiB)."""
+    """The process's own peak resident set: VmHWM of /proc/self/status (Linux), else ru_maxrss (KiB).
+
+    Not ru_maxrss on Linux: a process started by fork/vfork + exec inherits its parent's peak in it (the kernel
+    keeps the pre-exec memory's high-water mark), so a fresh worker would report the orchestrator's memory —
+    the emulators holding every merchant's catalog and shop — whenever that is the larger. VmHWM belongs to the
+    process's own memory since its exec."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -6,6 +6,8 @@ Never about speed: sizes are tiny and nothing here asserts how fast anything is.
 import json
 import math
 import os
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from django.core.management import call_command
 
 from emulators.vk.state import Album, Item, Photo, Property, Shop
 from tools.bench import naive, report, sale_to_vk, timeline, vkcost
+from tools.bench.measure import peak_rss_mb
 from tools.bench.scenario import bench_database_url, modifications_of, variant_cards_for
 
 BENCH_FIELDS = set(report.BENCH_FIELDS)
@@ -95,6 +98,24 @@ def test_timeline_lays_out_runs_of_one_kind_and_the_longest_pause_first():
     assert "   1.00    1.05         2  add" in text
     pauses = text.split("longest pauses between two requests:\n")[1].splitlines()
     assert pauses[0] == "  0.750 s at 0.25 s: saveProductPhotoBulk → add"
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="the parent's peak is inherited on Linux")
+def test_a_fresh_worker_reports_its_own_peak_memory_not_its_parents():
+    """The orchestrator (emulators holding every catalog) may be far bigger than a phase's worker: ru_maxrss of a
+    process started by vfork + exec starts at its parent's peak, which the worker's figure must not show."""
+    ballast = bytearray(256 * 2**20)
+    ballast[::4096] = b"\x01" * len(range(0, len(ballast), 4096))  # every page written: resident
+    assert peak_rss_mb() >= 256
+    child = subprocess.run(
+        [sys.executable, "-c", "from tools.bench.measure import peak_rss_mb; print(peak_rss_mb())"],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    del ballast
+    assert float(child.stdout) < 128  # Python and Django's database module, nowhere near the parent's 256 MB
 
 
 def test_unchanged_shop_needs_only_its_reads():
