@@ -32,8 +32,13 @@ def test_a_refresh_wave_under_evotors_limit_gets_no_429_and_reads_every_catalog(
             database.close()
 
     threads = [threading.Thread(target=refresh, args=(merchant,)) for merchant in merchants]
+    # SQLite's in-memory test database (shared cache) refuses a second writer at once ("database table is
+    # locked") where a file or MariaDB waits: there the refreshes take turns; each token's pace is its own anyway.
+    together = database.vendor != "sqlite"
     for thread in threads:
         thread.start()
+        if not together:
+            thread.join()
     for thread in threads:
         thread.join()
     assert failures == []
