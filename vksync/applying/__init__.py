@@ -90,6 +90,8 @@ def _apply_stages(ctx: Context, ops: list[p.Operation]) -> None:
     item_ops = [op for op in ops if op.kind in ITEM_KINDS]
     try:
         timed(ctx, "albums", albums.apply_albums, [op for op in ops if op.kind in ALBUM_KINDS])
+        if not ctx.counts.finished:  # the albums used the slice's time: the next slice's plan holds the rest
+            return arrivals.enough()
         timed(ctx, "properties", variants.apply_properties, [op for op in ops if op.kind in variants.PROPERTY_KINDS])
         timed(ctx, "links", mapping.prepare_links, item_ops)
         again = timed(ctx, "items", items.apply_items, item_ops, arrivals)  # each as its pictures are in
