@@ -104,6 +104,7 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, clock: Slice, numb
         if any(read) and (number > 1 or confirmed) and not dry_run and not clock.fits("plan", size=size):
             # The plan would not end in time after the reads: the next slice plans first (a plan always goes then).
             log.info("sync plans in the next slice", extra={"run_id": run.pk, "slice": number})
+            clock.stop()  # a safe point: nothing was planned, nothing sent
             return runs.end_slice(run)
         with clock.stage("plan", step=True, size=size):
             sync_settings = settings_for(merchant)

@@ -258,9 +258,9 @@ def test_a_slice_sends_no_album_batch_or_item_batch_that_would_end_after_its_dea
     assert duplicate_items(shop) == 0
 
 
-def test_a_later_slice_writes_no_link_that_is_marked_for_its_create_already(shop, settings):
-    """Every product's link is made (marked as being created) in the slice that sends the first items; a later slice, whose plan
-    holds the same creates, does not write those links again (only a link whose hash to push changed would be)."""
+def test_a_later_slice_writes_no_link_that_is_marked_for_its_create_already(shop):
+    """Every product's link is made (marked as being created) in the slice that sends the first items; a later
+    slice, whose plan holds the same creates, does not write those links again (only one whose hash changed)."""
     no_pictures = {"images": [], "image_hash": "", "image_url": ""}  # none to wait for: the hashes to push hold
     Product.objects.filter(merchant=shop.merchant).update(**no_pictures)
     run = run_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.SCHEDULE, budget_seconds=TINY_BUDGET)  # albums
