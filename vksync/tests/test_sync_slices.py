@@ -223,7 +223,7 @@ def test_a_slice_that_could_send_nothing_is_followed_by_one_that_only_learns_pic
     run = run_sync(merchant=shop.merchant, run=run, slice_number=2, budget_seconds=TINY_BUDGET)
     assert run.status == SyncRun.Status.RUNNING and not run.pictures_next
     assert shop.vk.request_count == vk_requests and shop.evotor.request_counts[checks] == learnt + 1
-    run = run_sync(merchant=shop.merchant, run=run, slice_number=4)
+    run = run_sync(merchant=shop.merchant, run=run, slice_number=3)
     assert run.status == SyncRun.Status.DONE, run.error
     assert_vk_matches_catalog(shop)
 
