@@ -123,6 +123,7 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, clock: Slice, numb
             connection=connection,
             clock=clock,
             more_to_learn=clock.deadline is not None and plan.pictures_pending > 0,
+            fresh=not any(read),
         )
 
     try:
@@ -175,18 +176,20 @@ def _finish_plan(
     connection,
     clock: Slice,
     more_to_learn: bool = False,
+    fresh: bool = True,
 ) -> None:
     # The count of what goes to VK and why the rest does not, as the plan saw the catalog (shown with the plan);
     # a later slice keeps the first slice's plan: the merchant was shown the whole run's.
     if run.slices <= 1 or not run.plan_summary:  # the first slice's plan, or the first planned
-        runs.record_plan(
-            run,
-            {
-                **plan.summary(),
-                "cards": variants.card_work(plan.operations),  # the dry run lists the cards it would change
-                "count": vk_count(merchant=run.merchant, sync_settings=sync_settings).as_dict(),
-            },
-        )
+        with clock.stage("plan_shown"):
+            runs.record_plan(
+                run,
+                {
+                    **plan.summary(),
+                    "cards": variants.card_work(plan.operations),  # the dry run lists the cards it would change
+                    "count": vk_count(merchant=run.merchant, sync_settings=sync_settings).as_dict(),
+                },
+            )
     if dry_run:
         return runs.close(run, SyncRun.Status.DONE)
     if not confirmed and not sync_settings.enabled:
@@ -213,13 +216,15 @@ def _finish_plan(
         on_bulk_refused=lambda error: remember_photo_bulk_refused(connection=connection),
         clock=clock,
         more_to_come=more_to_learn,
+        first_write_judged=not fresh,
     )
     mark_ok(connection=connection)
     if not counts.finished:  # the slice's time is used: the next plans again from the cache
-        return runs.end_slice(run)
+        # After the reads even the first write may have waited: the next slice, fresh, sends it (no lack of headway)
+        return runs.end_slice(run, learnt=not fresh and not counts.calls)
     if more_to_learn:  # the next slice sends the items whose pictures this one learns, and the last stages
-        learnt = _learn_pictures(run, clock, at_least_one=not counts.calls)  # one anyway when nothing was sent
-        return runs.end_slice(run, learnt=learnt, pictures_next=not counts.calls)
+        learnt = _learn_pictures(run, clock, at_least_one=False)  # with the time left: one that sent nothing
+        return runs.end_slice(run, learnt=learnt, pictures_next=not counts.calls)  # is followed by a learning one
     runs.close(run, SyncRun.Status.DONE)
     if counts.cards_separated:  # VK refused cards: one more run sends their items separate, values in the name
         triggers.mark_pending(run.merchant, SyncRun.Trigger.RETRY)
