@@ -275,3 +275,19 @@ def test_a_later_slice_writes_no_link_that_is_marked_for_its_create_already(shop
     run = run_sync(merchant=shop.merchant, run=run, slice_number=run.slices + 1)
     assert run.status == SyncRun.Status.DONE, run.error
     assert_vk_matches_catalog(shop)
+
+
+def test_a_first_write_that_waits_after_the_reads_leaves_the_next_slice_its_deadline(shop):
+    """VK takes 2 s over the shop's read in a 1.5 s slice of a run not confirmed yet: it plans (the confirmation
+    and the brake are asked in the first slice), but sends nothing after the deadline. The next slice starts with
+    its plan, sends its first write and keeps its deadline: the wait is not taken for a run without headway."""
+    shop.vk.delay_next(2.0, method="market.get")
+    run = run_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.SCHEDULE, budget_seconds=1.5)
+    assert run.status == SyncRun.Status.RUNNING and run.plan_summary, run.error
+    assert shop.vk.counts["market.addAlbum"] == shop.vk.counts["market.add"] == 0
+    run = run_sync(merchant=shop.merchant, run=run, slice_number=2, budget_seconds=TINY_BUDGET)
+    assert run.status == SyncRun.Status.RUNNING and run.between_slices, run.error  # not run to the end
+    assert shop.vk.counts["market.addAlbum"] > 0 and shop.vk.counts["market.add"] == 0  # the albums only
+    run = run_sync(merchant=shop.merchant, run=run, slice_number=3)
+    assert run.status == SyncRun.Status.DONE, run.error
+    assert_vk_matches_catalog(shop)
