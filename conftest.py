@@ -8,6 +8,16 @@ from accounts.tests.factories import UserFactory
 pytest_plugins = ["emulators.evotor.fixtures", "emulators.vk.fixtures", "evosync.tests.figures"]
 
 
+@pytest.fixture(autouse=True)
+def no_slice_history():
+    """Each test starts with a fresh process's slice history: no margin, no recent steps (`core.slices`)."""
+    from core import slices
+
+    slices.forget()
+    yield
+    slices.forget()
+
+
 @pytest.fixture
 def redis_client():
     """A Redis client on REDIS_URL; the test is skipped when no Redis is configured."""

@@ -95,6 +95,11 @@ def published_products(*, merchant) -> QuerySet[Product]:
     return products
 
 
+def product_count(*, merchant) -> int:
+    """The merchant's products not removed: the size a sync's plan is measured by."""
+    return Product.objects.filter(merchant=merchant, removed=False).count()
+
+
 def group_tree(*, store) -> list[tuple[ProductGroup, int]]:
     """The store's groups in tree order, each with its depth (0 at the top); orphans go to the top."""
     groups = list(ProductGroup.objects.filter(store=store).order_by("name"))

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.db import connection as database
 
+from catalog.selectors import product_count
 from catalog.services import learn_pictures, refresh_catalog
 from connections.models import VkConnection
 from connections.state import mark_ok
@@ -91,15 +92,21 @@ def _execute_guarded(run: SyncRun, **options) -> None:
 
 
 def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, clock: Slice, number: int) -> None:
-    merchant, used = run.merchant, []
+    merchant, used, read = run.merchant, [], []
 
     def work(client) -> None:
         # Run again from the top after a token refresh: reading, planning and applying are idempotent.
         used.append(client)
         with clock.stage("vk_read"):
-            _read_vk_shop_if_needed(run, client, connection, first_slice=number == 1)
+            read.append(_read_vk_shop_if_needed(run, client, connection, first_slice=number == 1))
         runs.heartbeat(run)
-        with clock.stage("plan"):
+        size = product_count(merchant=merchant) / 1000 if clock.deadline is not None else 1.0
+        if any(read) and (number > 1 or confirmed) and not dry_run and not clock.fits("plan", size=size):
+            # The plan would not end in time after the reads: the next slice plans first (a plan always goes then).
+            log.info("sync plans in the next slice", extra={"run_id": run.pk, "slice": number})
+            clock.stop()  # a safe point: nothing was planned, nothing sent
+            return runs.end_slice(run)
+        with clock.stage("plan", step=True, size=size):
             sync_settings = settings_for(merchant)
             inputs = load_inputs(merchant=merchant, sync_settings=sync_settings, group_id=connection.group_id)
             plan = inputs.plan()
@@ -116,13 +123,14 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, clock: Slice, numb
             connection=connection,
             clock=clock,
             more_to_learn=clock.deadline is not None and plan.pictures_pending > 0,
+            fresh=not any(read),
         )
 
     try:
         connection = usable_vk_connection(merchant)
         if number == 1:  # «Синхронизировать сейчас» reads Evotor once per run, not once per slice
             with clock.stage("evotor_read"):
-                _read_evotor_first(run, clock)
+                read.append(_read_evotor_first(run, clock))
         if clock.deadline is None:  # to the end: every picture is learnt first, and one plan sends everything
             _learn_pictures(run, clock)
         elif number > 1 and run.pictures_next:  # the last slice could send nothing: this one learns, unplanned
@@ -168,18 +176,20 @@ def _finish_plan(
     connection,
     clock: Slice,
     more_to_learn: bool = False,
+    fresh: bool = True,
 ) -> None:
     # The count of what goes to VK and why the rest does not, as the plan saw the catalog (shown with the plan);
     # a later slice keeps the first slice's plan: the merchant was shown the whole run's.
-    if run.slices <= 1:
-        runs.record_plan(
-            run,
-            {
-                **plan.summary(),
-                "cards": variants.card_work(plan.operations),  # the dry run lists the cards it would change
-                "count": vk_count(merchant=run.merchant, sync_settings=sync_settings).as_dict(),
-            },
-        )
+    if run.slices <= 1 or not run.plan_summary:  # the first slice's plan, or the first planned
+        with clock.stage("plan_shown"):
+            runs.record_plan(
+                run,
+                {
+                    **plan.summary(),
+                    "cards": variants.card_work(plan.operations),  # the dry run lists the cards it would change
+                    "count": vk_count(merchant=run.merchant, sync_settings=sync_settings).as_dict(),
+                },
+            )
     if dry_run:
         return runs.close(run, SyncRun.Status.DONE)
     if not confirmed and not sync_settings.enabled:
@@ -206,51 +216,55 @@ def _finish_plan(
         on_bulk_refused=lambda error: remember_photo_bulk_refused(connection=connection),
         clock=clock,
         more_to_come=more_to_learn,
+        first_write_judged=not fresh,
     )
     mark_ok(connection=connection)
     if not counts.finished:  # the slice's time is used: the next plans again from the cache
-        return runs.end_slice(run)
+        # After the reads even the first write may have waited: the next slice, fresh, sends it (no lack of headway)
+        return runs.end_slice(run, learnt=not fresh and not counts.calls)
     if more_to_learn:  # the next slice sends the items whose pictures this one learns, and the last stages
-        learnt = _learn_pictures(run, clock, at_least_one=not counts.calls)  # one anyway when nothing was sent
-        return runs.end_slice(run, learnt=learnt, pictures_next=not counts.calls)
+        learnt = _learn_pictures(run, clock, at_least_one=False)  # with the time left: one that sent nothing
+        return runs.end_slice(run, learnt=learnt, pictures_next=not counts.calls)  # is followed by a learning one
     runs.close(run, SyncRun.Status.DONE)
     if counts.cards_separated:  # VK refused cards: one more run sends their items separate, values in the name
         triggers.mark_pending(run.merchant, SyncRun.Trigger.RETRY)
     return None
 
 
-def _read_vk_shop_if_needed(run: SyncRun, client, connection, *, first_slice: bool = True) -> None:
+def _read_vk_shop_if_needed(run: SyncRun, client, connection, *, first_slice: bool = True) -> bool:
     """Read the whole VK shop into the cache unless the cache can be trusted as it is (`vkshop.writes`).
 
     Items deleted by hand and items of a crashed run are then seen, not guessed. The cache is trusted when every
     write since the last full read is in it and that read is under a day old; «Синхронизировать сейчас» reads
     the shop anyway (the merchant may have changed it by hand), in its first slice. This run holds the merchant's
-    sync lock, so no write of theirs overlaps the read, and the read makes the cache trusted."""
+    sync lock, so no write of theirs overlaps the read, and the read makes the cache trusted. Whether it read."""
     merchant, group_id = run.merchant, connection.group_id
     reason = "sync now" if run.trigger == SyncRun.Trigger.MANUAL and first_slice else ""
     reason = reason or shop_writes.needs_full_read(merchant=merchant, group_id=group_id)
     if not reason:
         log.info("sync plans from the VK shop cache", extra={"run_id": run.pk})
-        return
+        return False
     version = shop_writes.read_version(merchant=merchant, group_id=group_id)
     pages = read_vk_shop(client, group_id, expected_items=cached_items(merchant=merchant, group_id=group_id))
     stored = store_vk_shop(merchant=merchant, group_id=group_id, pages=pages, read_version=version, exclusive=True)
     if stored is None:  # cannot happen under the sync lock; if it did, no plan is built on a doubtful cache
         raise VkTransientError("the VK shop changed while it was read")
     log.info("VK shop read whole", extra={"run_id": run.pk, "reason": reason, "items": len(pages.items)})
+    return True
 
 
-def _read_evotor_first(run: SyncRun, clock: Slice) -> None:
+def _read_evotor_first(run: SyncRun, clock: Slice) -> bool:
     """«Синхронизировать сейчас» is pressed to send what the register holds now: the catalog is read from Evotor
     first (without announcing it — this run is the sync the announcement would ask for; its picture checks keep to
     the slice's deadline). A read that fails leaves the cached catalog to sync from; the catalog pages say why the
-    read failed."""
+    read failed. Whether it read."""
     if run.trigger != SyncRun.Trigger.MANUAL:
-        return
+        return False
     result = refresh_catalog(merchant=run.merchant, announce=False, clock=clock)
     if not result.ok:
         log.info("sync from the cached catalog", extra={"run_id": run.pk, "refresh": result.status})
     runs.heartbeat(run)
+    return True
 
 
 def _learn_pictures(run: SyncRun, clock: Slice, *, at_least_one: bool = True) -> bool:

@@ -153,7 +153,8 @@ def waits_for_slice(run: SyncRun, number: int) -> bool:
 
 def end_slice(run: SyncRun, *, learnt: bool = False, pictures_next: bool = False) -> None:
     """The slice's budget is used: the run stays running, its next slice queued (the merchant's lock is let go).
-    `learnt`: the slice learnt pictures — headway, though the next plan holds more writes (`writes_left` cleared).
+    `learnt`: the slice learnt pictures, or read before it planned and left its first write to the next slice —
+    headway, though the next plan holds no fewer writes (`writes_left` cleared).
     `pictures_next`: the next slice only learns pictures (this one could send nothing)."""
     headway = {"writes_left": None} if learnt else {}
     SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(

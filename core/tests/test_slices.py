@@ -3,20 +3,8 @@ kind seen in the task."""
 
 import time
 
-import pytest
-
 from core import slices
 from core.slices import Slice
-
-
-@pytest.fixture
-def no_closings_noted():
-    """This process's closings as they were: a test's closing is no other test's margin."""
-    kept = list(slices._closings)
-    slices._closings.clear()
-    yield
-    slices._closings.clear()
-    slices._closings.extend(kept)
 
 
 def test_a_step_fits_while_the_longest_of_its_kind_ends_before_the_deadline():
@@ -36,7 +24,7 @@ def test_without_a_budget_every_step_fits():
     assert clock.deadline is None and clock.fits("batch", 1000)
 
 
-def test_a_task_s_closing_is_the_margin_of_the_next_tasks_deadline(no_closings_noted):
+def test_a_task_s_closing_is_the_margin_of_the_next_tasks_deadline():
     closing = Slice(10.0, task="vksync.sync_merchant", started=time.monotonic() - 1.0)
     closing.stop()
     closing.stopped -= 4.0  # its steps stopped four seconds before its end
@@ -52,3 +40,24 @@ def test_lifting_the_deadline_lets_the_rest_go_to_the_end():
     assert not clock.fits("batch")
     clock.lift()
     assert clock.fits("batch")
+
+
+def test_the_first_step_of_a_kind_is_judged_by_the_process_s_recent_tasks_scaled_by_its_size():
+    earlier = Slice(10.0, task="vksync.sync_merchant")
+    earlier.took("plan", 2.0, size=4.0)  # half a second per unit (a thousand products)
+    earlier.close()
+    later = Slice(10.0, task="vksync.sync_merchant", started=time.monotonic() - 8.0)  # two seconds left
+    assert later.fits("plan", size=3.0) and not later.fits("plan", size=5.0)
+    assert later.fits("albums")  # a kind this process has not seen yet is not judged
+    later.took("plan", 0.1, size=1.0)  # once seen in the task, the task's own longest counts
+    assert later.fits("plan", size=5.0)
+    direct = Slice(10.0, started=time.monotonic() - 8.0)  # a direct call (no task) keeps no history
+    assert direct.fits("plan", size=5.0)
+
+
+def test_a_process_s_step_history_keeps_the_longest_of_its_last_tasks_only():
+    for seconds in [9.0] + [1.0] * slices.RECENT:
+        task = Slice(10.0, task="catalog.check_pictures")
+        task.took("picture_check", seconds)
+        task.close()
+    assert slices.usual("picture_check") == 1.0  # the spike long ago is forgotten

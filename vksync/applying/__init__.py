@@ -40,6 +40,7 @@ def apply_plan(
     on_bulk_refused: Callable | None = None,
     clock: Slice | None = None,
     more_to_come: bool = False,
+    first_write_judged: bool = False,
 ) -> Counts:
     """Carry out `plan` for the run's merchant; per-item errors are recorded and the run goes on.
 
@@ -50,7 +51,8 @@ def apply_plan(
     would not end before it, judged by the longest step of its kind seen in the slice (a batch's turn, a picture's
     save); the work stops at a safe point — the pictures under way saved, the item batch in flight answered and
     recorded, the cache given every write — and `counts.finished` is False: a new plan from the cache does the rest.
-    The slice's first item batch goes anyway (each slice makes headway).
+    The slice's first write (an album batch, else an item batch) goes anyway (each slice makes headway), unless
+    `first_write_judged` (the slice read before it planned: the next slice, fresh, sends it).
     `more_to_come`: a later slice's plan holds more (items whose pictures are still being learnt): this slice sends
     only full batches — whole bulks of pictures, 25 items with their pictures — and leaves the stages that need
     every item's answer (album membership, cards, album deletions) to the last slice, so slicing costs no request.
@@ -66,6 +68,7 @@ def apply_plan(
         clock=clock,
         more_to_come=more_to_come,
     )
+    ctx.headway = first_write_judged  # reads came before the plan: even the slice's first write must fit
     ops = plan.operations
     ctx.set_totals(ops)
     if not ops:
@@ -90,6 +93,8 @@ def _apply_stages(ctx: Context, ops: list[p.Operation]) -> None:
     item_ops = [op for op in ops if op.kind in ITEM_KINDS]
     try:
         timed(ctx, "albums", albums.apply_albums, [op for op in ops if op.kind in ALBUM_KINDS])
+        if not ctx.counts.finished:  # the albums used the slice's time: the next slice's plan holds the rest
+            return arrivals.enough()
         timed(ctx, "properties", variants.apply_properties, [op for op in ops if op.kind in variants.PROPERTY_KINDS])
         timed(ctx, "links", mapping.prepare_links, item_ops)
         again = timed(ctx, "items", items.apply_items, item_ops, arrivals)  # each as its pictures are in

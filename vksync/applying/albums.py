@@ -1,5 +1,7 @@
 """Albums (create, rename, adopt, delete) and which item is in which album."""
 
+import time
+
 from django.db import transaction
 
 from connections.vk.client import VkCall
@@ -13,22 +15,34 @@ ALBUM_GONE, ALREADY_IN_ALBUM = 1402, 1404
 
 
 def apply_albums(ctx: Context, ops: list[p.Operation]) -> None:
+    """Albums made and renamed, a batch at a time. In a slice, a batch goes only while it would end before the
+    deadline (judged per album, `albums`), except the slice's first write (each slice makes headway); the rest
+    waits for the next slice's plan, and so do the later stages (`counts.finished` False)."""
     for op in ops:
         if op.kind == p.ADOPT_ALBUM:
             _save_album(ctx, op.album_key, op.vk_album_id, op.title)
     for batch in chunks([op for op in ops if op.kind != p.ADOPT_ALBUM]):
-        calls = [_album_call(ctx, op) for op in batch]
-        errors = []
-        results = send(ctx, calls)
-        with transaction.atomic():  # one commit per answer, not one per album
-            for op, result in zip(batch, results, strict=True):
-                if not result.ok:
-                    errors.append(ctx.error(op, result.error, None))
-                    continue
-                album_id = op.vk_album_id or result.response["market_album_id"]
-                _save_album(ctx, op.album_key, album_id, op.title)
-            record_batch({}, errors)
-        ctx.tick("albums", len(batch))
+        if ctx.headway and not ctx.clock.fits("albums", size=len(batch)):
+            ctx.counts.finished = False
+            return
+        started, ctx.headway = time.monotonic(), True
+        _album_batch(ctx, batch)
+        ctx.clock.took("albums", time.monotonic() - started, size=len(batch))
+
+
+def _album_batch(ctx: Context, batch: list[p.Operation]) -> None:
+    calls = [_album_call(ctx, op) for op in batch]
+    errors = []
+    results = send(ctx, calls)
+    with transaction.atomic():  # one commit per answer, not one per album
+        for op, result in zip(batch, results, strict=True):
+            if not result.ok:
+                errors.append(ctx.error(op, result.error, None))
+                continue
+            album_id = op.vk_album_id or result.response["market_album_id"]
+            _save_album(ctx, op.album_key, album_id, op.title)
+        record_batch({}, errors)
+    ctx.tick("albums", len(batch))
 
 
 def _album_call(ctx: Context, op: p.Operation) -> VkCall:

@@ -61,6 +61,7 @@ class Context:
         self.run, self.client, self.group_id, self.load_photo = run, client, group_id, load_photo
         self.clock = clock or Slice()  # the slice's deadline (none: to the end), its stages, its longest steps
         self.more_to_come = more_to_come  # a later slice sends more: send whole batches only (`apply_plan`)
+        self.headway = False  # a write batch (albums, items) went in this slice: the next ones are judged
         self.default_sha = default_sha
         self.photo_bulk_files, self.on_bulk_refused = photo_bulk_files, on_bulk_refused
         self.merchant = run.merchant

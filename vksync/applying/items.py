@@ -61,7 +61,7 @@ def _room_for(ctx: Context, sender: InOrder, arrivals: Arrivals) -> bool:
         return False
     if ctx.clock.deadline is not None and sender and "batch" not in ctx.clock.longest:
         return False  # the slice's first batch is in flight: how long a batch takes is not known yet
-    if sender.sent and not ctx.clock.fits("batch", len(sender) + 1):
+    if (sender.sent or ctx.headway) and not ctx.clock.fits("batch", len(sender) + 1):
         arrivals.enough()
         return False
     return True

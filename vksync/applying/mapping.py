@@ -57,21 +57,7 @@ def ensure_links(ctx: Context, ops: list[p.Operation]) -> None:
     known to the community. Else it stays open: if the answer is lost, the next run adopts the item and edits
     it, instead of trusting a hash VK never held (an item left without its picture for good)."""
     # A re-create keeps its link: it is marked as being created, with the hash about to be pushed.
-    again = [op for op in ops if op.kind == p.CREATE and op.link_id]
-    set_fields(
-        [
-            ProductLink(
-                pk=op.link_id,
-                state="creating",
-                pushed_hash=_hash_ahead(ctx, op),
-                vk_item_id=None,
-                group_id=ctx.group_id,
-                sku=op.sku,
-            )
-            for op in again
-        ],
-        ["state", "pushed_hash", "vk_item_id", "group_id", "sku"],
-    )
+    _mark_creating(ctx, [op for op in ops if op.kind == p.CREATE and op.link_id])
     new = [op for op in ops if op.kind in (p.CREATE, p.ADOPT) and ctx.link_id(op) is None and op.product_id]
     insert_models(  # a lean INSERT: a first sync's 8,000 links through bulk_create took 1.5 s of CPU
         ProductLink,
@@ -105,6 +91,22 @@ def _link_ids(merchant, product_ids: list[int]) -> dict[int, int]:
         chunk = product_ids[start : start + LINK_IDS_PER_QUERY]
         ids.update(ProductLink.objects.filter(merchant=merchant, product_id__in=chunk).values_list("product_id", "id"))
     return ids
+
+
+CREATING_FIELDS = ["state", "pushed_hash", "vk_item_id", "group_id", "sku"]
+
+
+def _mark_creating(ctx: Context, again: list[p.Operation]) -> None:
+    """Only the links that differ are written: a sliced run's later slices find most of them marked already."""
+    if not again:
+        return
+    wanted = {
+        op.link_id: (ProductLink.State.CREATING, _hash_ahead(ctx, op), None, ctx.group_id, op.sku) for op in again
+    }
+    held = ProductLink.objects.filter(pk__in=list(wanted)).values_list("pk", *CREATING_FIELDS)
+    same = {pk for pk, *fields in held if tuple(fields) == wanted[pk]}
+    changed = [ProductLink(pk=pk, **dict(zip(CREATING_FIELDS, fields, strict=True))) for pk, fields in wanted.items()]
+    set_fields([link for link in changed if link.pk not in same], CREATING_FIELDS)
 
 
 def _hash_ahead(ctx: Context, op: p.Operation) -> str:

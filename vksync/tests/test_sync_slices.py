@@ -4,6 +4,8 @@ The eager Celery of the tests runs each next slice at once, inside the one befor
 
 import pytest
 from celery.signals import task_prerun
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
 from catalog.models import Product, Store
@@ -210,8 +212,8 @@ def test_a_sliced_sync_learns_pictures_only_while_the_next_check_ends_before_the
 
 
 def test_a_slice_that_could_send_nothing_is_followed_by_one_that_only_learns_pictures(shop):
-    """Every item waits for its pictures: the first slice plans, can send nothing and learns a picture; the next
-    one does not plan again (nor ask VK anything): it only learns pictures, and the one after it plans."""
+    """Every item waits for its pictures: the first slice plans, can send nothing and has no time left to learn;
+    the next one does not plan again (nor ask VK anything): it only learns pictures, and the one after it plans."""
     run_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.COMMAND)
     Product.objects.filter(merchant=shop.merchant).update(image_checked_hash="")  # to be read again from Evotor
     checks = "GET /stores/{store_id}/products/{product_id}/images"
@@ -221,6 +223,71 @@ def test_a_slice_that_could_send_nothing_is_followed_by_one_that_only_learns_pic
     run = run_sync(merchant=shop.merchant, run=run, slice_number=2, budget_seconds=TINY_BUDGET)
     assert run.status == SyncRun.Status.RUNNING and not run.pictures_next
     assert shop.vk.request_count == vk_requests and shop.evotor.request_counts[checks] == learnt + 1
+    run = run_sync(merchant=shop.merchant, run=run, slice_number=3)
+    assert run.status == SyncRun.Status.DONE, run.error
+    assert_vk_matches_catalog(shop)
+
+
+def test_a_confirmed_slice_whose_vk_read_outlasts_its_deadline_plans_in_the_next_slice(shop):
+    """VK takes 2 s over the whole shop's read in a 1.5 s slice: the plan, which would end after the deadline,
+    waits for the next slice, which plans first (a plan always goes in a fresh slice) and sends the shop. Nothing is
+    read twice, nothing sent before the plan, and the plan shown is the one made."""
+    shop.vk.delay_next(2.0, method="market.get")
+    run = run_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.CONFIRM, confirmed=True, budget_seconds=1.5)
+    assert run.status == SyncRun.Status.RUNNING and run.between_slices, run.error
+    assert run.plan_summary == {} and shop.vk.counts["market.add"] == 0
+    reads = shop.vk.counts["market.get"]
+    run = run_sync(merchant=shop.merchant, run=run, slice_number=2)
+    assert run.status == SyncRun.Status.DONE and run.created == len(live_items(shop)), run.error
+    assert run.plan_summary and shop.vk.counts["market.get"] == reads  # the cache the read made is trusted
+    assert_vk_matches_catalog(shop)
+
+
+def test_a_slice_sends_no_album_batch_or_item_batch_that_would_end_after_its_deadline(shop):
+    """VK takes 2 s over the albums in a 1.5 s slice: the albums go (the slice's first write), and no item batch
+    follows them past the deadline; the next slice sends the items, and no album is made twice."""
+    shop.vk.delay_next(2.0, method="market.addAlbum")
+    run = run_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.SCHEDULE, budget_seconds=1.5)
+    assert run.status == SyncRun.Status.RUNNING and run.between_slices, run.error
+    albums = shop.vk.counts["market.addAlbum"]
+    assert albums > 0 and shop.vk.counts["market.add"] == 0
+    run = run_sync(merchant=shop.merchant, run=run, slice_number=2)
+    assert run.status == SyncRun.Status.DONE, run.error
+    assert shop.vk.counts["market.addAlbum"] == albums
+    assert_vk_matches_catalog(shop)
+    assert duplicate_items(shop) == 0
+
+
+def test_a_later_slice_writes_no_link_that_is_marked_for_its_create_already(shop):
+    """Every product's link is made (marked as being created) in the slice that sends the first items; a later
+    slice, whose plan holds the same creates, does not write those links again (only one whose hash changed)."""
+    no_pictures = {"images": [], "image_hash": "", "image_url": ""}  # none to wait for: the hashes to push hold
+    Product.objects.filter(merchant=shop.merchant).update(**no_pictures)
+    run = run_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.SCHEDULE, budget_seconds=TINY_BUDGET)
+    while run.created == 0:  # the albums, then the links and the first items
+        run = run_sync(merchant=shop.merchant, run=run, slice_number=run.slices + 1, budget_seconds=TINY_BUDGET)
+    assert run.status == SyncRun.Status.RUNNING, run.error
+    with CaptureQueriesContext(connection) as queries:
+        run = run_sync(merchant=shop.merchant, run=run, slice_number=run.slices + 1, budget_seconds=TINY_BUDGET)
+    assert run.created > 25
+    marked = [q["sql"] for q in queries if q["sql"].startswith("UPDATE") and "productlink" in q["sql"]]
+    assert not [sql for sql in marked if "`group_id` = CASE" in sql or '"group_id" = CASE' in sql], marked
+    run = run_sync(merchant=shop.merchant, run=run, slice_number=run.slices + 1)
+    assert run.status == SyncRun.Status.DONE, run.error
+    assert_vk_matches_catalog(shop)
+
+
+def test_a_first_write_that_waits_after_the_reads_leaves_the_next_slice_its_deadline(shop):
+    """VK takes 2 s over the shop's read in a 1.5 s slice of a run not confirmed yet: it plans (the confirmation
+    and the brake are asked in the first slice), but sends nothing after the deadline. The next slice starts with
+    its plan, sends its first write and keeps its deadline: the wait is not taken for a run without headway."""
+    shop.vk.delay_next(2.0, method="market.get")
+    run = run_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.SCHEDULE, budget_seconds=1.5)
+    assert run.status == SyncRun.Status.RUNNING and run.plan_summary, run.error
+    assert shop.vk.counts["market.addAlbum"] == shop.vk.counts["market.add"] == 0
+    run = run_sync(merchant=shop.merchant, run=run, slice_number=2, budget_seconds=TINY_BUDGET)
+    assert run.status == SyncRun.Status.RUNNING and run.between_slices, run.error  # not run to the end
+    assert shop.vk.counts["market.addAlbum"] > 0 and shop.vk.counts["market.add"] == 0  # the albums only
     run = run_sync(merchant=shop.merchant, run=run, slice_number=3)
     assert run.status == SyncRun.Status.DONE, run.error
     assert_vk_matches_catalog(shop)
