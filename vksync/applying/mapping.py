@@ -103,8 +103,10 @@ def _mark_creating(ctx: Context, again: list[p.Operation]) -> None:
     wanted = {
         op.link_id: (ProductLink.State.CREATING, _hash_ahead(ctx, op), None, ctx.group_id, op.sku) for op in again
     }
-    held = ProductLink.objects.filter(pk__in=list(wanted)).values_list("pk", *CREATING_FIELDS)
-    same = {pk for pk, *fields in held if tuple(fields) == wanted[pk]}
+    ids, same = list(wanted), set()
+    for start in range(0, len(ids), LINK_IDS_PER_QUERY):
+        held = ProductLink.objects.filter(pk__in=ids[start : start + LINK_IDS_PER_QUERY])
+        same |= {pk for pk, *fields in held.values_list("pk", *CREATING_FIELDS) if tuple(fields) == wanted[pk]}
     changed = [ProductLink(pk=pk, **dict(zip(CREATING_FIELDS, fields, strict=True))) for pk, fields in wanted.items()]
     set_fields([link for link in changed if link.pk not in same], CREATING_FIELDS)
 
