@@ -1,6 +1,8 @@
 """Staff run users, roles and invites here. accounts doesn't import connections or vksync:
 their rows are reached through the reverse relations by name."""
 
+import copy
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -155,9 +157,9 @@ class UserAdmin(SupportScoped, DjangoUserAdmin):
         form = super().get_form(request, obj, **kwargs)
         if not request.user.is_superuser:
             # Only `system` hands out staff roles; `admin` sees the role but can't change it.
-            form.base_fields["role"].disabled = True
+            _disable(form, "role")
         if "support_staff" in form.base_fields and not support.sees_all_merchants(request.user):
-            form.base_fields["support_staff"].disabled = True  # support staff don't assign support
+            _disable(form, "support_staff")  # support staff don't assign support
         return form
 
     @admin.display(description="роль")
@@ -293,3 +295,11 @@ admin.site.unregister(AuditEvent)
 @admin.register(AuditEvent)
 class SupportScopedAuditEventAdmin(SupportScoped, AuditEventAdmin):
     pass
+
+
+def _disable(form, name: str) -> None:
+    """Disable a field of this request's form class only. A declared field is one object shared by every form
+    class made from UserEditForm: set on it, `disabled` stayed for the next staff member in the process, whose
+    role or support choice was then silently ignored."""
+    form.base_fields[name] = copy.deepcopy(form.base_fields[name])
+    form.base_fields[name].disabled = True

@@ -149,3 +149,36 @@ def test_the_dashboard_of_every_merchants_figures_is_not_for_support(client):
     assert client.get("/admin/dashboard").status_code == 403
     client.force_login(staff_of(roles.ADMIN))
     assert client.get("/admin/dashboard").status_code == 200
+
+
+def test_a_support_page_seen_first_leaves_the_admins_form_able_to_assign(client, two_merchants):
+    """The disabled field was set on the form class's shared field: after a support member's page, the next
+    admin's choice was silently ignored (the suite failed on an unlucky order)."""
+    a, _ = two_merchants
+    helper = staff_of(roles.SUPPORT, email="helper@evosync.local")
+    assign_support(merchant=a, staff=[helper])
+    client.force_login(helper)
+    assert (
+        client.get(reverse("admin:accounts_user_change", args=[a.pk]))
+        .context["adminform"]
+        .form.fields["support_staff"]
+        .disabled
+    )
+
+    client.force_login(staff_of(roles.ADMIN))
+    form = client.get(reverse("admin:accounts_user_change", args=[a.pk])).context["adminform"].form
+
+    assert not form.fields["support_staff"].disabled
+
+
+def test_an_admins_page_seen_first_leaves_the_system_role_able_to_change_roles(client, two_merchants):
+    a, _ = two_merchants
+    client.force_login(staff_of(roles.ADMIN))
+    assert (
+        client.get(reverse("admin:accounts_user_change", args=[a.pk])).context["adminform"].form.fields["role"].disabled
+    )
+
+    client.force_login(staff_of(roles.SYSTEM))
+    form = client.get(reverse("admin:accounts_user_change", args=[a.pk])).context["adminform"].form
+
+    assert not form.fields["role"].disabled
