@@ -87,10 +87,15 @@ def ensure_links(ctx: Context, ops: list[p.Operation]) -> None:
 def _link_ids(merchant, product_ids: list[int]) -> dict[int, int]:
     """Product id → its link's id (one link per product and merchant), read back in chunks of ids."""
     ids = {}
-    for start in range(0, len(product_ids), LINK_IDS_PER_QUERY):
-        chunk = product_ids[start : start + LINK_IDS_PER_QUERY]
+    for chunk in _chunks(product_ids):
         ids.update(ProductLink.objects.filter(merchant=merchant, product_id__in=chunk).values_list("product_id", "id"))
     return ids
+
+
+def _chunks(ids: list[int]):
+    """`ids` in lists of LINK_IDS_PER_QUERY, one query's `IN (…)` each."""
+    for start in range(0, len(ids), LINK_IDS_PER_QUERY):
+        yield ids[start : start + LINK_IDS_PER_QUERY]
 
 
 CREATING_FIELDS = ["state", "pushed_hash", "vk_item_id", "group_id", "sku"]
@@ -103,9 +108,9 @@ def _mark_creating(ctx: Context, again: list[p.Operation]) -> None:
     wanted = {
         op.link_id: (ProductLink.State.CREATING, _hash_ahead(ctx, op), None, ctx.group_id, op.sku) for op in again
     }
-    ids, same = list(wanted), set()
-    for start in range(0, len(ids), LINK_IDS_PER_QUERY):
-        held = ProductLink.objects.filter(pk__in=ids[start : start + LINK_IDS_PER_QUERY])
+    same = set()
+    for chunk in _chunks(list(wanted)):
+        held = ProductLink.objects.filter(pk__in=chunk)
         same |= {pk for pk, *fields in held.values_list("pk", *CREATING_FIELDS) if tuple(fields) == wanted[pk]}
     changed = [ProductLink(pk=pk, **dict(zip(CREATING_FIELDS, fields, strict=True))) for pk, fields in wanted.items()]
     set_fields([link for link in changed if link.pk not in same], CREATING_FIELDS)
