@@ -6,12 +6,13 @@ read older than `VK_SHOP_FULL_READ_SECONDS` (hand edits in VK are seen by then),
 
 The guarantee that no plan is built on a cache older than the last write, in three rules:
 1. A run calls `begin_writes` before its first write: the cache stops being trusted and `version` moves on.
-2. A run hands every write and VK's answer to `mirror_writes` once it has them all; the cache is trusted again
-   only if it was trusted at `begin_writes` and every write was understood. A run that stopped half way never
-   gets there, so the next one reads the shop whole.
-3. A full read is stored only if `version` did not move while it was read (checked under the state's row lock),
-   so a read that overlapped a run's writes never replaces what the run wrote; only a read made under the
-   merchant's sync lock (no write of theirs can overlap it) makes the cache trusted.
+2. A run lays its writes and VK's answers over the cache as they come (`lay_writes`, while its next request is in
+   flight), and hands the rest to `mirror_writes` once it has them all; the cache is trusted again only if it was
+   trusted at `begin_writes` and every write was understood. A run that stopped half way never gets there, so
+   the next one reads the shop whole (what it laid meanwhile is replaced by that read).
+3. A full read is stored only if `version` did not move while it was read (checked under the state's row lock;
+   every `lay_writes` moves it too), so a read that overlapped a run's writes never replaces what the run wrote;
+   only a read made under the merchant's sync lock (no write of theirs can overlap it) makes the cache trusted.
 """
 
 from datetime import timedelta
@@ -34,6 +35,7 @@ NOT_SHOP_WRITES = {"market.getProductPhotoUploadServer", "market.saveProductPhot
 NOT_SHOP_WRITES |= {f"market.{verb}Property" for verb in ("add", "edit", "delete")}
 NOT_SHOP_WRITES |= {f"market.{verb}PropertyVariant" for verb in ("add", "edit", "delete")}
 NOT_SHOP_WRITES |= {"market.groupItems", "market.ungroupItems"}
+MEMBERSHIP = {"market.addToAlbum", "market.removeFromAlbum"}
 ITEM_FIELDS = {"name": "title", "description": "description", "sku": "sku", "category_id": "category_id"}
 
 
@@ -97,19 +99,40 @@ def begin_writes(*, merchant, group_id: int) -> bool:
 
 
 @transaction.atomic
-def mirror_writes(*, merchant, group_id: int, writes: list, was_trusted: bool) -> bool:
-    """Write a run's writes into the cache from VK's answers; `writes` holds (method, params, ok, answer or
-    error code) in the order they were sent. Returns whether the cache is trusted again."""
-    _state(merchant, group_id)
-    state = VkShopState.objects.select_for_update().get(merchant=merchant, group_id=group_id)
-    mirror = _Mirror(merchant, group_id, writes)
-    understood = all(mirror.apply(*write) for write in writes)
-    mirror.save()
-    state.trusted = was_trusted and understood
+def lay_writes(*, merchant, group_id: int, writes: list) -> bool:
+    """Lay some of a run's writes over the cache now (the rest go to `mirror_writes`); `writes` as there. The cache
+    stays untrusted and `version` moves on, so a full read that overlapped them is not stored. Returns whether
+    every write was understood (the run hands that to `mirror_writes`)."""
+    state = _locked_state(merchant, group_id)
+    understood = _lay(merchant, group_id, writes)
+    VkShopState.objects.filter(pk=state.pk).update(version=F("version") + 1)
+    return understood
+
+
+@transaction.atomic
+def mirror_writes(*, merchant, group_id: int, writes: list, was_trusted: bool, laid_understood: bool = True) -> bool:
+    """Write a run's last writes into the cache from VK's answers; `writes` holds (method, params, ok, answer or
+    error code) in the order they were sent, after those given to `lay_writes` (`laid_understood`: all of those
+    were understood). Returns whether the cache is trusted again."""
+    state = _locked_state(merchant, group_id)
+    understood = _lay(merchant, group_id, writes, recount=True)
+    state.trusted = was_trusted and laid_understood and understood
     state.version += 1
     state.written_at = timezone.now()
     state.save(update_fields=["trusted", "version", "written_at"])
     return state.trusted
+
+
+def _locked_state(merchant, group_id: int) -> VkShopState:
+    _state(merchant, group_id)
+    return VkShopState.objects.select_for_update().get(merchant=merchant, group_id=group_id)
+
+
+def _lay(merchant, group_id: int, writes: list, *, recount: bool = False) -> bool:
+    mirror = _Mirror(merchant, group_id, writes)
+    understood = all([mirror.apply(*write) for write in writes])  # every write laid, understood or not
+    mirror.save(recount=recount)
+    return understood
 
 
 def _ids(value) -> list[int]:
@@ -127,19 +150,38 @@ def _money(value) -> Decimal | None:
 
 
 class _Mirror:
-    """The cached items and albums the writes touch, in memory while the writes are laid over them, then saved."""
+    """The cached items and albums the writes touch, in memory while the writes are laid over them, then saved.
+
+    Items only moved between albums are held as their album lists alone (`placed`), not as whole rows: a first
+    sync's album step moves every item, and rewriting whole rows for it was most of the mirror's time."""
 
     def __init__(self, merchant, group_id: int, writes: list):
         self.merchant, self.group_id = merchant, group_id
         mine = {"merchant": merchant, "group_id": group_id}
-        touched = {vk_id for _method, params, _ok, _answer in writes for vk_id in _item_ids(params)}
-        self.items = {item.vk_id: item for item in VkItem.objects.filter(**mine, vk_id__in=touched)}
-        self.albums = {album.vk_id: album for album in VkAlbum.objects.filter(**mine)}
+        rows, moves = set(), set()
+        for method, params, _ok, _answer in writes:
+            if method not in READS and method not in NOT_SHOP_WRITES:
+                (moves if method in MEMBERSHIP else rows).update(_item_ids(params))
+        moves -= rows
+        self.items = {item.vk_id: item for item in VkItem.objects.filter(**mine, vk_id__in=rows)} if rows else {}
+        self.placed: dict[int, tuple[int, list]] = {}  # vk id → (row id, album ids) of items only moved
+        if moves:
+            found = VkItem.objects.filter(**mine, vk_id__in=moves).values_list("vk_id", "pk", "album_ids")
+            self.placed = {vk_id: (pk, list(album_ids or [])) for vk_id, pk, album_ids in found}
+        self._albums: dict[int, VkAlbum] | None = None
         self.changed_items: set[int] = set()
+        self.moved_items: set[int] = set()  # their album lists changed: their places are written again
         self.changed_albums: set[int] = set()
         self.gone_items: set[int] = set()
         self.gone_albums: set[int] = set()
         self.now = timezone.now()
+
+    @property
+    def albums(self) -> dict[int, VkAlbum]:
+        if self._albums is None:  # read only by the writes that need it: item writes alone never do
+            found = VkAlbum.objects.filter(merchant=self.merchant, group_id=self.group_id)
+            self._albums = {album.vk_id: album for album in found}
+        return self._albums
 
     def apply(self, method: str, params: dict, ok: bool, answer) -> bool:
         """Lay one write over the cache; False when it is not understood (the cache cannot be trusted)."""
@@ -195,19 +237,26 @@ class _Mirror:
     def _delete(self, params: dict, _answer) -> None:
         self._drop_item(int(params["item_id"]))
 
+    def _albums_of(self, vk_id: int) -> list | None:
+        """The item's album list, to change in place (None: the cache lacks the item)."""
+        if vk_id in self.items:
+            return self.items[vk_id].album_ids
+        return self.placed[vk_id][1] if vk_id in self.placed else None
+
     def _addToAlbum(self, params: dict, _answer) -> None:  # noqa: N802 - named after VK's method
         for vk_id in _ids(params["item_ids"]):
-            if vk_id in self.items:
-                albums = self.items[vk_id].album_ids
+            albums = self._albums_of(vk_id)
+            if albums is not None:
                 albums.extend(a for a in _ids(params["album_ids"]) if a not in albums)
-                self.changed_items.add(vk_id)
+                self.moved_items.add(vk_id)
 
     def _removeFromAlbum(self, params: dict, _answer) -> None:  # noqa: N802 - named after VK's method
-        item = self.items.get(int(params["item_id"]))
-        if item is not None:
+        vk_id = int(params["item_id"])
+        albums = self._albums_of(vk_id)
+        if albums is not None:
             out = set(_ids(params["album_ids"]))
-            item.album_ids = [a for a in item.album_ids if a not in out]
-            self.changed_items.add(item.vk_id)
+            albums[:] = [a for a in albums if a not in out]
+            self.moved_items.add(vk_id)
 
     def _addAlbum(self, params: dict, answer) -> None:  # noqa: N802 - named after VK's method
         vk_id = int(answer["market_album_id"])
@@ -228,7 +277,9 @@ class _Mirror:
 
     def _drop_item(self, vk_id: int) -> None:
         self.items.pop(vk_id, None)
+        self.placed.pop(vk_id, None)
         self.changed_items.discard(vk_id)
+        self.moved_items.discard(vk_id)
         self.gone_items.add(vk_id)
 
     def _drop_album(self, vk_id: int) -> None:
@@ -236,24 +287,46 @@ class _Mirror:
         self.changed_albums.discard(vk_id)
         self.gone_albums.add(vk_id)
 
-    def save(self) -> None:
-        """The changed rows and their album places written; album counts counted again."""
+    def save(self, *, recount: bool) -> None:
+        """The changed rows and the moved items' places written; with `recount`, album counts counted again."""
         mine = {"merchant": self.merchant, "group_id": self.group_id}
         unique = ["merchant", "group_id", "vk_id"]
-        VkItem.objects.filter(**mine, vk_id__in=self.gone_items).delete()
-        VkAlbum.objects.filter(**mine, vk_id__in=self.gone_albums).delete()
+        if self.gone_items:
+            VkItem.objects.filter(**mine, vk_id__in=self.gone_items).delete()
         if self.gone_albums:  # an album deleted in VK leaves every item that was in it
+            VkAlbum.objects.filter(**mine, vk_id__in=self.gone_albums).delete()
             self._leave_albums(self.gone_albums)
-        changed = [self.items[vk_id] for vk_id in self.changed_items]
-        upsert_models(VkItem, changed, unique)
-        ids = dict(VkItem.objects.filter(**mine, vk_id__in=self.changed_items).values_list("vk_id", "pk"))
-        VkItemInAlbum.objects.filter(item_id__in=ids.values()).delete()
+        upsert_models(VkItem, [self.items[vk_id] for vk_id in self.changed_items], unique)
+        self._save_places()
+        if recount or self.gone_albums:
+            self._recount()
+        upsert_models(VkAlbum, [self.albums[vk_id] for vk_id in self.changed_albums], unique)
+
+    def _save_places(self) -> None:
+        """The moved items' places written again; the album lists of those only moved, one UPDATE per list (an
+        item is in its group's album, so there are about as many lists as albums)."""
+        if not self.moved_items:
+            return
+        rows = [vk_id for vk_id in self.moved_items if vk_id in self.items]  # saved whole above: their ids
+        mine = {"merchant": self.merchant, "group_id": self.group_id}
+        row_ids = dict(VkItem.objects.filter(**mine, vk_id__in=rows).values_list("vk_id", "pk")) if rows else {}
+        lists = {row_ids[vk_id]: self.items[vk_id].album_ids for vk_id in rows}
+        by_list: dict[tuple, list[int]] = {}
+        for vk_id in self.moved_items - set(rows):
+            pk, albums = self.placed[vk_id]
+            lists[pk] = albums
+            by_list.setdefault(tuple(albums), []).append(pk)
+        for albums, pks in by_list.items():
+            VkItem.objects.filter(pk__in=pks).update(album_ids=list(albums))
+        VkItemInAlbum.objects.filter(item_id__in=lists).delete()
         places = [
-            VkItemInAlbum(item_id=ids[item.vk_id], group_id=self.group_id, album_vk_id=album_id)
-            for item in changed
-            for album_id in set(item.album_ids)
+            VkItemInAlbum(item_id=pk, group_id=self.group_id, album_vk_id=album_id)
+            for pk, albums in lists.items()
+            for album_id in set(albums)
         ]
         insert_models(VkItemInAlbum, places)
+
+    def _recount(self) -> None:
         counts = dict(
             VkItemInAlbum.objects.filter(group_id=self.group_id, item__merchant=self.merchant)
             .values_list("album_vk_id")
@@ -263,7 +336,6 @@ class _Mirror:
             if album.count != counts.get(album.vk_id, 0):
                 album.count = counts.get(album.vk_id, 0)
                 self.changed_albums.add(album.vk_id)
-        upsert_models(VkAlbum, [self.albums[vk_id] for vk_id in self.changed_albums], unique)
 
     def _leave_albums(self, album_ids: set[int]) -> None:
         places = VkItemInAlbum.objects.filter(group_id=self.group_id, item__merchant=self.merchant)

@@ -6,8 +6,9 @@ go through the pipelined sender (items.py, sender.py), each as soon as its own p
 album membership, cards of variants (variants.py), album deletions. Every answer is written as soon as it
 comes, so a crash forgets at most two batches — and those items carry our sku, so the next run adopts them
 instead of duplicating. Every write and VK's answer is also laid over
-the VK shop cache once all are in (`vkshop.writes`), so the next run need not read the shop again; a run that
-stops half way leaves the cache untrusted, and the next one reads it whole.
+the VK shop cache (`vkshop.writes`): the items' as they come, while the next batch is in flight, the rest at the
+end, so the next run need not read the shop again; a run that stops half way leaves the cache untrusted, and the
+next one reads it whole.
 """
 
 import logging
@@ -80,7 +81,13 @@ def apply_plan(
         ctx.tick("items", 0, force=True)  # the counts of what was done reach the run, failed or not
     ctx.clock.stop()  # a safe point: what follows is the slice's closing
     with ctx.clock.stage("mirror"):
-        shop_writes.mirror_writes(merchant=ctx.merchant, group_id=group_id, writes=ctx.sent, was_trusted=was_trusted)
+        shop_writes.mirror_writes(
+            merchant=ctx.merchant,
+            group_id=group_id,
+            writes=ctx.sent[ctx.laid :],
+            was_trusted=was_trusted,
+            laid_understood=ctx.laid_understood,
+        )
     log.info("sync applied", extra={"run_id": run.pk, "seconds": ctx.counts.seconds, "whole": ctx.counts.finished})
     return ctx.counts
 

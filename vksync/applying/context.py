@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 
 from connections.vk.errors import reason_in_words
 from core.slices import Slice
+from vkshop import writes as shop_writes
 from vksync import planning as p
 from vksync.models import AlbumLink, SyncItemError, SyncRun, VkPhoto
 
 PROGRESS_EVERY_SECONDS = 1.0
+LAY_EVERY = 100  # writes laid over the VK shop cache at a time while the run goes on (`Context.lay_sent`)
 STAGES = {
     "albums": {p.CREATE_ALBUM, p.RENAME_ALBUM, p.DELETE_ALBUM},
     "photos": {p.UPLOAD_PHOTO},
@@ -77,6 +79,8 @@ class Context:
         )
         self.new_links: dict[int, int] = {}  # product id → id of the link made for it in this run
         self.sent: list[tuple] = []  # (method, params, ok, answer or error code) of every call, for the VK cache
+        self.laid = 0  # how many of `sent` are laid over the cache already (`lay_sent`)
+        self.laid_understood = True  # and whether the cache understood every one of them
         # Variants (applying.variants): ids VK gave, what it refused, cards that must go separate.
         self.property_ids: dict[str, int] = {}
         self.variant_ids: dict[tuple[str, str], int] = {}
@@ -112,6 +116,16 @@ class Context:
         from vksync import runs
 
         runs.record_progress(self.run, progress=self.progress, counts=self.counts.for_run())
+
+    def lay_sent(self) -> None:
+        """The writes sent since the last lay laid over the VK shop cache, once there are LAY_EVERY of them: called
+        while the next request is in flight, so the run's end has only the last ones to lay (`apply_plan`)."""
+        end = len(self.sent)  # the sender's thread may be adding the next answers meanwhile
+        if end - self.laid < LAY_EVERY:
+            return
+        writes, self.laid = self.sent[self.laid : end], end
+        understood = shop_writes.lay_writes(merchant=self.merchant, group_id=self.group_id, writes=writes)
+        self.laid_understood = self.laid_understood and understood
 
     def error(self, op: p.Operation, error, link_id: int | None) -> SyncItemError:
         """The row that tells the merchant which item VK refused, and why in words."""

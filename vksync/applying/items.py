@@ -78,6 +78,8 @@ def _record_oldest(ctx: Context, sender: InOrder) -> list[p.Operation]:
         return []
     started = time.monotonic()
     again = record_items(ctx, batch, calls, results)
+    if sender:  # the next batch is in flight: lay the writes over the VK shop cache meanwhile
+        ctx.lay_sent()
     ctx.clock.took("batch", sender.longest + time.monotonic() - started)
     return again
 

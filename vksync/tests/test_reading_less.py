@@ -14,6 +14,7 @@ from vkshop import writes as shop_writes
 from vkshop.models import VkAlbum, VkItem, VkShopState
 from vkshop.services import read_vk_shop, refresh_all_vk_shops, store_vk_shop
 from vkshop.tasks import reconcile_all_vk_shops
+from vksync.applying import context
 from vksync.engine import run_sync
 from vksync.models import SyncRun
 from vksync.tests.helpers import assert_vk_matches_catalog, items_by_sku, live_items, writes
@@ -62,6 +63,31 @@ def test_a_run_that_wrote_leaves_the_cache_as_vk_holds_it_without_reading_it_bac
     assert_cache_is_vk(shop)
     state = VkShopState.objects.get(merchant=shop.merchant, group_id=shop.group_id)
     assert state.trusted and state.written_at is not None
+
+
+def test_a_run_lays_its_item_writes_over_the_cache_while_it_goes_and_ends_with_the_cache_vk_holds(shop, monkeypatch):
+    monkeypatch.setattr(context, "LAY_EVERY", 5)  # a lay after every batch of this small shop
+    before = shop_writes.read_version(merchant=shop.merchant, group_id=shop.group_id)
+    sync(shop)
+    state = VkShopState.objects.get(merchant=shop.merchant, group_id=shop.group_id)
+    assert state.version > before + 2  # begin_writes, at least one lay while the next batch was in flight, the end
+    assert state.trusted
+    assert_cache_is_vk(shop)
+    sync(shop)
+    assert shop.vk.request_count == 0
+
+
+def test_a_run_that_stopped_after_laying_some_writes_makes_the_next_one_read_the_shop_whole(shop, monkeypatch):
+    monkeypatch.setattr(context, "LAY_EVERY", 5)
+    shop.vk.lose_answer_next("market.add", skip=1)  # the second item batch: the first is laid by then
+    run = run_sync(merchant=shop.merchant, trigger=HOURLY)
+    assert run.status == SyncRun.Status.FAILED
+    assert VkItem.objects.filter(merchant=shop.merchant, group_id=shop.group_id).exists()  # laid before the stop
+    assert shop_writes.needs_full_read(merchant=shop.merchant, group_id=shop.group_id) == "writes not in the cache"
+    run = sync(shop)
+    assert reads(shop) and run.adopted > 0
+    assert_vk_matches_catalog(shop)
+    assert_cache_is_vk(shop)
 
 
 def test_a_resync_with_nothing_changed_sends_no_request_at_all(shop):
