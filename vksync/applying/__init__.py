@@ -1,8 +1,9 @@
 """apply_plan: carry out a plan through VK `execute` batches, writing each answer to the mapping at once.
 
 Stages, in order: photos start in the background (photos.py) while albums (albums.py), the variants' properties
-and values (variants.py) and the item links (mapping.py) are made; the items — create/edit/hide/delete —
-go through the pipelined sender (items.py, sender.py), each as soon as its own pictures are saved (ready.py),
+and values (variants.py) and the adopted items' links (mapping.py) are made; the items — create/edit/hide/delete —
+go through the pipelined sender (items.py, sender.py), each as soon as its own pictures are saved (ready.py), a
+create's link made just before its batch goes,
 album membership, cards of variants (variants.py), album deletions. Every answer is written as soon as it
 comes, so a crash forgets at most two batches — and those items carry our sku, so the next run adopts them
 instead of duplicating. Every write and VK's answer is also laid over

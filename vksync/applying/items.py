@@ -42,6 +42,7 @@ def apply_items(ctx: Context, ops: list[p.Operation], arrivals: Arrivals) -> lis
             while (
                 len(sender) < AHEAD and _room_for(ctx, sender, arrivals) and (batch := ready.batch(last=arrivals.done))
             ):
+                mapping.ensure_links(ctx, [op for op in batch if op.kind == p.CREATE])  # before VK makes them
                 sender.submit(batch, [item_call(ctx, op) for op in batch])
             if sender.answered() or (sender and arrivals.done):
                 again += _record_oldest(ctx, sender)

@@ -42,8 +42,10 @@ def set_fields(links: list[ProductLink], fields: list[str]) -> None:
 
 
 def prepare_links(ctx: Context, ops: list[p.Operation]) -> None:
-    """Links for the items about to be created exist first; items gone from the shop are forgotten."""
-    ensure_links(ctx, ops)
+    """Before the item writes: adopted items are linked, items gone from the shop are forgotten. The links of the
+    items to create are made batch by batch, just before each is sent (`ensure_links`), while the batch before it
+    is in flight: a first sync's first items go out without waiting for 8,000 links to be written."""
+    ensure_links(ctx, [op for op in ops if op.kind == p.ADOPT])
     forget = [op.link_id for op in ops if op.kind == p.FORGET and op.link_id]
     ProductLink.objects.filter(pk__in=forget).update(
         state=ProductLink.State.DELETED, vk_item_id=None, vk_album_id=None, pushed_hash=""
