@@ -283,9 +283,16 @@ class _Mirror:
         self.gone_items.add(vk_id)
 
     def _drop_album(self, vk_id: int) -> None:
+        """The album is gone, and every item leaves it: those held here now (their lists are written after the
+        others'), the rest in the database (`_leave_albums`)."""
         self.albums.pop(vk_id, None)
         self.changed_albums.discard(vk_id)
         self.gone_albums.add(vk_id)
+        held = [(item.vk_id, item.album_ids) for item in self.items.values()]
+        for item_id, albums in held + [(item_id, albums) for item_id, (_pk, albums) in self.placed.items()]:
+            if vk_id in albums:
+                albums[:] = [a for a in albums if a != vk_id]
+                self.moved_items.add(item_id)
 
     def save(self, *, recount: bool) -> None:
         """The changed rows and the moved items' places written; with `recount`, album counts counted again."""

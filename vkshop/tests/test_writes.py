@@ -92,3 +92,23 @@ def test_writes_laid_while_a_run_goes_on_keep_the_cache_untrusted_and_a_full_rea
     assert not writes.mirror_writes(**mine, writes=[edit], was_trusted=was_trusted, laid_understood=False)
     assert str(VkItem.objects.get(**mine, vk_id=12).price) == "400.00"
     assert writes.needs_full_read(**mine) == "writes not in the cache"
+
+
+def test_an_album_deleted_in_the_same_run_leaves_the_items_the_run_moved_too():
+    """Bug: an item moved by the run out of a group whose album the run then deleted kept that album in the cache:
+    the album's leavers were written first, then the item's list as the run had left it, the gone album still in."""
+    state = VkShopStateFactory()
+    mine = {"merchant": state.merchant, "group_id": TEST_GROUP_ID}
+    VkAlbumFactory(**mine, vk_id=5, title="Чай")
+    gone = VkAlbumFactory(**mine, vk_id=6, title="Старая группа")
+    item = VkItemInAlbumFactory(item=VkItemFactory(**mine, vk_id=10), album=gone).item
+    was_trusted = writes.begin_writes(**mine)
+    sent = [
+        ("market.addToAlbum", {"owner_id": -TEST_GROUP_ID, "item_ids": "10", "album_ids": 5}, True, 1),
+        ("market.deleteAlbum", {"owner_id": -TEST_GROUP_ID, "album_id": 6}, True, 1),
+    ]
+    assert writes.mirror_writes(**mine, writes=sent, was_trusted=was_trusted)
+    item.refresh_from_db()
+    assert item.album_ids == [5]
+    assert list(VkItemInAlbum.objects.filter(item=item).values_list("album_vk_id", flat=True)) == [5]
+    assert dict(VkAlbum.objects.filter(**mine).values_list("vk_id", "count")) == {5: 1}

@@ -1,14 +1,16 @@
 """Albums (create, rename, adopt, delete) and which item is in which album."""
 
+import contextlib
 import time
 
 from django.db import transaction
 
 from connections.vk.client import VkCall
+from connections.vk.errors import VkWaitPastDeadline
 from vksync import planning as p
 from vksync.applying.context import Context
 from vksync.applying.mapping import record_batch
-from vksync.applying.sender import chunks, send
+from vksync.applying.sender import AHEAD, InOrder, chunks, send
 from vksync.models import AlbumLink, ProductLink
 
 ALBUM_GONE, ALREADY_IN_ALBUM = 1402, 1404
@@ -63,6 +65,9 @@ def _save_album(ctx: Context, key: str, vk_album_id: int, title: str) -> None:
 
 
 def apply_membership(ctx: Context, ops: list[p.Operation]) -> None:
+    """Items moved between albums, removals first; through the pipelined sender, each batch's answers written and
+    laid over the VK shop cache while the next is in flight. Additions VK refused as already made (1404) for
+    several items go again one item a call."""
     if not ops:
         return
     items = {
@@ -72,11 +77,43 @@ def apply_membership(ctx: Context, ops: list[p.Operation]) -> None:
         .values_list("product_id", "id", "vk_item_id")
     }
     ops = sorted(ops, key=lambda op: op.kind != p.REMOVE_FROM_ALBUM)  # removals first
+    retry = _send_membership(ctx, ops, items)
+    if retry and ctx.counts.finished:
+        _send_membership(ctx, retry, items)
+
+
+def _send_membership(ctx: Context, ops: list[p.Operation], items: dict) -> list[p.Operation]:
     retry: list[p.Operation] = []
-    for batch in chunks(ops):
-        retry += _membership_batch(ctx, batch, items)
-    for batch in chunks(retry):
-        _membership_batch(ctx, batch, items)
+    sender = InOrder(ctx)
+    with contextlib.closing(sender):
+        for batch in chunks(ops):
+            if not ctx.counts.finished:  # a batch the deadline held back: the next slice's plan holds the rest
+                break
+            steps = [(op, *_membership_call(ctx, op, items)) for op in batch]
+            steps = [step for step in steps if step[1] is not None]
+            if steps:
+                sender.submit(steps, [call for _, call, _, _ in steps])
+            while len(sender) >= AHEAD and ctx.counts.finished:
+                retry += _record_membership(ctx, sender)
+            ctx.tick("membership", len(batch))
+        while sender and ctx.counts.finished:
+            retry += _record_membership(ctx, sender)
+    return retry
+
+
+def _record_membership(ctx: Context, sender: InOrder) -> list[p.Operation]:
+    """The oldest membership batch's answers written to the links and laid over the VK shop cache; the additions
+    to send again one item a call returned. A batch the slice's deadline held back stops the stage."""
+    try:
+        steps, _calls, results = sender.take()
+    except VkWaitPastDeadline as late:  # not sent: the next slice's plan holds it
+        ctx.counts.finished = False
+        ctx.clock.resume_in = max(ctx.clock.resume_in, late.wait)
+        return []
+    retry = _membership_answers(ctx, steps, results)
+    if sender:  # the next batch is in flight
+        ctx.lay_sent(at_least=1)
+    return retry
 
 
 def _membership_call(ctx: Context, op: p.Operation, items: dict) -> tuple[VkCall | None, list[int], int | None]:
@@ -94,10 +131,7 @@ def _membership_call(ctx: Context, op: p.Operation, items: dict) -> tuple[VkCall
     return VkCall("market.addToAlbum", params), [link_id for link_id, _ in known], album_id
 
 
-def _membership_batch(ctx: Context, batch: list[p.Operation], items: dict) -> list[p.Operation]:
-    steps = [(op, *_membership_call(ctx, op, items)) for op in batch]
-    steps = [step for step in steps if step[1] is not None]
-    results = send(ctx, [call for _, call, _, _ in steps]) if steps else []
+def _membership_answers(ctx: Context, steps: list, results: list) -> list[p.Operation]:
     errors, retry = [], []
     with transaction.atomic():  # one commit per answer, not one per album
         for (op, _call, link_ids, album_id), result in zip(steps, results, strict=True):
@@ -110,7 +144,6 @@ def _membership_batch(ctx: Context, batch: list[p.Operation], items: dict) -> li
             else:
                 errors.append(ctx.error(op, result.error, link_ids[0] if len(link_ids) == 1 else None))
         record_batch({}, errors)
-    ctx.tick("membership", len(batch))
     return retry
 
 

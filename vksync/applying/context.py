@@ -117,11 +117,11 @@ class Context:
 
         runs.record_progress(self.run, progress=self.progress, counts=self.counts.for_run())
 
-    def lay_sent(self) -> None:
-        """The writes sent since the last lay laid over the VK shop cache, once there are LAY_EVERY of them: called
-        while the next request is in flight, so the run's end has only the last ones to lay (`apply_plan`)."""
+    def lay_sent(self, *, at_least: int | None = None) -> None:
+        """The writes sent since the last lay laid over the VK shop cache, once there are `at_least` (LAY_EVERY) of
+        them: called while the next request is in flight, so the run's end has only the last ones to lay."""
         end = len(self.sent)  # the sender's thread may be adding the next answers meanwhile
-        if end - self.laid < LAY_EVERY:
+        if end - self.laid < (LAY_EVERY if at_least is None else at_least):
             return
         writes, self.laid = self.sent[self.laid : end], end
         understood = shop_writes.lay_writes(merchant=self.merchant, group_id=self.group_id, writes=writes)

@@ -16,13 +16,12 @@ from vksync.applying import mapping, variants
 from vksync.applying.context import Context
 from vksync.applying.photos import Arrivals
 from vksync.applying.ready import ReadyItems
-from vksync.applying.sender import InOrder, chunks, send
+from vksync.applying.sender import AHEAD, InOrder, chunks, send
 from vksync.models import ProductLink
 
 ITEM_GONE = 1403
 VK_EXTRA_PHOTOS = 4  # photo_ids besides the main photo
 SENT_KINDS = (p.CREATE, p.EDIT, p.HIDE, p.DELETE)
-AHEAD = 2  # item batches sent and not yet recorded: one answered being written, the next in flight
 
 
 def apply_items(ctx: Context, ops: list[p.Operation], arrivals: Arrivals) -> list[p.Operation]:

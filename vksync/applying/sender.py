@@ -12,6 +12,7 @@ from connections.vk.errors import VkConnectionBroken, breaks_connection, reason_
 from vksync.applying.context import Context
 
 BATCH = 25
+AHEAD = 2  # batches sent and not yet recorded: one answered being written, the next in flight
 NOT_REPEATABLE = {
     "market.add",
     "market.addAlbum",

@@ -90,6 +90,26 @@ def test_a_run_that_stopped_after_laying_some_writes_makes_the_next_one_read_the
     assert_cache_is_vk(shop)
 
 
+def test_items_moved_between_albums_in_several_batches_leave_the_cache_as_vk_holds_it(shop):
+    from catalog.models import ProductGroup
+
+    sync(shop)
+    moved = 0
+    for product in Product.objects.filter(merchant=shop.merchant, group__isnull=False, store__sync_enabled=True):
+        other = ProductGroup.objects.filter(store=product.store).exclude(pk=product.group_id).first()
+        shop.evotor.update_product(shop.token, product.evotor_id, parent_id=other.evotor_id)
+        moved += 1
+    refresh_catalog(merchant=shop.merchant)
+    before = shop_writes.read_version(merchant=shop.merchant, group_id=shop.group_id)
+    sync(shop)
+    moves = [m for m in writes(shop) if m == "market.removeFromAlbum"]
+    assert len(moves) > 25  # a removal is one item a call: more than one membership batch
+    state = VkShopState.objects.get(merchant=shop.merchant, group_id=shop.group_id)
+    assert state.trusted and state.version > before + 2  # a batch laid while the next was in flight
+    assert_cache_is_vk(shop)
+    assert_vk_matches_catalog(shop)
+
+
 def test_a_resync_with_nothing_changed_sends_no_request_at_all(shop):
     sync(shop)
     run = sync(shop)
