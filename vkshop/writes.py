@@ -168,6 +168,9 @@ class _Mirror:
         if moves:
             found = VkItem.objects.filter(**mine, vk_id__in=moves).values_list("vk_id", "pk", "album_ids")
             self.placed = {vk_id: (pk, list(album_ids or [])) for vk_id, pk, album_ids in found}
+        # Items in an album as read (an item's places follow its album list): only theirs are deleted when they move.
+        self.had_places = {vk_id for vk_id, item in self.items.items() if item.album_ids}
+        self.had_places |= {vk_id for vk_id, (_pk, albums) in self.placed.items() if albums}
         self._albums: dict[int, VkAlbum] | None = None
         self.changed_items: set[int] = set()
         self.moved_items: set[int] = set()  # their album lists changed: their places are written again
@@ -325,7 +328,10 @@ class _Mirror:
             by_list.setdefault(tuple(albums), []).append(pk)
         for albums, pks in by_list.items():
             VkItem.objects.filter(pk__in=pks).update(album_ids=list(albums))
-        VkItemInAlbum.objects.filter(item_id__in=lists).delete()
+        row_ids |= {vk_id: pk for vk_id, (pk, _albums) in self.placed.items()}
+        had = [row_ids[vk_id] for vk_id in self.moved_items & self.had_places]
+        if had:  # a first sync's items had no album before: nothing to delete
+            VkItemInAlbum.objects.filter(item_id__in=had).delete()
         places = [
             VkItemInAlbum(item_id=pk, group_id=self.group_id, album_vk_id=album_id)
             for pk, albums in lists.items()

@@ -4,11 +4,12 @@ results block of docs/benchmarks.md (between the `bench-fleet:results` markers; 
 import json
 import math
 
+from django.conf import settings
+
 from tools.bench.report import _fmt, _round
 
 START, END = "<!-- bench-fleet:results:start -->", "<!-- bench-fleet:results:end -->"
 REAL_VK_RATE = 3.0
-LIMITER_WINDOW = 1.1  # EvoSync's limiter lets `rate` requests through per 1 s + its 0.1 s margin
 NODE_CORES, NODE_RAM_MB = 2, 4096
 UTILISATION = 0.7  # of a node's cores and slots a fleet may plan on (headroom for bursts, deploys, retries)
 RAM_SHARE = 0.8  # of a node's memory the worker processes may take
@@ -23,6 +24,11 @@ COLUMNS = [
     ("RSS MB", "peak_rss_mb", 0), ("tasks", "tasks", None), ("longest task s", "task_longest_s", 1),
     ("over slice", "tasks_over_slice", None), ("emulators CPU s", "emulators_cpu_s", 1),
 ]  # fmt: skip
+
+
+def limiter_window() -> float:
+    """The seconds in which EvoSync's limiter lets `rate` requests through: 1 s and its margin."""
+    return 1.0 + settings.VK_RATE_LIMIT_MARGIN_SECONDS
 
 
 def table(rows: list[dict]) -> str:
@@ -122,7 +128,7 @@ def capacity(rows: list[dict], *, fleet, shops: int, products: int) -> dict:
     if first and products:
         out["first_sync_cpu_s_per_1k_products"] = first["cpu_s"] / products * 1000
         minimal = first.get("minimal_requests") or first["vk_requests"]
-        out["first_sync_real_s_per_1k_products"] = minimal / products * 1000 * LIMITER_WINDOW / REAL_VK_RATE
+        out["first_sync_real_s_per_1k_products"] = minimal / products * 1000 * limiter_window() / REAL_VK_RATE
     return out
 
 

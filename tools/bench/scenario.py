@@ -225,7 +225,7 @@ def worker_env(*, scenario: Scenario, database_url: str, var_dir: Path, evotor_u
 
     The client's limit follows the emulator's (`vk_rate` per second); its safety margin on the 1 s window
     (VK_RATE_LIMIT_MARGIN_SECONDS) keeps its configured value, so the limiter leaves the same share of the
-    bound unused as at VK's real 3/s (1 s / 1.1 s: about 9%). Retry waits shrink with the time factor."""
+    bound unused as at VK's real 3/s (0.03 s: about 3%). Retry waits shrink with the time factor."""
     scale = REAL_VK_RATE / scenario.vk_rate
     env = dict(os.environ)
     env.update(

@@ -1,8 +1,9 @@
 """A worker process: `python -m tools.bench.worker JOB.json RESULT.json`.
 
-Sets Django up (settings from the environment the orchestrator prepared), runs one job from `jobs`
-inside `measure.measured` and writes {"out": ..., figures...} as JSON. Running each phase in a fresh
-process keeps its CPU time, peak memory and queries its own, and away from the emulators' threads.
+Sets Django up (settings from the environment the orchestrator prepared), warms up as a Celery worker is
+(`warm_up`), runs one job from `jobs` inside `measure.measured` and writes {"out": ..., figures...} as JSON.
+Running each phase in a fresh process keeps its CPU time, peak memory and queries its own, and away from the
+emulators' threads.
 """
 
 import json
@@ -21,6 +22,7 @@ def main(job_path: str, result_path: str) -> int:
         job = json.load(handle)
     result: dict = {}
     work = jobs.JOBS[job["name"]]
+    warm_up()
     try:
         with measured(result):
             if job.get("profile"):
@@ -32,6 +34,19 @@ def main(job_path: str, result_path: str) -> int:
     with open(result_path, "w", encoding="utf-8") as handle:
         json.dump(result, handle, default=str)
     return 1 if "error" in result else 0
+
+
+def warm_up() -> None:
+    """As a Celery worker is when a task comes: every task module imported (Celery's loader does it at boot), the
+    database and cache connections open. A phase's wall time is its work's, not a fresh process's first import."""
+    from django.core.cache import cache
+    from django.db import connection
+
+    from evosync.celery import app
+
+    app.loader.import_default_modules()
+    connection.ensure_connection()
+    cache.get("bench-warm-up")
 
 
 def profiled(path: str, work, **args):
