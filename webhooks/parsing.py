@@ -102,7 +102,8 @@ def _present(body: dict, names: tuple[str, ...]) -> tuple[str, object] | None:
 
 def text(body: dict, *names: str, required: bool = True, max_length: int = 64) -> str | None:
     """The first present field among `names` (old and new spellings): a string (or integer) without control
-    characters, at most `max_length` long, surrounding spaces removed."""
+    characters or surrounding spaces, at most `max_length` long — as openapi.yaml describes it (a value it calls
+    broken is refused, not quietly trimmed)."""
     found = _present(body, names)
     if found is None:
         if required:
@@ -111,8 +112,8 @@ def text(body: dict, *names: str, required: bool = True, max_length: int = 64) -
     name, value = found
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise errors.invalid(name)
-    value = str(value).strip()
-    if not value or len(value) > max_length or CONTROL.search(value):
+    value = str(value)
+    if not value or value != value.strip() or len(value) > max_length or CONTROL.search(value):
         raise errors.invalid(name)
     return value
 

@@ -138,6 +138,15 @@ def test_login_with_control_characters_is_refused(client, login):
     assert error["subject"] == "login"
 
 
+@pytest.mark.parametrize("product_id", ["{u\U000a63dc\u00ca\u00a0", " p-1", "p-1\t", "x" * 191 + " "])
+def test_a_text_field_padded_with_spaces_is_refused_as_openapi_describes_it(client, product_id):
+    """Bug (the fuzz suite found it): a productId ending in a no-break space was trimmed and accepted, although
+    openapi.yaml describes such a value as broken (no surrounding spaces), so the answer broke the contract."""
+    error = evotor_error(post(client, "/subscription/event", subscription(productId=product_id)), 400, 2003)
+    assert error["subject"] == "productId"
+    assert not WebhookEvent.objects.exists()
+
+
 @pytest.mark.parametrize("sequence", ["²", "١٢", "12a", 2**70, -1, 1.5, "1" * 30])
 def test_sequence_number_out_of_shape_or_range_is_invalid(client, sequence):
     error = evotor_error(post(client, "/subscription/event", subscription(sequenceNumber=sequence)), 400, 2003)
