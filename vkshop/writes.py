@@ -73,8 +73,7 @@ def lock_for_store(*, merchant, group_id: int, version: int | None, exclusive: b
     """Inside the store's transaction: whether the full read read at `version` may be stored; if so, record it.
 
     `exclusive`: the caller holds the merchant's sync lock, so the read makes the cache trusted."""
-    _state(merchant, group_id)
-    state = VkShopState.objects.select_for_update().get(merchant=merchant, group_id=group_id)
+    state = _locked_state(merchant, group_id)
     if version is not None and state.version != version:
         return False
     state.full_read_at = timezone.now()
@@ -91,8 +90,7 @@ def forget_other_communities(*, merchant, group_id: int) -> None:
 def begin_writes(*, merchant, group_id: int) -> bool:
     """Before a run's first write: the cache is no longer trusted. Returns whether it was (for `mirror_writes`)."""
     with transaction.atomic():
-        _state(merchant, group_id)
-        state = VkShopState.objects.select_for_update().get(merchant=merchant, group_id=group_id)
+        state = _locked_state(merchant, group_id)
         was_trusted = state.trusted
         VkShopState.objects.filter(pk=state.pk).update(trusted=False, version=F("version") + 1)
     return was_trusted
@@ -124,6 +122,7 @@ def mirror_writes(*, merchant, group_id: int, writes: list, was_trusted: bool, l
 
 
 def _locked_state(merchant, group_id: int) -> VkShopState:
+    """The state's row, made if missing, locked for the caller's transaction."""
     _state(merchant, group_id)
     return VkShopState.objects.select_for_update().get(merchant=merchant, group_id=group_id)
 
@@ -291,8 +290,8 @@ class _Mirror:
         self.albums.pop(vk_id, None)
         self.changed_albums.discard(vk_id)
         self.gone_albums.add(vk_id)
-        held = [(item.vk_id, item.album_ids) for item in self.items.values()]
-        for item_id, albums in held + [(item_id, albums) for item_id, (_pk, albums) in self.placed.items()]:
+        for item_id in [*self.items, *self.placed]:
+            albums = self._albums_of(item_id)
             if vk_id in albums:
                 albums[:] = [a for a in albums if a != vk_id]
                 self.moved_items.add(item_id)
@@ -317,19 +316,17 @@ class _Mirror:
         item is in its group's album, so there are about as many lists as albums)."""
         if not self.moved_items:
             return
-        rows = [vk_id for vk_id in self.moved_items if vk_id in self.items]  # saved whole above: their ids
+        rows = [vk_id for vk_id in self.moved_items if vk_id in self.items]  # saved whole above: their ids read
         mine = {"merchant": self.merchant, "group_id": self.group_id}
-        row_ids = dict(VkItem.objects.filter(**mine, vk_id__in=rows).values_list("vk_id", "pk")) if rows else {}
-        lists = {row_ids[vk_id]: self.items[vk_id].album_ids for vk_id in rows}
+        pk_of = dict(VkItem.objects.filter(**mine, vk_id__in=rows).values_list("vk_id", "pk")) if rows else {}
+        pk_of |= {vk_id: pk for vk_id, (pk, _albums) in self.placed.items()}
+        lists = {pk_of[vk_id]: self._albums_of(vk_id) for vk_id in self.moved_items}
         by_list: dict[tuple, list[int]] = {}
         for vk_id in self.moved_items - set(rows):
-            pk, albums = self.placed[vk_id]
-            lists[pk] = albums
-            by_list.setdefault(tuple(albums), []).append(pk)
+            by_list.setdefault(tuple(self._albums_of(vk_id)), []).append(pk_of[vk_id])
         for albums, pks in by_list.items():
             VkItem.objects.filter(pk__in=pks).update(album_ids=list(albums))
-        row_ids |= {vk_id: pk for vk_id, (pk, _albums) in self.placed.items()}
-        had = [row_ids[vk_id] for vk_id in self.moved_items & self.had_places]
+        had = [pk_of[vk_id] for vk_id in self.moved_items & self.had_places]
         if had:  # a first sync's items had no album before: nothing to delete
             VkItemInAlbum.objects.filter(item_id__in=had).delete()
         places = [

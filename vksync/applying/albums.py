@@ -6,7 +6,6 @@ import time
 from django.db import transaction
 
 from connections.vk.client import VkCall
-from connections.vk.errors import VkWaitPastDeadline
 from vksync import planning as p
 from vksync.applying.context import Context
 from vksync.applying.mapping import record_batch
@@ -104,12 +103,10 @@ def _send_membership(ctx: Context, ops: list[p.Operation], items: dict) -> list[
 def _record_membership(ctx: Context, sender: InOrder) -> list[p.Operation]:
     """The oldest membership batch's answers written to the links and laid over the VK shop cache; the additions
     to send again one item a call returned. A batch the slice's deadline held back stops the stage."""
-    try:
-        steps, _calls, results = sender.take()
-    except VkWaitPastDeadline as late:  # not sent: the next slice's plan holds it
-        ctx.counts.finished = False
-        ctx.clock.resume_in = max(ctx.clock.resume_in, late.wait)
+    taken = sender.take()
+    if taken is None:  # not sent: the next slice's plan holds it
         return []
+    steps, _calls, results = taken
     retry = _membership_answers(ctx, steps, results)
     if sender:  # the next batch is in flight
         ctx.lay_sent(at_least=1)

@@ -10,7 +10,7 @@ import time
 from django.utils import timezone
 
 from connections.vk.client import VkCall
-from connections.vk.errors import VkWaitPastDeadline, reason_in_words
+from connections.vk.errors import reason_in_words
 from vksync import planning as p
 from vksync.applying import mapping, variants
 from vksync.applying.context import Context
@@ -70,12 +70,10 @@ def _room_for(ctx: Context, sender: InOrder, arrivals: Arrivals) -> bool:
 def _record_oldest(ctx: Context, sender: InOrder) -> list[p.Operation]:
     """The oldest batch's answers written. A batch's turn — its request (the rate limiter's wait included) and its
     recording — is a step of the slice's clock: the longest seen is what the next one is expected to take."""
-    try:
-        batch, calls, results = sender.take()
-    except VkWaitPastDeadline as late:  # not sent: the next slice's plan holds it, once the token's turn comes
-        ctx.counts.finished = False
-        ctx.clock.resume_in = max(ctx.clock.resume_in, late.wait)
+    taken = sender.take()
+    if taken is None:  # not sent: the next slice's plan holds it, once the token's turn comes
         return []
+    batch, calls, results = taken
     started = time.monotonic()
     again = record_items(ctx, batch, calls, results)
     if sender:  # the next batch is in flight: lay the writes over the VK shop cache meanwhile

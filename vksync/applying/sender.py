@@ -8,7 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from connections.vk.client import VkCall
-from connections.vk.errors import VkConnectionBroken, breaks_connection, reason_in_words
+from connections.vk.errors import VkConnectionBroken, VkWaitPastDeadline, breaks_connection, reason_in_words
 from vksync.applying.context import Context
 
 BATCH = 25
@@ -57,7 +57,7 @@ class InOrder:
     of making twins. `on_answer()` is called (in the helper thread) as each request is answered, so a caller
     waiting for something else as well can wake up. `sent` counts the batches submitted and `longest` is the
     longest request's time so far. A batch after the slice's first never waits for the rate limiter past the
-    slice's deadline: it is not sent, and taking it raises VkWaitPastDeadline.
+    slice's deadline: it is not sent, and taking it gives None.
     """
 
     def __init__(self, ctx: Context, *, on_answer: Callable[[], None] | None = None):
@@ -82,10 +82,17 @@ class InOrder:
         """The oldest batch's answer is in (or its failure)."""
         return bool(self._waiting) and self._waiting[0][2].done()
 
-    def take(self) -> tuple[list, list, list]:
-        """(batch, calls, results) of the oldest batch, waiting for its answer; raises what stopped it."""
+    def take(self) -> tuple[list, list, list] | None:
+        """(batch, calls, results) of the oldest batch, waiting for its answer; raises what stopped it. None when
+        the slice's deadline held the batch back (not sent): the slice's work ends there (`counts.finished`
+        False) and its next slice waits for the token's turn; that slice's plan holds the rest."""
         batch, calls, sending = self._waiting.popleft()
-        return batch, calls, sending.result()
+        try:
+            return batch, calls, sending.result()
+        except VkWaitPastDeadline as late:
+            self.ctx.counts.finished = False
+            self.ctx.clock.resume_in = max(self.ctx.clock.resume_in, late.wait)
+            return None
 
     def close(self) -> None:
         """Nothing more is sent; the request under way is waited for."""
