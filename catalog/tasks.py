@@ -24,7 +24,7 @@ def refresh_catalog(self, merchant_id: int) -> str:
     try:
         result = services.refresh_catalog(merchant=merchant, clock=clock)
         if result.images_left:  # the checks that did not fit in this task's slice go on in the next
-            check_pictures.delay(merchant_id)
+            _check_pictures_later(merchant_id)
     finally:
         clock.close()
     if result.transient:
@@ -43,10 +43,15 @@ def check_pictures(self, merchant_id: int) -> str:
     try:
         result = services.learn_pictures(merchant=merchant, clock=clock)
         if result.images_left:
-            check_pictures.delay(merchant_id)
+            _check_pictures_later(merchant_id)
     finally:
         clock.close()
     return result.status
+
+
+def _check_pictures_later(merchant_id: int) -> None:
+    """The picture checks left over, behind fresh work (LATER_WORK_PRIORITY)."""
+    check_pictures.apply_async((merchant_id,), priority=settings.LATER_WORK_PRIORITY)
 
 
 def _task_slice(task: str, started: float) -> Slice:

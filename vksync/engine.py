@@ -54,7 +54,8 @@ def run_sync(
 
     A dry run plans and records the plan without writing to VK. With a budget (`budget_seconds`, or a `clock`: the
     Celery task's slice, `core.slices`) the run works one slice: it plans, sends what the slice's deadline holds,
-    learns the pictures Evotor has not told yet with the time left, stops at a safe point and stays running,
+    learns the pictures Evotor has not told yet with the time left (not in its first slice: that one ends after its
+    writes, so a wave of new runs all start soon), stops at a safe point and stays running,
     `between_slices` (the caller queues its next slice: `slice_number` + 1). Slice 2 and later continue a running
     run; nothing asked of the merchant in its first slice (the first plan's confirmation, the brake) is asked again.
     Without a budget, to the end (the pictures learnt first).
@@ -124,6 +125,7 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, clock: Slice, numb
             clock=clock,
             more_to_learn=clock.deadline is not None and plan.pictures_pending > 0,
             fresh=not any(read),
+            first_slice=number == 1,
         )
 
     try:
@@ -177,6 +179,7 @@ def _finish_plan(
     clock: Slice,
     more_to_learn: bool = False,
     fresh: bool = True,
+    first_slice: bool = False,
 ) -> None:
     # The count of what goes to VK and why the rest does not, as the plan saw the catalog (shown with the plan);
     # a later slice keeps the first slice's plan: the merchant was shown the whole run's.
@@ -222,6 +225,8 @@ def _finish_plan(
     if not counts.finished:  # the slice's time is used: the next plans again from the cache
         # After the reads even the first write may have waited: the next slice, fresh, sends it (no lack of headway)
         return runs.end_slice(run, learnt=not fresh and not counts.calls)
+    if more_to_learn and first_slice:  # fresh work first: the run has started and sent what it could; its
+        return runs.end_slice(run, pictures_next=True)  # pictures are learnt in the next slice, behind the others
     if more_to_learn:  # the next slice sends the items whose pictures this one learns, and the last stages
         learnt = _learn_pictures(run, clock, at_least_one=False)  # with the time left: one that sent nothing
         return runs.end_slice(run, learnt=learnt, pictures_next=not counts.calls)  # is followed by a learning one

@@ -85,8 +85,13 @@ def _run_slice(task, merchant, run, clock: Slice, *, confirmed: bool, trigger: s
             "trigger": trigger,
             "slice_number": result.slices + 1,
         }
-        # A token's turn that would have come after the deadline is waited for in the queue, not in a slot.
-        sync_merchant.apply_async(kwargs={"merchant_id": merchant_id, **next_slice}, countdown=clock.resume_in or None)
+        # A token's turn that would have come after the deadline is waited for in the queue, not in a slot; the
+        # slice goes behind fresh work (other shops' first slices and hourly syncs), not just behind what is queued.
+        sync_merchant.apply_async(
+            kwargs={"merchant_id": merchant_id, **next_slice},
+            countdown=clock.resume_in or None,
+            priority=settings.LATER_WORK_PRIORITY,
+        )
         return result.pk
     triggers.run_pending(merchant=merchant)
     if result.status == SyncRun.Status.FAILED and result.transient:

@@ -52,7 +52,7 @@ def test_refresh_all_task_counts_merchants(evotor_emulator):
     assert tasks.refresh_all_catalogs.delay().get() == {"merchants": 2, "ok": 1}
 
 
-def test_picture_checks_that_outlast_a_task_budget_go_on_in_next_tasks(evotor_emulator, settings):
+def test_picture_checks_that_outlast_a_task_budget_go_on_in_next_tasks_behind_fresh_work(evotor_emulator, settings):
     settings.SYNC_SLICE_SECONDS = 0.001  # a task's budget: each task checks one product's pictures
     ids = evotor_emulator.add_merchant(token="tok-1", stores=1, groups=1, products=6, image_share=0.5)
     connection = EvotorConnectionFactory(token="tok-1")
@@ -60,8 +60,8 @@ def test_picture_checks_that_outlast_a_task_budget_go_on_in_next_tasks(evotor_em
     Store.objects.filter(evotor_id=ids["stores"][0]).update(sync_enabled=True)
     tasks_seen = []
 
-    def note(sender=None, **_):
-        tasks_seen.append(sender.name)
+    def note(sender=None, task=None, **_):
+        tasks_seen.append((sender.name, task.request.delivery_info.get("priority")))
 
     task_prerun.connect(note, weak=False)
     try:
@@ -69,6 +69,8 @@ def test_picture_checks_that_outlast_a_task_budget_go_on_in_next_tasks(evotor_em
     finally:
         task_prerun.disconnect(note)
     selected = published_products(merchant=connection.merchant).count()
-    assert tasks_seen == ["catalog.refresh_catalog"] + ["catalog.check_pictures"] * (selected - 1)
+    # the refresh as queued; the checks it left behind fresh work (LATER_WORK_PRIORITY)
+    later = ("catalog.check_pictures", settings.LATER_WORK_PRIORITY)
+    assert tasks_seen == [("catalog.refresh_catalog", None)] + [later] * (selected - 1)
     assert evotor_emulator.request_counts["GET /stores/{store_id}/products/{product_id}/images"] == selected
     assert not pictures_to_check(merchant=connection.merchant).exists()

@@ -12,6 +12,11 @@ CELERY_BROKER_FOLDER = env.str("CELERY_BROKER_FOLDER", default="var/broker")
 CELERY_BROKER_POLLING_SECONDS = env.float("CELERY_BROKER_POLLING_SECONDS", default=1.0)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Fresh work first: a long task's later parts (a sync's next slice, the picture checks a refresh left) are queued
+# at this priority, behind every message queued without one (a first slice, an hourly sync, a stock push, a
+# refresh). With Redis, 0 comes first and kombu keeps 0, 3, 6 and 9 in lists of their own; the folder broker of
+# `make run` has no priorities and keeps one queue in order.
+LATER_WORK_PRIORITY = 6
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

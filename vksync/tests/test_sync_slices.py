@@ -37,6 +37,20 @@ def slices_seen():
     task_prerun.disconnect(note)
 
 
+@pytest.fixture
+def priorities_seen():
+    """slice number → the priority its sync task was queued with (None: the default, fresh work)."""
+    seen = {}
+
+    def note(sender=None, task=None, kwargs=None, **_):
+        if sender.name == sync_merchant.name:
+            seen[(kwargs or {}).get("slice_number", 1)] = task.request.delivery_info.get("priority")
+
+    task_prerun.connect(note, weak=False)
+    yield seen
+    task_prerun.disconnect(note)
+
+
 def test_a_first_sync_in_slices_ends_as_one_run_with_the_whole_shop_in_vk(
     shop, settings, slices_seen, django_capture_on_commit_callbacks
 ):
@@ -51,6 +65,41 @@ def test_a_first_sync_in_slices_ends_as_one_run_with_the_whole_shop_in_vk(
     assert duplicate_items(shop) == 0
     assert run.created == len(live_items(shop))  # the counts add up over the slices
     assert run.vk_requests == shop.vk.request_count > 0  # and so do the requests
+
+
+def test_a_runs_later_slices_are_queued_behind_fresh_work(
+    shop, settings, priorities_seen, django_capture_on_commit_callbacks
+):
+    """The first slice goes as any trigger queues it; every later one at LATER_WORK_PRIORITY, so other shops'
+    first slices and hourly syncs queued meanwhile go first (Redis hands out priority 0 before 6)."""
+    settings.SYNC_SLICE_SECONDS = TINY_BUDGET
+    with django_capture_on_commit_callbacks(execute=True):
+        triggers.request_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.SCHEDULE)
+    run = SyncRun.objects.get(merchant=shop.merchant)
+    assert run.status == SyncRun.Status.DONE and run.slices > 2, run.error
+    assert priorities_seen[1] is None
+    assert {priorities_seen[n] for n in range(2, run.slices + 1)} == {settings.LATER_WORK_PRIORITY}
+
+
+def test_a_first_slice_with_pictures_to_learn_ends_after_its_writes_and_the_next_learns_them(shop):
+    """A wave of first syncs (all their pictures unknown) would fill every slot with picture checks while new
+    runs wait: a run's first slice sends what it can (here: no whole batch) and ends, with time left; its second
+    only learns pictures, and the third sends the rest."""
+    checks = "GET /stores/{store_id}/products/{product_id}/images"
+    unknown = list(Product.objects.filter(merchant=shop.merchant).order_by("pk").values_list("pk", flat=True)[::2])
+    Product.objects.filter(pk__in=unknown).update(image_checked_hash="", image_hash="", images=[])
+    before = shop.evotor.request_counts[checks]
+    run = run_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.SCHEDULE, budget_seconds=60.0)
+    assert run.status == SyncRun.Status.RUNNING and run.between_slices and run.pictures_next, run.error
+    assert shop.evotor.request_counts[checks] == before  # no check in the first slice, though 60 s were left
+    vk_requests = shop.vk.request_count
+    run = run_sync(merchant=shop.merchant, run=run, slice_number=2, budget_seconds=60.0)
+    assert shop.evotor.request_counts[checks] > before and shop.vk.request_count == vk_requests  # it only learnt
+    assert not run.pictures_next
+    run = run_sync(merchant=shop.merchant, run=run, slice_number=3, budget_seconds=60.0)
+    assert run.status == SyncRun.Status.DONE, run.error
+    assert_vk_matches_catalog(shop)
+    assert duplicate_items(shop) == 0
 
 
 def test_direct_calls_without_a_budget_run_to_the_end_in_one_slice(shop, settings):
@@ -196,16 +245,19 @@ def test_a_slice_sends_no_batch_that_would_end_after_its_deadline(shop):
 def test_a_sliced_sync_learns_pictures_only_while_the_next_check_ends_before_the_deadline(shop):
     """Evotor takes 1 s over one product's pictures in a slice of 1.5 s that has nothing else to send: that check
     goes (the slice's first), the next, expected to take as long, would end after the deadline; the others are
-    learnt in the next slice. Whatever the machine's speed: the first check goes anyway, and no second fits."""
+    learnt in the next slice. Whatever the machine's speed: the first check goes anyway, and no second fits.
+    (The run's first slice learns none: it ends after its writes.)"""
     run_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.COMMAND)
     Product.objects.filter(merchant=shop.merchant).update(image_checked_hash="")  # to be read again from Evotor
     checks, to_check = "GET /stores/{store_id}/products/{product_id}/images", pictures_to_check(merchant=shop.merchant)
     before, products = shop.evotor.request_counts[checks], to_check.count()
-    shop.evotor.slow_next(1.0, path="/images")
     run = run_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.SCHEDULE, budget_seconds=1.5)
+    assert run.status == SyncRun.Status.RUNNING and run.pictures_next, run.error
+    shop.evotor.slow_next(1.0, path="/images")
+    run = run_sync(merchant=shop.merchant, run=run, slice_number=2, budget_seconds=1.5)
     assert run.status == SyncRun.Status.RUNNING and run.between_slices, run.error
     assert shop.evotor.request_counts[checks] == before + 1
-    run = run_sync(merchant=shop.merchant, run=run, slice_number=2)
+    run = run_sync(merchant=shop.merchant, run=run, slice_number=3)
     assert run.status == SyncRun.Status.DONE, run.error
     assert shop.evotor.request_counts[checks] == before + products and not to_check.exists()
     assert_vk_matches_catalog(shop)
