@@ -25,26 +25,13 @@ TINY_BUDGET = 0.001  # every slice sends one batch (a picture's chunk, or 25 ite
 
 @pytest.fixture
 def slices_seen():
-    """The slice numbers of the sync tasks that ran, in order."""
+    """(slice number, the priority it was queued with: None for the default, fresh work) of each sync task that
+    ran, in order."""
     seen = []
-
-    def note(sender=None, kwargs=None, **_):
-        if sender.name == sync_merchant.name:
-            seen.append((kwargs or {}).get("slice_number", 1))
-
-    task_prerun.connect(note, weak=False)
-    yield seen
-    task_prerun.disconnect(note)
-
-
-@pytest.fixture
-def priorities_seen():
-    """slice number → the priority its sync task was queued with (None: the default, fresh work)."""
-    seen = {}
 
     def note(sender=None, task=None, kwargs=None, **_):
         if sender.name == sync_merchant.name:
-            seen[(kwargs or {}).get("slice_number", 1)] = task.request.delivery_info.get("priority")
+            seen.append(((kwargs or {}).get("slice_number", 1), task.request.delivery_info.get("priority")))
 
     task_prerun.connect(note, weak=False)
     yield seen
@@ -59,7 +46,7 @@ def test_a_first_sync_in_slices_ends_as_one_run_with_the_whole_shop_in_vk(
         triggers.request_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.SCHEDULE)
     run = SyncRun.objects.get(merchant=shop.merchant)
     assert run.status == SyncRun.Status.DONE, run.error
-    assert run.slices > 2 and slices_seen == list(range(1, run.slices + 1))
+    assert run.slices > 2 and [number for number, _ in slices_seen] == list(range(1, run.slices + 1))
     assert not run.between_slices
     assert_vk_matches_catalog(shop)
     assert duplicate_items(shop) == 0
@@ -68,7 +55,7 @@ def test_a_first_sync_in_slices_ends_as_one_run_with_the_whole_shop_in_vk(
 
 
 def test_a_runs_later_slices_are_queued_behind_fresh_work(
-    shop, settings, priorities_seen, django_capture_on_commit_callbacks
+    shop, settings, slices_seen, django_capture_on_commit_callbacks
 ):
     """The first slice goes as any trigger queues it; every later one at LATER_WORK_PRIORITY, so other shops'
     first slices and hourly syncs queued meanwhile go first (Redis hands out priority 0 before 6)."""
@@ -77,8 +64,9 @@ def test_a_runs_later_slices_are_queued_behind_fresh_work(
         triggers.request_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.SCHEDULE)
     run = SyncRun.objects.get(merchant=shop.merchant)
     assert run.status == SyncRun.Status.DONE and run.slices > 2, run.error
-    assert priorities_seen[1] is None
-    assert {priorities_seen[n] for n in range(2, run.slices + 1)} == {settings.LATER_WORK_PRIORITY}
+    priority_of = dict(slices_seen)
+    assert priority_of[1] is None
+    assert {priority_of[n] for n in range(2, run.slices + 1)} == {settings.LATER_WORK_PRIORITY}
 
 
 def test_a_first_slice_with_pictures_to_learn_ends_after_its_writes_and_the_next_learns_them(shop):
