@@ -14,16 +14,19 @@ from core.slices import Slice
 
 @shared_task(name="catalog.refresh_catalog", bind=True, max_retries=3)
 def refresh_catalog(self, merchant_id: int) -> str:
-    """Refresh one merchant's catalog (its picture checks within the task's slice, the rest in `check_pictures`);
-    retry later when Evotor was only temporarily unavailable."""
+    """Refresh one merchant's catalog within the task's slice: a read the slice does not hold goes on in the next
+    task, behind fresh work; then the pictures, the checks the slice does not hold in `check_pictures`. Retry later
+    when Evotor was only temporarily unavailable."""
     started = time.monotonic()
     merchant = get_user_model().objects.filter(pk=merchant_id).first()
     if merchant is None:
         return "no such merchant"
     clock = _task_slice(self.name, started)
     try:
-        result = services.refresh_catalog(merchant=merchant, clock=clock)
-        if result.images_left:  # the checks that did not fit in this task's slice go on in the next
+        result = services.refresh_catalog(merchant=merchant, clock=clock, sliced_read=True)
+        if result.read_left:
+            refresh_catalog.apply_async((merchant_id,), priority=settings.LATER_WORK_PRIORITY)
+        elif result.images_left:  # the checks that did not fit in this task's slice go on in the next
             _check_pictures_later(merchant_id)
     finally:
         clock.close()
@@ -56,7 +59,7 @@ def _check_pictures_later(merchant_id: int) -> None:
 
 def _task_slice(task: str, started: float) -> Slice:
     """A worker task's slice (SYNC_SLICE_SECONDS, as a sync's): a long task would hold a slot others wait for."""
-    return Slice(settings.SYNC_SLICE_SECONDS, task=task, started=started)
+    return Slice(settings.SYNC_SLICE_SECONDS, task=task, started=started, reserve=settings.SYNC_SLICE_RESERVE)
 
 
 @shared_task(name="catalog.refresh_due_catalogs", ignore_result=True)
