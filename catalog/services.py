@@ -256,20 +256,29 @@ def _mark_removed(queryset, evotor_ids: list[str], now) -> None:
 
 def _read_catalog(merchant, client: EvotorClient, result: RefreshResult, progress: Progress, *, clock) -> None:
     """Stores, then each store's groups and products. The read left unfinished by an earlier task goes on where it
-    stopped; with a `clock`, this one stops between two pages once the next would not end before its deadline."""
+    stopped — unless it was saved too long ago, or Evotor refuses to go on with it (a cursor it no longer knows, a
+    store gone since): then it starts over. With a `clock`, this read stops between two pages once the next would
+    not end before its deadline."""
     read = CatalogRead.objects.filter(merchant=merchant).first()
     stale = timezone.now() - timedelta(seconds=settings.CATALOG_READ_KEEP_SECONDS)
-    if read is not None and read.saved_at < stale:
-        logger.info("catalog read saved too long ago: read again", extra={"merchant_id": merchant.pk})
+    if read is not None and read.saved_at >= stale:
+        try:
+            return _read_stores(merchant, client, result, progress, read=read, clock=clock)
+        except EvotorRequestError as error:  # a cursor Evotor no longer knows, a store gone since (404)
+            extra = {"merchant_id": merchant.pk, "status": error.status}
+            logger.info("saved catalog read refused: the catalog is read from the start", extra=extra)
+    if read is not None:
         read.delete()
-        read = None
-    if read is None:
-        read = CatalogRead(merchant=merchant, started_at=timezone.now())
-        _refresh_stores(merchant, client, read.started_at)
+    read = CatalogRead(merchant=merchant, started_at=timezone.now())
+    _refresh_stores(merchant, client, read.started_at)
+    return _read_stores(merchant, client, result, progress, read=read, clock=clock)
+
+
+def _read_stores(merchant, client, result: RefreshResult, progress: Progress, *, read: CatalogRead, clock) -> None:
+    """The stores `read` has not read whole yet, the one it stopped in first."""
     pending = Store.objects.filter(merchant=merchant, removed=False).exclude(pk__in=read.stores_done)
     for number, store in enumerate(sorted(pending.order_by("name", "pk"), key=lambda s: s.pk != read.store_id)):
-        # (the store being read first); a next store's first page is a step of the read too
-        if number and clock is not None and not clock.fits("catalog_page"):
+        if number and clock is not None and not clock.fits("catalog_page"):  # a store's first page is a step too
             return _save_read(read, result)
         try:
             if not _refresh_store(merchant, client, store, result, read, progress, clock):
@@ -286,6 +295,7 @@ def _read_catalog(merchant, client: EvotorClient, result: RefreshResult, progres
         read.store, read.cursor, read.seen = None, "", []
     if read.pk:
         read.delete()
+    return None
 
 
 def _save_read(read: CatalogRead, result: RefreshResult) -> None:
@@ -327,7 +337,7 @@ def _refresh_store(merchant, client, store: Store, result: RefreshResult, read: 
         "images": [], "image_url": "", "image_hash": "", "image_checked_hash": "", "thumbnail": "",
     }  # fmt: skip  # the picture's fields: set on insert only (not in the update list)
     started = time.monotonic()
-    for page, cursor in _product_pages(client, store, read.cursor):
+    for page, cursor in client.product_pages_from(store.evotor_id, cursor=read.cursor):
         rows = []
         for data in page:
             evotor_id = data.get("id")
@@ -350,23 +360,6 @@ def _refresh_store(merchant, client, store: Store, result: RefreshResult, read: 
     _mark_removed(Product.objects.filter(merchant=merchant, store=store), vanished, now)
     result.removed += len(vanished)
     return True
-
-
-def _product_pages(client: EvotorClient, store: Store, cursor: str):
-    """The store's product pages from `cursor`; a saved cursor Evotor refuses reads the store from its first page
-    (the products seen so far are kept: reading a page again writes nothing new)."""
-    pages = client.product_pages_from(store.evotor_id, cursor=cursor)
-    try:
-        first = next(pages, None)
-    except EvotorRequestError:
-        if not cursor:
-            raise
-        logger.info("saved page cursor refused: the store is read from the start", extra={"store_id": store.pk})
-        pages = client.product_pages_from(store.evotor_id)
-        first = next(pages, None)
-    if first is not None:
-        yield first
-        yield from pages
 
 
 def _product_row(data: dict, group_ids: dict, before: tuple | None, result: RefreshResult) -> dict | None:

@@ -94,7 +94,7 @@ def test_a_product_gone_from_evotor_is_marked_removed_only_once_its_store_was_re
     assert announced == [connection.merchant_id]
 
 
-def test_a_saved_cursor_evotor_refuses_reads_the_store_again_from_its_first_page(evotor_emulator, catalog, connection):
+def test_a_saved_read_evotor_refuses_to_go_on_with_starts_over(evotor_emulator, catalog, connection):
     assert refresh_catalog(merchant=connection.merchant, clock=one_page_slice(), sliced_read=True).read_left
     evotor_emulator.fail_page(2, 400, times=1)  # the saved cursor: "Invalid cursor"
 
@@ -102,7 +102,23 @@ def test_a_saved_cursor_evotor_refuses_reads_the_store_again_from_its_first_page
     assert result.ok and not result.read_left
     assert Product.objects.filter(merchant=connection.merchant, removed=False).count() == 300
     assert result.removed == 0
-    assert evotor_emulator.request_counts[PRODUCT_PAGES] == 1 + 1 + 4 + 4  # page 1, refused, the store again, next
+    assert evotor_emulator.request_counts["GET /stores"] == 2  # the read again from the stores
+    assert evotor_emulator.request_counts[PRODUCT_PAGES] == 1 + 1 + 8  # page 1, the refused page 2, the whole read
+    assert not CatalogRead.objects.exists()
+
+
+def test_a_store_gone_from_evotor_during_a_read_is_marked_removed_by_the_read_from_the_start(
+    evotor_emulator, catalog, connection
+):
+    assert refresh_catalog(merchant=connection.merchant, clock=one_page_slice(), sliced_read=True).read_left
+    being_read = CatalogRead.objects.get().store
+    evotor_emulator.remove_store("tok-1", being_read.evotor_id)
+
+    result = refresh_catalog(merchant=connection.merchant)
+    assert result.ok and not result.read_left
+    being_read.refresh_from_db()
+    assert being_read.removed
+    assert Product.objects.filter(merchant=connection.merchant, store__removed=False).count() == 150
 
 
 def test_a_read_saved_too_long_ago_starts_over(evotor_emulator, catalog, connection, settings):
@@ -122,3 +138,23 @@ def test_a_read_without_a_slice_is_whole_in_one_call(evotor_emulator, catalog, c
     assert result.ok and not result.read_left
     assert Product.objects.filter(merchant=connection.merchant).count() == 300
     assert not CatalogRead.objects.exists()
+
+
+def test_a_read_s_next_task_reads_nothing_when_another_refresh_finished_the_read(evotor_emulator, catalog, connection):
+    assert refresh_catalog(merchant=connection.merchant, clock=one_page_slice(), sliced_read=True).read_left
+    refresh_catalog(merchant=connection.merchant)  # the beat's refresh came first: it takes the read up to the end
+    before = evotor_emulator.request_count
+
+    assert tasks.refresh_catalog.delay(connection.merchant_id, go_on=True).get() == "read already"
+    assert evotor_emulator.request_count == before  # not a whole read again
+
+
+def test_staff_see_a_read_under_way_in_the_admin_without_its_list_of_products(
+    evotor_emulator, catalog, connection, admin_client
+):
+    assert refresh_catalog(merchant=connection.merchant, clock=one_page_slice(), sliced_read=True).read_left
+    read = CatalogRead.objects.get()
+    listing = admin_client.get("/admin/catalog/catalogread/")
+    assert listing.status_code == 200 and connection.merchant.email in listing.content.decode()
+    page = admin_client.get(f"/admin/catalog/catalogread/{read.pk}/change/").content.decode()
+    assert "товаров магазина прочитано" in page.lower() and read.seen[0] not in page
