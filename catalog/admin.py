@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from accounts.support import SupportScoped
-from catalog.models import CatalogRead, Product, ProductGroup, StockRecheck, Store
+from catalog.models import Product, ProductGroup, StockRecheck, Store
 
 
 class ReadMostly(SupportScoped, admin.ModelAdmin):
@@ -65,24 +65,3 @@ class StockRecheckAdmin(ReadMostly):
     list_display = ["product_evotor_id", "store_evotor_id", "merchant", "noted_at"]
     search_fields = ["product_evotor_id", "merchant__email"]
     list_select_related = ["merchant"]
-
-
-@admin.register(CatalogRead)
-class CatalogReadAdmin(ReadMostly):
-    """Catalog reads a task's slice did not finish: the next task goes on from here. Deleting one makes the next
-    refresh read the catalog from the start."""
-
-    editable = ()
-    list_display = ["merchant", "started_at", "saved_at", "store", "products_seen"]
-    search_fields = ["merchant__email"]
-    list_select_related = ["merchant", "store"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [name for name in super().get_readonly_fields(request, obj) if name != "seen"] + ["products_seen"]
-
-    def get_fields(self, request, obj=None):
-        return self.get_readonly_fields(request, obj)
-
-    @admin.display(description="товаров магазина прочитано")
-    def products_seen(self, obj):
-        return len(obj.seen)

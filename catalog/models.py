@@ -104,34 +104,6 @@ class Product(CatalogObject):
         ]
 
 
-class CatalogRead(models.Model):
-    """A catalog read that a worker task's slice did not finish (`catalog.services.refresh_catalog`): the next task
-    goes on from here. The products of the store being read that were seen so far are kept, so its vanished
-    products are marked removed only after its whole list was read. Stale after CATALOG_READ_KEEP_SECONDS: the
-    read then starts over (Evotor does not say how long a cursor stays valid)."""
-
-    merchant = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="продавец"
-    )
-    started_at = models.DateTimeField("начато")  # the read's moment: what it writes is `refreshed_at` then
-    saved_at = models.DateTimeField("прервано")
-    stores_done = models.JSONField("прочитанные магазины", default=list, blank=True)  # their pks
-    store = models.ForeignKey(
-        Store, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name="читается магазин"
-    )
-    cursor = models.CharField("следующая страница товаров", max_length=2000, blank=True)
-    seen = models.JSONField("прочитанные товары магазина", default=list, blank=True)  # their Evotor ids
-
-    objects = OwnedManager()
-
-    class Meta:
-        verbose_name = "незаконченное чтение каталога"
-        verbose_name_plural = "незаконченные чтения каталога"
-
-    def __str__(self):
-        return f"{self.merchant_id}: {len(self.stores_done)} магазинов, {len(self.seen)} товаров"
-
-
 class StockRecheck(models.Model):
     """A product whose stock or price Evotor said moved (a receipt, a store document, an event): its quantity and
     price are read again from Evotor at the next stock recheck (one per quiet period), then the row goes."""

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db.models import Case, F, IntegerField, Max, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from catalog.models import CatalogRead, Product, ProductGroup, Store
+from catalog.models import Product, ProductGroup, Store
 from catalog.search import fold_for_search
 from connections.models import EvotorConnection
 
@@ -53,11 +53,6 @@ def _next_try_by(connection: EvotorConnection) -> datetime | None:
         return None
     by = connection.last_checked_at + timedelta(seconds=settings.CATALOG_REFRESH_INTERVAL_SECONDS)
     return by if by > timezone.now() else None
-
-
-def read_under_way(*, merchant_id: int) -> bool:
-    """A catalog read a task's slice did not finish waits for the next task (`CatalogRead`)."""
-    return CatalogRead.objects.filter(merchant_id=merchant_id).exists()
 
 
 def disabled_group_ids(*, merchant, store_ids=None) -> set[int]:

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.selectors import merchants_in_service
 from catalog import thumbnails
-from catalog.models import CatalogRead, Product, ProductGroup, Store
+from catalog.models import Product, ProductGroup, Store
 from catalog.parsing import content_hash, group_fields, product_fields, store_fields
 from catalog.search import search_text_of
 from catalog.selectors import pictures_to_check
@@ -77,7 +77,6 @@ class RefreshResult:
     images_checked: int = 0
     images_downloaded: int = 0
     images_left: bool = False  # the deadline came before every picture was checked
-    read_left: bool = False  # the deadline came between two pages of products: a next task reads on
     requests: int = 0
     skipped_store_ids: list[str] = field(default_factory=list)
 
@@ -101,21 +100,13 @@ class RefreshResult:
 
 
 def refresh_catalog(
-    *,
-    merchant,
-    progress: Progress | None = None,
-    announce: bool = True,
-    clock: Slice | None = None,
-    sliced_read: bool = False,
+    *, merchant, progress: Progress | None = None, announce: bool = True, clock: Slice | None = None
 ) -> RefreshResult:
     """Read the merchant's whole Evotor catalog into the cache, under a per-merchant lock.
 
     `announce=False`: the caller is the sync that a good refresh would ask for, so `catalog_changed` is not sent.
     With a `clock` (a worker task's slice, `core.slices`) the picture checks stop before its deadline; `images_left`
-    then tells the caller to check the rest in a next task (`learn_pictures`). With `sliced_read` the catalog read
-    stops between two pages of products too (`read_left`: the caller queues the next task, which goes on from
-    there, `CatalogRead`); the pictures are checked, and the change announced, once the read is whole. A read left
-    unfinished is taken up by whichever refresh comes next."""
+    then tells the caller to check the rest in a next task (`learn_pictures`)."""
     result = RefreshResult(merchant_id=merchant.pk)
     connection = EvotorConnection.objects.filter(merchant=merchant).first()
     if connection is None or not connection.token or not connection.installed:
@@ -129,12 +120,9 @@ def refresh_catalog(
         client, clock = EvotorClient(connection.token), clock or Slice()
         try:
             with clock.stage("catalog_read"):
-                _read_catalog(merchant, client, result, progress or _quiet, clock=clock if sliced_read else None)
-            if result.read_left:
-                clock.stop()  # a safe point: the next task reads on
-            else:
-                with clock.stage("pictures"):
-                    _refresh_images(merchant, client, result, clock=clock)
+                _refresh_stores(merchant, client, result, progress or _quiet)
+            with clock.stage("pictures"):
+                _refresh_images(merchant, client, result, clock=clock)
         except EvotorError as exc:
             if record_error(connection=connection, error=exc):
                 result.status, result.error = "broken", exc.reason
@@ -147,7 +135,7 @@ def refresh_catalog(
         finally:
             result.requests = client.request_count
     logger.info("catalog refreshed", extra={"merchant_id": merchant.pk, "result": result.status, **clock.report()})
-    if result.ok and not result.read_left and announce:  # whoever keeps a shop in step with the catalog hears of it
+    if result.ok and announce:  # whoever keeps a shop in step with the catalog (vksync) hears of it
         catalog_changed.send(sender=refresh_catalog, merchant=merchant, trigger="refresh")
     return result
 
@@ -254,59 +242,8 @@ def _mark_removed(queryset, evotor_ids: list[str], now) -> None:
         queryset.filter(evotor_id__in=evotor_ids[start : start + BATCH]).update(removed=True, removed_at=now)
 
 
-def _read_catalog(merchant, client: EvotorClient, result: RefreshResult, progress: Progress, *, clock) -> None:
-    """Stores, then each store's groups and products. The read left unfinished by an earlier task goes on where it
-    stopped — unless it was saved too long ago, or Evotor refuses to go on with it (a cursor it no longer knows, a
-    store gone since): then it starts over. With a `clock`, this read stops between two pages once the next would
-    not end before its deadline."""
-    read = CatalogRead.objects.filter(merchant=merchant).first()
-    stale = timezone.now() - timedelta(seconds=settings.CATALOG_READ_KEEP_SECONDS)
-    if read is not None and read.saved_at >= stale:
-        try:
-            return _read_stores(merchant, client, result, progress, read=read, clock=clock)
-        except EvotorRequestError as error:  # a cursor Evotor no longer knows, a store gone since (404)
-            extra = {"merchant_id": merchant.pk, "status": error.status}
-            logger.info("saved catalog read refused: the catalog is read from the start", extra=extra)
-    if read is not None:
-        read.delete()
-    read = CatalogRead(merchant=merchant, started_at=timezone.now())
-    _refresh_stores(merchant, client, read.started_at)
-    return _read_stores(merchant, client, result, progress, read=read, clock=clock)
-
-
-def _read_stores(merchant, client, result: RefreshResult, progress: Progress, *, read: CatalogRead, clock) -> None:
-    """The stores `read` has not read whole yet, the one it stopped in first."""
-    pending = Store.objects.filter(merchant=merchant, removed=False).exclude(pk__in=read.stores_done)
-    for number, store in enumerate(sorted(pending.order_by("name", "pk"), key=lambda s: s.pk != read.store_id)):
-        if number and clock is not None and not clock.fits("catalog_page"):  # a store's first page is a step too
-            return _save_read(read, result)
-        try:
-            if not _refresh_store(merchant, client, store, result, read, progress, clock):
-                return _save_read(read, result)
-        except EvotorStoreUnavailable:
-            # 402: the app is not paid for / installed on this store's devices. Expected; say it quietly.
-            logger.debug("store skipped (402)", extra={"merchant_id": merchant.pk, "store_id": store.pk})
-            result.stores_skipped += 1
-            result.skipped_store_ids.append(store.evotor_id)
-            progress(f"{store.name}: пропущен (402)")
-        else:
-            result.stores += 1
-        read.stores_done.append(store.pk)
-        read.store, read.cursor, read.seen = None, "", []
-    if read.pk:
-        read.delete()
-    return None
-
-
-def _save_read(read: CatalogRead, result: RefreshResult) -> None:
-    """The read stops here; the next task goes on from `read`."""
-    read.saved_at = timezone.now()
-    read.save()
-    result.read_left = True
-
-
-def _refresh_stores(merchant, client: EvotorClient, now) -> None:
-    """The merchant's stores as Evotor lists them now (gone ones marked removed)."""
+def _refresh_stores(merchant, client: EvotorClient, result: RefreshResult, progress: Progress) -> None:
+    now = timezone.now()
     data = [s for s in client.stores() if s.get("id")]
     fresh = {"merchant_id": merchant.pk, "removed": False, "removed_at": None, "refreshed_at": now}
     rows = [{**fresh, "evotor_id": s["id"], "sync_enabled": False, **store_fields(s)} for s in data]
@@ -314,69 +251,62 @@ def _refresh_stores(merchant, client: EvotorClient, now) -> None:
     seen = {s["id"] for s in data}
     known = Store.objects.filter(merchant=merchant, removed=False).values_list("evotor_id", flat=True)
     _mark_removed(Store.objects.filter(merchant=merchant), [i for i in known if i not in seen], now)
+    for store in Store.objects.filter(merchant=merchant, evotor_id__in=seen).order_by("name"):
+        try:
+            _refresh_store(merchant, client, store, result, now, progress)
+        except EvotorStoreUnavailable:
+            # 402: the app is not paid for / installed on this store's devices. Expected; say it quietly.
+            logger.debug("store skipped (402)", extra={"merchant_id": merchant.pk, "store_id": store.pk})
+            result.stores_skipped += 1
+            result.skipped_store_ids.append(store.evotor_id)
+            progress(f"{store.name}: пропущен (402)")
+            continue
+        result.stores += 1
 
 
-def _refresh_store(merchant, client, store: Store, result: RefreshResult, read: CatalogRead, progress, clock) -> bool:
-    """The store's groups and products from where `read` stopped; False when the clock stopped it between pages
-    (`read` then says where the next task goes on), True when the store was read whole."""
-    now = read.started_at
-    if read.store_id == store.pk:  # going on: its groups were read by the task that started it
-        group_ids = dict(ProductGroup.objects.filter(store=store, removed=False).values_list("evotor_id", "pk"))
-    else:
-        read.store, read.cursor, read.seen = store, "", []
-        group_ids = _refresh_groups(merchant, client, store, result, now)
+def _refresh_store(merchant, client, store: Store, result: RefreshResult, now, progress: Progress) -> None:
+    group_ids = _refresh_groups(merchant, client, store, result, now)
     existing = {
         evotor_id: (digest, removed, group_id)
         for evotor_id, digest, removed, group_id in Product.objects.filter(merchant=merchant, store=store).values_list(
             "evotor_id", "content_hash", "removed", "group_id"
         )
     }
-    seen: set[str] = set(read.seen)
+    seen: set[str] = set()
     fresh = {
         "merchant_id": merchant.pk, "store_id": store.pk, "removed": False, "removed_at": None, "refreshed_at": now,
         "images": [], "image_url": "", "image_hash": "", "image_checked_hash": "", "thumbnail": "",
     }  # fmt: skip  # the picture's fields: set on insert only (not in the update list)
-    started = time.monotonic()
-    for page, cursor in client.product_pages_from(store.evotor_id, cursor=read.cursor):
+    for page in client.product_pages(store.evotor_id):
         rows = []
         for data in page:
             evotor_id = data.get("id")
             if not evotor_id or evotor_id in seen:
                 continue
             seen.add(evotor_id)
-            row = _product_row(data, group_ids, existing.get(evotor_id), result)
-            if row is not None:
-                rows.append(fresh | row)
+            fields = product_fields(data)
+            digest = content_hash(fields)
+            group_id = group_ids.get(fields["parent_evotor_id"])
+            before = existing.get(evotor_id)
+            if before == (digest, False, group_id):
+                continue  # unchanged: no write at all
+            if before is None:
+                result.created += 1
+            elif before[1]:
+                result.restored += 1
+            else:
+                result.changed += 1
+            search = search_text_of(name=fields["name"], code=fields["code"], barcodes=fields["barcodes"])
+            rows.append(
+                {**fresh, "group_id": group_id, "evotor_id": evotor_id, "content_hash": digest, "search_text": search}
+                | fields
+            )
         _upsert(Product, rows, PRODUCT_UPDATE_FIELDS)
         result.products += len(page)
         progress(f"{store.name}: товаров прочитано {len(seen)}")
-        if clock is not None:  # a page (its request, its rows) is a step of the read
-            clock.took("catalog_page", time.monotonic() - started)
-            started = time.monotonic()
-            if cursor and not clock.fits("catalog_page"):
-                read.cursor, read.seen = cursor, sorted(seen)
-                return False
     vanished = [i for i, (_d, removed, _g) in existing.items() if not removed and i not in seen]
     _mark_removed(Product.objects.filter(merchant=merchant, store=store), vanished, now)
     result.removed += len(vanished)
-    return True
-
-
-def _product_row(data: dict, group_ids: dict, before: tuple | None, result: RefreshResult) -> dict | None:
-    """The product's row to upsert, counted as created, restored or changed; None when nothing changed."""
-    fields = product_fields(data)
-    digest = content_hash(fields)
-    group_id = group_ids.get(fields["parent_evotor_id"])
-    if before == (digest, False, group_id):
-        return None  # unchanged: no write at all
-    if before is None:
-        result.created += 1
-    elif before[1]:
-        result.restored += 1
-    else:
-        result.changed += 1
-    search = search_text_of(name=fields["name"], code=fields["code"], barcodes=fields["barcodes"])
-    return {"group_id": group_id, "evotor_id": data["id"], "content_hash": digest, "search_text": search} | fields
 
 
 def _refresh_groups(merchant, client, store: Store, result: RefreshResult, now) -> dict[str, int]:

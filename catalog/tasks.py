@@ -6,30 +6,24 @@ from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from catalog import selectors, services, stock, triggers
+from catalog import services, stock, triggers
 from catalog.models import StockRecheck
 from core import spread
 from core.slices import Slice
 
 
 @shared_task(name="catalog.refresh_catalog", bind=True, max_retries=3)
-def refresh_catalog(self, merchant_id: int, go_on: bool = False) -> str:
-    """Refresh one merchant's catalog within the task's slice: a read the slice does not hold goes on in the next
-    task, behind fresh work; then the pictures, the checks the slice does not hold in `check_pictures`. Retry later
-    when Evotor was only temporarily unavailable. `go_on`: the next task of a read, and nothing more (another
-    refresh may have finished the read meanwhile)."""
+def refresh_catalog(self, merchant_id: int) -> str:
+    """Refresh one merchant's catalog (its picture checks within the task's slice, the rest in `check_pictures`);
+    retry later when Evotor was only temporarily unavailable."""
     started = time.monotonic()
     merchant = get_user_model().objects.filter(pk=merchant_id).first()
     if merchant is None:
         return "no such merchant"
-    if go_on and not selectors.read_under_way(merchant_id=merchant_id):
-        return "read already"
     clock = _task_slice(self.name, started)
     try:
-        result = services.refresh_catalog(merchant=merchant, clock=clock, sliced_read=True)
-        if result.read_left:
-            refresh_catalog.apply_async((merchant_id,), {"go_on": True}, priority=settings.LATER_WORK_PRIORITY)
-        elif result.images_left:  # the checks that did not fit in this task's slice go on in the next
+        result = services.refresh_catalog(merchant=merchant, clock=clock)
+        if result.images_left:  # the checks that did not fit in this task's slice go on in the next
             _check_pictures_later(merchant_id)
     finally:
         clock.close()
@@ -62,7 +56,7 @@ def _check_pictures_later(merchant_id: int) -> None:
 
 def _task_slice(task: str, started: float) -> Slice:
     """A worker task's slice (SYNC_SLICE_SECONDS, as a sync's): a long task would hold a slot others wait for."""
-    return Slice(settings.SYNC_SLICE_SECONDS, task=task, started=started, reserve=settings.SYNC_SLICE_RESERVE)
+    return Slice(settings.SYNC_SLICE_SECONDS, task=task, started=started)
 
 
 @shared_task(name="catalog.refresh_due_catalogs", ignore_result=True)

@@ -1,14 +1,12 @@
 """A worker task's slice of time: its deadline, the longest step of each kind seen in it, where the time went.
 
 A long task (a sync's slice, a catalog refresh, picture checks) keeps a worker slot others wait for, so it works
-until a deadline — its start plus its budget (SYNC_SLICE_SECONDS) less a reserve (SYNC_SLICE_RESERVE, a share of
-the budget) and a margin for its closing — and stops at the
+until a deadline — its start plus its budget (SYNC_SLICE_SECONDS) less a margin for its closing — and stops at the
 next safe point once the next step could not end before it. What the next step of a kind may take is the longest
 step of that kind seen so far in this task: measured now, on this machine under its present load, never an average
-a slow step outruns. In a worker task a step is also judged by the longest of its kind among this worker
-process's last RECENT tasks (`usual`), scaled by the step's size (a plan per product, albums per album): a step
-longer than any before it in the task is what overruns a deadline, and the process has seen the machine's recent
-spikes; a kind neither has seen yet is not judged (its first step goes). The margin is measured
+a slow step outruns. The first step of a kind in a worker task is judged by the longest of that kind among this
+worker process's last RECENT tasks (`usual`), scaled by the step's size (a plan per product, albums per album);
+a kind this process has not seen yet is not judged (its first step goes). The margin is measured
 too: the closing of a task (from its last step to its end: what it writes at the end, the next slice queued) is
 noted by `close()`, and a task's margin is the longest closing noted by this worker process among its last RECENT
 sliced tasks (a sync's slice, a refresh, picture checks: their closings are alike, a few writes and a message).
@@ -64,15 +62,11 @@ def _note_steps(longest: dict[str, float]) -> None:
 
 
 class Slice:
-    def __init__(
-        self, budget_seconds: float | None = None, *, task: str = "", started: float | None = None, reserve: float = 0.0
-    ):
+    def __init__(self, budget_seconds: float | None = None, *, task: str = "", started: float | None = None):
         self.started = time.monotonic() if started is None else started
         self.task, self.budget = task, budget_seconds or None
         self.margin = margin() if self.budget and task else 0.0
-        # `reserve`: a share of the budget kept for what the measures cannot see coming (a step longer than any
-        # before it, a closing longer than the margin, the worker's own time around the task)
-        self.deadline = self.started + self.budget * (1 - reserve) - self.margin if self.budget else None
+        self.deadline = self.started + self.budget - self.margin if self.budget else None
         self.longest: dict[str, float] = {}  # kind → the longest step of it seen in this task, per unit of size
         self.spent: dict[str, float] = {}  # stage → seconds
         self.stopped: float | None = None  # when the steps stopped (the safe point); the closing follows
@@ -84,10 +78,10 @@ class Slice:
         return self.holds(steps * size * self.expected(kind))
 
     def expected(self, kind: str) -> float:
-        """Seconds per unit of size a step of `kind` is expected to take (0: not judged): the longest seen in this
-        task and, in a worker task, in this process's recent tasks."""
-        recent = (usual(kind) or 0.0) if self.budget and self.task else 0.0
-        return max(self.longest.get(kind, 0.0), recent)
+        """Seconds per unit of size a step of `kind` is expected to take (0: not judged)."""
+        if kind in self.longest:
+            return self.longest[kind]
+        return (usual(kind) or 0.0) if self.budget and self.task else 0.0
 
     def holds(self, seconds: float) -> bool:
         """`seconds` more of work end before the deadline (always, without one)."""

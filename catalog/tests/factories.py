@@ -2,7 +2,7 @@ import factory
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from catalog.models import CatalogRead, Product, ProductGroup, StockRecheck, Store
+from catalog.models import Product, ProductGroup, StockRecheck, Store
 from catalog.search import search_text_of
 
 
@@ -54,17 +54,3 @@ class StockRecheckFactory(factory.django.DjangoModelFactory):
     store_evotor_id = factory.Faker("uuid4")
     product_evotor_id = factory.Faker("uuid4")
     noted_at = factory.LazyFunction(timezone.now)
-
-
-class CatalogReadFactory(factory.django.DjangoModelFactory):
-    """A catalog read a task's slice left between two pages of a store's products."""
-
-    class Meta:
-        model = CatalogRead
-
-    merchant = factory.SubFactory(UserFactory)
-    started_at = factory.LazyFunction(timezone.now)
-    saved_at = factory.LazyFunction(timezone.now)
-    store = factory.SubFactory(StoreFactory, merchant=factory.SelfAttribute("..merchant"))
-    cursor = "bmV4dA=="
-    seen = factory.LazyFunction(list)

@@ -132,11 +132,6 @@ class EvotorClient:
         """Products one page (up to ~1000) at a time, for bulk upserts."""
         return self._pages(f"/stores/{quote(store_id)}/products")
 
-    def product_pages_from(self, store_id: str, *, cursor: str = "") -> Iterator[tuple[list[dict], str]]:
-        """Products a page at a time from `cursor` (the first page without one), each with the next page's cursor
-        ("" after the last): a read that stops between pages goes on from there in a later task."""
-        return self._cursor_pages(f"/stores/{quote(store_id)}/products", cursor=cursor)
-
     def products(self, store_id: str) -> Iterator[dict]:
         for page in self.product_pages(store_id):
             yield from page
@@ -180,21 +175,17 @@ class EvotorClient:
 
     def _pages(self, path: str, params: dict | None = None) -> Iterator[list[dict]]:
         """Follow `paging.next_cursor` until a page without one (bounded by EVOTOR_MAX_PAGES)."""
-        for items, _cursor in self._cursor_pages(path, params=params):
-            yield items
-
-    def _cursor_pages(self, path: str, params: dict | None = None, *, cursor: str = "") -> Iterator[tuple[list, str]]:
-        """Each page's items and the next page's cursor ("" after the last), from `cursor`."""
+        cursor = None
         for _ in range(settings.EVOTOR_MAX_PAGES):
             body = self._get_json(path, params={**(params or {}), **({"cursor": cursor} if cursor else {})} or None)
             if isinstance(body, list):  # tolerate an unwrapped list
-                yield body, ""
+                yield body
                 return
             items = body.get("items")
             if not isinstance(items, list):
                 raise EvotorTransientError("Эвотор прислал ответ без списка.")
-            cursor = str((body.get("paging") or {}).get("next_cursor") or "")
-            yield items, cursor
+            yield items
+            cursor = (body.get("paging") or {}).get("next_cursor")
             if not cursor:
                 return
         raise EvotorTransientError("Список в Эвоторе не закончился за разумное число страниц.")

@@ -1,5 +1,5 @@
 """A task's slice: a deadline less a margin measured from earlier closings; each step judged by the longest of its
-kind seen in the task and, in a worker task, in the process's recent tasks; a share of the budget kept in reserve."""
+kind seen in the task."""
 
 import time
 
@@ -49,10 +49,8 @@ def test_the_first_step_of_a_kind_is_judged_by_the_process_s_recent_tasks_scaled
     later = Slice(10.0, task="vksync.sync_merchant", started=time.monotonic() - 8.0)  # two seconds left
     assert later.fits("plan", size=3.0) and not later.fits("plan", size=5.0)
     assert later.fits("albums")  # a kind this process has not seen yet is not judged
-    later.took("plan", 0.1, size=1.0)  # a shorter one in the task: the process's recent longest still counts
-    assert later.fits("plan", size=3.0) and not later.fits("plan", size=5.0)
-    later.took("plan", 0.9, size=1.0)  # a longer one in the task counts as soon as it is seen
-    assert later.fits("plan", size=2.0) and not later.fits("plan", size=3.0)
+    later.took("plan", 0.1, size=1.0)  # once seen in the task, the task's own longest counts
+    assert later.fits("plan", size=5.0)
     direct = Slice(10.0, started=time.monotonic() - 8.0)  # a direct call (no task) keeps no history
     assert direct.fits("plan", size=5.0)
 
@@ -63,9 +61,3 @@ def test_a_process_s_step_history_keeps_the_longest_of_its_last_tasks_only():
         task.took("picture_check", seconds)
         task.close()
     assert slices.usual("picture_check") == 1.0  # the spike long ago is forgotten
-
-
-def test_a_reserve_keeps_a_share_of_the_budget_unused():
-    clock = Slice(10.0, started=100.0, reserve=0.15)
-    assert clock.deadline == 100.0 + 8.5
-    assert Slice(10.0, started=100.0).deadline == 110.0  # none by default: a direct call's budget is its own

@@ -32,10 +32,6 @@ EVOTOR_IMAGE_MAX_BYTES = env.int("EVOTOR_IMAGE_MAX_BYTES", default=10 * 1024 * 1
 # Catalog refresh: the per-merchant lock's lifetime and how many product pictures one refresh
 # may check (each costs an Evotor request); the rest wait for the next refresh.
 CATALOG_REFRESH_LOCK_SECONDS = env.int("CATALOG_REFRESH_LOCK_SECONDS", default=1800)
-# A catalog read that outlasts a worker task's slice goes on in the next task from the saved page cursor. How
-# long Evotor keeps a cursor valid is not documented (a guess): a read saved longer ago starts over, and a cursor
-# Evotor refuses reads that store from its first page again.
-CATALOG_READ_KEEP_SECONDS = env.int("CATALOG_READ_KEEP_SECONDS", default=600)
 CATALOG_IMAGE_CHECKS_PER_REFRESH = env.int("CATALOG_IMAGE_CHECKS_PER_REFRESH", default=2000)
 # A product's pictures are read again once checked longer ago than this (within the checks above): Evotor's
 # product list does not say when only a picture changed (whether the product's updated_at moves is not documented).

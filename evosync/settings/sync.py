@@ -23,11 +23,6 @@ STOCK_PUSH_RETRY_SECONDS = env.float("STOCK_PUSH_RETRY_SECONDS", default=5)
 # behind at most one slice. 0: no slices. Only the Celery task slices a run; manage.py commands and the
 # benchmarks run to the end.
 SYNC_SLICE_SECONDS = env.float("SYNC_SLICE_SECONDS", default=60)
-# The share of a slice its steps leave unused (core.slices): each step is judged by the longest of its kind seen
-# lately, but under load a step can be longer than any before it, a closing longer than the margin measured, and
-# the worker's own time around the task is not the task's to measure. The full bench-fleet's slices ran up to 20 %
-# over the slice without it, on 2 overloaded cores.
-SYNC_SLICE_RESERVE = env.float("SYNC_SLICE_RESERVE", default=0.15)
 # A run whose next slice waits in the queue counts as alive for this long (a queue of other shops' slices ahead
 # of it); then the next trigger's run takes over, from the cache the slices kept true.
 SYNC_SLICE_WAIT_SECONDS = env.int("SYNC_SLICE_WAIT_SECONDS", default=1800)

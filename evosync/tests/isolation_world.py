@@ -27,13 +27,7 @@ from accounts.services import set_role
 from accounts.support import assign_support
 from accounts.tests.factories import InviteFactory, TeamInviteFactory, UserFactory, member_of
 from audit.models import AuditEvent
-from catalog.tests.factories import (
-    CatalogReadFactory,
-    ProductFactory,
-    ProductGroupFactory,
-    StockRecheckFactory,
-    StoreFactory,
-)
+from catalog.tests.factories import ProductFactory, ProductGroupFactory, StockRecheckFactory, StoreFactory
 from connections.tests.factories import EvotorConnectionFactory, VkConnectionFactory
 from notifications.tests.factories import NoticeFactory
 from orders.tests.factories import CallbackEventFactory, OrderFactory, OrderItemFactory, OrdersAccessFactory
@@ -135,8 +129,6 @@ def build_merchant_world(
     recheck = StockRecheckFactory(
         merchant=merchant, store_evotor_id=store.evotor_id, product_evotor_id=product.evotor_id
     )
-    # A catalog read a task's slice left between two pages of the store's products.
-    catalog_read = CatalogReadFactory(merchant=merchant, store=store, seen=[product.evotor_id])
     album = VkAlbumFactory(merchant=merchant, group_id=community_id, vk_id=1, title=f"{tag}-album")
     item = VkItemFactory(
         merchant=merchant,
@@ -212,7 +204,6 @@ def build_merchant_world(
         group,
         product,
         recheck,
-        catalog_read,
         album,
         item,
         in_album,

@@ -13,9 +13,8 @@ The sync's own thread takes the outcomes as they come (`Arrivals`): it records t
 and tells the items waiting for those pictures that they may go (`ready`), so the items' requests fill the
 rate limit while later pictures are still uploading.
 
-In a slice with a deadline (`room`), a chunk of addresses (25, or as many saves as the slice's time left holds by
-the longest save seen lately, its wait for the POST included) is asked only while the slice has room for its saves
-(each as long as the longest save seen in the slice; the slice's first chunk goes anyway, and none is asked ahead
+In a slice with a deadline (`room`), a chunk of 25 addresses is asked only while the slice has room for its saves
+(each as long as the longest save seen in the slice; the run's first chunk goes anyway, and none is asked ahead
 before a save was seen); a chunk asked for is in flight: its photos are saved, so no address is asked for twice.
 After `enough()` (the slice's time is out) no chunk starts; `cut_short` then says some pictures wait for the next
 slice.
@@ -47,20 +46,10 @@ class PhotoUploads:
     """Start with the photo operations to send; `take()` each outcome, (operation, photo_id, error)."""
 
     def __init__(
-        self,
-        *,
-        client,
-        group_id: int,
-        load_photo: Callable,
-        ops: list,
-        bulk_files: int = 0,
-        bulk_field="",
-        room=None,
-        chunk: int = BATCH,
+        self, *, client, group_id: int, load_photo: Callable, ops: list, bulk_files: int = 0, bulk_field="", room=None
     ):
         self.client, self.group_id, self.load_photo, self.ops = client, group_id, load_photo, ops
         self.room = room  # room(seconds): the slice's budget holds that much more; None: no budget
-        self.chunk = max(1, min(BATCH, chunk))  # upload addresses asked at once (each a save to come)
         self.bulk_files, self.bulk_field = (bulk_files if bulk_files > 1 else 0), bulk_field or "file{n}"
         self.bulk_refused: VkApiError | None = None  # the bulk flow's error, when the community refused it
         self.fixes: dict[str, tuple[str, ...]] = {}  # sha → what was done so VK takes the picture
@@ -68,8 +57,7 @@ class PhotoUploads:
         self._stopped = threading.Event()
         self._enough = threading.Event()  # the slice's time is out: no chunk starts, the one in flight is saved
         self.cut_short = False  # a chunk was left for the next slice
-        # a chunk asked for; the longest save so far, its wait for the picture's POST included (a step)
-        self._began, self.pace = False, 0.0
+        self._began, self.pace = False, 0.0  # a chunk asked for; the longest save request so far (a step)
         self.finished = False  # every outcome taken
         self._poster = ThreadPoolExecutor(max_workers=POSTERS, thread_name_prefix="photo-post")
         self._fitter = ThreadPoolExecutor(max_workers=POSTERS, thread_name_prefix="photo-fit")  # a bulk's files
@@ -134,11 +122,11 @@ class PhotoUploads:
 
     def _send_singles(self, ops: list) -> None:
         """Every photo saved one by one, 25 addresses to an `execute`: the next 25 posting while these are saved."""
-        chunks = [ops[start : start + self.chunk] for start in range(0, len(ops), self.chunk)]
+        chunks = [ops[start : start + BATCH] for start in range(0, len(ops), BATCH)]
         started = _NOT_ASKED
         for number, chunk in enumerate(chunks):
             if started is _NOT_ASKED:
-                if not self._may_start(self.chunk):
+                if not self._may_start(BATCH):
                     self.cut_short = True
                     return
                 started = self._start_chunk(chunk)
@@ -161,7 +149,7 @@ class PhotoUploads:
     def _may_ask_ahead(self) -> bool:
         """The next chunk is asked for while this one is saved: with a deadline, only once a save was seen and the
         budget holds both chunks' saves."""
-        return (self.room is None or self.pace > 0) and self._may_start(2 * self.chunk)
+        return (self.room is None or self.pace > 0) and self._may_start(2 * BATCH)
 
     def _start_chunk(self, chunk: list) -> list | None:
         """Upload addresses for the chunk (one request) and its posts under way; None when VK gave none."""
@@ -182,10 +170,8 @@ class PhotoUploads:
         for op, post in zip(chunk, posts, strict=True):
             if self._stopped.is_set():
                 return
-            started = time.monotonic()
             try:
                 photo_id = self._save(op, post.result())
-                self.pace = max(self.pace, time.monotonic() - started)
             except VkConnectionBroken:
                 raise
             except PER_PHOTO_ERRORS as error:
@@ -196,12 +182,12 @@ class PhotoUploads:
     def _send_bulk(self, ops: list) -> list:
         """Every photo through bulk uploads, 25 uploads to an `execute` of addresses, the next 25 posting while
         these are saved; returns the photos left for single saves (all that remain once the community refuses)."""
-        step = self.chunk * self.bulk_files
+        step = BATCH * self.bulk_files
         chunks = [ops[start : start + step] for start in range(0, len(ops), step)]
         singles, started = [], _NOT_ASKED
         for number, chunk in enumerate(chunks):
             if started is _NOT_ASKED:
-                if not self._may_start(self.chunk):
+                if not self._may_start(BATCH):
                     self.cut_short = True
                     return singles
                 started = self._start_bulk(chunk)
@@ -240,11 +226,11 @@ class PhotoUploads:
         for index, post in enumerate(posts):
             if self._stopped.is_set():
                 return [], False
-            started = time.monotonic()
             ready, answer = post.result()
             try:
                 if isinstance(answer, Exception):
                     raise answer
+                started = time.monotonic()
                 photo_ids = self.client.save_product_photos_bulk(answer, len(ready)) if ready else []
                 self.pace = max(self.pace, time.monotonic() - started)
             except VkConnectionBroken:
@@ -308,9 +294,8 @@ class PhotoUploads:
 def start(ctx: Context, ops: list) -> PhotoUploads | None:
     """Start uploading the photos VK lacks (each picture once), in the background."""
     todo = list({op.photo_sha: op for op in ops if op.photo_sha[0] not in ctx.photo_ids}.values())
-    chunk = _chunk_for(ctx.clock)
     if ctx.more_to_come:  # whole requests of upload addresses only (25 bulks): the rest go with a later slice's
-        whole = chunk * max(1, ctx.photo_bulk_files)
+        whole = BATCH * max(1, ctx.photo_bulk_files)
         todo = todo[: len(todo) - len(todo) % whole]
     if not todo:
         return None
@@ -322,18 +307,7 @@ def start(ctx: Context, ops: list) -> PhotoUploads | None:
         bulk_files=ctx.photo_bulk_files,
         bulk_field=settings.VK_PHOTO_BULK_FIELD,
         room=ctx.clock.holds if ctx.clock.deadline is not None else None,
-        chunk=chunk,
     )
-
-
-def _chunk_for(clock) -> int:
-    """Upload addresses to ask at once: BATCH, or in a slice as many saves as the time left holds, each as long as
-    the longest save seen lately (its wait for the picture's POST included). A slice's first chunk goes whatever
-    the time left, so on a loaded machine it must not be bigger than the slice."""
-    pace = clock.expected("photo_save") if clock.deadline is not None else 0.0
-    if not pace:
-        return BATCH
-    return max(1, min(BATCH, int((clock.deadline - time.monotonic()) / pace)))
 
 
 class Arrivals:
@@ -382,8 +356,6 @@ class Arrivals:
         """Stop the uploads (when the run stops before they end) and keep every photo VK saved."""
         if self.uploads:
             self.uploads.stop()
-            if self.uploads.pace:  # the saves seen: the next slices' chunks are sized by them
-                self.ctx.clock.took("photo_save", self.uploads.pace)
             for op, photo_id, error in self.uploads.leftovers():
                 if error is None:
                     self._saved.append(self._photo(op.photo_sha[0], photo_id))
