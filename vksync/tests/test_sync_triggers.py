@@ -211,6 +211,21 @@ def test_confirm_plan_switches_sync_on_and_runs_past_the_brake(shop, django_capt
     assert SyncSettings.objects.get(merchant=shop.merchant).enabled
 
 
+def test_confirming_a_plan_switches_sync_on_even_before_the_merchant_has_sync_settings(
+    shop, django_capture_on_commit_callbacks
+):
+    """The first plan can be confirmed before any run made the merchant's settings (bench-fleet's big shops): the
+    switch must stay on, or the next sync stops for a confirmation again."""
+    SyncSettings.objects.filter(merchant=shop.merchant).delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        run = triggers.confirm_plan(merchant=shop.merchant)
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.DONE and run.created > 0
+    assert SyncSettings.objects.get(merchant=shop.merchant).enabled
+    later = engine.run_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.REFRESH)
+    assert later.status == SyncRun.Status.DONE, later.error
+
+
 def test_command_dry_run_prints_the_plan(shop):
     out = StringIO()
     call_command("sync_vk", "--user", shop.merchant.email, "--dry-run", stdout=out)
