@@ -156,8 +156,8 @@ def sync_all_shops() -> int:
 def confirm_plan(*, merchant) -> SyncRun | None:
     """The merchant saw the plan and agreed: sync is switched on and the run goes past the brake once."""
     record_confirmation(merchant=merchant, first=not first_sync_done(merchant))
-    settings_for(merchant)  # made now when no run made it yet: an UPDATE of no row would leave the sync off
-    SyncSettings.objects.filter(merchant=merchant).update(enabled=True)
+    # made here when no run made it yet: an UPDATE of no row would leave the sync off
+    SyncSettings.objects.update_or_create(merchant=merchant, defaults={"enabled": True})
     runs.close_waiting_for_confirmation(merchant)
     return request_sync(merchant=merchant, trigger=SyncRun.Trigger.CONFIRM, confirmed=True)
 
