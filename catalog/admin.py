@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from accounts.support import SupportScoped
-from catalog.models import Product, ProductGroup, StockRecheck, Store
+from catalog.models import CatalogRead, Product, ProductGroup, StockRecheck, Store
 
 
 class ReadMostly(SupportScoped, admin.ModelAdmin):
@@ -65,3 +65,22 @@ class StockRecheckAdmin(ReadMostly):
     list_display = ["product_evotor_id", "store_evotor_id", "merchant", "noted_at"]
     search_fields = ["product_evotor_id", "merchant__email"]
     list_select_related = ["merchant"]
+
+
+@admin.register(CatalogRead)
+class CatalogReadAdmin(ReadMostly):
+    """Catalog reads cut at a task's deadline, whose next task goes on (gone once read; syncs wait meanwhile).
+    Deleting one makes the next refresh start over."""
+
+    editable = ()
+    list_display = ["merchant", "store_evotor_id", "page_offset", "started_at", "updated_at"]
+    search_fields = ["merchant__email"]
+    list_select_related = ["merchant"]
+    exclude = ["seen"]  # thousands of ids: the count says enough
+
+    def get_readonly_fields(self, request, obj=None):
+        return [name for name in super().get_readonly_fields(request, obj) if name != "seen"] + ["seen_count"]
+
+    @admin.display(description="товаров магазина прочитано")
+    def seen_count(self, obj) -> int:
+        return len(obj.seen or [])

@@ -126,3 +126,31 @@ class StockRecheck(models.Model):
 
     def __str__(self):
         return self.product_evotor_id
+
+
+class CatalogRead(models.Model):
+    """A catalog refresh cut at its task's deadline (`catalog.services`): where its next task goes on. One per
+    merchant at most; gone when the read ends. While it is here (and fresh) the catalog is half read: syncs wait."""
+
+    merchant = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="продавец"
+    )
+    started_at = models.DateTimeField("чтение начато")  # every row it writes says it was read then
+    updated_at = models.DateTimeField("последний шаг", auto_now=True)
+    store_evotor_id = models.CharField("магазин, который читается (id в Эвоторе)", max_length=64, blank=True)
+    stores_left = models.JSONField("магазины после него (id в Эвоторе)", default=list, blank=True)
+    groups_read = models.BooleanField("группы магазина прочитаны", default=False)
+    cursor = models.CharField("страница товаров (курсор Эвотора)", max_length=1000, blank=True)
+    page_offset = models.PositiveIntegerField("товаров этой страницы уже записано", default=0)
+    # The store's products seen so far: the ones not seen by the store's end vanished from Evotor.
+    seen = models.JSONField("товары магазина, уже прочитанные (id в Эвоторе)", default=list, blank=True)
+    announce = models.BooleanField("сообщить об изменении каталога в конце", default=True)
+
+    objects = OwnedManager()
+
+    class Meta:
+        verbose_name = "чтение каталога"
+        verbose_name_plural = "чтения каталога"
+
+    def __str__(self):
+        return f"{self.store_evotor_id or '—'} ({len(self.stores_left)} после)"

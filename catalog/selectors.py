@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db.models import Case, F, IntegerField, Max, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from catalog.models import Product, ProductGroup, Store
+from catalog.models import CatalogRead, Product, ProductGroup, Store
 from catalog.search import fold_for_search
 from connections.models import EvotorConnection
 
@@ -161,3 +161,10 @@ def store_products(*, store, group=None, query: str = "", with_removed: bool = F
     if not with_removed:
         products = products.filter(removed=False)
     return products.order_by("name", "pk").values(*PRODUCT_PAGE_COLUMNS)
+
+
+def catalog_being_read(*, merchant) -> bool:
+    """A refresh cut at its task's deadline goes on in a next task (`CatalogRead`, not stale yet): the catalog is
+    half read, and a sync plans only from a whole one."""
+    fresh = timezone.now() - timedelta(seconds=settings.CATALOG_READ_STALE_SECONDS)
+    return CatalogRead.objects.filter(merchant=merchant, updated_at__gte=fresh).exists()

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.selectors import merchants_in_service
 from catalog import thumbnails
-from catalog.models import Product, ProductGroup, Store
+from catalog.models import CatalogRead, Product, ProductGroup, Store
 from catalog.parsing import content_hash, group_fields, product_fields, store_fields
 from catalog.search import search_text_of
 from catalog.selectors import pictures_to_check
@@ -39,6 +39,7 @@ from core.upsert import bulk_set, bulk_upsert
 logger = logging.getLogger(__name__)
 
 BATCH = 1000
+CHUNK = 200  # products written at a time: a read may stop between two chunks (a slice's deadline)
 STORE_UPDATE_FIELDS = ["name", "address", "evotor_updated_at", "removed", "removed_at", "refreshed_at"]
 GROUP_UPDATE_FIELDS = [
     "store_id",
@@ -100,13 +101,21 @@ class RefreshResult:
 
 
 def refresh_catalog(
-    *, merchant, progress: Progress | None = None, announce: bool = True, clock: Slice | None = None
+    *,
+    merchant,
+    progress: Progress | None = None,
+    announce: bool = True,
+    clock: Slice | None = None,
+    whole: bool = False,
 ) -> RefreshResult:
     """Read the merchant's whole Evotor catalog into the cache, under a per-merchant lock.
 
     `announce=False`: the caller is the sync that a good refresh would ask for, so `catalog_changed` is not sent.
-    With a `clock` (a worker task's slice, `core.slices`) the picture checks stop before its deadline; `images_left`
-    then tells the caller to check the rest in a next task (`learn_pictures`)."""
+    With a `clock` (a worker task's slice, `core.slices`) the read stops between two steps (a page of products
+    fetched, a chunk of its rows written) once the next would not end before the deadline: the status is then
+    `reading` and a `CatalogRead` says where the next task goes on (a sync waits meanwhile: a half-read catalog is
+    never planned from); `whole` reads to the end anyway. The picture checks, after the read, keep to the deadline
+    too; `images_left` then tells the caller to check the rest in a next task (`learn_pictures`)."""
     result = RefreshResult(merchant_id=merchant.pk)
     connection = EvotorConnection.objects.filter(merchant=merchant).first()
     if connection is None or not connection.token or not connection.installed:
@@ -118,15 +127,21 @@ def refresh_catalog(
             result.status, result.error = "busy", "Каталог этого продавца уже обновляется."
             return result
         client, clock = EvotorClient(connection.token), clock or Slice()
+        read = _read_to_go_on(merchant, announce=announce)
+        announce = read.announce
         try:
             with clock.stage("catalog_read"):
-                _refresh_stores(merchant, client, result, progress or _quiet)
-            with clock.stage("pictures"):
-                _refresh_images(merchant, client, result, clock=clock)
+                done = _read_catalog(merchant, client, read, result, progress or _quiet, Slice() if whole else clock)
+            if done:
+                with clock.stage("pictures"):
+                    _refresh_images(merchant, client, result, clock=clock, at_least_one=False)
+            else:
+                result.status = "reading"
         except EvotorError as exc:
             if record_error(connection=connection, error=exc):
+                CatalogRead.objects.filter(merchant=merchant).delete()  # no token: no read goes on
                 result.status, result.error = "broken", exc.reason
-            else:
+            else:  # a retry goes on from where the read stopped
                 logger.warning("catalog refresh failed", extra={"merchant_id": merchant.pk, "status": exc.status})
                 note_failed_attempt(connection=connection, reason=exc.reason)
                 result.status, result.error = "failed", exc.reason
@@ -242,8 +257,78 @@ def _mark_removed(queryset, evotor_ids: list[str], now) -> None:
         queryset.filter(evotor_id__in=evotor_ids[start : start + BATCH]).update(removed=True, removed_at=now)
 
 
-def _refresh_stores(merchant, client: EvotorClient, result: RefreshResult, progress: Progress) -> None:
-    now = timezone.now()
+def _read_to_go_on(merchant, *, announce: bool) -> CatalogRead:
+    """The read a task before this one cut at its deadline, or a new one (not saved: only a cut read is). A read
+    silent for CATALOG_READ_STALE_SECONDS (its worker died, its retries ran out) starts over."""
+    read = CatalogRead.objects.filter(merchant=merchant).first()
+    if read is None or read.updated_at < timezone.now() - timedelta(seconds=settings.CATALOG_READ_STALE_SECONDS):
+        if read is not None:
+            read.delete()
+        return CatalogRead(merchant=merchant, started_at=timezone.now(), announce=announce)
+    read.announce = read.announce or announce  # a refresh that would have announced the end still does
+    return read
+
+
+def _read_catalog(merchant, client: EvotorClient, read: CatalogRead, result: RefreshResult, progress, clock) -> bool:
+    """The stores (a new read's first step), then store after store, each from where `read` says; whether the
+    read ended (False: cut at the clock's deadline, `read` saved for the next task)."""
+    cut = _Cut(clock)
+    if read.pk is None:
+        stores = _refresh_stores(merchant, client, read.started_at)
+        read.stores_left = [store.evotor_id for store in stores]
+        cut.step()
+    else:
+        stores = Store.objects.filter(merchant=merchant, evotor_id__in=[read.store_evotor_id, *read.stores_left])
+    stores = {store.evotor_id: store for store in stores}
+    while read.store_evotor_id or read.stores_left:
+        if not read.store_evotor_id:
+            read.store_evotor_id, read.stores_left = read.stores_left[0], read.stores_left[1:]
+            read.groups_read, read.cursor, read.page_offset, read.seen = False, "", 0, []
+        store = stores.get(read.store_evotor_id)
+        try:
+            if store is not None and not _read_store(merchant, client, store, read, result, progress, cut):
+                read.save()
+                return False
+        except EvotorStoreUnavailable:
+            # 402: the app is not paid for / installed on this store's devices. Expected; say it quietly.
+            logger.debug("store skipped (402)", extra={"merchant_id": merchant.pk, "store_id": store.pk})
+            result.stores_skipped += 1
+            result.skipped_store_ids.append(store.evotor_id)
+            progress(f"{store.name}: пропущен (402)")
+        except EvotorRequestError as error:
+            if error.status != 404:
+                raise
+            # Deleted in Evotor since the read listed the stores (a cut read's tasks may be minutes apart): its
+            # products stay as they are, and the next read's list of stores marks it removed.
+            logger.info("store gone during the read", extra={"merchant_id": merchant.pk, "store_id": store.pk})
+            progress(f"{store.name}: удалён в Эвоторе во время чтения")
+        else:
+            result.stores += 1
+        read.store_evotor_id = ""
+    if read.pk is not None:
+        read.delete()
+    return True
+
+
+class _Cut:
+    """Where a read may stop: before a step that would not end before the clock's deadline — never before the
+    task's first step (each task makes headway)."""
+
+    def __init__(self, clock: Slice):
+        self.clock, self.steps = clock, 0
+
+    def step(self) -> None:
+        self.steps += 1
+
+    def goes(self, seconds: float) -> bool:
+        if self.steps and not self.clock.holds(seconds):
+            self.clock.stop()  # a safe point: what follows (the read saved, the next task queued) is the closing
+            return False
+        return True
+
+
+def _refresh_stores(merchant, client: EvotorClient, now) -> list[Store]:
+    """Upsert the stores; the vanished ones marked removed. The others, in the order they are read."""
     data = [s for s in client.stores() if s.get("id")]
     fresh = {"merchant_id": merchant.pk, "removed": False, "removed_at": None, "refreshed_at": now}
     rows = [{**fresh, "evotor_id": s["id"], "sync_enabled": False, **store_fields(s)} for s in data]
@@ -251,66 +336,92 @@ def _refresh_stores(merchant, client: EvotorClient, result: RefreshResult, progr
     seen = {s["id"] for s in data}
     known = Store.objects.filter(merchant=merchant, removed=False).values_list("evotor_id", flat=True)
     _mark_removed(Store.objects.filter(merchant=merchant), [i for i in known if i not in seen], now)
-    for store in Store.objects.filter(merchant=merchant, evotor_id__in=seen).order_by("name"):
-        try:
-            _refresh_store(merchant, client, store, result, now, progress)
-        except EvotorStoreUnavailable:
-            # 402: the app is not paid for / installed on this store's devices. Expected; say it quietly.
-            logger.debug("store skipped (402)", extra={"merchant_id": merchant.pk, "store_id": store.pk})
-            result.stores_skipped += 1
-            result.skipped_store_ids.append(store.evotor_id)
-            progress(f"{store.name}: пропущен (402)")
-            continue
-        result.stores += 1
+    return list(Store.objects.filter(merchant=merchant, evotor_id__in=seen).order_by("name"))
 
 
-def _refresh_store(merchant, client, store: Store, result: RefreshResult, now, progress: Progress) -> None:
-    group_ids = _refresh_groups(merchant, client, store, result, now)
+def _read_store(merchant, client, store: Store, read: CatalogRead, result: RefreshResult, progress, cut) -> bool:
+    """The store's groups (at its start), then its products page by page in chunks of CHUNK rows, from where
+    `read` says; the products not seen by the end are marked removed. Whether the store was read to its end."""
+    now, clock = read.started_at, cut.clock
+    if not read.groups_read:
+        if not cut.goes(clock.expected("catalog_groups")):
+            return False
+        with clock.stage("catalog_groups", step=True):
+            _refresh_groups(merchant, client, store, result, now)
+        read.groups_read = True
+        cut.step()
+    group_ids = dict(ProductGroup.objects.filter(store=store, removed=False).values_list("evotor_id", "pk"))
     existing = {
         evotor_id: (digest, removed, group_id)
         for evotor_id, digest, removed, group_id in Product.objects.filter(merchant=merchant, store=store).values_list(
             "evotor_id", "content_hash", "removed", "group_id"
         )
     }
-    seen: set[str] = set()
+    seen = set(read.seen)
+    while True:
+        rows_after = clock.expected("catalog_rows") * CHUNK / 100
+        if not cut.goes(clock.expected("catalog_page") + rows_after):
+            break
+        with clock.stage("catalog_page", step=True):
+            page, next_cursor = client.product_page(store.evotor_id, read.cursor)  # headway with its first chunk
+        while read.page_offset < len(page) and cut.goes(rows_after):
+            chunk = page[read.page_offset : read.page_offset + CHUNK]
+            with clock.stage("catalog_rows", step=True, size=len(chunk) / 100):
+                rows = _product_rows(merchant, store, chunk, existing, seen, group_ids, result, now)
+                _upsert(Product, rows, PRODUCT_UPDATE_FIELDS)
+            cut.step()
+            read.page_offset += len(chunk)
+            result.products += len(chunk)
+            rows_after = clock.expected("catalog_rows") * CHUNK / 100
+        if read.page_offset < len(page):
+            break
+        progress(f"{store.name}: товаров прочитано {len(seen)}")
+        if not next_cursor:
+            vanished = [i for i, (_d, removed, _g) in existing.items() if not removed and i not in seen]
+            _mark_removed(Product.objects.filter(merchant=merchant, store=store), vanished, now)
+            result.removed += len(vanished)
+            return True
+        if next_cursor == read.cursor:
+            raise EvotorTransientError("Эвотор прислал ту же страницу товаров ещё раз.")
+        read.cursor, read.page_offset = next_cursor, 0
+    read.seen = sorted(seen)
+    return False
+
+
+def _product_rows(merchant, store, chunk, existing, seen, group_ids, result: RefreshResult, now) -> list[dict]:
+    """The rows to upsert for a chunk of Evotor's products: new or changed ones only (an unchanged one: no write)."""
     fresh = {
         "merchant_id": merchant.pk, "store_id": store.pk, "removed": False, "removed_at": None, "refreshed_at": now,
         "images": [], "image_url": "", "image_hash": "", "image_checked_hash": "", "thumbnail": "",
     }  # fmt: skip  # the picture's fields: set on insert only (not in the update list)
-    for page in client.product_pages(store.evotor_id):
-        rows = []
-        for data in page:
-            evotor_id = data.get("id")
-            if not evotor_id or evotor_id in seen:
-                continue
-            seen.add(evotor_id)
-            fields = product_fields(data)
-            digest = content_hash(fields)
-            group_id = group_ids.get(fields["parent_evotor_id"])
-            before = existing.get(evotor_id)
-            if before == (digest, False, group_id):
-                continue  # unchanged: no write at all
-            if before is None:
-                result.created += 1
-            elif before[1]:
-                result.restored += 1
-            else:
-                result.changed += 1
-            search = search_text_of(name=fields["name"], code=fields["code"], barcodes=fields["barcodes"])
-            rows.append(
-                {**fresh, "group_id": group_id, "evotor_id": evotor_id, "content_hash": digest, "search_text": search}
-                | fields
-            )
-        _upsert(Product, rows, PRODUCT_UPDATE_FIELDS)
-        result.products += len(page)
-        progress(f"{store.name}: товаров прочитано {len(seen)}")
-    vanished = [i for i, (_d, removed, _g) in existing.items() if not removed and i not in seen]
-    _mark_removed(Product.objects.filter(merchant=merchant, store=store), vanished, now)
-    result.removed += len(vanished)
+    rows = []
+    for data in chunk:
+        evotor_id = data.get("id")
+        if not evotor_id or evotor_id in seen:
+            continue
+        seen.add(evotor_id)
+        fields = product_fields(data)
+        digest = content_hash(fields)
+        group_id = group_ids.get(fields["parent_evotor_id"])
+        before = existing.get(evotor_id)
+        if before == (digest, False, group_id):
+            continue  # unchanged: no write at all
+        if before is None:
+            result.created += 1
+        elif before[1]:
+            result.restored += 1
+        else:
+            result.changed += 1
+        search = search_text_of(name=fields["name"], code=fields["code"], barcodes=fields["barcodes"])
+        rows.append(
+            {**fresh, "group_id": group_id, "evotor_id": evotor_id, "content_hash": digest, "search_text": search}
+            | fields
+        )
+    return rows
 
 
-def _refresh_groups(merchant, client, store: Store, result: RefreshResult, now) -> dict[str, int]:
-    """Upsert the store's groups; return {evotor group id: our pk} for the groups still there."""
+def _refresh_groups(merchant, client, store: Store, result: RefreshResult, now) -> None:
+    """Upsert the store's groups; the vanished ones marked removed."""
     data = [g for page in client.product_group_pages(store.evotor_id) for g in page if g.get("id")]
     fresh = {
         "merchant_id": merchant.pk,
@@ -324,10 +435,8 @@ def _refresh_groups(merchant, client, store: Store, result: RefreshResult, now) 
     result.groups += len(rows)
     seen = {g["id"] for g in data}
     groups = ProductGroup.objects.filter(merchant=merchant, store=store)
-    current = dict(groups.values_list("evotor_id", "pk"))
     gone = [i for i, removed in groups.values_list("evotor_id", "removed") if not removed and i not in seen]
     _mark_removed(groups, gone, now)
-    return {evotor_id: pk for evotor_id, pk in current.items() if evotor_id in seen}
 
 
 def _refresh_images(

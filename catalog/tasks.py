@@ -14,8 +14,9 @@ from core.slices import Slice
 
 @shared_task(name="catalog.refresh_catalog", bind=True, max_retries=3)
 def refresh_catalog(self, merchant_id: int) -> str:
-    """Refresh one merchant's catalog (its picture checks within the task's slice, the rest in `check_pictures`);
-    retry later when Evotor was only temporarily unavailable."""
+    """Refresh one merchant's catalog within the task's slice: a read cut at its deadline goes on in the next task
+    (`reading`, behind fresh work), the picture checks left over in `check_pictures`; retry later when Evotor was
+    only temporarily unavailable."""
     started = time.monotonic()
     merchant = get_user_model().objects.filter(pk=merchant_id).first()
     if merchant is None:
@@ -23,6 +24,8 @@ def refresh_catalog(self, merchant_id: int) -> str:
     clock = _task_slice(self.name, started)
     try:
         result = services.refresh_catalog(merchant=merchant, clock=clock)
+        if result.status == "reading":
+            refresh_catalog.apply_async((merchant_id,), priority=settings.LATER_WORK_PRIORITY)
         if result.images_left:  # the checks that did not fit in this task's slice go on in the next
             _check_pictures_later(merchant_id)
     finally:
@@ -56,7 +59,7 @@ def _check_pictures_later(merchant_id: int) -> None:
 
 def _task_slice(task: str, started: float) -> Slice:
     """A worker task's slice (SYNC_SLICE_SECONDS, as a sync's): a long task would hold a slot others wait for."""
-    return Slice(settings.SYNC_SLICE_SECONDS, task=task, started=started)
+    return Slice(settings.SYNC_SLICE_SECONDS, task=task, started=started, headroom=settings.SYNC_SLICE_HEADROOM)
 
 
 @shared_task(name="catalog.refresh_due_catalogs", ignore_result=True)

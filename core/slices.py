@@ -1,7 +1,8 @@
 """A worker task's slice of time: its deadline, the longest step of each kind seen in it, where the time went.
 
 A long task (a sync's slice, a catalog refresh, picture checks) keeps a worker slot others wait for, so it works
-until a deadline — its start plus its budget (SYNC_SLICE_SECONDS) less a margin for its closing — and stops at the
+until a deadline — its start plus its budget (SYNC_SLICE_SECONDS) less a headroom (SYNC_SLICE_HEADROOM of the
+budget) and a margin for its closing — and stops at the
 next safe point once the next step could not end before it. What the next step of a kind may take is the longest
 step of that kind seen so far in this task: measured now, on this machine under its present load, never an average
 a slow step outruns. The first step of a kind in a worker task is judged by the longest of that kind among this
@@ -62,11 +63,21 @@ def _note_steps(longest: dict[str, float]) -> None:
 
 
 class Slice:
-    def __init__(self, budget_seconds: float | None = None, *, task: str = "", started: float | None = None):
+    def __init__(
+        self,
+        budget_seconds: float | None = None,
+        *,
+        task: str = "",
+        started: float | None = None,
+        headroom: float = 0.0,
+    ):
         self.started = time.monotonic() if started is None else started
         self.task, self.budget = task, budget_seconds or None
         self.margin = margin() if self.budget and task else 0.0
-        self.deadline = self.started + self.budget - self.margin if self.budget else None
+        # `headroom`: a share of the budget no step is planned into — room for a step longer than every one of its
+        # kind before it, a closing longer than the margin, and the worker's own time around the task.
+        self.headroom = self.budget * headroom if self.budget else 0.0
+        self.deadline = self.started + self.budget - self.headroom - self.margin if self.budget else None
         self.longest: dict[str, float] = {}  # kind → the longest step of it seen in this task, per unit of size
         self.spent: dict[str, float] = {}  # stage → seconds
         self.stopped: float | None = None  # when the steps stopped (the safe point); the closing follows
@@ -132,6 +143,7 @@ class Slice:
             "task": self.task,
             "budget": self.budget,
             "margin": round(self.margin, 3),
+            "headroom": round(self.headroom, 3),
             "used": round(used, 3),
             "stopped": round(self.stopped - self.started, 3) if self.stopped is not None else None,
             "over": round(used - self.budget, 3) if self.budget and used > self.budget else 0.0,

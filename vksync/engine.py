@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.db import connection as database
 
-from catalog.selectors import product_count
+from catalog.selectors import catalog_being_read, product_count
 from catalog.services import learn_pictures, refresh_catalog
 from connections.models import VkConnection
 from connections.state import mark_ok
@@ -64,6 +64,9 @@ def run_sync(
     if slice_number > 1:
         return _next_slice(run, clock=clock, slice_number=slice_number)
     run = run or runs.new_run(merchant=merchant, trigger=trigger, dry_run=dry_run)
+    if _waits_for_catalog(run, clock):  # as if another run held the merchant: the task tries again soon
+        runs.drop_unclaimed(run)
+        return None
     with runs.merchant_sync_lock(merchant, run) as acquired:
         if not acquired or not runs.claim(run):
             triggers.mark_pending(merchant, run.trigger)
@@ -82,6 +85,14 @@ def _next_slice(run: SyncRun, *, clock: Slice, slice_number: int) -> SyncRun | N
         _execute_guarded(run, dry_run=False, confirmed=True, clock=clock, number=slice_number)
     run.refresh_from_db()
     return run
+
+
+def _waits_for_catalog(run: SyncRun, clock: Slice) -> bool:
+    """A run in a worker's slice does not plan from a catalog a refresh is still reading (cut at its own slice's
+    deadline: `catalog.services`); «Синхронизировать сейчас» reads the catalog to its end itself."""
+    if clock.deadline is None or (run.trigger == SyncRun.Trigger.MANUAL and run.slices == 0):
+        return False
+    return catalog_being_read(merchant=run.merchant)
 
 
 def _execute_guarded(run: SyncRun, **options) -> None:
@@ -128,6 +139,11 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, clock: Slice, numb
             first_slice=number == 1,
         )
 
+    if number > 1 and _waits_for_catalog(run, clock):  # the next slice comes once a slice's time has passed
+        log.info("sync waits for the catalog read", extra={"run_id": run.pk, "slice": number})
+        clock.stop()
+        clock.resume_in = settings.SYNC_SLICE_SECONDS
+        return runs.end_slice(run, learnt=True)
     try:
         connection = usable_vk_connection(merchant)
         if number == 1:  # «Синхронизировать сейчас» reads Evotor once per run, not once per slice
@@ -265,7 +281,7 @@ def _read_evotor_first(run: SyncRun, clock: Slice) -> bool:
     read failed. Whether it read."""
     if run.trigger != SyncRun.Trigger.MANUAL:
         return False
-    result = refresh_catalog(merchant=run.merchant, announce=False, clock=clock)
+    result = refresh_catalog(merchant=run.merchant, announce=False, clock=clock, whole=True)
     if not result.ok:
         log.info("sync from the cached catalog", extra={"run_id": run.pk, "refresh": result.status})
     runs.heartbeat(run)

@@ -45,7 +45,7 @@ def sync_merchant(
     if run is not None and run.status == SyncRun.Status.RUNNING and (slice_number == 1 or run.slices >= slice_number):
         # Redelivered after the worker died mid-slice: a new run takes over (the claim closes the old one).
         run, slice_number = None, 1
-    clock = Slice(settings.SYNC_SLICE_SECONDS, task=self.name, started=started)
+    clock = Slice(settings.SYNC_SLICE_SECONDS, task=self.name, started=started, headroom=settings.SYNC_SLICE_HEADROOM)
     try:
         return _run_slice(self, merchant, run, clock, confirmed=confirmed, trigger=trigger, slice_number=slice_number)
     finally:

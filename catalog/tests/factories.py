@@ -2,7 +2,7 @@ import factory
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from catalog.models import Product, ProductGroup, StockRecheck, Store
+from catalog.models import CatalogRead, Product, ProductGroup, StockRecheck, Store
 from catalog.search import search_text_of
 
 
@@ -54,3 +54,17 @@ class StockRecheckFactory(factory.django.DjangoModelFactory):
     store_evotor_id = factory.Faker("uuid4")
     product_evotor_id = factory.Faker("uuid4")
     noted_at = factory.LazyFunction(timezone.now)
+
+
+class CatalogReadFactory(factory.django.DjangoModelFactory):
+    """A catalog read cut at a task's deadline: the first store's first page half written, its next task to come."""
+
+    class Meta:
+        model = CatalogRead
+
+    merchant = factory.SubFactory(UserFactory)
+    started_at = factory.LazyFunction(timezone.now)
+    store_evotor_id = factory.Faker("uuid4")
+    groups_read = True
+    page_offset = 200
+    seen = factory.LazyFunction(list)

@@ -1,15 +1,18 @@
 """Refreshing the catalog cache from the Evotor emulator."""
 
 import logging
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
-from catalog.models import Product, ProductGroup, Store
-from catalog.selectors import published_products
+from catalog.models import CatalogRead, Product, ProductGroup, Store
+from catalog.selectors import catalog_being_read, published_products
 from catalog.services import refresh_all_catalogs, refresh_catalog
 from connections.models import EvotorConnection
 from connections.tests.factories import EvotorConnectionFactory
 from core.locks import merchant_lock
+from core.slices import Slice
 
 pytestmark = pytest.mark.django_db
 
@@ -91,14 +94,15 @@ def test_migration_fills_the_search_text_of_products_read_before_it(connection, 
 def test_refresh_costs_a_handful_of_queries_per_page(evotor_emulator, connection, django_assert_max_num_queries):
     evotor_emulator.page_size = 100
     evotor_emulator.add_merchant(token="tok-1", stores=1, groups=5, products=1000)
-    # 10 pages of new products: one upsert per page plus a constant few, none per product.
-    with django_assert_max_num_queries(10 + 15):
+    # 10 pages of new products: one upsert per page plus a constant few (a read cut before, to go on from: one
+    # more), none per product.
+    with django_assert_max_num_queries(10 + 16):
         result = refresh_catalog(merchant=connection.merchant)
     assert result.created == 1000
     evotor_emulator.update_product(
         "tok-1", evotor_emulator.products("tok-1", evotor_emulator.stores("tok-1")[0]["id"])[0]["id"], price=1
     )
-    with django_assert_max_num_queries(1 + 15):  # only the page with the change writes
+    with django_assert_max_num_queries(1 + 16):  # only the page with the change writes
         result = refresh_catalog(merchant=connection.merchant)
     assert (result.created, result.changed) == (0, 1)
 
@@ -290,3 +294,79 @@ def test_refresh_keeps_the_merchants_switches_and_image_state(evotor_emulator, c
     assert store.sync_enabled is True and group.sync_enabled is False
     assert product.name == "Переименован"
     assert (product.image_url, product.image_hash) == ("http://x/p.png", "h" * 64)
+
+
+def _cut_clock() -> Slice:
+    """A worker task's slice so short that every step after the task's first is cut."""
+    return Slice(0.000001, task="catalog.refresh_catalog")
+
+
+def test_a_read_cut_at_every_step_goes_on_where_it_stopped_and_ends_as_a_whole_read(evotor_emulator, connection):
+    ids = evotor_emulator.add_merchant(token="tok-1", stores=2, groups=2, products=450)  # a page of 450 a store
+    refresh_catalog(merchant=connection.merchant)
+    store_id = Store.objects.order_by("name")[1].evotor_id  # the store read last: its end is the read's
+    gone, changed = ids["products"][store_id][0], ids["products"][store_id][-1]
+    evotor_emulator.remove_product("tok-1", gone)
+    evotor_emulator.update_product("tok-1", changed, price=123)
+    tasks, results = 0, []
+    while not results or results[-1].status == "reading":
+        assert catalog_being_read(merchant=connection.merchant) == bool(results)
+        results.append(refresh_catalog(merchant=connection.merchant, clock=_cut_clock()))
+        tasks += 1
+        if results[-1].status == "reading":  # vanished only once its store's whole list was read
+            assert not Product.objects.filter(evotor_id=gone, removed=True).exists()
+    # stores; then for each store its groups and its page in chunks of 200 (200, 200, 50: the page read again)
+    assert tasks == 1 + 2 * (1 + 3)
+    assert results[-1].ok
+    assert evotor_emulator.request_counts["GET /stores/{store_id}/products"] == 2 + 2 * 3  # the whole read: 2
+    assert Product.objects.get(evotor_id=gone).removed
+    assert Product.objects.get(evotor_id=changed).price == 123
+    assert Product.objects.filter(merchant=connection.merchant, removed=False).count() == 899
+    assert sum(result.changed for result in results) == 1 and sum(result.removed for result in results) == 1
+    assert not catalog_being_read(merchant=connection.merchant)
+
+
+def test_a_cut_read_that_fails_goes_on_from_where_it_stopped_when_tried_again(evotor_emulator, connection, settings):
+    settings.EVOTOR_MAX_RETRIES = 0
+    evotor_emulator.add_merchant(token="tok-1", stores=1, groups=1, products=450)
+    assert refresh_catalog(merchant=connection.merchant, clock=_cut_clock()).status == "reading"  # the stores
+    assert refresh_catalog(merchant=connection.merchant, clock=_cut_clock()).status == "reading"  # the groups
+    evotor_emulator.fail_next(503, path="/products")
+    assert refresh_catalog(merchant=connection.merchant, clock=_cut_clock()).status == "failed"
+    assert catalog_being_read(merchant=connection.merchant)  # the retry goes on from the page
+    result = refresh_catalog(merchant=connection.merchant)
+    assert result.ok and result.products == 450 and result.groups == 0  # the groups were read before
+    assert not catalog_being_read(merchant=connection.merchant)
+
+
+def test_a_read_left_cut_for_too_long_is_started_over_and_no_longer_holds_syncs(evotor_emulator, connection, settings):
+    evotor_emulator.add_merchant(token="tok-1", stores=1, groups=1, products=450)
+    refresh_catalog(merchant=connection.merchant, clock=_cut_clock())
+    refresh_catalog(merchant=connection.merchant, clock=_cut_clock())
+    CatalogRead.objects.update(updated_at=timezone.now() - timedelta(seconds=settings.CATALOG_READ_STALE_SECONDS + 1))
+    assert not catalog_being_read(merchant=connection.merchant)
+    result = refresh_catalog(merchant=connection.merchant)
+    assert result.ok and result.groups == 1 and result.products == 450  # from the stores again
+    assert not CatalogRead.objects.exists()
+
+
+def test_a_token_refused_during_a_cut_read_drops_the_read(evotor_emulator, connection):
+    evotor_emulator.add_merchant(token="tok-1", stores=1, groups=1, products=450)
+    refresh_catalog(merchant=connection.merchant, clock=_cut_clock())
+    evotor_emulator.fail_next(401)
+    assert refresh_catalog(merchant=connection.merchant, clock=_cut_clock()).status == "broken"
+    assert not catalog_being_read(merchant=connection.merchant)
+
+
+def test_a_store_deleted_in_evotor_while_a_cut_read_waits_is_passed_over_and_the_read_ends(
+    evotor_emulator, connection
+):
+    ids = evotor_emulator.add_merchant(token="tok-1", stores=2, groups=1, products=450)
+    assert refresh_catalog(merchant=connection.merchant, clock=_cut_clock()).status == "reading"  # the stores
+    first = CatalogRead.objects.get().stores_left[0]  # the store the next task reads first
+    evotor_emulator.remove_store("tok-1", first)
+    result = refresh_catalog(merchant=connection.merchant)
+    assert result.ok, result.error
+    assert not catalog_being_read(merchant=connection.merchant)
+    other = next(store_id for store_id in ids["stores"] if store_id != first)
+    assert Product.objects.filter(store__evotor_id=other, removed=False).count() == 450

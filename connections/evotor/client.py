@@ -132,6 +132,11 @@ class EvotorClient:
         """Products one page (up to ~1000) at a time, for bulk upserts."""
         return self._pages(f"/stores/{quote(store_id)}/products")
 
+    def product_page(self, store_id: str, cursor: str = "") -> tuple[list[dict], str]:
+        """One page of products from `cursor` ("" for the first) and the next page's cursor ("" after the last):
+        a read cut between two tasks goes on from where it stopped (`catalog.services`)."""
+        return self._page(f"/stores/{quote(store_id)}/products", cursor=cursor)
+
     def products(self, store_id: str) -> Iterator[dict]:
         for page in self.product_pages(store_id):
             yield from page
@@ -175,20 +180,23 @@ class EvotorClient:
 
     def _pages(self, path: str, params: dict | None = None) -> Iterator[list[dict]]:
         """Follow `paging.next_cursor` until a page without one (bounded by EVOTOR_MAX_PAGES)."""
-        cursor = None
+        cursor = ""
         for _ in range(settings.EVOTOR_MAX_PAGES):
-            body = self._get_json(path, params={**(params or {}), **({"cursor": cursor} if cursor else {})} or None)
-            if isinstance(body, list):  # tolerate an unwrapped list
-                yield body
-                return
-            items = body.get("items")
-            if not isinstance(items, list):
-                raise EvotorTransientError("Эвотор прислал ответ без списка.")
+            items, cursor = self._page(path, params, cursor=cursor)
             yield items
-            cursor = (body.get("paging") or {}).get("next_cursor")
             if not cursor:
                 return
         raise EvotorTransientError("Список в Эвоторе не закончился за разумное число страниц.")
+
+    def _page(self, path: str, params: dict | None = None, *, cursor: str = "") -> tuple[list[dict], str]:
+        """One page from `cursor` and the next page's cursor ("" when this page is the last)."""
+        body = self._get_json(path, params={**(params or {}), **({"cursor": cursor} if cursor else {})} or None)
+        if isinstance(body, list):  # tolerate an unwrapped list
+            return body, ""
+        items = body.get("items")
+        if not isinstance(items, list):
+            raise EvotorTransientError("Эвотор прислал ответ без списка.")
+        return items, str((body.get("paging") or {}).get("next_cursor") or "")
 
     # ----- one request with retries ---------------------------------------------------------
 

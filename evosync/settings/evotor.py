@@ -32,6 +32,10 @@ EVOTOR_IMAGE_MAX_BYTES = env.int("EVOTOR_IMAGE_MAX_BYTES", default=10 * 1024 * 1
 # Catalog refresh: the per-merchant lock's lifetime and how many product pictures one refresh
 # may check (each costs an Evotor request); the rest wait for the next refresh.
 CATALOG_REFRESH_LOCK_SECONDS = env.int("CATALOG_REFRESH_LOCK_SECONDS", default=1800)
+# A refresh in a worker task reads until its slice's deadline (SYNC_SLICE_SECONDS) and its next task goes on from
+# there (catalog.models.CatalogRead); syncs wait meanwhile. A read whose next task has not come for this long (its
+# worker died, its retries ran out) is started over by the next refresh, and syncs no longer wait for it.
+CATALOG_READ_STALE_SECONDS = env.int("CATALOG_READ_STALE_SECONDS", default=900)
 CATALOG_IMAGE_CHECKS_PER_REFRESH = env.int("CATALOG_IMAGE_CHECKS_PER_REFRESH", default=2000)
 # A product's pictures are read again once checked longer ago than this (within the checks above): Evotor's
 # product list does not say when only a picture changed (whether the product's updated_at moves is not documented).

@@ -23,6 +23,10 @@ STOCK_PUSH_RETRY_SECONDS = env.float("STOCK_PUSH_RETRY_SECONDS", default=5)
 # behind at most one slice. 0: no slices. Only the Celery task slices a run; manage.py commands and the
 # benchmarks run to the end.
 SYNC_SLICE_SECONDS = env.float("SYNC_SLICE_SECONDS", default=60)
+# The share of a slice no step is planned into (its deadline comes this much sooner): room for a step longer than
+# every one of its kind before it (a loaded machine), a closing longer than the margin, and Celery's own time around
+# the task, so the task still ends within SYNC_SLICE_SECONDS.
+SYNC_SLICE_HEADROOM = env.float("SYNC_SLICE_HEADROOM", default=0.15)
 # A run whose next slice waits in the queue counts as alive for this long (a queue of other shops' slices ahead
 # of it); then the next trigger's run takes over, from the cache the slices kept true.
 SYNC_SLICE_WAIT_SECONDS = env.int("SYNC_SLICE_WAIT_SECONDS", default=1800)

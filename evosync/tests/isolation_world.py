@@ -27,7 +27,14 @@ from accounts.services import set_role
 from accounts.support import assign_support
 from accounts.tests.factories import InviteFactory, TeamInviteFactory, UserFactory, member_of
 from audit.models import AuditEvent
-from catalog.tests.factories import ProductFactory, ProductGroupFactory, StockRecheckFactory, StoreFactory
+from catalog.models import CatalogRead
+from catalog.tests.factories import (
+    CatalogReadFactory,
+    ProductFactory,
+    ProductGroupFactory,
+    StockRecheckFactory,
+    StoreFactory,
+)
 from connections.tests.factories import EvotorConnectionFactory, VkConnectionFactory
 from notifications.tests.factories import NoticeFactory
 from orders.tests.factories import CallbackEventFactory, OrderFactory, OrderItemFactory, OrdersAccessFactory
@@ -129,6 +136,9 @@ def build_merchant_world(
     recheck = StockRecheckFactory(
         merchant=merchant, store_evotor_id=store.evotor_id, product_evotor_id=product.evotor_id
     )
+    # A catalog read cut at a task's deadline long ago, whose next task never came (stale: no sync waits for it).
+    catalog_read = CatalogReadFactory(merchant=merchant, store_evotor_id=store.evotor_id, seen=[product.evotor_id])
+    CatalogRead.objects.filter(pk=catalog_read.pk).update(updated_at=timezone.now() - timedelta(days=1))
     album = VkAlbumFactory(merchant=merchant, group_id=community_id, vk_id=1, title=f"{tag}-album")
     item = VkItemFactory(
         merchant=merchant,
@@ -204,6 +214,7 @@ def build_merchant_world(
         group,
         product,
         recheck,
+        catalog_read,
         album,
         item,
         in_album,

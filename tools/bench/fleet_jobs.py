@@ -17,6 +17,7 @@ def fleet_settings() -> dict:
     return {
         "sync_debounce_s": settings.SYNC_DEBOUNCE_SECONDS,
         "slice_s": float(slice_seconds) if slice_seconds else None,
+        "slice_headroom": getattr(settings, "SYNC_SLICE_HEADROOM", None),
         "beat": [{"name": t.name, "task": t.task, "every_s": t.every_seconds} for t in declared_tasks()],
     }
 

@@ -162,7 +162,8 @@ def results_block(*, rows, checks, model, engine, scenario: dict, host: dict, no
         "Scenario: " + ", ".join(f"{k}={v}" for k, v in scenario.items()) + ".",
         "",
         f"Engine: SYNC_SLICE_SECONDS {_fmt(engine.get('slice_s'))} "
-        f"(default {_fmt(engine.get('slice_default_s'))}), SYNC_DEBOUNCE_SECONDS {engine.get('sync_debounce_s')}; "
+        f"(default {_fmt(engine.get('slice_default_s'))}), SYNC_SLICE_HEADROOM {engine.get('slice_headroom', '—')}, "
+        f"SYNC_DEBOUNCE_SECONDS {engine.get('sync_debounce_s')}; "
         f"beat entries due in the hour: {', '.join(e['task'] for e in engine.get('beat_due', [])) or '—'}.",
         "",
         table(rows),

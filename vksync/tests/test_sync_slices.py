@@ -4,14 +4,16 @@ The eager Celery of the tests runs each next slice at once, inside the one befor
 
 import pytest
 from celery.signals import task_prerun
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
 from catalog.models import Product, Store
-from catalog.selectors import pictures_to_check
+from catalog.selectors import catalog_being_read, pictures_to_check
 from catalog.services import refresh_catalog
 from connections.tests.factories import EvotorConnectionFactory, VkConnectionFactory
+from core.slices import Slice
 from emulators.vk.fixtures import TEST_USER_ID
 from vksync import runs, triggers
 from vksync.engine import run_sync
@@ -330,4 +332,50 @@ def test_a_first_write_that_waits_after_the_reads_leaves_the_next_slice_its_dead
     assert shop.vk.counts["market.addAlbum"] > 0 and shop.vk.counts["market.add"] == 0  # the albums only
     run = run_sync(merchant=shop.merchant, run=run, slice_number=3)
     assert run.status == SyncRun.Status.DONE, run.error
+    assert_vk_matches_catalog(shop)
+
+
+def _cut_read(shop) -> None:
+    """A catalog refresh in a worker task cut at its deadline after its first step: its next task is to go on."""
+    assert refresh_catalog(merchant=shop.merchant, clock=Slice(0.000001, task="catalog.refresh_catalog")).status == (
+        "reading"
+    )
+
+
+def test_a_run_does_not_plan_from_a_catalog_a_refresh_is_still_reading(shop):
+    run_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.COMMAND)
+    product = Product.objects.filter(merchant=shop.merchant, store__sync_enabled=True).first()
+    shop.evotor.update_product(shop.token, product.evotor_id, price=777)
+    _cut_read(shop)
+    calls = shop.vk.request_count
+    waiting = runs.new_run(merchant=shop.merchant, trigger=SyncRun.Trigger.REFRESH)
+    assert run_sync(merchant=shop.merchant, run=waiting, budget_seconds=60) is None  # the task tries again soon
+    assert not SyncRun.objects.filter(pk=waiting.pk).exists() and shop.vk.request_count == calls
+    refresh_catalog(merchant=shop.merchant)  # the read's last task
+    run = run_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.REFRESH, budget_seconds=60)
+    assert run.status == SyncRun.Status.DONE and run.updated >= 1
+    assert_vk_matches_catalog(shop)
+
+
+def test_a_runs_next_slice_waits_in_the_queue_while_a_catalog_refresh_reads(shop):
+    run = runs.new_run(merchant=shop.merchant, trigger=SyncRun.Trigger.SCHEDULE)
+    assert run_sync(merchant=shop.merchant, run=run, budget_seconds=TINY_BUDGET).status == SyncRun.Status.RUNNING
+    _cut_read(shop)
+    calls, clock = shop.vk.request_count, Slice(60, task=sync_merchant.name)
+    waited = run_sync(merchant=shop.merchant, run=run, clock=clock, slice_number=2)
+    assert waited.status == SyncRun.Status.RUNNING and waited.between_slices and waited.slices == 2
+    assert shop.vk.request_count == calls and clock.resume_in == settings.SYNC_SLICE_SECONDS
+    refresh_catalog(merchant=shop.merchant)
+    done = run_sync(merchant=shop.merchant, run=run, budget_seconds=60, slice_number=3)
+    assert done.status == SyncRun.Status.DONE, done.error
+    assert_vk_matches_catalog(shop)
+
+
+def test_sync_now_reads_a_half_read_catalog_to_its_end_and_syncs_it(shop):
+    product = Product.objects.filter(merchant=shop.merchant, store__sync_enabled=True).first()
+    shop.evotor.update_product(shop.token, product.evotor_id, price=555)
+    _cut_read(shop)
+    run = run_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.MANUAL, budget_seconds=60)
+    assert run.status == SyncRun.Status.DONE, run.error
+    assert not catalog_being_read(merchant=shop.merchant)
     assert_vk_matches_catalog(shop)
