@@ -13,7 +13,7 @@ from django.db import DatabaseError
 from django.db import connection as database
 
 from catalog.selectors import catalog_being_read, product_count
-from catalog.services import learn_pictures, refresh_catalog
+from catalog.services import RefreshResult, learn_pictures, refresh_catalog
 from connections.models import VkConnection
 from connections.state import mark_ok
 from connections.vk.errors import VkConnectionBroken, VkError, VkRateLimitReached, VkTransientError
@@ -152,7 +152,7 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, clock: Slice, numb
         if clock.deadline is None:  # to the end: every picture is learnt first, and one plan sends everything
             _learn_pictures(run, clock)
         elif number > 1 and run.pictures_next:  # the last slice could send nothing: this one learns, unplanned
-            return runs.end_slice(run, learnt=_learn_pictures(run, clock))
+            return _learning_slice(run, clock)
         run_with_vk(connection=connection, action=work)  # a permanent error marks the connection broken
     except SyncNotPossible as error:
         _fail(run, str(error))
@@ -288,21 +288,40 @@ def _read_evotor_first(run: SyncRun, clock: Slice) -> bool:
     return True
 
 
+def _learning_slice(run: SyncRun, clock: Slice) -> None:
+    """A slice that only learns pictures. The next one learns on, unplanned, while this one learnt some, some are
+    left, and fewer than SYNC_PICTURES_BEFORE_PLAN were learnt since the last plan; then a slice plans and sends
+    the items whose pictures are known."""
+    result = _learn(run, clock)
+    learnt = run.pictures_learnt + result.images_checked
+    more = bool(result.images_checked and result.images_left) and learnt < settings.SYNC_PICTURES_BEFORE_PLAN
+    headway = bool(result.images_checked or result.images_left)
+    runs.end_slice(run, learnt=headway, pictures_next=more, pictures_learnt=learnt)
+
+
 def _learn_pictures(run: SyncRun, clock: Slice, *, at_least_one: bool = True) -> bool:
+    """`_learn`: whether some pictures were learnt or are left for the next slice."""
+    result = _learn(run, clock, at_least_one=at_least_one)
+    return bool(result.images_checked or result.images_left)
+
+
+def _learn(run: SyncRun, clock: Slice, *, at_least_one: bool = True):
     """Every picture of a published product is read from Evotor before its item goes (a refresh reads only so
     many): no item goes to VK with the default picture while its own are unknown. One that cannot be read now
     (Evotor busy) keeps its item waiting; the plan says how many wait. Without a deadline all are read before the
     plan; in a slice, after its writes, while the next check fits before the deadline (the items whose pictures
-    are learnt go in the next slice). Whether some were learnt or are left for the next slice."""
+    are learnt go in the next slice). What was learnt (`catalog.services.RefreshResult`)."""
     if not at_least_one and not clock.fits("picture_check"):
-        return False  # the slice's time is used: not even the query of what to check
+        return RefreshResult(
+            merchant_id=run.merchant_id
+        )  # the slice's time is used: not even the query of what to check
     with clock.stage("pictures"):
         result = learn_pictures(merchant=run.merchant, clock=clock, at_least_one=at_least_one)  # stops the clock
     if result.images_checked or not result.ok:
         log.info("pictures learnt", extra={"run_id": run.pk, "checked": result.images_checked})
     if clock.deadline is None:  # a slice's end says it is alive anyway
         runs.heartbeat(run)
-    return bool(result.images_checked or result.images_left)
+    return result
 
 
 def _fail_after_crash(run: SyncRun) -> None:

@@ -358,6 +358,10 @@ class SyncRun(models.Model):
     writes_left = models.PositiveIntegerField("записей в VK по плану части", null=True, blank=True)
     # The last slice could send nothing (its items wait for pictures): the next one only learns pictures, unplanned.
     pictures_next = models.BooleanField("следующая часть читает только картинки", default=False)
+    # Pictures learnt by the slices that only learn, since the last plan: the run plans again after
+    # SYNC_PICTURES_BEFORE_PLAN of them (a plan of a big shop costs seconds; one after each learning slice would
+    # cost more than the learning).
+    pictures_learnt = models.PositiveIntegerField("картинок прочитано после плана", default=0)
 
     objects = OwnedManager()
 

@@ -151,14 +151,19 @@ def waits_for_slice(run: SyncRun, number: int) -> bool:
     return SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING, slices=number - 1).exists()
 
 
-def end_slice(run: SyncRun, *, learnt: bool = False, pictures_next: bool = False) -> None:
+def end_slice(run: SyncRun, *, learnt: bool = False, pictures_next: bool = False, pictures_learnt: int = 0) -> None:
     """The slice's budget is used: the run stays running, its next slice queued (the merchant's lock is let go).
     `learnt`: the slice learnt pictures, or read before it planned and left its first write to the next slice —
     headway, though the next plan holds no fewer writes (`writes_left` cleared).
-    `pictures_next`: the next slice only learns pictures (this one could send nothing)."""
+    `pictures_next`: the next slice only learns pictures (this one could send nothing, or learnt too few since the
+    last plan: `pictures_learnt`)."""
     headway = {"writes_left": None} if learnt else {}
     SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(
-        between_slices=True, heartbeat_at=timezone.now(), pictures_next=pictures_next, **headway
+        between_slices=True,
+        heartbeat_at=timezone.now(),
+        pictures_next=pictures_next,
+        pictures_learnt=pictures_learnt if pictures_next else 0,
+        **headway,
     )
 
 

@@ -358,9 +358,7 @@ def test_a_token_refused_during_a_cut_read_drops_the_read(evotor_emulator, conne
     assert not catalog_being_read(merchant=connection.merchant)
 
 
-def test_a_store_deleted_in_evotor_while_a_cut_read_waits_is_passed_over_and_the_read_ends(
-    evotor_emulator, connection
-):
+def test_a_store_deleted_in_evotor_while_a_cut_read_waits_is_passed_over_and_the_read_ends(evotor_emulator, connection):
     ids = evotor_emulator.add_merchant(token="tok-1", stores=2, groups=1, products=450)
     assert refresh_catalog(merchant=connection.merchant, clock=_cut_clock()).status == "reading"  # the stores
     first = CatalogRead.objects.get().stores_left[0]  # the store the next task reads first

@@ -27,6 +27,9 @@ SYNC_SLICE_SECONDS = env.float("SYNC_SLICE_SECONDS", default=60)
 # every one of its kind before it (a loaded machine), a closing longer than the margin, and Celery's own time around
 # the task, so the task still ends within SYNC_SLICE_SECONDS.
 SYNC_SLICE_HEADROOM = env.float("SYNC_SLICE_HEADROOM", default=0.15)
+# A sliced run whose items wait for their pictures (a first sync: none is known yet) learns them in slices of their
+# own, and plans again (a big shop's plan costs seconds) once this many were learnt, or none is left.
+SYNC_PICTURES_BEFORE_PLAN = env.int("SYNC_PICTURES_BEFORE_PLAN", default=500)
 # A run whose next slice waits in the queue counts as alive for this long (a queue of other shops' slices ahead
 # of it); then the next trigger's run takes over, from the cache the slices kept true.
 SYNC_SLICE_WAIT_SECONDS = env.int("SYNC_SLICE_WAIT_SECONDS", default=1800)

@@ -4,8 +4,10 @@ import contextlib
 import time
 
 from django.db import transaction
+from django.utils import timezone
 
 from connections.vk.client import VkCall
+from core.upsert import bulk_upsert
 from vksync import planning as p
 from vksync.applying.context import Context
 from vksync.applying.mapping import record_batch
@@ -33,17 +35,31 @@ def apply_albums(ctx: Context, ops: list[p.Operation]) -> None:
 
 def _album_batch(ctx: Context, batch: list[p.Operation]) -> None:
     calls = [_album_call(ctx, op) for op in batch]
-    errors = []
+    errors, saved = [], {}
     results = send(ctx, calls)
-    with transaction.atomic():  # one commit per answer, not one per album
-        for op, result in zip(batch, results, strict=True):
-            if not result.ok:
-                errors.append(ctx.error(op, result.error, None))
-                continue
-            album_id = op.vk_album_id or result.response["market_album_id"]
-            _save_album(ctx, op.album_key, album_id, op.title)
+    for op, result in zip(batch, results, strict=True):
+        if not result.ok:
+            errors.append(ctx.error(op, result.error, None))
+            continue
+        saved[op.album_key] = (op.vk_album_id or result.response["market_album_id"], op.title)
+    with transaction.atomic():  # one commit per answer, and one statement for its albums, not two per album
+        _save_albums(ctx, saved)
         record_batch({}, errors)
     ctx.tick("albums", len(batch))
+
+
+def _save_albums(ctx: Context, saved: dict[str, tuple[int, str]]) -> None:
+    """{group's Evotor id: (VK album id, title)} written as the merchant's album links in one upsert."""
+    now = timezone.now()
+    rows = [
+        {"merchant_id": ctx.merchant.pk, "group_id": ctx.group_id, "group_evotor_id": key, "vk_album_id": album_id,
+         "pushed_title": title, "created_at": now}
+        for key, (album_id, title) in saved.items()
+    ]  # fmt: skip
+    bulk_upsert(
+        AlbumLink, rows, unique=["merchant", "group_id", "group_evotor_id"], update=["vk_album_id", "pushed_title"]
+    )
+    ctx.album_ids.update({key: album_id for key, (album_id, _title) in saved.items()})
 
 
 def _album_call(ctx: Context, op: p.Operation) -> VkCall:

@@ -5,6 +5,8 @@ duplicate and never touches an album the merchant made in VK by hand. Through th
 from collections import Counter
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from catalog.models import ProductGroup, Store
@@ -145,3 +147,16 @@ def test_the_settings_page_offers_the_choice_with_shared_albums_by_default_and_s
     response = client.post(reverse("sync_settings"), data | {"albums_across_stores": "store_in_title"})
     assert response.status_code == 302, response.content.decode()[:2000]
     assert SyncSettings.objects.get(merchant=merchant).albums_across_stores == STORE_IN_TITLE
+
+
+def test_a_batch_of_new_albums_is_linked_in_one_statement(shop):
+    with CaptureQueriesContext(connection) as queries:
+        run = sync(shop)
+    links = AlbumLink.objects.filter(merchant=shop.merchant)
+    assert run.status == SyncRun.Status.DONE and links.count() > 1
+    album_writes = [
+        q["sql"] for q in queries.captured_queries if "vksync_albumlink" in q["sql"] and "INSERT" in q["sql"]
+    ]
+    assert len(album_writes) == 1  # the shop's albums are one batch: one upsert, not a query or two per album
+    assert {link.vk_album_id for link in links} <= set(shop.vk.shop(shop.group_id).albums)
+    assert_vk_matches_catalog(shop)

@@ -253,19 +253,23 @@ def test_a_sliced_sync_learns_pictures_only_while_the_next_check_ends_before_the
     assert_vk_matches_catalog(shop)
 
 
-def test_a_slice_that_could_send_nothing_is_followed_by_one_that_only_learns_pictures(shop):
+def test_a_slice_that_could_send_nothing_is_followed_by_ones_that_only_learn_pictures_then_one_plans(shop, settings):
     """Every item waits for its pictures: the first slice plans, can send nothing and has no time left to learn;
-    the next one does not plan again (nor ask VK anything): it only learns pictures, and the one after it plans."""
+    the next ones do not plan again (nor ask VK anything): they only learn pictures, one each here, until
+    SYNC_PICTURES_BEFORE_PLAN were learnt; the one after them plans and sends."""
+    settings.SYNC_PICTURES_BEFORE_PLAN = 3
     run_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.COMMAND)
     Product.objects.filter(merchant=shop.merchant).update(image_checked_hash="")  # to be read again from Evotor
     checks = "GET /stores/{store_id}/products/{product_id}/images"
     run = run_sync(merchant=shop.merchant, trigger=SyncRun.Trigger.SCHEDULE, budget_seconds=TINY_BUDGET)
     assert run.status == SyncRun.Status.RUNNING and run.pictures_next, run.error
     vk_requests, learnt = shop.vk.request_count, shop.evotor.request_counts[checks]
-    run = run_sync(merchant=shop.merchant, run=run, slice_number=2, budget_seconds=TINY_BUDGET)
-    assert run.status == SyncRun.Status.RUNNING and not run.pictures_next
-    assert shop.vk.request_count == vk_requests and shop.evotor.request_counts[checks] == learnt + 1
-    run = run_sync(merchant=shop.merchant, run=run, slice_number=3)
+    for number in (2, 3, 4):
+        run = run_sync(merchant=shop.merchant, run=run, slice_number=number, budget_seconds=TINY_BUDGET)
+        assert run.status == SyncRun.Status.RUNNING and run.pictures_next == (number < 4)
+        assert run.pictures_learnt == (number - 1 if number < 4 else 0)  # counted since the plan; the plan resets
+    assert shop.vk.request_count == vk_requests and shop.evotor.request_counts[checks] == learnt + 3
+    run = run_sync(merchant=shop.merchant, run=run, slice_number=5)
     assert run.status == SyncRun.Status.DONE, run.error
     assert_vk_matches_catalog(shop)
 
