@@ -29,6 +29,7 @@ from connections.evotor.client import (
     EvotorRequestError,
     EvotorStoreUnavailable,
     EvotorTransientError,
+    EvotorWaitPastDeadline,
 )
 from connections.models import EvotorConnection
 from connections.state import mark_ok, note_failed_attempt, record_error
@@ -463,6 +464,7 @@ def _refresh_images(
     )
     limit = settings.CATALOG_IMAGE_CHECKS_PER_REFRESH if limit is None else limit
     checked = []
+    client.wait_until = clock.deadline  # no check waits for the token's turn past the deadline
     try:
         for product in stale[:limit] if limit else stale.iterator(chunk_size=1000):
             if (checked or not at_least_one) and not clock.fits("picture_check"):  # it would not end in time
@@ -480,9 +482,12 @@ def _refresh_images(
             if len(checked) % 500 == 0:  # a long check keeps what it learnt, should it be cut short
                 _save_pictures(checked[-500:])
             clock.took("picture_check", time.monotonic() - started)
+    except EvotorWaitPastDeadline as error:  # the token's turn comes after the deadline: the next task waits for it
+        result.images_left, clock.resume_in = True, max(clock.resume_in, error.wait)
     except EvotorTransientError:
         logger.info("image checks paused", extra={"merchant_id": merchant.pk, "checked": len(checked)})
     finally:
+        client.wait_until = None
         clock.stop()  # a safe point: what follows is the task's closing
         _save_pictures(checked[len(checked) - len(checked) % 500 :])
         result.images_checked += len(checked)

@@ -27,7 +27,7 @@ def refresh_catalog(self, merchant_id: int) -> str:
         if result.status == "reading":
             refresh_catalog.apply_async((merchant_id,), priority=settings.LATER_WORK_PRIORITY)
         if result.images_left:  # the checks that did not fit in this task's slice go on in the next
-            _check_pictures_later(merchant_id)
+            _check_pictures_later(merchant_id, countdown=clock.resume_in)
     finally:
         clock.close()
     if result.transient:
@@ -46,15 +46,16 @@ def check_pictures(self, merchant_id: int) -> str:
     try:
         result = services.learn_pictures(merchant=merchant, clock=clock)
         if result.images_left:
-            _check_pictures_later(merchant_id)
+            _check_pictures_later(merchant_id, countdown=clock.resume_in)
     finally:
         clock.close()
     return result.status
 
 
-def _check_pictures_later(merchant_id: int) -> None:
-    """The picture checks left over, behind fresh work (LATER_WORK_PRIORITY)."""
-    check_pictures.apply_async((merchant_id,), priority=settings.LATER_WORK_PRIORITY)
+def _check_pictures_later(merchant_id: int, *, countdown: float = 0) -> None:
+    """The picture checks left over, behind fresh work (LATER_WORK_PRIORITY); after `countdown` seconds when the
+    token's turn at Evotor comes only then (waited in the queue, not in a slot)."""
+    check_pictures.apply_async((merchant_id,), countdown=countdown or None, priority=settings.LATER_WORK_PRIORITY)
 
 
 def _task_slice(task: str, started: float) -> Slice:

@@ -1,6 +1,7 @@
 """Refreshing the catalog cache from the Evotor emulator."""
 
 import logging
+import time
 from datetime import timedelta
 
 import pytest
@@ -8,8 +9,9 @@ from django.utils import timezone
 
 from catalog.models import CatalogRead, Product, ProductGroup, Store
 from catalog.selectors import catalog_being_read, published_products
-from catalog.services import refresh_all_catalogs, refresh_catalog
+from catalog.services import learn_pictures, refresh_all_catalogs, refresh_catalog
 from connections.models import EvotorConnection
+from connections.ratelimit import evotor_rate_limiter, token_key
 from connections.tests.factories import EvotorConnectionFactory
 from core.locks import merchant_lock
 from core.slices import Slice
@@ -368,3 +370,19 @@ def test_a_store_deleted_in_evotor_while_a_cut_read_waits_is_passed_over_and_the
     assert not catalog_being_read(merchant=connection.merchant)
     other = next(store_id for store_id in ids["stores"] if store_id != first)
     assert Product.objects.filter(store__evotor_id=other, removed=False).count() == 450
+
+
+def test_picture_checks_whose_turn_at_evotor_comes_after_the_deadline_wait_for_the_next_task(
+    evotor_emulator, connection
+):
+    ids = evotor_emulator.add_merchant(token="tok-1", stores=1, groups=1, products=20, image_share=0.5)
+    refresh_catalog(merchant=connection.merchant)
+    Store.objects.filter(evotor_id=ids["stores"][0]).update(sync_enabled=True)
+    evotor_rate_limiter().pause(token_key("tok-1", "evotor"), 3.0)  # Evotor said the token has nothing left
+    clock = Slice(1.0, task="catalog.check_pictures")
+    started = time.monotonic()
+    result = learn_pictures(merchant=connection.merchant, clock=clock)
+    assert time.monotonic() - started < 1.0  # not a second asleep in the worker's slot
+    assert result.images_left and result.images_checked == 0
+    assert 2.0 < clock.resume_in <= 3.0  # the next task is queued with the wait as its countdown
+    assert evotor_emulator.request_counts["GET /stores/{store_id}/products/{product_id}/images"] == 0

@@ -15,7 +15,13 @@ from urllib.parse import quote, urlsplit
 import requests
 from django.conf import settings
 
-from connections.ratelimit import RateLimiter, RateLimiterError, evotor_rate_limiter, token_key
+from connections.ratelimit import (
+    RateLimiter,
+    RateLimiterError,
+    RateLimitWaitTooLong,
+    evotor_rate_limiter,
+    token_key,
+)
 from core.metrics import EVOTOR_ERRORS, EVOTOR_REQUESTS
 
 logger = logging.getLogger(__name__)
@@ -52,6 +58,15 @@ class EvotorStoreUnavailable(EvotorError):
 
 class EvotorTransientError(EvotorError):
     """429, 5xx, network trouble or a broken answer, still there after the retries. Try again later."""
+
+
+class EvotorWaitPastDeadline(EvotorError):
+    """The token's turn in the pacer would come after the caller's deadline (`wait_until`): nothing was sent.
+    `wait`: seconds until the turn."""
+
+    def __init__(self, wait: float):
+        super().__init__("Очередь запросов к Эвотору дойдёт до этого запроса позже.")
+        self.wait = wait
 
 
 class EvotorRequestError(EvotorError):
@@ -109,6 +124,9 @@ class EvotorClient:
         self.max_wait = max_wait if max_wait is not None else settings.EVOTOR_MAX_RETRY_WAIT_SECONDS
         self.sleep = sleep
         self.request_count = 0
+        # A worker task's deadline (time.monotonic()): no request waits for its turn in the pacer past it
+        # (EvotorWaitPastDeadline instead: the task ends, and its next one waits in the queue, not in a slot).
+        self.wait_until: float | None = None
 
     def __repr__(self):
         return f"<EvotorClient {self.base_url}>"  # never the token
@@ -261,8 +279,15 @@ class EvotorClient:
     def _wait_for_turn(self) -> None:
         if self.pacer is None:
             return
+        max_wait = self.max_wait
+        if self.wait_until is not None:
+            max_wait = min(max_wait, max(0.0, self.wait_until - time.monotonic()))
         try:
-            self.pacer.acquire(self._key, max_wait=self.max_wait)
+            self.pacer.acquire(self._key, max_wait=max_wait)
+        except RateLimitWaitTooLong as error:
+            if self.wait_until is not None:
+                raise EvotorWaitPastDeadline(error.wait) from None
+            raise EvotorTransientError("Эвотор: очередь запросов слишком длинная. Продолжим позже.") from None
         except RateLimiterError:
             raise EvotorTransientError("Эвотор: очередь запросов слишком длинная. Продолжим позже.") from None
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from connections.evotor.client import EvotorClient, EvotorTransientError
+from connections.evotor.client import EvotorClient, EvotorTransientError, EvotorWaitPastDeadline
 from connections.ratelimit import FileRateLimiter, evotor_rate_limiter, token_key
 
 
@@ -92,3 +92,19 @@ def test_evotor_has_its_own_windows_and_no_pace_when_switched_off(settings):
     assert token_key("tok", "evotor") != token_key("tok")  # never the VK window of the same string
     settings.EVOTOR_RATE_LIMIT_PER_SECOND = 0
     assert evotor_rate_limiter() is None
+
+
+def test_a_request_whose_turn_comes_after_the_callers_deadline_is_not_sent_and_says_the_wait(
+    evotor_emulator, catalog, tmp_path
+):
+    pacer = FileRateLimiter(tmp_path, limit=1000, window=1.0)
+    client = EvotorClient("tok-pace", pacer=pacer)
+    pacer.pause(token_key("tok-pace", "evotor"), 3.0)  # Evotor said the token has nothing left for 3 s
+    client.wait_until = time.monotonic() + 0.5
+    started = time.monotonic()
+    with pytest.raises(EvotorWaitPastDeadline) as raised:
+        client.stores()
+    assert time.monotonic() - started < 0.5  # no wait in the slot
+    assert 2.0 < raised.value.wait <= 3.0 and client.request_count == 0
+    client.wait_until = None
+    assert len(client.stores()) == 1  # without a deadline it waits its turn, as before
