@@ -24,12 +24,15 @@ STOCK_PUSH_RETRY_SECONDS = env.float("STOCK_PUSH_RETRY_SECONDS", default=5)
 # benchmarks run to the end.
 SYNC_SLICE_SECONDS = env.float("SYNC_SLICE_SECONDS", default=60)
 # The share of a slice no step is planned into (its deadline comes this much sooner): room for a step longer than
-# every one of its kind before it (a loaded machine), a closing longer than the margin, and Celery's own time around
-# the task, so the task still ends within SYNC_SLICE_SECONDS.
-SYNC_SLICE_HEADROOM = env.float("SYNC_SLICE_HEADROOM", default=0.15)
+# every one of its kind before it, a closing longer than the margin, and Celery's own time around the task. 0 by
+# default: 0.15 was measured worse in the full `make bench-fleet` (each slice did less, so runs planned more often,
+# the load grew and every step got longer; docs/benchmarks.md).
+SYNC_SLICE_HEADROOM = env.float("SYNC_SLICE_HEADROOM", default=0.0)
 # A sliced run whose items wait for their pictures (a first sync: none is known yet) learns them in slices of their
-# own, and plans again (a big shop's plan costs seconds) once this many were learnt, or none is left.
-SYNC_PICTURES_BEFORE_PLAN = env.int("SYNC_PICTURES_BEFORE_PLAN", default=500)
+# own, and plans again once this many were learnt since the last plan, or none is left. 1 by default (a plan after
+# each learning slice): 500 was measured worse in the full `make bench-fleet` (a big shop's items waited while its
+# learning slices met Evotor's window; docs/benchmarks.md).
+SYNC_PICTURES_BEFORE_PLAN = env.int("SYNC_PICTURES_BEFORE_PLAN", default=1)
 # A run whose next slice waits in the queue counts as alive for this long (a queue of other shops' slices ahead
 # of it); then the next trigger's run takes over, from the cache the slices kept true.
 SYNC_SLICE_WAIT_SECONDS = env.int("SYNC_SLICE_WAIT_SECONDS", default=1800)
