@@ -372,17 +372,20 @@ def test_a_store_deleted_in_evotor_while_a_cut_read_waits_is_passed_over_and_the
     assert Product.objects.filter(store__evotor_id=other, removed=False).count() == 450
 
 
-def test_picture_checks_whose_turn_at_evotor_comes_after_the_deadline_wait_for_the_next_task(
-    evotor_emulator, connection
-):
-    ids = evotor_emulator.add_merchant(token="tok-1", stores=1, groups=1, products=20, image_share=0.5)
+def test_picture_checks_whose_turn_at_evotor_comes_after_the_deadline_wait_for_the_next_task(evotor_emulator):
+    ids = evotor_emulator.add_merchant(token="tok-paused", stores=1, groups=1, products=20, image_share=0.5)
+    connection = EvotorConnectionFactory(token="tok-paused")  # a token of its own: its pause holds no other test
     refresh_catalog(merchant=connection.merchant)
     Store.objects.filter(evotor_id=ids["stores"][0]).update(sync_enabled=True)
-    evotor_rate_limiter().pause(token_key("tok-1", "evotor"), 3.0)  # Evotor said the token has nothing left
-    clock = Slice(1.0, task="catalog.check_pictures")
+    pacer, key = evotor_rate_limiter(), token_key("tok-paused", "evotor")
+    pacer.pause(key, 60.0)  # Evotor said the token has nothing left for a minute
+    clock = Slice(20.0, task="catalog.check_pictures")
     started = time.monotonic()
-    result = learn_pictures(merchant=connection.merchant, clock=clock)
-    assert time.monotonic() - started < 1.0  # not a second asleep in the worker's slot
+    try:
+        result = learn_pictures(merchant=connection.merchant, clock=clock)
+    finally:
+        pacer.pause(key, 0.001)  # the pause lifted
+    assert time.monotonic() - started < 20.0  # not asleep in the worker's slot (a wait would have taken a minute)
     assert result.images_left and result.images_checked == 0
-    assert 2.0 < clock.resume_in <= 3.0  # the next task is queued with the wait as its countdown
+    assert 30.0 < clock.resume_in <= 60.0  # the next task is queued with the wait as its countdown
     assert evotor_emulator.request_counts["GET /stores/{store_id}/products/{product_id}/images"] == 0

@@ -136,7 +136,7 @@ def test_the_dashboard_holds_its_query_budget_with_10000_merchants(staff_client,
             vk_order_id=n,
             vk_user_id=900,
             status=Order.Status.CANCELLED if n % 9 == 0 else Order.Status.NEW,
-            ordered_at=now - timedelta(days=n % 90, hours=n % 5),
+            ordered_at=now - timedelta(days=n % 89, hours=n % 5),  # inside the 90 local days at any hour (UTC+3)
             arrived_by=Order.ArrivedBy.CALLBACK,
         )
         for n, merchant in enumerate(some * 6)

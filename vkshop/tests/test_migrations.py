@@ -143,6 +143,7 @@ def assert_rows_after_the_split(before: dict):
     # added later (runs in slices), with their defaults
     assert (run.pop("slices"), run.pop("between_slices"), run.pop("writes_left")) == (0, False, None)
     assert run.pop("pictures_next") is False
+    assert run.pop("pictures_learnt") == 0
     assert run == before["SyncRun"]
 
     for model, pk in before["content_types"].items():
