@@ -166,5 +166,9 @@ def store_products(*, store, group=None, query: str = "", with_removed: bool = F
 def catalog_being_read(*, merchant) -> bool:
     """A refresh cut at its task's deadline goes on in a next task (`CatalogRead`, not stale yet): the catalog is
     half read, and a sync plans only from a whole one."""
-    fresh = timezone.now() - timedelta(seconds=settings.CATALOG_READ_STALE_SECONDS)
-    return CatalogRead.objects.filter(merchant=merchant, updated_at__gte=fresh).exists()
+    return CatalogRead.objects.filter(merchant=merchant, updated_at__gte=catalog_read_stale_before()).exists()
+
+
+def catalog_read_stale_before() -> datetime:
+    """A cut read whose last step is older than this went stale (CATALOG_READ_STALE_SECONDS): it is started over."""
+    return timezone.now() - timedelta(seconds=settings.CATALOG_READ_STALE_SECONDS)

@@ -21,7 +21,7 @@ from catalog import thumbnails
 from catalog.models import CatalogRead, Product, ProductGroup, Store
 from catalog.parsing import content_hash, group_fields, product_fields, store_fields
 from catalog.search import search_text_of
-from catalog.selectors import pictures_to_check
+from catalog.selectors import catalog_read_stale_before, pictures_to_check
 from catalog.signals import catalog_changed
 from connections.evotor.client import (
     EvotorClient,
@@ -262,7 +262,7 @@ def _read_to_go_on(merchant, *, announce: bool) -> CatalogRead:
     """The read a task before this one cut at its deadline, or a new one (not saved: only a cut read is). A read
     silent for CATALOG_READ_STALE_SECONDS (its worker died, its retries ran out) starts over."""
     read = CatalogRead.objects.filter(merchant=merchant).first()
-    if read is None or read.updated_at < timezone.now() - timedelta(seconds=settings.CATALOG_READ_STALE_SECONDS):
+    if read is None or read.updated_at < catalog_read_stale_before():
         if read is not None:
             read.delete()
         return CatalogRead(merchant=merchant, started_at=timezone.now(), announce=announce)
