@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.db import connection as database
 
-from catalog.selectors import catalog_being_read, product_count
+from catalog.selectors import catalog_being_read
 from catalog.services import RefreshResult, learn_pictures, refresh_catalog
 from connections.models import VkConnection
 from connections.state import mark_ok
@@ -25,8 +25,9 @@ from vkshop.services import cached_items, read_vk_shop, store_vk_shop
 from vksync import notifications, runs, triggers, variants
 from vksync.applying import apply_plan
 from vksync.counts import vk_count
-from vksync.inputs import load_inputs, photo_loader
+from vksync.inputs import item_maker, load_inputs, photo_loader
 from vksync.models import SyncRun
+from vksync.run_catalog import catalog_for_slice
 from vksync.selectors import settings_for
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ def run_sync(
     """
     clock = clock or Slice(budget_seconds)
     if slice_number > 1:
-        return _next_slice(run, clock=clock, slice_number=slice_number)
+        return _next_slice(run, clock=clock, slice_number=slice_number, confirmed=confirmed)
     run = run or runs.new_run(merchant=merchant, trigger=trigger, dry_run=dry_run)
     if _waits_for_catalog(run, clock):  # as if another run held the merchant: the task tries again soon
         runs.drop_unclaimed(run)
@@ -77,12 +78,15 @@ def run_sync(
     return run
 
 
-def _next_slice(run: SyncRun, *, clock: Slice, slice_number: int) -> SyncRun | None:
-    """A running run's next slice; None when it cannot be taken up (taken already, or the run is over)."""
+def _next_slice(run: SyncRun, *, clock: Slice, slice_number: int, confirmed: bool) -> SyncRun | None:
+    """A running run's next slice; None when it cannot be taken up (taken already, or the run is over). A run that
+    has planned was past the confirmation and the brake then; one whose first slices only read the catalog plans
+    now, as its first slice would have (`confirmed` as the run was asked for)."""
     with runs.merchant_sync_lock(run.merchant, run) as acquired:
         if not acquired or not runs.claim_slice(run, slice_number):
             return None
-        _execute_guarded(run, dry_run=False, confirmed=True, clock=clock, number=slice_number)
+        confirmed = confirmed or bool(run.plan_summary)
+        _execute_guarded(run, dry_run=run.dry_run, confirmed=confirmed, clock=clock, number=slice_number)
     run.refresh_from_db()
     return run
 
@@ -112,15 +116,24 @@ def _execute(run: SyncRun, *, dry_run: bool, confirmed: bool, clock: Slice, numb
         with clock.stage("vk_read"):
             read.append(_read_vk_shop_if_needed(run, client, connection, first_slice=number == 1))
         runs.heartbeat(run)
-        size = product_count(merchant=merchant) / 1000 if clock.deadline is not None else 1.0
-        if any(read) and (number > 1 or confirmed) and not dry_run and not clock.fits("plan", size=size):
+        sync_settings = settings_for(merchant)
+        maker = item_maker(merchant=merchant, sync_settings=sync_settings, group_id=connection.group_id)
+        catalog = catalog_for_slice(run=run, merchant=merchant, maker=maker, clock=clock)
+        if catalog is None:  # the catalog is read on in the next slice: a safe point, nothing planned or sent
+            clock.stop()
+            return runs.end_slice(run, learnt=True)
+        size = len(catalog.desired) / 1000 if clock.deadline is not None else 1.0
+        worked = any(read) or "catalog" in clock.spent  # this slice read before it planned
+        if worked and (number > 1 or confirmed) and not dry_run and not clock.fits("plan", size=size):
             # The plan would not end in time after the reads: the next slice plans first (a plan always goes then).
             log.info("sync plans in the next slice", extra={"run_id": run.pk, "slice": number})
             clock.stop()  # a safe point: nothing was planned, nothing sent
             return runs.end_slice(run)
         with clock.stage("plan", step=True, size=size):
-            sync_settings = settings_for(merchant)
-            inputs = load_inputs(merchant=merchant, sync_settings=sync_settings, group_id=connection.group_id)
+            group_id = connection.group_id
+            inputs = load_inputs(
+                merchant=merchant, sync_settings=sync_settings, group_id=group_id, maker=maker, catalog=catalog
+            )
             plan = inputs.plan()
         log.info("sync planned", extra={"run_id": run.pk, "writes": plan.writes, "slice": number})
         _keep_headway(run, plan, clock, number=number)

@@ -1,11 +1,14 @@
-"""Everything the planner needs, loaded once per run into one typed value (`SyncInputs`).
+"""Everything the planner needs, loaded into one typed value (`SyncInputs`).
 
-The desired items (published products through the merchant's rules), the mapping (links of products and
-albums), the VK cache as just read, the photos already uploaded, and the policy for items leaving the shop.
+What the catalog wants (`WantedCatalog`: the published products through the merchant's rules, `ItemMaker`, as
+desired items, and the albums they need; a sliced run reads it once, `vksync.run_catalog`), the mapping (links of
+products and albums), the VK cache as just read, the photos already uploaded, and the policy for items leaving the
+shop.
 """
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -22,6 +25,7 @@ from vksync.models import AlbumLink, ProductLink, SyncSettings, VkPhoto
 from vksync.reserved import less_reserved, reserved_units
 
 VK_PHOTOS_PER_ITEM = 5  # a main photo and four more
+PRODUCTS_PER_READ = 1000  # products turned into desired items per query (and per step of a sliced read)
 
 PRODUCT_FIELDS = (
     "id",
@@ -85,21 +89,120 @@ class SyncInputs:
         return plan
 
 
-def load_inputs(*, merchant, sync_settings: SyncSettings, group_id: int) -> SyncInputs:
-    """Read the catalog, the mapping and the VK cache of the merchant's community, once."""
+@dataclass(frozen=True)
+class ItemMaker:
+    """What turns a product row (PRODUCT_FIELDS) into its desired item: the merchant's rules, the albums of their
+    groups, the cards of modifications, the units held back for open VK orders, the default picture. Read once a
+    slice: small next to the catalog it is applied to (`vksync.run_catalog`)."""
+
+    item_rules: rules.Rules
+    albums: dict[str, tuple[str, str, str]]  # Evotor group id → (album key, title, the key under the other choice)
+    cards: CardInputs
+    reserved: dict[int, object]  # product id → units held back
+    default_sha: str
+    default_source: str
+
+    def item(self, product: dict) -> tuple[planning.DesiredItem, dict[str, str], tuple[str, str, str] | None]:
+        """(the product's desired item, its pictures: sha → URL, its album or None)."""
+        product = less_reserved(product, self.reserved)
+        card = self.cards.card_of(product["id"])
+        if card:  # a modification takes the album and category of the group above its card
+            product = {**product, "parent_evotor_id": card.parent}
+        fields, card_key = self.cards.fields_for(product["id"], rules.item_fields(product, self.item_rules))
+        pictures = product_pictures(product)
+        photo_sha = tuple(pictures) or (self.default_sha,)
+        pending = not pictures and not product["image_checked_hash"]  # never read from Evotor yet
+        album = self.albums.get(product["parent_evotor_id"]) if self.item_rules.albums_per_group else None
+        item = planning.DesiredItem(
+            product["id"],
+            fields["sku"],
+            fields,
+            photo_sha,
+            rules.pushed_hash(fields, photo_sha),
+            album[0] if album else None,
+            card_key,
+            pictures_pending=pending,
+        )
+        return item, pictures, album
+
+
+def item_maker(*, merchant, sync_settings: SyncSettings, group_id: int) -> ItemMaker:
+    """The rules, albums, cards, held-back units and default picture the merchant's products are read with."""
     default_sha, default_source = default_photo(sync_settings)
     item_rules = rules.Rules.from_settings(sync_settings)
     reserved = reserved_units(merchant_id=merchant.pk)  # held back for open VK orders: VK keeps it held
-    cards = load_cards(merchant=merchant, group_id=group_id, item_rules=item_rules, reserved=reserved)
-    desired, album_titles, album_aliases, sources = desired_items(
-        merchant, sync_settings, default_sha, cards, reserved=reserved
+    return ItemMaker(
+        item_rules=item_rules,
+        albums=albums_of_groups(merchant, item_rules),
+        cards=load_cards(merchant=merchant, group_id=group_id, item_rules=item_rules, reserved=reserved),
+        reserved=reserved,
+        default_sha=default_sha,
+        default_source=default_source,
     )
-    sources[default_sha] = default_source
+
+
+@dataclass
+class WantedCatalog:
+    """Every published product as a DesiredItem, and the albums they need: what the catalog wants in VK. Filled
+    in order of product id (`after_id`: the last product read), so a read may be cut and go on
+    (`vksync.run_catalog`)."""
+
+    desired: list[planning.DesiredItem] = field(default_factory=list)
+    album_titles: dict[str, str] = field(default_factory=dict)  # album key → title, for every wanted album
+    album_aliases: dict[str, set[str]] = field(default_factory=dict)  # album key → its groups' keys under the other
+    photo_sources: dict[str, str] = field(default_factory=dict)  # sha256 → the picture's URL in Evotor
+    after_id: int = 0
+    complete: bool = False
+    read_at: datetime | None = None  # when its read began (a sliced run reads again the pictures learnt since)
+
+    def add(self, maker: ItemMaker, product: dict) -> None:
+        item, pictures, album = maker.item(product)
+        self.desired.append(item)
+        self.photo_sources.update(pictures)
+        if album:
+            self.album_titles.setdefault(album[0], album[1])
+            self.album_aliases.setdefault(album[0], set()).add(album[2])
+        self.after_id = max(self.after_id, product["id"])
+
+    def replace(self, maker: ItemMaker, products: list[dict]) -> int:
+        """Products read again (their pictures learnt since): their items made anew. How many were replaced."""
+        at = {item.product_id: index for index, item in enumerate(self.desired)}
+        replaced = 0
+        for product in products:
+            if product["id"] in at:
+                item, pictures, _album = maker.item(product)
+                self.desired[at[product["id"]]] = item
+                self.photo_sources.update(pictures)
+                replaced += 1
+        return replaced
+
+
+def read_products(catalog: WantedCatalog, *, merchant, maker: ItemMaker, fits=lambda: True) -> WantedCatalog:
+    """Read the published products after `catalog.after_id` into it, PRODUCTS_PER_READ at a time, while `fits()`
+    says the next chunk ends in time (the first always goes); `complete` once the last is read."""
+    products = published_products(merchant=merchant).order_by("id").values(*PRODUCT_FIELDS)
+    first = True
+    while not catalog.complete and (first or fits()):
+        chunk = list(products.filter(id__gt=catalog.after_id)[:PRODUCTS_PER_READ])
+        for product in chunk:
+            catalog.add(maker, product)
+        catalog.complete, first = len(chunk) < PRODUCTS_PER_READ, False
+    return catalog
+
+
+def load_inputs(
+    *, merchant, sync_settings: SyncSettings, group_id: int, maker: ItemMaker | None = None, catalog=None
+) -> SyncInputs:
+    """Everything a plan reads: what the catalog wants (`catalog`, read whole here unless given) and the mapping
+    and VK cache of the merchant's community, read now."""
+    maker = maker or item_maker(merchant=merchant, sync_settings=sync_settings, group_id=group_id)
+    catalog = catalog or read_products(WantedCatalog(), merchant=merchant, maker=maker)
+    desired = catalog.desired
     links, orphans = _links(merchant, group_id, wanted={item.product_id for item in desired})
     return SyncInputs(
         desired=desired,
-        album_titles=album_titles,
-        album_aliases=album_aliases,
+        album_titles=dict(sorted(catalog.album_titles.items())),
+        album_aliases={key: tuple(sorted(keys)) for key, keys in catalog.album_aliases.items()},
         links=links,
         orphan_links=orphans,
         vk_items=_cached_items(merchant, group_id),
@@ -117,52 +220,10 @@ def load_inputs(*, merchant, sync_settings: SyncSettings, group_id: int) -> Sync
             brake_share=rules.brake_share(sync_settings.brake_share),
             now=timezone.now(),
         ),
-        photo_sources=sources,
-        default_sha=default_sha,
-        cards=cards,
+        photo_sources={**catalog.photo_sources, maker.default_sha: maker.default_source},
+        default_sha=maker.default_sha,
+        cards=maker.cards,
     )
-
-
-def desired_items(
-    merchant, sync_settings: SyncSettings, default_sha: str, cards: CardInputs | None = None, *, reserved=None
-):
-    """Every published product as a DesiredItem, streamed from the database in chunks; the albums they need.
-    `reserved` (product id → units held back for open orders) is taken off the register's stock."""
-    item_rules = rules.Rules.from_settings(sync_settings)
-    albums = albums_of_groups(merchant, item_rules)
-    desired, album_titles, album_aliases, sources = [], {}, {}, {}
-    products = published_products(merchant=merchant).order_by().values(*PRODUCT_FIELDS)
-    cards = cards or CardInputs()
-    for product in products.iterator(chunk_size=2000):
-        product = less_reserved(product, reserved or {})
-        card = cards.card_of(product["id"])
-        if card:  # a modification takes the album and category of the group above its card
-            product = {**product, "parent_evotor_id": card.parent}
-        fields, card_key = cards.fields_for(product["id"], rules.item_fields(product, item_rules))
-        pictures = product_pictures(product)
-        sources.update(pictures)
-        photo_sha = tuple(pictures) or (default_sha,)
-        pending = not pictures and not product["image_checked_hash"]  # never read from Evotor yet
-        album = albums.get(product["parent_evotor_id"]) if item_rules.albums_per_group else None
-        album_key = album[0] if album else None
-        if album:
-            album_titles[album_key] = album[1]
-            album_aliases.setdefault(album_key, set()).add(album[2])
-        item_hash = rules.pushed_hash(fields, photo_sha)
-        desired.append(
-            planning.DesiredItem(
-                product["id"],
-                fields["sku"],
-                fields,
-                photo_sha,
-                item_hash,
-                album_key,
-                card_key,
-                pictures_pending=pending,
-            )
-        )
-    aliases = {key: tuple(sorted(keys)) for key, keys in album_aliases.items()}
-    return desired, dict(sorted(album_titles.items())), aliases, sources
 
 
 def product_pictures(product: dict) -> dict[str, str]:

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from core.locks import HeldLock, renewable_lock
 from core.metrics import SYNC_RUNS
+from vksync import run_catalog
 from vksync.models import SyncRun, SyncSettings
 
 log = logging.getLogger(__name__)
@@ -207,6 +208,7 @@ def close(run: SyncRun, status: str, error: str = "", *, transient: bool = False
         status=status, error=error, transient=transient, finished_at=timezone.now(), between_slices=False
     )
     SYNC_RUNS.labels(outcome=status).inc()
+    run_catalog.forget(run)
 
 
 def fail(run: SyncRun, reason: str, *, transient: bool = False) -> bool:

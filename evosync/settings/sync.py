@@ -33,6 +33,9 @@ SYNC_SLICE_HEADROOM = env.float("SYNC_SLICE_HEADROOM", default=0.0)
 # each learning slice): 500 was measured worse in the full `make bench-fleet` (a big shop's items waited while its
 # learning slices met Evotor's window; docs/benchmarks.md).
 SYNC_PICTURES_BEFORE_PLAN = env.int("SYNC_PICTURES_BEFORE_PLAN", default=1)
+# A sliced run reads what the catalog wants in VK once, in its first slices, and keeps it in the cache (Redis) for
+# its later slices this long after its last change (vksync.run_catalog); a run that outlasts it reads it again.
+SYNC_CATALOG_KEPT_SECONDS = env.int("SYNC_CATALOG_KEPT_SECONDS", default=7200)
 # A run whose next slice waits in the queue counts as alive for this long (a queue of other shops' slices ahead
 # of it); then the next trigger's run takes over, from the cache the slices kept true.
 SYNC_SLICE_WAIT_SECONDS = env.int("SYNC_SLICE_WAIT_SECONDS", default=1800)
