@@ -4,10 +4,12 @@ A long task (a sync's slice, a catalog refresh, picture checks) keeps a worker s
 until a deadline — its start plus its budget (SYNC_SLICE_SECONDS) less a headroom (SYNC_SLICE_HEADROOM of the
 budget) and a margin for its closing — and stops at the
 next safe point once the next step could not end before it. What the next step of a kind may take is the longest
-step of that kind seen so far in this task: measured now, on this machine under its present load, never an average
-a slow step outruns. The first step of a kind in a worker task is judged by the longest of that kind among this
-worker process's last RECENT tasks (`usual`), scaled by the step's size (a plan per product, albums per album);
-a kind this process has not seen yet is not judged (its first step goes). The margin is measured
+step of that kind seen so far in this task or among this worker process's last RECENT tasks (`usual`), whichever is
+longer, scaled by the step's size (a plan per product, albums per album): measured now, on this machine under its
+present load, never an average a slow step outruns. The task's own steps alone were too short a history: on a
+loaded node a picture check varies threefold, and the slices that ran to their deadline on picture checks were the
+ones that outlasted it (docs/benchmarks.md). A kind this process has not seen yet is not judged (its first step
+goes). The margin is measured
 too: the closing of a task (from its last step to its end: what it writes at the end, the next slice queued) is
 noted by `close()`, and a task's margin is the longest closing noted by this worker process among its last RECENT
 sliced tasks (a sync's slice, a refresh, picture checks: their closings are alike, a few writes and a message).
@@ -89,10 +91,10 @@ class Slice:
         return self.holds(steps * size * self.expected(kind))
 
     def expected(self, kind: str) -> float:
-        """Seconds per unit of size a step of `kind` is expected to take (0: not judged)."""
-        if kind in self.longest:
-            return self.longest[kind]
-        return (usual(kind) or 0.0) if self.budget and self.task else 0.0
+        """Seconds per unit of size a step of `kind` is expected to take: the longest of it in this task, or among
+        this process's recent tasks (a worker task's only) when that is longer (0: not judged)."""
+        recent = (usual(kind) or 0.0) if self.budget and self.task else 0.0
+        return max(self.longest.get(kind, 0.0), recent)
 
     def holds(self, seconds: float) -> bool:
         """`seconds` more of work end before the deadline (always, without one)."""

@@ -49,8 +49,10 @@ def test_the_first_step_of_a_kind_is_judged_by_the_process_s_recent_tasks_scaled
     later = Slice(10.0, task="vksync.sync_merchant", started=time.monotonic() - 8.0)  # two seconds left
     assert later.fits("plan", size=3.0) and not later.fits("plan", size=5.0)
     assert later.fits("albums")  # a kind this process has not seen yet is not judged
-    later.took("plan", 0.1, size=1.0)  # once seen in the task, the task's own longest counts
-    assert later.fits("plan", size=5.0)
+    later.took("plan", 0.1, size=1.0)  # a shorter one in the task does not make the next look shorter
+    assert not later.fits("plan", size=5.0)
+    later.took("plan", 1.0, size=1.0)  # a longer one does
+    assert not later.fits("plan", size=3.0)
     direct = Slice(10.0, started=time.monotonic() - 8.0)  # a direct call (no task) keeps no history
     assert direct.fits("plan", size=5.0)
 
