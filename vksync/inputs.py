@@ -6,6 +6,7 @@ products and albums), the VK cache as just read, the photos already uploaded, an
 shop.
 """
 
+import contextlib
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +19,7 @@ from catalog.models import ProductGroup
 from catalog.selectors import published_products
 from connections.evotor.client import EvotorClient, EvotorError
 from connections.models import EvotorConnection
+from core.slices import Slice
 from vkshop.models import VkAlbum, VkItem
 from vksync import planning, rules, variants
 from vksync.card_inputs import CardInputs, load_cards
@@ -177,15 +179,17 @@ class WantedCatalog:
         return replaced
 
 
-def read_products(catalog: WantedCatalog, *, merchant, maker: ItemMaker, fits=lambda: True) -> WantedCatalog:
-    """Read the published products after `catalog.after_id` into it, PRODUCTS_PER_READ at a time, while `fits()`
-    says the next chunk ends in time (the first always goes); `complete` once the last is read."""
+def read_products(catalog: WantedCatalog, *, merchant, maker: ItemMaker, clock: Slice | None = None) -> WantedCatalog:
+    """Read the published products after `catalog.after_id` into it, PRODUCTS_PER_READ at a time; with a `clock`,
+    each chunk is a step ("catalog"), and the next goes only while it ends before the deadline (the first always
+    goes). `complete` once the last is read."""
     products = published_products(merchant=merchant).order_by("id").values(*PRODUCT_FIELDS)
-    first = True
-    while not catalog.complete and (first or fits()):
-        chunk = list(products.filter(id__gt=catalog.after_id)[:PRODUCTS_PER_READ])
-        for product in chunk:
-            catalog.add(maker, product)
+    size, first = PRODUCTS_PER_READ / 1000, True
+    while not catalog.complete and (first or clock is None or clock.fits("catalog", size=size)):
+        with clock.stage("catalog", step=True, size=size) if clock else contextlib.nullcontext():
+            chunk = list(products.filter(id__gt=catalog.after_id)[:PRODUCTS_PER_READ])
+            for product in chunk:
+                catalog.add(maker, product)
         catalog.complete, first = len(chunk) < PRODUCTS_PER_READ, False
     return catalog
 

@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from catalog.selectors import published_products
 from core.slices import Slice
-from vksync import inputs
 from vksync.inputs import PRODUCT_FIELDS, ItemMaker, WantedCatalog, read_products
 
 log = logging.getLogger(__name__)
@@ -40,9 +39,7 @@ def catalog_for_slice(*, run, merchant, maker: ItemMaker, clock: Slice) -> Wante
             keep(run, catalog)
         return catalog
     catalog = catalog or WantedCatalog(read_at=timezone.now())
-    size = inputs.PRODUCTS_PER_READ / 1000
-    with clock.stage("catalog"):
-        read_products(catalog, merchant=merchant, maker=maker, fits=lambda: clock.fits("catalog", size=size))
+    read_products(catalog, merchant=merchant, maker=maker, clock=clock)
     keep(run, catalog)
     if not catalog.complete:
         log.info("sync reads the catalog on in the next slice", extra={"run_id": run.pk, "read": len(catalog.desired)})
