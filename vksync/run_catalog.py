@@ -25,6 +25,7 @@ from vksync.inputs import PRODUCT_FIELDS, ItemMaker, WantedCatalog, read_product
 
 log = logging.getLogger(__name__)
 
+KEPT_FORMAT = 1  # moves on when WantedCatalog or DesiredItem changes: a run kept by older code is read again
 CLOCK_SKEW = timedelta(seconds=60)  # a node's clock may lag: pictures learnt this much before a read are read again
 
 
@@ -89,4 +90,4 @@ def forget(run) -> None:
 
 def _key(run) -> str:
     """The run's id and the moment it was made: a database restored or made anew reuses ids, not moments."""
-    return f"vksync:run-catalog:{run.pk}:{run.created_at.timestamp():.6f}"
+    return f"vksync:run-catalog:{KEPT_FORMAT}:{run.pk}:{run.created_at.timestamp():.6f}"
