@@ -6,7 +6,6 @@ products and albums), the VK cache as just read, the photos already uploaded, an
 shop.
 """
 
-import contextlib
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -180,13 +179,18 @@ class WantedCatalog:
 
 
 def read_products(catalog: WantedCatalog, *, merchant, maker: ItemMaker, clock: Slice | None = None) -> WantedCatalog:
-    """Read the published products after `catalog.after_id` into it, PRODUCTS_PER_READ at a time; with a `clock`,
-    each chunk is a step ("catalog"), and the next goes only while it ends before the deadline (the first always
-    goes). `complete` once the last is read."""
+    """Read the published products after `catalog.after_id` into it: without a `clock` all of them in one query;
+    with one PRODUCTS_PER_READ at a time, each chunk a step ("catalog"), the next only while it ends before the
+    deadline (the first always goes). `complete` once the last is read."""
     products = published_products(merchant=merchant).order_by("id").values(*PRODUCT_FIELDS)
+    if clock is None:  # to the end: one query, streamed in chunks
+        for product in products.filter(id__gt=catalog.after_id).iterator(chunk_size=2000):
+            catalog.add(maker, product)
+        catalog.complete = True
+        return catalog
     size, first = PRODUCTS_PER_READ / 1000, True
-    while not catalog.complete and (first or clock is None or clock.fits("catalog", size=size)):
-        with clock.stage("catalog", step=True, size=size) if clock else contextlib.nullcontext():
+    while not catalog.complete and (first or clock.fits("catalog", size=size)):
+        with clock.stage("catalog", step=True, size=size):
             chunk = list(products.filter(id__gt=catalog.after_id)[:PRODUCTS_PER_READ])
             for product in chunk:
                 catalog.add(maker, product)

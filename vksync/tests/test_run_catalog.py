@@ -11,6 +11,7 @@ from core import slices
 from core.slices import Slice
 from vksync import run_catalog, triggers
 from vksync.engine import run_sync
+from vksync.inputs import load_inputs
 from vksync.models import SyncRun, SyncSettings
 from vksync.tests.helpers import assert_vk_matches_catalog, duplicate_items, live_items
 
@@ -109,3 +110,13 @@ def test_each_chunk_of_a_runs_catalog_read_is_a_step_the_process_judges_the_next
     assert clock.longest["catalog"] > 0 and clock.spent["catalog"] > 0
     clock.close()
     assert slices.usual("catalog") == clock.longest["catalog"]
+
+
+def test_a_run_without_slices_reads_the_catalog_in_one_query(shop, monkeypatch):
+    """`manage.py sync_vk` and the single-shop benchmark read to the end: chunks would only add queries."""
+    monkeypatch.setattr("vksync.inputs.PRODUCTS_PER_READ", 15)
+    sync_settings = SyncSettings.objects.get(merchant=shop.merchant)
+    with CaptureQueriesContext(connection) as queries:
+        inputs = load_inputs(merchant=shop.merchant, sync_settings=sync_settings, group_id=shop.group_id)
+    assert len(inputs.desired) == _published(shop) > 15
+    assert _product_reads(queries.captured_queries) == 1
