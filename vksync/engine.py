@@ -58,7 +58,8 @@ def run_sync(
     learns the pictures Evotor has not told yet with the time left (not in its first slice: that one ends after its
     writes, so a wave of new runs all start soon), stops at a safe point and stays running,
     `between_slices` (the caller queues its next slice: `slice_number` + 1). Slice 2 and later continue a running
-    run; nothing asked of the merchant in its first slice (the first plan's confirmation, the brake) is asked again.
+    run; nothing asked of the merchant in the slice that first planned (the first plan's confirmation, the brake)
+    is asked again. A large catalog is read over the run's first slices (`vksync.run_catalog`), once a run.
     Without a budget, to the end (the pictures learnt first).
     """
     clock = clock or Slice(budget_seconds)
