@@ -50,11 +50,11 @@ def catalog_for_slice(*, run, merchant, maker: ItemMaker, clock: Slice) -> Wante
 
 def _read_learnt_pictures(catalog: WantedCatalog, *, merchant, maker: ItemMaker) -> int:
     """Products waiting for their pictures whose pictures were learnt since the catalog was read: made again."""
-    if not any(item.pictures_pending for item in catalog.desired):
+    waiting = {item.product_id for item in catalog.desired if item.pictures_pending}
+    if not waiting:
         return 0
     since, now = catalog.read_at - CLOCK_SKEW, timezone.now()
     learnt = published_products(merchant=merchant).filter(images_checked_at__gte=since).values(*PRODUCT_FIELDS)
-    waiting = {item.product_id for item in catalog.desired if item.pictures_pending}
     replaced = catalog.replace(maker, [product for product in learnt if product["id"] in waiting])
     catalog.read_at = now
     return replaced
