@@ -13,11 +13,11 @@ The sync's own thread takes the outcomes as they come (`Arrivals`): it records t
 and tells the items waiting for those pictures that they may go (`ready`), so the items' requests fill the
 rate limit while later pictures are still uploading.
 
-In a slice with a deadline (`room`), a chunk of 25 addresses is asked only while the slice has room for its saves
-(each as long as the longest save seen in the slice; the run's first chunk goes anyway, and none is asked ahead
-before a save was seen); a chunk asked for is in flight: its photos are saved, so no address is asked for twice.
-After `enough()` (the slice's time is out) no chunk starts; `cut_short` then says some pictures wait for the next
-slice.
+In a slice with a deadline (`room`), a chunk holds only as many addresses (up to 25) as the slice has room for their
+saves, each as long as the longest save seen in the slice or in the worker process's recent slices; the slice's
+first chunk holds at least one (each slice makes headway), and before any save was seen it is not judged. A chunk
+asked for is in flight: its photos are saved, so no address is asked for twice. After `enough()` (the slice's time is
+out) no chunk starts; `cut_short` then says some pictures wait for the next slice.
 """
 
 import contextvars
@@ -39,14 +39,23 @@ BATCH = 25
 RECORD_EVERY = 25  # photos recorded per INSERT; a crash re-uploads at most these
 POSTERS = 8  # downloads and upload POSTs at once: not rate-limited, and the saves must never wait for them
 PER_PHOTO_ERRORS = (VkApiError, OSError, ValueError)  # this picture fails; the others go on (VK down stops the run)
-_DONE, _WAKE, _NOT_ASKED = object(), object(), object()
+_DONE, _WAKE = object(), object()
 
 
 class PhotoUploads:
     """Start with the photo operations to send; `take()` each outcome, (operation, photo_id, error)."""
 
     def __init__(
-        self, *, client, group_id: int, load_photo: Callable, ops: list, bulk_files: int = 0, bulk_field="", room=None
+        self,
+        *,
+        client,
+        group_id: int,
+        load_photo: Callable,
+        ops: list,
+        bulk_files: int = 0,
+        bulk_field="",
+        room=None,
+        usual_pace: float = 0.0,
     ):
         self.client, self.group_id, self.load_photo, self.ops = client, group_id, load_photo, ops
         self.room = room  # room(seconds): the slice's budget holds that much more; None: no budget
@@ -58,6 +67,7 @@ class PhotoUploads:
         self._enough = threading.Event()  # the slice's time is out: no chunk starts, the one in flight is saved
         self.cut_short = False  # a chunk was left for the next slice
         self._began, self.pace = False, 0.0  # a chunk asked for; the longest save request so far (a step)
+        self.usual_pace = usual_pace  # the longest save in this worker process's recent slices (0: none seen)
         self.finished = False  # every outcome taken
         self._poster = ThreadPoolExecutor(max_workers=POSTERS, thread_name_prefix="photo-post")
         self._fitter = ThreadPoolExecutor(max_workers=POSTERS, thread_name_prefix="photo-fit")  # a bulk's files
@@ -121,35 +131,43 @@ class PhotoUploads:
             self._outcomes.put(_DONE)
 
     def _send_singles(self, ops: list) -> None:
-        """Every photo saved one by one, 25 addresses to an `execute`: the next 25 posting while these are saved."""
-        chunks = [ops[start : start + BATCH] for start in range(0, len(ops), BATCH)]
-        started = _NOT_ASKED
-        for number, chunk in enumerate(chunks):
-            if started is _NOT_ASKED:
-                if not self._may_start(BATCH):
+        """Every photo saved one by one, up to 25 addresses to an `execute`: the next chunk posting while this one is
+        saved."""
+        left, started = list(ops), None
+        while left or started:
+            if started is None:
+                saves = self._saves_to_start(len(left), after=0)
+                if not saves:
                     self.cut_short = True
                     return
-                started = self._start_chunk(chunk)
-            current, started = started, _NOT_ASKED
-            if number + 1 < len(chunks) and self._may_ask_ahead():
-                started = self._start_chunk(chunks[number + 1])
-            if current is not None:
-                self._save_chunk(chunk, current)
+                started, left = (left[:saves], self._start_chunk(left[:saves])), left[saves:]
+            (chunk, posts), started = started, None
+            saves = self._saves_to_start(len(left), after=len(chunk)) if left and self._may_ask_ahead() else 0
+            if saves:
+                started, left = (left[:saves], self._start_chunk(left[:saves])), left[saves:]
+            if posts is not None:
+                self._save_chunk(chunk, posts)
 
-    def _may_start(self, saves: int) -> bool:
-        """A chunk starts unless stopped, or — but for the run's first chunk — `enough()` was said or the slice's
-        deadline cannot hold its saves, each as long as the longest save so far."""
+    def _saves_to_start(self, wanted: int, *, after: int) -> int:
+        """How many saves a new chunk may hold (at most 25 and `wanted`; 0: none starts): none once stopped; the
+        slice's first chunk at least one (each slice makes headway); else none after `enough()`, and only as many
+        as the slice's deadline holds after the `after` saves before them, each as long as the longest save seen
+        in the slice or in this worker process's recent tasks."""
         if self._stopped.is_set():
-            return False
-        if self._began and (self._enough.is_set() or (self.room and not self.room(saves * self.pace))):
-            return False
-        self._began = True
-        return True
+            return 0
+        first, self._began = not self._began, True
+        saves = min(BATCH, wanted)
+        if not first and self._enough.is_set():
+            return 0
+        pace = max(self.pace, self.usual_pace)
+        if self.room and pace > 0:
+            while saves and not self.room((after + saves) * pace):
+                saves -= 1
+        return max(saves, 1) if first else saves
 
     def _may_ask_ahead(self) -> bool:
-        """The next chunk is asked for while this one is saved: with a deadline, only once a save was seen and the
-        budget holds both chunks' saves."""
-        return (self.room is None or self.pace > 0) and self._may_start(2 * BATCH)
+        """The next chunk is asked for while this one is saved: with a deadline, only once a save's time is known."""
+        return self.room is None or max(self.pace, self.usual_pace) > 0
 
     def _start_chunk(self, chunk: list) -> list | None:
         """Upload addresses for the chunk (one request) and its posts under way; None when VK gave none."""
@@ -180,29 +198,38 @@ class PhotoUploads:
             self._outcomes.put((op, photo_id, None))
 
     def _send_bulk(self, ops: list) -> list:
-        """Every photo through bulk uploads, 25 uploads to an `execute` of addresses, the next 25 posting while
-        these are saved; returns the photos left for single saves (all that remain once the community refuses)."""
-        step = BATCH * self.bulk_files
-        chunks = [ops[start : start + step] for start in range(0, len(ops), step)]
-        singles, started = [], _NOT_ASKED
-        for number, chunk in enumerate(chunks):
-            if started is _NOT_ASKED:
-                if not self._may_start(BATCH):
+        """Every photo through bulk uploads, up to 25 uploads to an `execute` of addresses, the next chunk posting
+        while this one is saved; returns the photos left for single saves (all that remain once the community
+        refuses)."""
+        left, singles, started = list(ops), [], None
+        while left or started:
+            if started is None:
+                chunk, left = self._bulk_chunk(left, after=0)
+                if not chunk:
                     self.cut_short = True
                     return singles
-                started = self._start_bulk(chunk)
-            if started is None:  # refused: this chunk and the rest go one by one
-                return singles + [op for rest in chunks[number:] for op in rest]
-            current, started = started, _NOT_ASKED
-            if number + 1 < len(chunks) and self._may_ask_ahead():
-                started = self._start_bulk(chunks[number + 1])
-            left, refused = self._save_bulk(current)
-            singles += left
+                started = (chunk, self._start_bulk(chunk))
+            chunk, posts = started
+            started = None
+            if posts is None:  # refused: this chunk and the rest go one by one
+                return singles + chunk + left
+            if left and self._may_ask_ahead():
+                ahead, left = self._bulk_chunk(left, after=len(posts))
+                if ahead:
+                    started = (ahead, self._start_bulk(ahead))
+            done, refused = self._save_bulk(posts)
+            singles += done
             if refused:
-                return singles + [op for rest in chunks[number + 1 :] for op in rest]
+                return singles + (started[0] if started else []) + left
             if self._stopped.is_set():
                 return []
         return singles
+
+    def _bulk_chunk(self, left: list, *, after: int) -> tuple[list, list]:
+        """(the photos of the next chunk of bulks, the rest): as many bulk saves as `_saves_to_start` allows."""
+        bulks = self._saves_to_start(-(-len(left) // self.bulk_files), after=after)
+        taken = bulks * self.bulk_files
+        return left[:taken], left[taken:]
 
     def _start_bulk(self, chunk: list) -> list | None:
         """Upload addresses for the chunk's bulks (one request) and their posts under way; None when refused."""
@@ -307,6 +334,7 @@ def start(ctx: Context, ops: list) -> PhotoUploads | None:
         bulk_files=ctx.photo_bulk_files,
         bulk_field=settings.VK_PHOTO_BULK_FIELD,
         room=ctx.clock.holds if ctx.clock.deadline is not None else None,
+        usual_pace=ctx.clock.expected("photo_save") if ctx.clock.deadline is not None else 0.0,
     )
 
 
