@@ -13,11 +13,13 @@ The sync's own thread takes the outcomes as they come (`Arrivals`): it records t
 and tells the items waiting for those pictures that they may go (`ready`), so the items' requests fill the
 rate limit while later pictures are still uploading.
 
-In a slice with a deadline (`room`), a chunk holds only as many addresses (up to 25) as the slice has room for their
-saves, each as long as the longest save seen in the slice or in the worker process's recent slices; the slice's
-first chunk holds at least one (each slice makes headway), and before any save was seen it is not judged. A chunk
-asked for is in flight: its photos are saved, so no address is asked for twice. After `enough()` (the slice's time is
-out) no chunk starts; `cut_short` then says some pictures wait for the next slice.
+In a slice with a deadline (`room`), a chunk of 25 addresses is asked only while the slice has room for its saves
+(each as long as the longest save seen in the slice; the slice's first chunk goes anyway, and none is asked ahead
+before a save was seen). After `enough()` (the slice's time is out) no chunk starts. Each save is judged too: it
+goes only while the deadline holds it, as long as the longest save seen in the slice or in the worker process's
+recent slices (but for the slice's first save: each slice makes headway). A chunk cut there leaves its other
+uploads unsaved (their addresses are asked again later: one request). `cut_short` then says some pictures wait for
+the next slice.
 """
 
 import contextvars
@@ -39,7 +41,7 @@ BATCH = 25
 RECORD_EVERY = 25  # photos recorded per INSERT; a crash re-uploads at most these
 POSTERS = 8  # downloads and upload POSTs at once: not rate-limited, and the saves must never wait for them
 PER_PHOTO_ERRORS = (VkApiError, OSError, ValueError)  # this picture fails; the others go on (VK down stops the run)
-_DONE, _WAKE = object(), object()
+_DONE, _WAKE, _NOT_ASKED = object(), object(), object()
 
 
 class PhotoUploads:
@@ -68,6 +70,7 @@ class PhotoUploads:
         self.cut_short = False  # a chunk was left for the next slice
         self._began, self.pace = False, 0.0  # a chunk asked for; the longest save request so far (a step)
         self.usual_pace = usual_pace  # the longest save in this worker process's recent slices (0: none seen)
+        self._saving = False  # a save was sent in this slice
         self.finished = False  # every outcome taken
         self._poster = ThreadPoolExecutor(max_workers=POSTERS, thread_name_prefix="photo-post")
         self._fitter = ThreadPoolExecutor(max_workers=POSTERS, thread_name_prefix="photo-fit")  # a bulk's files
@@ -125,49 +128,42 @@ class PhotoUploads:
             self._send_singles(self._send_bulk(self.ops) if self.bulk_files else self.ops)
         except BaseException as error:  # noqa: BLE001 - handed to the sync's thread, which raises it
             self._outcomes.put((None, None, error))
-        finally:
-            self._poster.shutdown(wait=True, cancel_futures=True)
-            self._fitter.shutdown(wait=True, cancel_futures=True)
+        finally:  # cut or stopped: the posts under way end by themselves, unsaved; the slice does not wait for them
+            whole = not (self.cut_short or self._stopped.is_set())
+            self._poster.shutdown(wait=whole, cancel_futures=True)
+            self._fitter.shutdown(wait=whole, cancel_futures=True)
             self._outcomes.put(_DONE)
 
     def _send_singles(self, ops: list) -> None:
-        """Every photo saved one by one, up to 25 addresses to an `execute`: the next chunk posting while this one is
-        saved."""
-        left, started = list(ops), None
-        while left or started:
-            if started is None:
-                saves = self._saves_to_start(len(left), after=0)
-                if not saves:
+        """Every photo saved one by one, 25 addresses to an `execute`: the next 25 posting while these are saved."""
+        chunks = [ops[start : start + BATCH] for start in range(0, len(ops), BATCH)]
+        started = _NOT_ASKED
+        for number, chunk in enumerate(chunks):
+            if started is _NOT_ASKED:
+                if not self._may_start(BATCH):
                     self.cut_short = True
                     return
-                started, left = (left[:saves], self._start_chunk(left[:saves])), left[saves:]
-            (chunk, posts), started = started, None
-            saves = self._saves_to_start(len(left), after=len(chunk)) if left and self._may_ask_ahead() else 0
-            if saves:
-                started, left = (left[:saves], self._start_chunk(left[:saves])), left[saves:]
-            if posts is not None:
-                self._save_chunk(chunk, posts)
+                started = self._start_chunk(chunk)
+            current, started = started, _NOT_ASKED
+            if number + 1 < len(chunks) and self._may_ask_ahead():
+                started = self._start_chunk(chunks[number + 1])
+            if current is not None and not self._save_chunk(chunk, current):
+                return
 
-    def _saves_to_start(self, wanted: int, *, after: int) -> int:
-        """How many saves a new chunk may hold (at most 25 and `wanted`; 0: none starts): none once stopped; the
-        slice's first chunk at least one (each slice makes headway); else none after `enough()`, and only as many
-        as the slice's deadline holds after the `after` saves before them, each as long as the longest save seen
-        in the slice or in this worker process's recent tasks."""
+    def _may_start(self, saves: int) -> bool:
+        """A chunk starts unless stopped, or — but for the slice's first chunk — `enough()` was said or the slice's
+        deadline cannot hold its saves, each as long as the longest save so far."""
         if self._stopped.is_set():
-            return 0
-        first, self._began = not self._began, True
-        saves = min(BATCH, wanted)
-        if not first and self._enough.is_set():
-            return 0
-        pace = max(self.pace, self.usual_pace)
-        if self.room and pace > 0:
-            while saves and not self.room((after + saves) * pace):
-                saves -= 1
-        return max(saves, 1) if first else saves
+            return False
+        if self._began and (self._enough.is_set() or (self.room and not self.room(saves * self.pace))):
+            return False
+        self._began = True
+        return True
 
     def _may_ask_ahead(self) -> bool:
-        """The next chunk is asked for while this one is saved: with a deadline, only once a save's time is known."""
-        return self.room is None or max(self.pace, self.usual_pace) > 0
+        """The next chunk is asked for while this one is saved: with a deadline, only once a save was seen and the
+        budget holds both chunks' saves."""
+        return (self.room is None or self.pace > 0) and self._may_start(2 * BATCH)
 
     def _start_chunk(self, chunk: list) -> list | None:
         """Upload addresses for the chunk (one request) and its posts under way; None when VK gave none."""
@@ -184,10 +180,23 @@ class PhotoUploads:
             for op, url in zip(chunk, urls, strict=True)
         ]
 
-    def _save_chunk(self, chunk: list, posts: list) -> None:
+    def _may_save(self) -> bool:
+        """The next save goes unless stopped or — but for the slice's first save — the slice's deadline cannot hold
+        it, as long as the longest save seen in the slice or in this worker process's recent slices (then
+        `cut_short`: the pictures left wait for the next slice)."""
+        if self._stopped.is_set():
+            return False
+        first, self._saving = not self._saving, True
+        if first or self.room is None or self.room(max(self.pace, self.usual_pace)):
+            return True
+        self.cut_short = True
+        return False
+
+    def _save_chunk(self, chunk: list, posts: list) -> bool:
+        """Each photo saved in turn; False when the saves stopped (`_may_save`) before the chunk's end."""
         for op, post in zip(chunk, posts, strict=True):
-            if self._stopped.is_set():
-                return
+            if not self._may_save():
+                return False
             try:
                 photo_id = self._save(op, post.result())
             except VkConnectionBroken:
@@ -196,40 +205,32 @@ class PhotoUploads:
                 self._outcomes.put((op, None, error))
                 continue
             self._outcomes.put((op, photo_id, None))
+        return True
 
     def _send_bulk(self, ops: list) -> list:
-        """Every photo through bulk uploads, up to 25 uploads to an `execute` of addresses, the next chunk posting
-        while this one is saved; returns the photos left for single saves (all that remain once the community
-        refuses)."""
-        left, singles, started = list(ops), [], None
-        while left or started:
-            if started is None:
-                chunk, left = self._bulk_chunk(left, after=0)
-                if not chunk:
+        """Every photo through bulk uploads, 25 uploads to an `execute` of addresses, the next 25 posting while
+        these are saved; returns the photos left for single saves (all that remain once the community refuses)."""
+        step = BATCH * self.bulk_files
+        chunks = [ops[start : start + step] for start in range(0, len(ops), step)]
+        singles, started = [], _NOT_ASKED
+        for number, chunk in enumerate(chunks):
+            if started is _NOT_ASKED:
+                if not self._may_start(BATCH):
                     self.cut_short = True
                     return singles
-                started = (chunk, self._start_bulk(chunk))
-            chunk, posts = started
-            started = None
-            if posts is None:  # refused: this chunk and the rest go one by one
-                return singles + chunk + left
-            if left and self._may_ask_ahead():
-                ahead, left = self._bulk_chunk(left, after=len(posts))
-                if ahead:
-                    started = (ahead, self._start_bulk(ahead))
-            done, refused = self._save_bulk(posts)
-            singles += done
+                started = self._start_bulk(chunk)
+            if started is None:  # refused: this chunk and the rest go one by one
+                return singles + [op for rest in chunks[number:] for op in rest]
+            current, started = started, _NOT_ASKED
+            if number + 1 < len(chunks) and self._may_ask_ahead():
+                started = self._start_bulk(chunks[number + 1])
+            left, refused = self._save_bulk(current)
+            singles += left
             if refused:
-                return singles + (started[0] if started else []) + left
-            if self._stopped.is_set():
+                return singles + [op for rest in chunks[number + 1 :] for op in rest]
+            if self._stopped.is_set() or self.cut_short:
                 return []
         return singles
-
-    def _bulk_chunk(self, left: list, *, after: int) -> tuple[list, list]:
-        """(the photos of the next chunk of bulks, the rest): as many bulk saves as `_saves_to_start` allows."""
-        bulks = self._saves_to_start(-(-len(left) // self.bulk_files), after=after)
-        taken = bulks * self.bulk_files
-        return left[:taken], left[taken:]
 
     def _start_bulk(self, chunk: list) -> list | None:
         """Upload addresses for the chunk's bulks (one request) and their posts under way; None when refused."""
@@ -251,7 +252,7 @@ class PhotoUploads:
         """One saveProductPhotoBulk per post, in order: (the photos left for single saves, whether refused)."""
         singles = []
         for index, post in enumerate(posts):
-            if self._stopped.is_set():
+            if not self._may_save():
                 return [], False
             ready, answer = post.result()
             try:
