@@ -186,8 +186,7 @@ class PhotoUploads:
         `cut_short`: the pictures left wait for the next slice)."""
         if self._stopped.is_set():
             return False
-        first, self._saving = not self._saving, True
-        if first or self.room is None or self.room(max(self.pace, self.usual_pace)):
+        if not self._saving or self.room is None or self.room(max(self.pace, self.usual_pace)):
             return True
         self.cut_short = True
         return False
@@ -195,10 +194,14 @@ class PhotoUploads:
     def _save_chunk(self, chunk: list, posts: list) -> bool:
         """Each photo saved in turn; False when the saves stopped (`_may_save`) before the chunk's end."""
         for op, post in zip(chunk, posts, strict=True):
-            if not self._may_save():
+            if not self._may_save():  # judged before the post is waited for, and after: the wait uses time
                 return False
             try:
-                photo_id = self._save(op, post.result())
+                uploaded = post.result()
+                if not self._may_save():
+                    return False
+                self._saving = True
+                photo_id = self._save(op, uploaded)
             except VkConnectionBroken:
                 raise
             except PER_PHOTO_ERRORS as error:
@@ -252,9 +255,12 @@ class PhotoUploads:
         """One saveProductPhotoBulk per post, in order: (the photos left for single saves, whether refused)."""
         singles = []
         for index, post in enumerate(posts):
-            if not self._may_save():
+            if not self._may_save():  # judged before the post is waited for, and after: the wait uses time
                 return [], False
             ready, answer = post.result()
+            if not self._may_save():
+                return [], False
+            self._saving = True
             try:
                 if isinstance(answer, Exception):
                     raise answer
