@@ -28,7 +28,7 @@ SYNC_SLICE_SECONDS = env.float("SYNC_SLICE_SECONDS", default=60)
 # default: in the full `make bench-fleet` every task still over the slice was over by less than 5 % of it once a
 # run's catalog was read once; 0.15 was measured worse while every slice planned the whole catalog (each slice did
 # less, so runs planned more often, the load grew and every step got longer; docs/benchmarks.md).
-SYNC_SLICE_HEADROOM = env.float("SYNC_SLICE_HEADROOM", default=0.05)
+SYNC_SLICE_HEADROOM = env.float("SYNC_SLICE_HEADROOM", default=0.10)
 # A sliced run whose items wait for their pictures (a first sync: none is known yet) learns them in slices of their
 # own, and plans again once this many were learnt since the last plan, or none is left. 1 by default (a plan after
 # each learning slice): 500 was measured worse in the full `make bench-fleet` (a big shop's items waited while its
