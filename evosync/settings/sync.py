@@ -24,10 +24,11 @@ STOCK_PUSH_RETRY_SECONDS = env.float("STOCK_PUSH_RETRY_SECONDS", default=5)
 # benchmarks run to the end.
 SYNC_SLICE_SECONDS = env.float("SYNC_SLICE_SECONDS", default=60)
 # The share of a slice no step is planned into (its deadline comes this much sooner): room for a step longer than
-# every one of its kind before it, a closing longer than the margin, and Celery's own time around the task. 0.05 by
-# default: in the full `make bench-fleet` every task still over the slice was over by less than 5 % of it once a
-# run's catalog was read once; 0.15 was measured worse while every slice planned the whole catalog (each slice did
-# less, so runs planned more often, the load grew and every step got longer; docs/benchmarks.md).
+# every one of its kind before it, a closing longer than the margin, and Celery's own time around the task. 0.10 by
+# default: in the full `make bench-fleet` on one day 0.10 left 18 first-sync tasks over the slice where 0.05 left 30,
+# and the wave was no longer (most of those over were over by less than 5 % of it); 0.15 was measured worse while
+# every slice planned the whole catalog (each slice did less, so runs planned more often, the load grew and every
+# step got longer; docs/benchmarks.md).
 SYNC_SLICE_HEADROOM = env.float("SYNC_SLICE_HEADROOM", default=0.10)
 # A sliced run whose items wait for their pictures (a first sync: none is known yet) learns them in slices of their
 # own, and plans again once this many were learnt since the last plan, or none is left. 1 by default (a plan after

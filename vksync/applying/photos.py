@@ -41,7 +41,7 @@ BATCH = 25
 RECORD_EVERY = 25  # photos recorded per INSERT; a crash re-uploads at most these
 POSTERS = 8  # downloads and upload POSTs at once: not rate-limited, and the saves must never wait for them
 PER_PHOTO_ERRORS = (VkApiError, OSError, ValueError)  # this picture fails; the others go on (VK down stops the run)
-_DONE, _WAKE, _NOT_ASKED = object(), object(), object()
+_DONE, _WAKE, _NOT_ASKED, _CUT = object(), object(), object(), object()
 
 
 class PhotoUploads:
@@ -191,16 +191,24 @@ class PhotoUploads:
         self.cut_short = True
         return False
 
+    def _posted(self, post):
+        """The post's result once its save may go (`_may_save`, judged before the post is waited for and again
+        after: the wait uses the slice's time); `_CUT` when it may not. Raises what the post raised."""
+        if not self._may_save():
+            return _CUT
+        uploaded = post.result()
+        if not self._may_save():
+            return _CUT
+        self._saving = True
+        return uploaded
+
     def _save_chunk(self, chunk: list, posts: list) -> bool:
-        """Each photo saved in turn; False when the saves stopped (`_may_save`) before the chunk's end."""
+        """Each photo saved in turn; False when the saves stopped (`_posted`) before the chunk's end."""
         for op, post in zip(chunk, posts, strict=True):
-            if not self._may_save():  # judged before the post is waited for, and after: the wait uses time
-                return False
             try:
-                uploaded = post.result()
-                if not self._may_save():
+                uploaded = self._posted(post)
+                if uploaded is _CUT:
                     return False
-                self._saving = True
                 photo_id = self._save(op, uploaded)
             except VkConnectionBroken:
                 raise
@@ -255,12 +263,10 @@ class PhotoUploads:
         """One saveProductPhotoBulk per post, in order: (the photos left for single saves, whether refused)."""
         singles = []
         for index, post in enumerate(posts):
-            if not self._may_save():  # judged before the post is waited for, and after: the wait uses time
+            posted = self._posted(post)
+            if posted is _CUT:
                 return [], False
-            ready, answer = post.result()
-            if not self._may_save():
-                return [], False
-            self._saving = True
+            ready, answer = posted
             try:
                 if isinstance(answer, Exception):
                     raise answer
