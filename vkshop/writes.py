@@ -357,6 +357,11 @@ class _Mirror:
         leaving.delete()
 
 
+def items_touched(writes: list) -> int:
+    """How many cached items laying `writes` touches (what laying them costs grows with): an item per item id."""
+    return sum(len(_item_ids(params)) for method, params, *_rest in writes if method not in NOT_SHOP_WRITES)
+
+
 def _item_ids(params: dict) -> list[int]:
     if "item_id" in params:
         return [int(params["item_id"])]

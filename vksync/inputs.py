@@ -165,17 +165,13 @@ class WantedCatalog:
             self.album_aliases.setdefault(album[0], set()).add(album[2])
         self.after_id = max(self.after_id, product["id"])
 
-    def replace(self, maker: ItemMaker, products: list[dict]) -> int:
-        """Products read again (their pictures learnt since): their items made anew. How many were replaced."""
+    def replace_items(self, items, photo_sources: dict[str, str]) -> None:
+        """Items made again since the catalog was read (their pictures learnt) put in place of their products'."""
         at = {item.product_id: index for index, item in enumerate(self.desired)}
-        replaced = 0
-        for product in products:
-            if product["id"] in at:
-                item, pictures, _album = maker.item(product)
-                self.desired[at[product["id"]]] = item
-                self.photo_sources.update(pictures)
-                replaced += 1
-        return replaced
+        for item in items:
+            if item.product_id in at:
+                self.desired[at[item.product_id]] = item
+        self.photo_sources.update(photo_sources)
 
 
 def read_products(catalog: WantedCatalog, *, merchant, maker: ItemMaker, clock: Slice | None = None) -> WantedCatalog:

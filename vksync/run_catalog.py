@@ -5,7 +5,9 @@ planned it again in every slice spent 4–9 s of a 6-s slice on it for a 20,000-
 (docs/benchmarks.md, "Many shops"). So a run reads it once: in chunks of products by id, as many as the slice's
 deadline holds (a large catalog's first plan is cut between slices too), kept in the cache (Redis in production)
 between them. A later slice reads again only the products whose pictures were learnt since: pictures are what a
-run itself changes in the catalog. Any other change during the run (a refresh, Evotor's push, the merchant's
+run itself changes in the catalog. Those items are kept apart, as the run's changes (`Changes`): a slice writes
+only them, never the whole catalog again (re-keeping a 20,000-product catalog in every slice took 1.5–4 s of a
+loaded node's slice). Any other change during the run (a refresh, Evotor's push, the merchant's
 rules) asks for one more run (`vksync.triggers`), which reads the catalog anew. A catalog the cache lost (expired,
 evicted, emptied) is read again: the cache only saves work, it is never the truth.
 """
@@ -13,7 +15,8 @@ evicted, emptied) is read again: the cache only saves work, it is never the trut
 import logging
 import pickle
 import zlib
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -22,11 +25,22 @@ from django.utils import timezone
 from catalog.selectors import published_products
 from core.slices import Slice
 from vksync.inputs import PRODUCT_FIELDS, ItemMaker, WantedCatalog, read_products
+from vksync.planning import DesiredItem
 
 log = logging.getLogger(__name__)
 
-KEPT_FORMAT = 1  # moves on when WantedCatalog or DesiredItem changes: a run kept by older code is read again
+KEPT_FORMAT = 2  # moves on when WantedCatalog or DesiredItem changes: a run kept by older code is read again
 CLOCK_SKEW = timedelta(seconds=60)  # a node's clock may lag: pictures learnt this much before a read are read again
+
+
+@dataclass
+class Changes:
+    """What a run's slices changed in its complete kept catalog: the items made again once their pictures were
+    learnt, and those pictures' sources; `read_at`: when the products were last read for them."""
+
+    read_at: datetime | None
+    items: dict[int, DesiredItem] = field(default_factory=dict)  # product id → its item made again
+    photo_sources: dict[str, str] = field(default_factory=dict)
 
 
 def catalog_for_slice(*, run, merchant, maker: ItemMaker, clock: Slice) -> WantedCatalog | None:
@@ -36,8 +50,10 @@ def catalog_for_slice(*, run, merchant, maker: ItemMaker, clock: Slice) -> Wante
         return read_products(WantedCatalog(), merchant=merchant, maker=maker)
     catalog = kept(run)
     if catalog is not None and catalog.complete:
-        if _read_learnt_pictures(catalog, merchant=merchant, maker=maker):
-            keep(run, catalog)
+        changes = _kept_changes(run) or Changes(read_at=catalog.read_at)
+        if _read_learnt_pictures(catalog, changes, merchant=merchant, maker=maker):
+            _keep_changes(run, changes)
+        catalog.replace_items(changes.items.values(), changes.photo_sources)
         return catalog
     catalog = catalog or WantedCatalog(read_at=timezone.now())
     read_products(catalog, merchant=merchant, maker=maker, clock=clock)
@@ -48,16 +64,24 @@ def catalog_for_slice(*, run, merchant, maker: ItemMaker, clock: Slice) -> Wante
     return catalog
 
 
-def _read_learnt_pictures(catalog: WantedCatalog, *, merchant, maker: ItemMaker) -> int:
-    """Products waiting for their pictures whose pictures were learnt since the catalog was read: made again."""
+def _read_learnt_pictures(catalog: WantedCatalog, changes: Changes, *, merchant, maker: ItemMaker) -> int:
+    """Products still waiting for their pictures whose pictures were learnt since they were last read: made again,
+    into `changes`. How many."""
     waiting = {item.product_id for item in catalog.desired if item.pictures_pending}
+    waiting -= {product_id for product_id, item in changes.items.items() if not item.pictures_pending}
     if not waiting:
         return 0
-    since, now = catalog.read_at - CLOCK_SKEW, timezone.now()
+    since, now = changes.read_at - CLOCK_SKEW, timezone.now()
     learnt = published_products(merchant=merchant).filter(images_checked_at__gte=since).values(*PRODUCT_FIELDS)
-    replaced = catalog.replace(maker, [product for product in learnt if product["id"] in waiting])
-    catalog.read_at = now
-    return replaced
+    made = 0
+    for product in learnt:
+        if product["id"] in waiting:
+            item, pictures, _album = maker.item(product)
+            changes.items[product["id"]] = item
+            changes.photo_sources.update(pictures)
+            made += 1
+    changes.read_at = now
+    return made
 
 
 def kept(run) -> WantedCatalog | None:
@@ -73,9 +97,27 @@ def kept(run) -> WantedCatalog | None:
 
 def keep(run, catalog: WantedCatalog) -> None:
     """Kept for the run's next slices; a cache that cannot be reached keeps nothing (they read it again)."""
-    packed = zlib.compress(pickle.dumps(catalog, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    _put(_key(run), catalog, run)
+
+
+def _kept_changes(run) -> Changes | None:
+    """The run's changes to its complete kept catalog (None: none yet, or the cache lost them; then the pictures
+    learnt since the catalog was read are read again)."""
     try:
-        cache.set(_key(run), packed, timeout=settings.SYNC_CATALOG_KEPT_SECONDS)
+        packed = cache.get(_changes_key(run))
+        return None if packed is None else pickle.loads(zlib.decompress(packed))  # noqa: S301 - we wrote it
+    except Exception:  # noqa: BLE001 - Redis away, or an entry of another version of the code: read again
+        return None
+
+
+def _keep_changes(run, changes: Changes) -> None:
+    _put(_changes_key(run), changes, run)
+
+
+def _put(key: str, value, run) -> None:
+    packed = zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    try:
+        cache.set(key, packed, timeout=settings.SYNC_CATALOG_KEPT_SECONDS)
     except Exception:  # noqa: BLE001 - the cache only saves work
         log.warning("a run's catalog could not be kept", extra={"run_id": run.pk})
 
@@ -83,7 +125,7 @@ def keep(run, catalog: WantedCatalog) -> None:
 def forget(run) -> None:
     """The run ended: its catalog is not kept any longer (a cache that cannot be reached lets it expire)."""
     try:
-        cache.delete(_key(run))
+        cache.delete_many([_key(run), _changes_key(run)])
     except Exception:  # noqa: BLE001 - a run must close even with Redis away; the entry expires by itself
         log.warning("could not forget a run's kept catalog", extra={"run_id": run.pk})
 
@@ -91,3 +133,7 @@ def forget(run) -> None:
 def _key(run) -> str:
     """The run's id and the moment it was made: a database restored or made anew reuses ids, not moments."""
     return f"vksync:run-catalog:{KEPT_FORMAT}:{run.pk}:{run.created_at.timestamp():.6f}"
+
+
+def _changes_key(run) -> str:
+    return _key(run) + ":changes"

@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from connections.vk.client import VkCall
 from core.upsert import bulk_upsert
+from vkshop import writes as shop_writes
 from vksync import planning as p
-from vksync.applying.context import Context
+from vksync.applying.context import Context, mirror_size
 from vksync.applying.mapping import record_batch
 from vksync.applying.sender import AHEAD, InOrder, chunks, send
 from vksync.models import AlbumLink, ProductLink
@@ -97,12 +98,20 @@ def apply_membership(ctx: Context, ops: list[p.Operation]) -> None:
         _send_membership(ctx, retry, items)
 
 
+def items_moved(ops: list[p.Operation]) -> int:
+    """How many items these membership steps move (a removal moves one, an addition those it names)."""
+    return sum(len(op.product_ids) or 1 for op in ops)
+
+
 def _send_membership(ctx: Context, ops: list[p.Operation], items: dict) -> list[p.Operation]:
     retry: list[p.Operation] = []
     sender = InOrder(ctx)
     with contextlib.closing(sender):
         for batch in chunks(ops):
             if not ctx.counts.finished:  # a batch the deadline held back: the next slice's plan holds the rest
+                break
+            if (sender.sent or ctx.wrote()) and not _room_for(ctx, sender, batch):
+                ctx.counts.finished = False
                 break
             steps = [(op, *_membership_call(ctx, op, items)) for op in batch]
             steps = [step for step in steps if step[1] is not None]
@@ -116,16 +125,28 @@ def _send_membership(ctx: Context, ops: list[p.Operation], items: dict) -> list[
     return retry
 
 
+def _room_for(ctx: Context, sender: InOrder, batch: list[p.Operation]) -> bool:
+    """After the slice's first write, a membership batch starts only while the deadline has room for its turn and
+    those unrecorded (each as long as the longest membership turn), and for laying the writes not laid yet over
+    the VK shop cache in the closing (`mirror`)."""
+    unlaid = shop_writes.items_touched(ctx.sent[ctx.laid :]) + items_moved(batch) * (len(sender) + 1)
+    turns = (len(sender) + 1) * (ctx.clock.expected("membership") or ctx.clock.expected("batch"))
+    return ctx.clock.holds(turns + ctx.clock.expected("mirror") * mirror_size(unlaid))
+
+
 def _record_membership(ctx: Context, sender: InOrder) -> list[p.Operation]:
     """The oldest membership batch's answers written to the links and laid over the VK shop cache; the additions
-    to send again one item a call returned. A batch the slice's deadline held back stops the stage."""
+    to send again one item a call returned. A batch the slice's deadline held back stops the stage. A batch's
+    turn (its request and its recording, the laying included) is a step, `membership`."""
     taken = sender.take()
     if taken is None:  # not sent: the next slice's plan holds it
         return []
+    started = time.monotonic()
     steps, _calls, results = taken
     retry = _membership_answers(ctx, steps, results)
     if sender:  # the next batch is in flight
         ctx.lay_sent(at_least=1)
+    ctx.clock.took("membership", sender.longest + time.monotonic() - started)
     return retry
 
 

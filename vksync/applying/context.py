@@ -91,6 +91,10 @@ class Context:
         self.progress = dict(run.progress or {})
         self._saved_at = 0.0
 
+    def wrote(self) -> bool:
+        """Writes went in this slice (or its reads count as its headway): the next ones are judged."""
+        return self.headway or bool(self.sent)
+
     def has_pictures(self, op: p.Operation) -> bool:
         """Every picture the operation's item shows is uploaded to the community."""
         return all(sha in self.photo_ids for sha in op.photo_sha)
@@ -139,6 +143,13 @@ class Context:
             code=getattr(error, "code", None),
             reason=reason_in_words(error),
         )
+
+
+def mirror_size(items: int) -> float:
+    """The size of laying writes over the VK shop cache, for the slice's clock (`mirror`): one for the transaction
+    and the albums' counts, one more per 1,000 items touched (by a per-item size alone, a small laying's fixed cost
+    would make a large one look far longer than it is)."""
+    return 1 + items / 1000
 
 
 def timed(ctx: Context, stage: str, apply: Callable, work, *more):
