@@ -179,6 +179,7 @@ class FleetRunner:
             engine=self.engine,
             fleet=self.fleet,
             rss=self.sampler.peak_rss_mb(),
+            pauses=[p for p in fleet_probe.read_gc(self.probe_dir) if mark["t"] <= p["start"] < end["t"]],
         )
 
     def _drained(self, since: float) -> bool:

@@ -158,8 +158,27 @@ def task_figures(tasks: list[dict], slice_s: float | None) -> dict:
     }
 
 
+def gc_figures(pauses: list[dict], tasks: list[dict], slice_s: float | None) -> dict:
+    """The worker processes' garbage collections of 0.05 s or more, and the tasks over the slice that one of its
+    own process's collections of 0.1 s or more overlapped (a collection stops every thread of its process)."""
+    long = [p for p in pauses if p["end"] - p["start"] >= 0.1]
+    over = [t for t in tasks if slice_s and t["end"] - t["start"] > slice_s]
+    hit = [t for t in over if any(_overlap(p, t) for p in long)]
+    return {
+        "gc_pauses": len(pauses),
+        "gc_pauses_long": len(long),
+        "gc_pause_longest_s": max((p["end"] - p["start"] for p in pauses), default=None),
+        "gc_pause_s": sum(p["end"] - p["start"] for p in pauses),
+        "tasks_over_slice_in_gc": len(hit) if slice_s else None,
+    }
+
+
+def _overlap(pause: dict, task: dict) -> bool:
+    return pause["pid"] == task["pid"] and pause["start"] < task["end"] and pause["end"] > task["start"]
+
+
 def phase_row(name: str, *, start: dict, end: dict, vk_entries, evotor_entries, runs, tasks, big: set[int],
-              engine: dict, fleet, rss: dict[int, float]) -> dict:  # fmt: skip
+              engine: dict, fleet, rss: dict[int, float], pauses: list[dict] | None = None) -> dict:  # fmt: skip
     debounce, slice_s = engine.get("sync_debounce_s") or 0, engine.get("slice_s")
     items = items_of(runs)
     cpu = end["cpu"] - start["cpu"]
@@ -189,6 +208,7 @@ def phase_row(name: str, *, start: dict, end: dict, vk_entries, evotor_entries, 
     row.update(vk_use(vk_entries, runs, rate=fleet.vk_rate, debounce_s=debounce, start=start["t"], end=end["t"]))
     row.update(fairness(runs, big, debounce_s=debounce, slice_s=slice_s))
     row.update(figures)
+    row.update(gc_figures(pauses or [], tasks, slice_s))
     return row
 
 

@@ -6,11 +6,15 @@ that runs tasks (a prefork child or a threads pool's one process):
 - every SQL statement is counted by a connection `execute_wrapper` added to each new database connection;
 - every task is one JSON line in `tasks-<pid>.jsonl` under BENCH_FLEET_DIR, written at `task_postrun`: its name,
   merchant, start and end (epoch seconds, from `task_prerun`/`task_postrun`), the CPU time of the thread that ran
-  it, the statements it sent, its state and a short return value.
+  it, the statements it sent, its state and a short return value;
+- every garbage collection of at least GC_PAUSE_S is one JSON line in `gc-<pid>.jsonl`: its generation, start and
+  end. A collection holds the GIL, so it stops every thread of the process: the slices of a threads pool's node
+  all wait for it at once.
 
 Nothing here changes what a task does; production workers never load it.
 """
 
+import gc
 import json
 import os
 import threading
@@ -22,6 +26,7 @@ DIR_ENV = "BENCH_FLEET_DIR"
 _local = threading.local()
 _lock = threading.Lock()
 _started: dict[str, dict] = {}
+GC_PAUSE_S = 0.05  # collections shorter than this are not written down
 
 
 def _count(execute, sql, params, many, context):
@@ -73,6 +78,21 @@ def _postrun(task_id=None, task=None, retval=None, state=None, **_) -> None:
         handle.write(json.dumps(record) + "\n")
 
 
+def _on_gc(phase: str, info: dict) -> None:
+    """Python's gc callback, in the thread that collects (every other thread waits for the GIL meanwhile)."""
+    if phase == "start":
+        _local.gc_start = time.time()
+        return
+    began = getattr(_local, "gc_start", None)
+    ended = time.time()
+    if began is None or ended - began < GC_PAUSE_S:
+        return
+    record = {"generation": info.get("generation"), "start": began, "end": ended, "pid": os.getpid()}
+    path = Path(os.environ[DIR_ENV]) / f"gc-{os.getpid()}.jsonl"
+    with open(path, "a", encoding="utf-8") as handle:  # no lock: a collection runs in one thread at a time
+        handle.write(json.dumps(record) + "\n")
+
+
 def install() -> None:
     """Connect the counters (idempotent: signals keep one receiver per function)."""
     from celery.signals import task_postrun, task_prerun
@@ -84,9 +104,21 @@ def install() -> None:
     connection_created.connect(_on_connection, dispatch_uid="bench-fleet-queries")
     task_prerun.connect(_prerun, dispatch_uid="bench-fleet-prerun")
     task_postrun.connect(_postrun, dispatch_uid="bench-fleet-postrun")
+    if _on_gc not in gc.callbacks:
+        gc.callbacks.append(_on_gc)
 
 
 # ----- the orchestrator's side -----------------------------------------------------------------
+
+
+def read_gc(directory: Path) -> list[dict]:
+    """Every collection of at least GC_PAUSE_S recorded so far by every worker process, in start order."""
+    records = []
+    for path in sorted(directory.glob("gc-*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.endswith("}"):
+                records.append(json.loads(line))
+    return sorted(records, key=lambda r: r["start"])
 
 
 def read_tasks(directory: Path) -> list[dict]:

@@ -22,7 +22,9 @@ COLUMNS = [
     ("p95 slices", "delay_p95_slices", 2), ("Evotor req", "evotor_requests", None), ("Evotor 429", "evotor_429", None),
     ("CPU s", "cpu_s", 1), ("CPU ms/item", "cpu_ms_per_item", 2), ("q/item", "queries_per_item", 2),
     ("RSS MB", "peak_rss_mb", 0), ("tasks", "tasks", None), ("longest task s", "task_longest_s", 1),
-    ("over slice", "tasks_over_slice", None), ("emulators CPU s", "emulators_cpu_s", 1),
+    ("over slice", "tasks_over_slice", None), ("over, in a GC pause", "tasks_over_slice_in_gc", None),
+    ("GC pauses ≥ 0.1 s", "gc_pauses_long", None), ("longest GC s", "gc_pause_longest_s", 2),
+    ("emulators CPU s", "emulators_cpu_s", 1),
 ]  # fmt: skip
 
 

@@ -127,3 +127,31 @@ def test_tiny_fleet_runs_end_to_end_on_real_workers(settings, tmp_path, capsys, 
     assert line["capacity"]["shops_per_node"] > 0
     text = docs.read_text(encoding="utf-8")
     assert "by hand" in text and "old" not in text and "| first_sync |" in text and "BENCH_FLEET " in text
+
+
+def test_gc_figures_count_long_pauses_and_the_tasks_over_the_slice_one_of_their_own_process_overlapped():
+    pauses = [
+        {"pid": 1, "start": 10.0, "end": 11.5, "generation": 2},  # inside task a: its process stopped
+        {"pid": 2, "start": 10.0, "end": 10.06, "generation": 1},  # short: counted, but not a long pause
+        {"pid": 2, "start": 30.0, "end": 30.5, "generation": 2},  # after task b
+    ]
+    tasks = [
+        {"pid": 1, "start": 9.0, "end": 16.0},  # over the 6-s slice, in a pause
+        {"pid": 2, "start": 9.0, "end": 16.0},  # over, no long pause of its own process
+        {"pid": 1, "start": 9.0, "end": 12.0},  # in a pause, not over
+    ]
+    figures = fleet_figures.gc_figures(pauses, tasks, 6.0)
+    assert figures["gc_pauses"] == 3 and figures["gc_pauses_long"] == 2
+    assert figures["gc_pause_longest_s"] == pytest.approx(1.5)
+    assert figures["tasks_over_slice_in_gc"] == 1
+
+
+def test_the_probe_writes_down_a_collection_as_long_as_a_pause(tmp_path, monkeypatch):
+    from tools.bench import fleet_probe
+
+    monkeypatch.setenv(fleet_probe.DIR_ENV, str(tmp_path))
+    monkeypatch.setattr(fleet_probe, "GC_PAUSE_S", 0.0)
+    fleet_probe._on_gc("start", {"generation": 2})
+    fleet_probe._on_gc("stop", {"generation": 2})
+    (record,) = fleet_probe.read_gc(tmp_path)
+    assert record["generation"] == 2 and record["end"] >= record["start"] and record["pid"] == os.getpid()
