@@ -31,10 +31,12 @@ SYNC_SLICE_SECONDS = env.float("SYNC_SLICE_SECONDS", default=60)
 # step got longer; docs/benchmarks.md).
 SYNC_SLICE_HEADROOM = env.float("SYNC_SLICE_HEADROOM", default=0.10)
 # A sliced run whose items wait for their pictures (a first sync: none is known yet) learns them in slices of their
-# own, and plans again once this many were learnt since the last plan, or none is left. 1 by default (a plan after
-# each learning slice): 500 was measured worse in the full `make bench-fleet` (a big shop's items waited while its
-# learning slices met Evotor's window; docs/benchmarks.md).
-SYNC_PICTURES_BEFORE_PLAN = env.int("SYNC_PICTURES_BEFORE_PLAN", default=1)
+# own, and plans again once this many were learnt since the last plan, or none is left. 25 by default, one item
+# batch: while pictures are still to be learnt a plan sends whole batches only, so a plan after fewer sent nothing
+# (with 1, a big shop's tail planned its 20,000 products after every learning slice of a few checks, for nothing).
+# 500 was measured worse in the full `make bench-fleet` (a big shop's items waited while its learning slices met
+# Evotor's window; docs/benchmarks.md).
+SYNC_PICTURES_BEFORE_PLAN = env.int("SYNC_PICTURES_BEFORE_PLAN", default=25)
 # A sliced run reads what the catalog wants in VK once, in its first slices, and keeps it in the cache (Redis) for
 # its later slices this long after its last change (vksync.run_catalog); a run that outlasts it reads it again.
 SYNC_CATALOG_KEPT_SECONDS = env.int("SYNC_CATALOG_KEPT_SECONDS", default=7200)

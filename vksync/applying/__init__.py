@@ -19,8 +19,8 @@ from core.slices import Slice
 from vkshop import writes as shop_writes
 from vksync import planning as p
 from vksync.applying import albums, items, mapping, photos, variants
-from vksync.applying.context import Context, Counts, mirror_size, timed
-from vksync.applying.sender import BATCH
+from vksync.applying.context import Context, Counts, items_size, timed
+from vksync.applying.sender import BATCH, chunks
 from vksync.models import SyncRun
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def apply_plan(
         ctx.tick("items", 0, force=True)  # the counts of what was done reach the run, failed or not
     ctx.clock.stop()  # a safe point: what follows is the slice's closing
     writes = ctx.sent[ctx.laid :]
-    with ctx.clock.stage("mirror", step=True, size=mirror_size(shop_writes.items_touched(writes))):
+    with ctx.clock.stage("mirror", step=True, size=items_size(shop_writes.items_touched(writes))):
         shop_writes.mirror_writes(
             merchant=ctx.merchant,
             group_id=group_id,
@@ -125,18 +125,19 @@ def _apply_stages(ctx: Context, ops: list[p.Operation]) -> None:
 
 def _no_time_for(ctx: Context, members: list[p.Operation], others: list[p.Operation]) -> bool:
     """The last stages need the items' answers, so they go together once the items are done. In a slice that has
-    sent writes already they go only while its deadline has room for all their batches (each as long as the
-    longest batch's turn, an item's or a membership's) and for laying the last of them over the VK shop cache in
-    the closing (`mirror`, by the items it touches: 1.4–2.7 s for a large shop's last slice under load, more
-    than the closing's margin held); else they wait for the next slice's plan. A slice that has sent nothing
-    starts them anyway (each slice makes headway): the membership then stops between batches at its deadline
-    (`albums.apply_membership`)."""
-    batches = -(-len(members) // BATCH) + -(-len(others) // BATCH)
-    if not batches or not ctx.wrote():
+    sent writes already they go only while its deadline has room for all their batches (a membership batch as long
+    per item moved as the longest membership turn, the others as the longest batch's turn) and for laying the last
+    of them over the VK shop cache in the closing (`mirror`, by the items it touches: 1.4–2.7 s for a large shop's
+    last slice under load, more than the closing's margin held); else they wait for the next slice's plan. A
+    slice that has sent nothing starts them anyway (each slice makes headway): the membership then sends what its
+    deadline holds, at least one step (`albums.apply_membership`)."""
+    if not (members or others) or not ctx.wrote():
         return False
-    turn = max(ctx.clock.expected("batch"), ctx.clock.expected("membership"))
+    turn = ctx.clock.expected("membership") or ctx.clock.expected("batch")
+    seconds = sum(turn * items_size(albums.items_moved(batch)) for batch in chunks(members))
+    seconds += -(-len(others) // BATCH) * ctx.clock.expected("batch")
     last = shop_writes.items_touched(ctx.sent[ctx.laid :]) + albums.items_moved(members[-BATCH:])
-    if ctx.clock.holds(batches * turn + ctx.clock.expected("mirror") * mirror_size(last)):
+    if ctx.clock.holds(seconds + ctx.clock.expected("mirror") * items_size(last)):
         return False
     ctx.counts.finished = False
     return True

@@ -10,7 +10,7 @@ from connections.vk.client import VkCall
 from core.upsert import bulk_upsert
 from vkshop import writes as shop_writes
 from vksync import planning as p
-from vksync.applying.context import Context, mirror_size
+from vksync.applying.context import Context, items_size
 from vksync.applying.mapping import record_batch
 from vksync.applying.sender import AHEAD, InOrder, chunks, send
 from vksync.models import AlbumLink, ProductLink
@@ -106,38 +106,49 @@ def items_moved(ops: list[p.Operation]) -> int:
 def _send_membership(ctx: Context, ops: list[p.Operation], items: dict) -> list[p.Operation]:
     retry: list[p.Operation] = []
     sender = InOrder(ctx)
+    cut = False
     with contextlib.closing(sender):
         for batch in chunks(ops):
             if not ctx.counts.finished:  # a batch the deadline held back: the next slice's plan holds the rest
                 break
-            if (sender.sent or ctx.wrote()) and not _room_for(ctx, sender, batch):
-                ctx.counts.finished = False
-                break
-            steps = [(op, *_membership_call(ctx, op, items)) for op in batch]
+            part = _what_fits(ctx, sender, batch, judged=bool(sender.sent or ctx.wrote()))
+            steps = [(op, *_membership_call(ctx, op, items)) for op in part]
             steps = [step for step in steps if step[1] is not None]
             if steps:
                 sender.submit(steps, [call for _, call, _, _ in steps])
             while len(sender) >= AHEAD and ctx.counts.finished:
                 retry += _record_membership(ctx, sender)
-            ctx.tick("membership", len(batch))
+            ctx.tick("membership", len(part))
+            if len(part) < len(batch):  # the deadline holds no more: the next slice's plan holds the rest
+                cut = True
+                break
         while sender and ctx.counts.finished:
             retry += _record_membership(ctx, sender)
+    ctx.counts.finished = ctx.counts.finished and not cut
     return retry
 
 
-def _room_for(ctx: Context, sender: InOrder, batch: list[p.Operation]) -> bool:
-    """After the slice's first write, a membership batch starts only while the deadline has room for its turn and
-    those unrecorded (each as long as the longest membership turn), and for laying the writes not laid yet over
-    the VK shop cache in the closing (`mirror`)."""
-    unlaid = shop_writes.items_touched(ctx.sent[ctx.laid :]) + items_moved(batch) * (len(sender) + 1)
-    turns = (len(sender) + 1) * (ctx.clock.expected("membership") or ctx.clock.expected("batch"))
-    return ctx.clock.holds(turns + ctx.clock.expected("mirror") * mirror_size(unlaid))
+def _what_fits(ctx: Context, sender: InOrder, batch: list[p.Operation], *, judged: bool) -> list[p.Operation]:
+    """The membership steps of `batch` the deadline has room for: their turn and those unrecorded (each as long per
+    size as the longest membership turn), and laying the writes not laid yet over the VK shop cache in the closing
+    (`mirror`); both sized by the items they move (a first sync's last slice moves every item: 2.2 s for one
+    batch of 2,500 under load, and as long again to lay them). After the slice's first write the whole batch or a
+    part of it, maybe none; a fresh slice's first batch sends at least one step (each slice makes headway)."""
+    turn = ctx.clock.expected("membership") or ctx.clock.expected("batch")
+    unlaid = shop_writes.items_touched(ctx.sent[ctx.laid :])
+    for size in range(len(batch), 0, -1):
+        moved = items_moved(batch[:size])
+        turns = (len(sender) + 1) * turn * items_size(moved)
+        laying = ctx.clock.expected("mirror") * items_size(unlaid + moved * (len(sender) + 1))
+        if ctx.clock.holds(turns + laying):
+            return batch[:size]
+    return [] if judged else batch[:1]
 
 
 def _record_membership(ctx: Context, sender: InOrder) -> list[p.Operation]:
     """The oldest membership batch's answers written to the links and laid over the VK shop cache; the additions
     to send again one item a call returned. A batch the slice's deadline held back stops the stage. A batch's
-    turn (its request and its recording, the laying included) is a step, `membership`."""
+    turn (its request and its recording, the laying included) is a step, `membership`, sized by the items moved."""
     taken = sender.take()
     if taken is None:  # not sent: the next slice's plan holds it
         return []
@@ -146,7 +157,8 @@ def _record_membership(ctx: Context, sender: InOrder) -> list[p.Operation]:
     retry = _membership_answers(ctx, steps, results)
     if sender:  # the next batch is in flight
         ctx.lay_sent(at_least=1)
-    ctx.clock.took("membership", sender.longest + time.monotonic() - started)
+    size = items_size(items_moved([op for op, *_rest in steps]))
+    ctx.clock.took("membership", sender.longest + time.monotonic() - started, size=size)
     return retry
 
 

@@ -145,10 +145,11 @@ class Context:
         )
 
 
-def mirror_size(items: int) -> float:
-    """The size of laying writes over the VK shop cache, for the slice's clock (`mirror`): one for the transaction
-    and the albums' counts, one more per 1,000 items touched (by a per-item size alone, a small laying's fixed cost
-    would make a large one look far longer than it is)."""
+def items_size(items: int) -> float:
+    """The size of a step that moves or lays `items` items (album membership, laying writes over the VK shop cache),
+    for the slice's clock: one unit for what it costs whatever its items (a request, a transaction, the albums'
+    counts), one more per 1,000 items (by a per-item size alone, a small step's fixed cost would make a large one
+    look far longer than it is)."""
     return 1 + items / 1000
 
 
