@@ -89,8 +89,7 @@ def kept(run) -> WantedCatalog | None:
     """The run's catalog as its earlier slices read it; None when the cache has none, holds something else under
     its key, or cannot be reached (then the catalog is read again)."""
     try:
-        packed = cache.get(_key(run))
-        return None if packed is None else _unpack(packed)
+        return _cached(_key(run), _unpack)
     except Exception:  # noqa: BLE001 - Redis away, or an entry of another version of the code: only work is lost
         log.warning("a run's kept catalog could not be read: read again", extra={"run_id": run.pk})
         return None
@@ -98,10 +97,7 @@ def kept(run) -> WantedCatalog | None:
 
 def keep(run, catalog: WantedCatalog) -> None:
     """Kept for the run's next slices; a cache that cannot be reached keeps nothing (they read it again)."""
-    try:
-        cache.set(_key(run), _pack(catalog), timeout=settings.SYNC_CATALOG_KEPT_SECONDS)
-    except Exception:  # noqa: BLE001 - the cache only saves work
-        log.warning("a run's catalog could not be kept", extra={"run_id": run.pk})
+    _put(_key(run), _pack(catalog), run)
 
 
 def _pack(catalog: WantedCatalog) -> bytes:
@@ -126,18 +122,22 @@ def _kept_changes(run) -> Changes | None:
     """The run's changes to its complete kept catalog (None: none yet, or the cache lost them; then the pictures
     learnt since the catalog was read are read again)."""
     try:
-        packed = cache.get(_changes_key(run))
-        return None if packed is None else pickle.loads(zlib.decompress(packed))  # noqa: S301 - we wrote it
+        return _cached(_changes_key(run), lambda packed: pickle.loads(zlib.decompress(packed)))  # noqa: S301 - ours
     except Exception:  # noqa: BLE001 - Redis away, or an entry of another version of the code: read again
         return None
 
 
 def _keep_changes(run, changes: Changes) -> None:
-    _put(_changes_key(run), changes, run)
+    _put(_changes_key(run), zlib.compress(pickle.dumps(changes, protocol=pickle.HIGHEST_PROTOCOL), 1), run)
 
 
-def _put(key: str, value, run) -> None:
-    packed = zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
+def _cached(key: str, unpack):
+    """What the cache holds under `key`, unpacked (None when nothing); raises what the cache or `unpack` raised."""
+    packed = cache.get(key)
+    return None if packed is None else unpack(packed)
+
+
+def _put(key: str, packed: bytes, run) -> None:
     try:
         cache.set(key, packed, timeout=settings.SYNC_CATALOG_KEPT_SECONDS)
     except Exception:  # noqa: BLE001 - the cache only saves work

@@ -113,18 +113,17 @@ def install() -> None:
 
 def read_gc(directory: Path) -> list[dict]:
     """Every collection of at least GC_PAUSE_S recorded so far by every worker process, in start order."""
-    records = []
-    for path in sorted(directory.glob("gc-*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.endswith("}"):
-                records.append(json.loads(line))
-    return sorted(records, key=lambda r: r["start"])
+    return _read_records(directory, "gc-*.jsonl")
 
 
 def read_tasks(directory: Path) -> list[dict]:
     """Every task recorded so far by every worker process, in start order."""
+    return _read_records(directory, "tasks-*.jsonl")
+
+
+def _read_records(directory: Path, pattern: str) -> list[dict]:
     records = []
-    for path in sorted(directory.glob("tasks-*.jsonl")):
+    for path in sorted(directory.glob(pattern)):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.endswith("}"):  # a line being written is read at the next call
                 records.append(json.loads(line))

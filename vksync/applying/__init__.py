@@ -133,10 +133,10 @@ def _no_time_for(ctx: Context, members: list[p.Operation], others: list[p.Operat
     deadline holds, at least one step (`albums.apply_membership`)."""
     if not (members or others) or not ctx.wrote():
         return False
-    turn = ctx.clock.expected("membership") or ctx.clock.expected("batch")
+    turn = albums.membership_turn(ctx)
     seconds = sum(turn * items_size(albums.items_moved(batch)) for batch in chunks(members))
     seconds += -(-len(others) // BATCH) * ctx.clock.expected("batch")
-    last = shop_writes.items_touched(ctx.sent[ctx.laid :]) + albums.items_moved(members[-BATCH:])
+    last = ctx.unlaid_items() + albums.items_moved(members[-BATCH:])
     if ctx.clock.holds(seconds + ctx.clock.expected("mirror") * items_size(last)):
         return False
     ctx.counts.finished = False

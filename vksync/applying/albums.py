@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from connections.vk.client import VkCall
 from core.upsert import bulk_upsert
-from vkshop import writes as shop_writes
 from vksync import planning as p
 from vksync.applying.context import Context, items_size
 from vksync.applying.mapping import record_batch
@@ -103,6 +102,12 @@ def items_moved(ops: list[p.Operation]) -> int:
     return sum(len(op.product_ids) or 1 for op in ops)
 
 
+def membership_turn(ctx: Context) -> float:
+    """Seconds per unit of size (`items_size`) a membership batch's turn is expected to take: the longest such turn
+    seen, or before the first the longest item batch's turn."""
+    return ctx.clock.expected("membership") or ctx.clock.expected("batch")
+
+
 def _send_membership(ctx: Context, ops: list[p.Operation], items: dict) -> list[p.Operation]:
     retry: list[p.Operation] = []
     sender = InOrder(ctx)
@@ -134,8 +139,7 @@ def _what_fits(ctx: Context, sender: InOrder, batch: list[p.Operation], *, judge
     (`mirror`); both sized by the items they move (a first sync's last slice moves every item: 2.2 s for one
     batch of 2,500 under load, and as long again to lay them). After the slice's first write the whole batch or a
     part of it, maybe none; a fresh slice's first batch sends at least one step (each slice makes headway)."""
-    turn = ctx.clock.expected("membership") or ctx.clock.expected("batch")
-    unlaid = shop_writes.items_touched(ctx.sent[ctx.laid :])
+    turn, unlaid = membership_turn(ctx), ctx.unlaid_items()
     for size in range(len(batch), 0, -1):
         moved = items_moved(batch[:size])
         turns = (len(sender) + 1) * turn * items_size(moved)

@@ -95,6 +95,10 @@ class Context:
         """Writes went in this slice (or its reads count as its headway): the next ones are judged."""
         return self.headway or bool(self.sent)
 
+    def unlaid_items(self) -> int:
+        """How many cached items the writes not laid over the VK shop cache yet touch (what laying them costs)."""
+        return shop_writes.items_touched(self.sent[self.laid :])
+
     def has_pictures(self, op: p.Operation) -> bool:
         """Every picture the operation's item shows is uploaded to the community."""
         return all(sha in self.photo_ids for sha in op.photo_sha)
