@@ -100,6 +100,10 @@ class Slice:
         """`seconds` more of work end before the deadline (always, without one)."""
         return self.deadline is None or time.monotonic() + seconds < self.deadline
 
+    def left(self) -> float | None:
+        """Seconds until the deadline (0 once past it; None without one)."""
+        return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
+
     def took(self, kind: str, seconds: float, *, size: float = 1.0) -> None:
         """A step of `kind` and `size` units took `seconds` (timed by the caller, e.g. in a helper thread)."""
         per_unit = seconds / size if size > 0 else seconds

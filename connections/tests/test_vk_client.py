@@ -191,6 +191,14 @@ def test_upload_server_trouble_is_retried(client, vk_emulator):
     assert photo_id in vk_emulator.photos and vk_emulator.upload_count == 2
 
 
+def test_a_slow_upload_server_answers_late_and_the_upload_still_saves(client, vk_emulator):
+    vk_emulator.upload_delay_next(0.3)
+    started = time.monotonic()
+    photo_id = client.upload_product_photo(TEST_GROUP_ID, jpeg(), "tea.jpg")
+    assert time.monotonic() - started >= 0.3
+    assert photo_id in vk_emulator.photos and vk_emulator.upload_count == 1
+
+
 def test_text_with_quotes_newlines_and_emoji_survives_execute(client, vk_emulator):
     description = 'Чай «Беседа» "крупнолистовой"\nсбор 2024 — 100 г \\ 🍵'
     [result] = client.batch([new_item(1, description=description, sku="a'b")])

@@ -298,7 +298,9 @@ class VkEmulator(VkState, VkFaults):
     def _upload(self, environ, start_response):
         with self._lock:
             self.upload_count += 1
-            failure = self._take_upload_fault()
+            failure, delay = self._take_upload_fault(), self._take_upload_delay()
+        if delay:
+            time.sleep(delay)
         if failure:
             return raw_response(start_response, f"{failure} Server Error", b"<html>Upload server error</html>")
         query = dict(parse_qsl(environ.get("QUERY_STRING", "")))

@@ -4,7 +4,8 @@ Hooks queue a fault for the next calls or requests: `fail_next` fails one API ca
 execute: that call only, as VK's execute_errors), `refuse_next` refuses a whole request with a VK error before
 anything is done, `lose_answer_next` does the work and loses the answer, `delay_next` answers late,
 `on_request` runs a test's code as a request arrives (a merchant acting in VK's interface mid-run),
-`http_error_next` / `upload_error_next` answer HTTP errors; `chaos` makes a share of requests fail at random.
+`http_error_next` / `upload_error_next` answer HTTP errors, `upload_delay_next` answers an upload late;
+`chaos` makes a share of requests fail at random.
 Request hooks take a `method`: they wait for a request that calls it, itself or inside execute ("*": any),
 and `skip` lets that many such requests through first. `revoke_token` and `expire_token` make a token stop
 working; `clear_faults` ends every queued fault and the chaos. The app consumes the faults as requests arrive.
@@ -52,6 +53,7 @@ class VkFaults:
         self._request_faults: list[_RequestFault] = []
         self._http_faults: deque = deque()
         self._upload_faults: deque = deque()
+        self._upload_delays: deque = deque()
         self._chaos: tuple[float, random.Random] | None = None
         self.refuses_bulk = False
 
@@ -96,6 +98,11 @@ class VkFaults:
         """The next photo uploads to the upload server answer HTTP `status`."""
         with self._lock:
             self._upload_faults.extend([status] * times)
+
+    def upload_delay_next(self, seconds: float, times: int = 1) -> None:
+        """The next photo uploads to the upload server wait `seconds` before they are taken (a slow or far server)."""
+        with self._lock:
+            self._upload_delays.extend([seconds] * times)
 
     def refuse_bulk(self, refused: bool = True) -> None:
         """Play a community that refuses the bulk photo flow: asking for a bulk upload address answers error 100."""
@@ -179,6 +186,10 @@ class VkFaults:
     def _take_upload_fault(self) -> int | None:
         with self._lock:
             return self._upload_faults.popleft() if self._upload_faults else None
+
+    def _take_upload_delay(self) -> float:
+        with self._lock:
+            return self._upload_delays.popleft() if self._upload_delays else 0.0
 
     def _injected_fault(self, method: str) -> None:
         with self._lock:

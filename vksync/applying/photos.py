@@ -17,9 +17,10 @@ In a slice with a deadline (`room`), a chunk of 25 addresses is asked only while
 (each as long as the longest save seen in the slice; the slice's first chunk goes anyway, and none is asked ahead
 before a save was seen). After `enough()` (the slice's time is out) no chunk starts. Each save is judged too: it
 goes only while the deadline holds it, as long as the longest save seen in the slice or in the worker process's
-recent slices (but for the slice's first save: each slice makes headway). A chunk cut there leaves its other
-uploads unsaved (their addresses are asked again later: one request). `cut_short` then says some pictures wait for
-the next slice.
+recent slices (but for the slice's first save: each slice makes headway), and its upload is waited for only as long
+as the save after it could still end before the deadline (a slow upload server does not hold the slice past it).
+A chunk cut there leaves its other uploads unsaved (their addresses are asked again later: one request).
+`cut_short` then says some pictures wait for the next slice.
 """
 
 import contextvars
@@ -57,10 +58,12 @@ class PhotoUploads:
         bulk_files: int = 0,
         bulk_field="",
         room=None,
+        left=None,
         usual_pace: float = 0.0,
     ):
         self.client, self.group_id, self.load_photo, self.ops = client, group_id, load_photo, ops
         self.room = room  # room(seconds): the slice's budget holds that much more; None: no budget
+        self.left = left  # left(): seconds until the slice's deadline (None: none); None: no budget
         self.bulk_files, self.bulk_field = (bulk_files if bulk_files > 1 else 0), bulk_field or "file{n}"
         self.bulk_refused: VkApiError | None = None  # the bulk flow's error, when the community refused it
         self.fixes: dict[str, tuple[str, ...]] = {}  # sha → what was done so VK takes the picture
@@ -193,14 +196,29 @@ class PhotoUploads:
 
     def _posted(self, post):
         """The post's result once its save may go (`_may_save`, judged before the post is waited for and again
-        after: the wait uses the slice's time); `_CUT` when it may not. Raises what the post raised."""
+        after: the wait uses the slice's time); `_CUT` when it may not. But for the slice's first save, the post
+        is waited for only until its save could no longer end before the deadline (`_patience`): a slow upload
+        server kept the items' loop waiting past it. Raises what the post raised."""
         if not self._may_save():
             return _CUT
-        uploaded = post.result()
+        try:
+            uploaded = post.result(timeout=self._patience())
+        except TimeoutError:  # the post goes on by itself; its picture is uploaded again by a later slice
+            if post.done():
+                uploaded = post.result()
+            else:
+                self.cut_short = True
+                return _CUT
         if not self._may_save():
             return _CUT
         self._saving = True
         return uploaded
+
+    def _patience(self) -> float | None:
+        """Seconds a post may be waited for: until the deadline less the save after it (None: no limit)."""
+        if not self._saving or self.left is None or (left := self.left()) is None:
+            return None
+        return max(0.0, left - max(self.pace, self.usual_pace))
 
     def _save_chunk(self, chunk: list, posts: list) -> bool:
         """Each photo saved in turn; False when the saves stopped (`_posted`) before the chunk's end."""
@@ -347,6 +365,7 @@ def start(ctx: Context, ops: list) -> PhotoUploads | None:
         bulk_files=ctx.photo_bulk_files,
         bulk_field=settings.VK_PHOTO_BULK_FIELD,
         room=ctx.clock.holds if ctx.clock.deadline is not None else None,
+        left=ctx.clock.left if ctx.clock.deadline is not None else None,
         usual_pace=ctx.clock.expected("photo_save") if ctx.clock.deadline is not None else 0.0,
     )
 
