@@ -451,8 +451,9 @@ def _refresh_images(
 ) -> None:
     """Pictures cost a request per product: only for products going to VK, and only when they changed. A refresh
     checks at most `limit` (the rest wait for the next); in a task's slice (`clock`) only while the next check, as
-    long as the longest so far, ends before its deadline — the first anyway `at_least_one`. Each check is a step of
-    the clock ("picture_check")."""
+    long as the longest so far, ends before its deadline — the first anyway `at_least_one` — and a judged check's
+    answer is awaited only until the deadline (given up there, the product is checked by the next task). Each check
+    is a step of the clock ("picture_check")."""
     # Changed since the last check, or a picture known before thumbnails existed (read once more for one).
     # A refresh also reads again, within its limit, the pictures checked longest ago: Evotor's product list
     # does not say when only a picture changed. A sync's `learn_pictures` (limit 0) reads only what it must.
@@ -467,9 +468,11 @@ def _refresh_images(
     client.wait_until = clock.deadline  # no check waits for the token's turn past the deadline
     try:
         for product in stale[:limit] if limit else stale.iterator(chunk_size=1000):
-            if (checked or not at_least_one) and not clock.fits("picture_check"):  # it would not end in time
+            judged = bool(checked) or not at_least_one
+            if judged and not clock.fits("picture_check"):  # it would not end in time
                 result.images_left = True
                 break
+            client.read_until = clock.deadline if judged else None  # a slow answer is given up at the deadline
             started = time.monotonic()
             try:
                 images = client.product_images(product.store.evotor_id, product.evotor_id)
@@ -487,7 +490,7 @@ def _refresh_images(
     except EvotorTransientError:
         logger.info("image checks paused", extra={"merchant_id": merchant.pk, "checked": len(checked)})
     finally:
-        client.wait_until = None
+        client.wait_until = client.read_until = None
         clock.stop()  # a safe point: what follows is the task's closing
         _save_pictures(checked[len(checked) - len(checked) % 500 :])
         result.images_checked += len(checked)

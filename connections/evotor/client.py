@@ -61,7 +61,8 @@ class EvotorTransientError(EvotorError):
 
 
 class EvotorWaitPastDeadline(EvotorError):
-    """The token's turn in the pacer would come after the caller's deadline (`wait_until`): nothing was sent.
+    """The token's turn in the pacer would come after the caller's deadline (`wait_until`): nothing was sent; or
+    the answer did not come by the caller's deadline for it (`read_until`): it was given up, `wait` 0.
     `wait`: seconds until the turn."""
 
     def __init__(self, wait: float):
@@ -127,6 +128,9 @@ class EvotorClient:
         # A worker task's deadline (time.monotonic()): no request waits for its turn in the pacer past it
         # (EvotorWaitPastDeadline instead: the task ends, and its next one waits in the queue, not in a slot).
         self.wait_until: float | None = None
+        # A judged step's deadline: no answer is awaited past it (EvotorWaitPastDeadline(0): a GET, made again by
+        # the next task). None: an answer is awaited up to `timeout`.
+        self.read_until: float | None = None
 
     def __repr__(self):
         return f"<EvotorClient {self.base_url}>"  # never the token
@@ -241,11 +245,14 @@ class EvotorClient:
                 self._wait_for_turn()
             self.request_count += 1
             EVOTOR_REQUESTS.labels(resource=resource).inc()
+            timeout = self._read_timeout()
             try:
                 response = self.session.get(
-                    url, headers=headers, params=params, timeout=(min(5.0, self.timeout), self.timeout), stream=stream
+                    url, headers=headers, params=params, timeout=(min(5.0, timeout), timeout), stream=stream
                 )
             except requests.RequestException as exc:
+                if isinstance(exc, requests.Timeout) and timeout < self.timeout:
+                    raise EvotorWaitPastDeadline(0.0) from None  # cut at the caller's deadline, not Evotor's fault
                 EVOTOR_ERRORS.labels(resource=resource, status="network").inc()
                 logger.warning("evotor request failed", extra={"path": path, "error": type(exc).__name__})
                 if retry >= self.max_retries:
@@ -275,6 +282,12 @@ class EvotorClient:
                 raise EvotorTransientError(f"Эвотор временно недоступен (HTTP {status}).", status=status)
             self.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _read_timeout(self) -> float:
+        """Seconds an answer is awaited: `timeout`, or less so as to end by `read_until` (at least 0.05 s)."""
+        if self.read_until is None:
+            return self.timeout
+        return min(self.timeout, max(0.05, self.read_until - time.monotonic()))
 
     def _wait_for_turn(self) -> None:
         if self.pacer is None:
