@@ -128,8 +128,9 @@ class EvotorClient:
         # A worker task's deadline (time.monotonic()): no request waits for its turn in the pacer past it
         # (EvotorWaitPastDeadline instead: the task ends, and its next one waits in the queue, not in a slot).
         self.wait_until: float | None = None
-        # A judged step's deadline: no answer is awaited past it (EvotorWaitPastDeadline(0): a GET, made again by
-        # the next task). None: an answer is awaited up to `timeout`.
+        # A judged step's deadline: no API answer is awaited past it (EvotorWaitPastDeadline(0): a GET, made again
+        # by the next task). None: an answer is awaited up to `timeout`. Not for a picture's download: its body is
+        # streamed after `_send`, where a timeout would read as a failed download, not as the deadline.
         self.read_until: float | None = None
 
     def __repr__(self):
@@ -245,7 +246,7 @@ class EvotorClient:
                 self._wait_for_turn()
             self.request_count += 1
             EVOTOR_REQUESTS.labels(resource=resource).inc()
-            timeout = self._read_timeout()
+            timeout = self._read_timeout() if resource != PICTURE else self.timeout  # not a download: read_until
             try:
                 response = self.session.get(
                     url, headers=headers, params=params, timeout=(min(5.0, timeout), timeout), stream=stream
